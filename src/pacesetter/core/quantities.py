@@ -1,0 +1,79 @@
+"""Exact quantities.
+
+The ledger and its aggregates store quantities as integers in the indicator's *minor units*
+(quantity × 10**decimal_places), so sums are exact on SQLite as well as on PostgreSQL: SQLite
+has no exact decimal type and would sum NUMERIC columns as floats. Everything above the
+storage layer works in `Decimal`; rounding happens only for display, half-up.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+MAX_DECIMAL_PLACES = 6
+ONE_TENTH = Decimal("0.1")
+
+
+class QuantityError(ValueError):
+    pass
+
+
+def parse_quantity(value: object, decimal_places: int) -> Decimal:
+    """Parse a user-given quantity; refuse more decimal places than the indicator allows."""
+    if isinstance(value, float):
+        # A float has already lost exactness; go through its shortest repr, as a person typed it.
+        value = repr(value)
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", "")
+        if not text:
+            raise QuantityError("a number is required")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise QuantityError(f"{value!r} is not a number") from None
+    else:
+        raise QuantityError(f"{value!r} is not a number")
+    if not number.is_finite():
+        raise QuantityError(f"{value!r} is not a finite number")
+    exponent = number.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    if -exponent > decimal_places:
+        raise QuantityError(
+            f"{value} has more than {decimal_places} decimal place"
+            f"{'' if decimal_places == 1 else 's'}"
+        )
+    return number
+
+
+def to_minor(quantity: Decimal, decimal_places: int) -> int:
+    """Decimal quantity → integer minor units. Exact: the caller has validated the places."""
+    scaled = quantity.scaleb(decimal_places)
+    if scaled != scaled.to_integral_value():
+        raise QuantityError(f"{quantity} has more than {decimal_places} decimal places")
+    return int(scaled)
+
+
+def from_minor(minor: int | None, decimal_places: int) -> Decimal | None:
+    if minor is None:
+        return None
+    return Decimal(minor).scaleb(-decimal_places)
+
+
+def round_percent(value: Decimal | None) -> Decimal | None:
+    """Percentages are shown with one decimal, rounded half-up; never capped at 100."""
+    if value is None:
+        return None
+    return value.quantize(ONE_TENTH, rounding=ROUND_HALF_UP)
+
+
+def format_percent(value: Decimal | None) -> str:
+    rounded = round_percent(value)
+    return "—" if rounded is None else f"{rounded:,}%"
+
+
+def format_quantity(value: Decimal | None, decimal_places: int) -> str:
+    if value is None:
+        return "—"
+    return f"{value.quantize(Decimal(1).scaleb(-decimal_places), rounding=ROUND_HALF_UP):,}"

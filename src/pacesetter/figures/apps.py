@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FiguresConfig(AppConfig):
+    name = "pacesetter.figures"
+    label = "figures"

@@ -1,0 +1,212 @@
+"""Figures for pages and the API, read from the aggregates in a fixed number of queries.
+
+Nothing here scans the ledger: actual figures come from `SubtreePeriodTotal` (one row per
+unit × indicator × period) and pace from `SubtreeDailyTotal` (one row per day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from pacesetter.ledger.actions import movement_today
+from pacesetter.ledger.models import SubtreeDailyTotal, SubtreePeriodTotal
+from pacesetter.movements.models import Indicator, Movement, Period, Plan, Pledge
+from pacesetter.units.models import Unit
+
+from . import domain
+
+
+@dataclass
+class PlanFigures:
+    planned: Decimal | None = None
+    rated_capacity: Decimal | None = None
+    daily_assignment: Decimal | None = None
+    base: Decimal | None = None
+    base_label: str = ""
+
+
+@dataclass
+class IndicatorFigures:
+    indicator: Indicator
+    period: Period
+    as_of: dt.date
+    actual: Decimal
+    actual_verified: Decimal
+    entries: int
+    days_reported: int
+    plan: PlanFigures | None
+    children_planned: Decimal | None
+    fulfilment: Decimal | None
+    fulfilment_verified: Decimal | None
+    capacity_utilisation: Decimal | None
+    daily_assignment_rate: Decimal | None
+    growth: domain.Growth | None
+    pace: domain.Pace | None
+    pledged_extra: Decimal | None
+    rank_among_siblings: int | None
+    siblings: int
+    daily: list[tuple[dt.date, Decimal]] = field(default_factory=list)
+
+
+def as_of_for(movement: Movement, period: Period) -> dt.date:
+    """The day figures are "as of": today in the movement's time zone, within the period."""
+    return min(max(movement_today(movement), period.starts_on), period.ends_on)
+
+
+def _whole_or(movement: Movement, period: Period | None) -> Period:
+    if period is not None:
+        return period
+    return next(p for p in movement.periods.all() if p.is_whole)
+
+
+def unit_figures(
+    *,
+    unit: Unit,
+    movement: Movement,
+    period: Period | None = None,
+    indicators: list[Indicator] | None = None,
+    with_daily: bool = True,
+) -> list[IndicatorFigures]:
+    """Every figure of `unit` (over its whole subtree) for each indicator, in at most 8 queries."""
+    period = _whole_or(movement, period)
+    indicators = indicators if indicators is not None else list(movement.indicators.all())
+    by_id = {i.pk: i for i in indicators}
+    as_of = as_of_for(movement, period)
+
+    totals = {
+        row[0]: row[1:]
+        for row in SubtreePeriodTotal.objects.filter(
+            unit=unit, period=period, indicator_id__in=by_id
+        ).values_list("indicator_id", "quantity_minor", "verified_minor", "entries")
+    }
+    plans = {p.indicator_id: p for p in Plan.objects.filter(unit=unit, period=period, indicator_id__in=by_id)}
+    children_planned = dict(
+        Plan.objects.filter(unit__parent=unit, period=period, indicator_id__in=by_id)
+        .values("indicator_id")
+        .annotate(total=Sum("planned_minor"))
+        .values_list("indicator_id", "total")
+    )
+    daily: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    days_reported: dict[int, int] = defaultdict(int)
+    for indicator_id, day, quantity, day_entries in (
+        SubtreeDailyTotal.objects.filter(
+            unit=unit, indicator_id__in=by_id, day__gte=period.starts_on, day__lte=period.ends_on
+        )
+        .order_by("indicator_id", "day")
+        .values_list("indicator_id", "day", "quantity_minor", "entries")
+    ):
+        daily[indicator_id].append((day, quantity))
+        days_reported[indicator_id] += day_entries > 0
+    pledges: dict[int, list[Pledge]] = defaultdict(list)
+    for pledge in Pledge.objects.filter(unit=unit, period=period, indicator_id__in=by_id):
+        pledges[pledge.indicator_id].append(pledge)
+    sibling_totals: dict[int, dict[int, int]] = defaultdict(dict)
+    siblings = 1
+    if unit.parent_id is not None:
+        sibling_rows = SubtreePeriodTotal.objects.filter(
+            unit__parent_id=unit.parent_id, period=period, indicator_id__in=by_id
+        ).values_list("indicator_id", "unit_id", "quantity_minor")
+        for indicator_id, unit_id, quantity in sibling_rows:
+            sibling_totals[indicator_id][unit_id] = quantity
+        siblings = Unit.objects.filter(parent_id=unit.parent_id, archived=False).count()
+
+    figures = []
+    for indicator in indicators:
+        quantity, verified, entries = totals.get(indicator.pk, (0, 0, 0))
+        actual = indicator.from_minor(quantity) or Decimal(0)
+        actual_verified = indicator.from_minor(verified) or Decimal(0)
+        less = indicator.direction == Indicator.Direction.LESS
+        plan = plans.get(indicator.pk)
+        plan_figures = (
+            PlanFigures(
+                planned=indicator.from_minor(plan.planned_minor),
+                rated_capacity=indicator.from_minor(plan.rated_capacity_minor),
+                daily_assignment=indicator.from_minor(plan.daily_assignment_minor),
+                base=indicator.from_minor(plan.base_minor),
+                base_label=plan.base_label,
+            )
+            if plan
+            else None
+        )
+        planned = plan_figures.planned if plan_figures else None
+        day_series = [(day, indicator.from_minor(q) or Decimal(0)) for day, q in daily[indicator.pk]]
+        pledged = None
+        for pledge in pledges[indicator.pk]:
+            extra = (
+                indicator.from_minor(pledge.extra_minor)
+                if pledge.extra_minor is not None
+                else (planned * pledge.extra_percent / 100 if planned is not None and pledge.extra_percent else None)
+            )
+            if extra is not None:
+                pledged = (pledged or Decimal(0)) + extra
+        rank = None
+        if unit.parent_id is not None:
+            values = {k: Decimal(v) for k, v in sibling_totals[indicator.pk].items()}
+            values.setdefault(unit.pk, Decimal(quantity))
+            rank = domain.rank(values, less_is_better=less).get(unit.pk)
+        figures.append(
+            IndicatorFigures(
+                indicator=indicator,
+                period=period,
+                as_of=as_of,
+                actual=actual,
+                actual_verified=actual_verified,
+                entries=entries,
+                days_reported=days_reported.get(indicator.pk, 0),
+                plan=plan_figures,
+                children_planned=indicator.from_minor(children_planned.get(indicator.pk)),
+                fulfilment=domain.fulfilment(actual, planned, less_is_better=less),
+                fulfilment_verified=domain.fulfilment(actual_verified, planned, less_is_better=less),
+                capacity_utilisation=domain.capacity_utilisation(
+                    actual, plan_figures.rated_capacity if plan_figures else None
+                ),
+                daily_assignment_rate=domain.daily_assignment_rate(
+                    actual, plan_figures.daily_assignment if plan_figures else None, days_reported.get(indicator.pk, 0)
+                ),
+                growth=domain.growth(actual, plan_figures.base if plan_figures else None),
+                pace=None
+                if less
+                else domain.pace(
+                    planned=planned, daily=day_series, start=period.starts_on, end=period.ends_on, as_of=as_of
+                ),
+                pledged_extra=pledged,
+                rank_among_siblings=rank,
+                siblings=siblings,
+                daily=day_series if with_daily else [],
+            )
+        )
+    return figures
+
+
+@dataclass
+class ChildFigures:
+    unit: Unit
+    actual: Decimal
+    planned: Decimal | None
+    fulfilment: Decimal | None
+
+
+def children_figures(*, unit: Unit, indicator: Indicator, period: Period) -> list[ChildFigures]:
+    """The unit's children with their subtree figures for one indicator, in 3 queries."""
+    children = list(Unit.objects.filter(parent=unit).select_related("kind").order_by("name"))
+    ids = [c.pk for c in children]
+    totals = dict(
+        SubtreePeriodTotal.objects.filter(unit_id__in=ids, indicator=indicator, period=period).values_list(
+            "unit_id", "quantity_minor"
+        )
+    )
+    planned = dict(
+        Plan.objects.filter(unit_id__in=ids, indicator=indicator, period=period).values_list("unit_id", "planned_minor")
+    )
+    less = indicator.direction == Indicator.Direction.LESS
+    result = []
+    for child in children:
+        actual = indicator.from_minor(totals.get(child.pk, 0)) or Decimal(0)
+        plan = indicator.from_minor(planned.get(child.pk))
+        result.append(ChildFigures(child, actual, plan, domain.fulfilment(actual, plan, less_is_better=less)))
+    return result

@@ -1,0 +1,431 @@
+"""The only write path of the ledger: recording reports and corrections.
+
+`record_reports` is the one ingest for one row or 10,000: the web form, the API, the file
+import and the demo all call it. A single report is a batch of one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
+from pacesetter.core.quantities import QuantityError, parse_quantity, to_minor
+from pacesetter.movements.actions import in_scope
+from pacesetter.movements.models import Indicator, Movement
+from pacesetter.units.models import Member, Unit
+
+from . import aggregates
+from .models import Report
+
+MAX_BATCH = 10_000
+MAX_KEY_LENGTH = 100
+_CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """One report as a client sends it. For a correction, `corrects` is the id of the report
+    corrected, `quantity` is the value it should have now, and `reason` is required; unit,
+    indicator and day may be left empty (they are the corrected report's)."""
+
+    unit: str = ""
+    indicator: str = ""
+    day: dt.date | str | None = None
+    quantity: object = None
+    member: str | None = None
+    idempotency_key: str | None = None
+    corrects: int | None = None
+    reason: str = ""
+
+
+@dataclass
+class IngestResult:
+    created: int = 0
+    replayed: int = 0
+    # Per input row, in order: the report id (created or replayed) when ids were asked for.
+    report_ids: list[int] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Prepared:
+    number: int
+    unit_id: int
+    unit_path: str
+    indicator_id: int
+    day: dt.date
+    quantity_minor: int
+    member_id: int | None
+    key: str
+    corrects_id: int | None
+    reason: str
+
+
+_COLUMNS = (
+    "movement_id", "unit_id", "member_id", "indicator_id", "day", "quantity_minor", "source",
+    "entered_by_id", "entered_at", "idempotency_key", "verification", "corrects_id", "reason",
+)
+
+
+def movement_today(movement: Movement) -> dt.date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(movement.time_zone))
+
+
+def _parse_day(value: dt.date | str | None) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError("give a date, not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if not value or not str(value).strip():
+        raise ValueError("a date (YYYY-MM-DD) is required")
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def record_reports(
+    *,
+    movement: Movement,
+    rows: Sequence[ReportRow],
+    source: str,
+    entered_by=None,
+    verified: bool = False,
+    return_ids: bool = True,
+) -> IngestResult:
+    """Validate every row, then record all of them or none.
+
+    Guarantees: every row is checked (unit exists, is active and in the movement's scope;
+    indicator belongs to the movement; day inside the movement's period and not in the future;
+    quantity a number with at most the indicator's decimal places, negative only where the
+    indicator allows it; the movement launched) and the error lists every bad row. A row
+    whose idempotency key is already recorded with the same content is not counted again (it
+    is "replayed"); the same key with different content is refused (409). The aggregates
+    change in the same transaction as the ledger.
+    """
+    if not rows:
+        return IngestResult()
+    if len(rows) > MAX_BATCH:
+        raise ValidationFailed(f"At most {MAX_BATCH:,} rows per call; this call has {len(rows):,}.")
+    if source not in Report.Source.values:
+        raise ValidationFailed(f"Unknown source {source!r}.")
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _record(movement, rows, source, entered_by, verified, return_ids)
+        except IntegrityError:
+            # Another writer recorded one of these keys between our check and our insert;
+            # run again: the rows it recorded are now replays or conflicts.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(
+    movement: Movement, rows: Sequence[ReportRow], source: str, entered_by, verified: bool, return_ids: bool
+) -> IngestResult:
+    movement = Movement.objects.get(pk=movement.pk)
+    if movement.status != Movement.Status.LAUNCHED:
+        raise StateError(
+            f"Movement {movement.slug!r} is {movement.status}: reports are accepted only while it is launched."
+        )
+    prepared, errors = _validate(movement, rows)
+    new, replays, key_errors = _check_keys(prepared)
+    errors.extend(key_errors)
+    errors.sort(key=lambda e: e.row)
+    raise_for_rows(errors, what="report")
+
+    if new:
+        _insert(movement, new, source, entered_by, verified)
+        verified_flag = 1 if verified else 0
+        own: dict[aggregates.DayKey, aggregates.Totals] = defaultdict(aggregates._zero)
+        for row in new:
+            totals = own[(row.unit_id, row.indicator_id, row.day)]
+            totals[0] += row.quantity_minor
+            totals[1] += row.quantity_minor * verified_flag
+            if row.corrects_id is None:
+                totals[2] += 1
+                totals[3] += verified_flag
+        aggregates.apply_own_deltas(
+            own,
+            unit_paths={row.unit_id: row.unit_path for row in new},
+            shapes=aggregates.indicator_shapes({row.indicator_id for row in new}),
+        )
+    result = IngestResult(created=len(new), replayed=len(prepared) - len(new))
+    if return_ids:
+        ids = _ids_by_key([row.key for row in prepared])
+        result.report_ids = [ids[row.key] for row in prepared]
+        result.statuses = ["replayed" if row.number in replays else "created" for row in prepared]
+    return result
+
+
+def _validate(movement: Movement, rows: Sequence[ReportRow]) -> tuple[list[_Prepared], list[RowError]]:
+    errors: list[RowError] = []
+    indicators = {i.code: i for i in Indicator.objects.filter(movement=movement)}
+    scope_paths = list(movement.scope.values_list("path", flat=True))
+    member_codes = {row.member for row in rows if row.member}
+    members = dict(
+        Member.objects.filter(external_id__in=member_codes).values_list("external_id", "unit_id")
+    ) if member_codes else {}
+    member_ids = dict(Member.objects.filter(external_id__in=member_codes).values_list("external_id", "pk")) if member_codes else {}
+    originals = _originals(movement, {row.corrects for row in rows if row.corrects is not None})
+    units = _units(
+        {row.unit.strip() for row in rows if row.unit} | {o["unit_code"] for o in originals.values()}
+    )
+    today = movement_today(movement)
+    start, end = movement.starts_on, movement.ends_on
+    scope_cache: dict[str, bool] = {}
+    prepared: list[_Prepared] = []
+
+    for number, row in enumerate(rows, start=1):
+        before = len(errors)
+        original = None
+        if row.corrects is not None:
+            original = originals.get(row.corrects)
+            if original is None:
+                errors.append(RowError(number, "corrects", f"no report {row.corrects} in this movement", "not_found"))
+                continue
+            if not row.reason.strip():
+                errors.append(RowError(number, "reason", "a correction needs a reason", "required"))
+            unit_code, indicator_code = original["unit_code"], original["indicator_code"]
+            for name, given, expected in (
+                ("unit", row.unit, unit_code),
+                ("indicator", row.indicator, indicator_code),
+                ("day", str(row.day) if row.day else "", str(original["day"])),
+            ):
+                if given and str(given).strip() != expected:
+                    errors.append(RowError(number, name, f"the corrected report has {name} {expected}", "mismatch"))
+            day = original["day"]
+        else:
+            unit_code, indicator_code = (row.unit or "").strip(), (row.indicator or "").strip()
+            try:
+                day = _parse_day(row.day)
+            except ValueError as exc:
+                errors.append(RowError(number, "day", str(exc), "invalid"))
+                day = None
+            if day is not None and not start <= day <= end:
+                errors.append(RowError(number, "day", f"{day} is outside the movement's period {start} to {end}", "out_of_period"))
+            elif day is not None and day > today:
+                errors.append(RowError(number, "day", f"{day} is in the future (today is {today} in {movement.time_zone})", "future"))
+
+        unit = units.get(unit_code)
+        if not unit_code:
+            errors.append(RowError(number, "unit", "a unit code is required", "required"))
+        elif unit is None:
+            errors.append(RowError(number, "unit", f"no unit with code {unit_code!r}", "not_found"))
+        else:
+            if unit[2]:
+                errors.append(RowError(number, "unit", f"{unit_code} is archived", "archived"))
+            inside = scope_cache.get(unit[1])
+            if inside is None:
+                inside = scope_cache[unit[1]] = any(unit[1].startswith(p) for p in scope_paths)
+            if not inside:
+                errors.append(RowError(number, "unit", f"{unit_code} is outside the movement's scope", "out_of_scope"))
+
+        indicator = indicators.get(indicator_code)
+        if not indicator_code:
+            errors.append(RowError(number, "indicator", "an indicator code is required", "required"))
+        elif indicator is None:
+            errors.append(RowError(number, "indicator", f"no indicator {indicator_code!r} in this movement", "not_found"))
+
+        quantity_minor = 0
+        if indicator is not None:
+            try:
+                quantity = parse_quantity(row.quantity if row.quantity is not None else "", indicator.decimal_places)
+                if quantity < 0 and not indicator.allow_negative:
+                    raise QuantityError(f"{indicator.code} does not allow negative quantities")
+                quantity_minor = to_minor(quantity, indicator.decimal_places)
+            except QuantityError as exc:
+                errors.append(RowError(number, "quantity", str(exc), "invalid"))
+            if original is not None:
+                # The row gives the value the report should have; the ledger stores the change.
+                current = original["effective"]
+                new_value = quantity_minor
+                quantity_minor = new_value - current
+                original["effective"] = new_value
+
+        member_id = None
+        if row.member:
+            if row.member not in members:
+                errors.append(RowError(number, "member", f"no member {row.member!r}", "not_found"))
+            elif unit is not None and members[row.member] != unit[0]:
+                errors.append(RowError(number, "member", f"{row.member} is not a member of {unit_code}", "mismatch"))
+            else:
+                member_id = member_ids[row.member]
+
+        key = (row.idempotency_key or "").strip() or f"auto:{uuid.uuid4().hex}"
+        if len(key) > MAX_KEY_LENGTH:
+            errors.append(RowError(number, "idempotency_key", f"at most {MAX_KEY_LENGTH} characters", "too_long"))
+
+        if len(errors) == before and unit is not None and indicator is not None and day is not None:
+            prepared.append(
+                _Prepared(
+                    number, unit[0], unit[1], indicator.pk, day, quantity_minor, member_id, key,
+                    row.corrects if original is not None else None, row.reason.strip(),
+                )
+            )
+    return prepared, errors
+
+
+def _units(codes: set[str]) -> dict[str, tuple[int, str, bool]]:
+    found: dict[str, tuple[int, str, bool]] = {}
+    code_list = sorted(codes)
+    for start in range(0, len(code_list), _CHUNK):
+        for code, pk, path, archived in Unit.objects.filter(code__in=code_list[start : start + _CHUNK]).values_list(
+            "code", "pk", "path", "archived"
+        ):
+            found[code] = (pk, path, archived)
+    return found
+
+
+def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
+    """Reports being corrected, with their current value (original plus earlier corrections).
+    A correction of a correction is taken as a correction of the original report."""
+    if not ids:
+        return {}
+    rows = {
+        r["pk"]: r
+        for r in Report.objects.filter(pk__in=ids, movement=movement).values(
+            "pk", "corrects_id", "day", "unit__code", "indicator__code"
+        )
+    }
+    root_of = {pk: (r["corrects_id"] or pk) for pk, r in rows.items()}
+    roots = {
+        r["pk"]: r
+        for r in Report.objects.filter(pk__in=set(root_of.values())).values(
+            "pk", "quantity_minor", "day", "unit__code", "indicator__code"
+        )
+    }
+    corrected = dict(
+        Report.objects.filter(corrects_id__in=roots.keys())
+        .values_list("corrects_id")
+        .annotate(total=Sum("quantity_minor"))
+        .values_list("corrects_id", "total")
+    )
+    states = {
+        pk: {
+            "root": pk,
+            "unit_code": r["unit__code"],
+            "indicator_code": r["indicator__code"],
+            "day": r["day"],
+            "effective": r["quantity_minor"] + (corrected.get(pk) or 0),
+        }
+        for pk, r in roots.items()
+    }
+    # Every id given maps to its root's shared state, so corrections in one batch chain.
+    return {pk: states[root] for pk, root in root_of.items()}
+
+
+def _check_keys(prepared: list[_Prepared]) -> tuple[list[_Prepared], set[int], list[RowError]]:
+    """Split rows into new ones and replays; refuse keys reused for other content."""
+    errors: list[RowError] = []
+    replays: set[int] = set()
+    new: list[_Prepared] = []
+    existing = _existing_by_key([row.key for row in prepared])
+    in_batch: dict[str, _Prepared] = {}
+    for row in prepared:
+        stored = existing.get(row.key)
+        payload = (row.unit_id, row.indicator_id, row.day, row.quantity_minor, row.member_id, row.corrects_id)
+        if stored is not None:
+            same = stored[:4] == payload[:4] and stored[4:6] == payload[4:6]
+            if row.corrects_id is not None and stored[5] == row.corrects_id:
+                # A retried correction asks for the value it already set: its change is now 0.
+                same = True
+            if same:
+                replays.add(row.number)
+            else:
+                errors.append(RowError(row.number, "idempotency_key", f"key {row.key!r} was already used for a different report (id {stored[6]})", "idempotency_conflict"))
+            continue
+        earlier = in_batch.get(row.key)
+        if earlier is not None:
+            earlier_payload = (earlier.unit_id, earlier.indicator_id, earlier.day, earlier.quantity_minor, earlier.member_id, earlier.corrects_id)
+            if earlier_payload == payload or (row.corrects_id is not None and earlier.corrects_id == row.corrects_id):
+                replays.add(row.number)
+            else:
+                errors.append(RowError(row.number, "idempotency_key", f"key {row.key!r} is used by row {earlier.number} for a different report", "idempotency_conflict"))
+            continue
+        if row.corrects_id is not None and row.quantity_minor == 0:
+            errors.append(RowError(row.number, "quantity", "the report already has this value", "no_change"))
+            continue
+        in_batch[row.key] = row
+        new.append(row)
+    return new, replays, errors
+
+
+def _existing_by_key(keys: list[str]) -> dict[str, tuple]:
+    found: dict[str, tuple] = {}
+    for start in range(0, len(keys), _CHUNK):
+        for row in Report.objects.filter(idempotency_key__in=keys[start : start + _CHUNK]).values_list(
+            "idempotency_key", "unit_id", "indicator_id", "day", "quantity_minor", "member_id", "corrects_id", "pk"
+        ):
+            found[row[0]] = row[1:]
+    return found
+
+
+def _ids_by_key(keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        found.update(
+            Report.objects.filter(idempotency_key__in=keys[start : start + _CHUNK]).values_list("idempotency_key", "pk")
+        )
+    return found
+
+
+def _insert(movement: Movement, rows: list[_Prepared], source: str, entered_by, verified: bool) -> None:
+    """Append rows to the ledger: COPY on PostgreSQL, executemany on SQLite."""
+    now = timezone.now()
+    verification = Report.Verification.VERIFIED if verified else Report.Verification.UNVERIFIED
+    user_id = entered_by.pk if entered_by is not None else None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(f"COPY ledger_report ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row((
+                        movement.pk, r.unit_id, r.member_id, r.indicator_id, r.day, r.quantity_minor, source,
+                        user_id, now, r.key, verification, r.corrects_id, r.reason,
+                    ))
+        return
+    entered_at = connection.ops.adapt_datetimefield_value(now)
+    placeholders = ", ".join(["%s"] * len(_COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO ledger_report ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
+            [
+                (
+                    movement.pk, r.unit_id, r.member_id, r.indicator_id, r.day.isoformat(), r.quantity_minor,
+                    source, user_id, entered_at, r.key, verification, r.corrects_id, r.reason,
+                )
+                for r in rows
+            ],
+        )
+
+
+def correct_report(
+    *,
+    report: Report,
+    quantity: Decimal | str | int,
+    reason: str,
+    source: str,
+    entered_by=None,
+    idempotency_key: str | None = None,
+) -> Report:
+    """File a correction: a new entry that brings `report` to `quantity` (0 reverses it).
+    The original stays in the ledger, with its corrections beside it."""
+    result = record_reports(
+        movement=report.movement,
+        rows=[ReportRow(corrects=report.pk, quantity=quantity, reason=reason, idempotency_key=idempotency_key)],
+        source=source,
+        entered_by=entered_by,
+    )
+    return Report.objects.get(pk=result.report_ids[0])

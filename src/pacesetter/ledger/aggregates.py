@@ -1,0 +1,304 @@
+"""Keeping the aggregates current, and rebuilding them from the ledger.
+
+An ingest hands `apply_own_deltas` what its new reports add to each unit's own daily totals.
+From that come the *contributions* of each unit to its subtree figures (for "sum" indicators
+the deltas themselves; for "latest level" indicators the change of the unit's level), which
+are added to the unit and every ancestor by set-based upserts, sorted by key so concurrent
+writers lock rows in one order. The rebuild runs the same contributions from an empty start
+over the whole ledger, which makes it an independent check of the incremental path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+
+from pacesetter.movements.models import Indicator, Period
+from pacesetter.units.models import Unit
+
+from . import domain
+from .models import DailyTotal, Report, SubtreeDailyTotal, SubtreePeriodTotal
+
+# quantity, verified quantity, entries, verified entries
+Totals = list[int]
+DayKey = tuple[int, int, dt.date]  # unit, indicator, day
+PeriodKey = tuple[int, int, int]  # unit, indicator, period
+
+
+def _zero() -> Totals:
+    return [0, 0, 0, 0]
+
+
+def _add(target: Totals, values: Iterable[int], sign: int = 1) -> None:
+    for index, value in enumerate(values):
+        target[index] += sign * value
+
+
+@dataclass
+class IndicatorShape:
+    """What the aggregation needs to know of an indicator."""
+
+    latest: bool
+    periods: list[tuple[int, dt.date, dt.date]]
+
+
+def indicator_shapes(indicator_ids: Iterable[int]) -> dict[int, IndicatorShape]:
+    ids = set(indicator_ids)
+    indicators = dict(Indicator.objects.filter(pk__in=ids).values_list("pk", "aggregation"))
+    movement_of = dict(Indicator.objects.filter(pk__in=ids).values_list("pk", "movement_id"))
+    periods: dict[int, list[tuple[int, dt.date, dt.date]]] = defaultdict(list)
+    for period_id, movement_id, start, end in Period.objects.filter(
+        movement_id__in=set(movement_of.values())
+    ).values_list("pk", "movement_id", "starts_on", "ends_on"):
+        periods[movement_id].append((period_id, start, end))
+    return {
+        pk: IndicatorShape(latest=aggregation == Indicator.Aggregation.LATEST, periods=periods[movement_of[pk]])
+        for pk, aggregation in indicators.items()
+    }
+
+
+class _PeriodIndex:
+    """Day → the periods containing it, cached: a batch touches few distinct days."""
+
+    def __init__(self, periods: list[tuple[int, dt.date, dt.date]]):
+        self.periods = periods
+        self.cache: dict[dt.date, list[int]] = {}
+
+    def of(self, day: dt.date) -> list[int]:
+        found = self.cache.get(day)
+        if found is None:
+            found = self.cache[day] = [pk for pk, start, end in self.periods if start <= day <= end]
+        return found
+
+
+@dataclass
+class Contributions:
+    day: dict[DayKey, Totals] = field(default_factory=lambda: defaultdict(_zero))
+    period: dict[PeriodKey, Totals] = field(default_factory=lambda: defaultdict(_zero))
+
+
+def contributions(
+    own_deltas: Mapping[DayKey, Totals],
+    shapes: Mapping[int, IndicatorShape],
+    old_own: Mapping[tuple[int, int], Mapping[dt.date, Totals]],
+) -> Contributions:
+    """What each unit's own changes add to the subtree figures of the unit itself.
+
+    `old_own` holds, for "latest level" pairs (unit, indicator) only, the unit's own daily
+    totals before the change.
+    """
+    result = Contributions()
+    period_index = {pk: _PeriodIndex(shape.periods) for pk, shape in shapes.items()}
+    latest_pairs: dict[tuple[int, int], dict[dt.date, Totals]] = defaultdict(dict)
+    for (unit_id, indicator_id, day), delta in own_deltas.items():
+        if shapes[indicator_id].latest:
+            latest_pairs[(unit_id, indicator_id)][day] = delta
+            continue
+        _add(result.day[(unit_id, indicator_id, day)], delta)
+        for period_id in period_index[indicator_id].of(day):
+            _add(result.period[(unit_id, indicator_id, period_id)], delta)
+
+    for (unit_id, indicator_id), deltas in latest_pairs.items():
+        before = old_own.get((unit_id, indicator_id), {})
+        after: dict[dt.date, Totals] = {day: list(values) for day, values in before.items()}
+        for day, delta in deltas.items():
+            _add(after.setdefault(day, _zero()), delta)
+        series = {}
+        for name, state in (("old", before), ("new", after)):
+            series[name] = (
+                domain.series_from_days({d: (v[0], v[2]) for d, v in state.items()}),
+                domain.series_from_days({d: (v[1], v[3]) for d, v in state.items()}),
+            )
+        quantity_changes = domain.level_deltas(series["old"][0], series["new"][0])
+        verified_changes = domain.level_deltas(series["old"][1], series["new"][1])
+        for day in quantity_changes.keys() | verified_changes.keys() | deltas.keys():
+            entries = deltas.get(day, _zero())
+            _add(
+                result.day[(unit_id, indicator_id, day)],
+                (quantity_changes.get(day, 0), verified_changes.get(day, 0), entries[2], entries[3]),
+            )
+        for period_id, start, end in shapes[indicator_id].periods:
+            entries_delta = [0, 0]
+            for day, delta in deltas.items():
+                if start <= day <= end:
+                    entries_delta[0] += delta[2]
+                    entries_delta[1] += delta[3]
+            change = (
+                domain.level_in_period(series["new"][0], start, end)
+                - domain.level_in_period(series["old"][0], start, end),
+                domain.level_in_period(series["new"][1], start, end)
+                - domain.level_in_period(series["old"][1], start, end),
+                *entries_delta,
+            )
+            if any(change):
+                _add(result.period[(unit_id, indicator_id, period_id)], change)
+    return result
+
+
+def expand_to_lineage(
+    rows: Mapping[tuple[int, int, object], Totals],
+    lineage: Mapping[int, list[int]],
+    sign: int = 1,
+    into: dict | None = None,
+) -> dict:
+    """Add each unit's contribution to the unit and every ancestor (lineage = root…unit)."""
+    expanded = into if into is not None else defaultdict(_zero)
+    for (unit_id, indicator_id, key), values in rows.items():
+        for target in lineage[unit_id]:
+            _add(expanded[(target, indicator_id, key)], values, sign)
+    return expanded
+
+
+def _day_param(day: dt.date) -> object:
+    return day.isoformat() if connection.vendor == "sqlite" else day
+
+
+def _upsert(model: type, key_column: str, rows: Mapping[tuple, Totals]) -> int:
+    table = model._meta.db_table
+    columns = ("quantity_minor", "verified_minor", "entries", "verified_entries")
+    sql = (
+        f"INSERT INTO {table} (unit_id, indicator_id, {key_column}, {', '.join(columns)}) "
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        f"ON CONFLICT (unit_id, indicator_id, {key_column}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
+    )
+    params = [
+        (unit_id, indicator_id, _day_param(key) if isinstance(key, dt.date) else key, *values)
+        for (unit_id, indicator_id, key), values in sorted(rows.items())
+        if any(values)
+    ]
+    if params:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+    return len(params)
+
+
+def _own_totals(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], dict[dt.date, Totals]]:
+    """Current own daily totals of the given (unit, indicator) pairs."""
+    found: dict[tuple[int, int], dict[dt.date, Totals]] = defaultdict(dict)
+    by_indicator: dict[int, list[int]] = defaultdict(list)
+    for unit_id, indicator_id in pairs:
+        by_indicator[indicator_id].append(unit_id)
+    for indicator_id, unit_ids in by_indicator.items():
+        for start in range(0, len(unit_ids), 5000):
+            for unit_id, day, *values in DailyTotal.objects.filter(
+                indicator_id=indicator_id, unit_id__in=unit_ids[start : start + 5000]
+            ).values_list("unit_id", "day", "quantity_minor", "verified_minor", "entries", "verified_entries"):
+                found[(unit_id, indicator_id)][day] = list(values)
+    return found
+
+
+def lineages(unit_paths: Mapping[int, str]) -> dict[int, list[int]]:
+    return {pk: [int(part) for part in path.strip("/").split("/")] for pk, path in unit_paths.items()}
+
+
+def apply_own_deltas(
+    own_deltas: Mapping[DayKey, Totals],
+    *,
+    unit_paths: Mapping[int, str],
+    shapes: Mapping[int, IndicatorShape],
+) -> None:
+    """Add new reports' effect to all three aggregates. Call inside the ingest's transaction."""
+    latest_pairs = {(u, i) for (u, i, _day) in own_deltas if shapes[i].latest}
+    old_own = _own_totals(latest_pairs) if latest_pairs else {}
+    _upsert(DailyTotal, "day", own_deltas)
+    parts = contributions(own_deltas, shapes, old_own)
+    lineage = lineages(unit_paths)
+    _upsert(SubtreeDailyTotal, "day", expand_to_lineage(parts.day, lineage))
+    _upsert(SubtreePeriodTotal, "period_id", expand_to_lineage(parts.period, lineage))
+
+
+def shift_subtree(*, unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[int]) -> None:
+    """A unit moved: its subtree's figures leave the old ancestors and join the new ones."""
+    leaving = [pk for pk in old_ancestor_ids if pk not in new_ancestor_ids]
+    joining = [pk for pk in new_ancestor_ids if pk not in old_ancestor_ids]
+    if not leaving and not joining:
+        return
+    fields = ("quantity_minor", "verified_minor", "entries", "verified_entries")
+    for model, key in ((SubtreeDailyTotal, "day"), (SubtreePeriodTotal, "period_id")):
+        own = {
+            (unit.pk, indicator_id, key_value): list(values)
+            for indicator_id, key_value, *values in model.objects.filter(unit=unit).values_list(
+                "indicator_id", key, *fields
+            )
+        }
+        changes: dict = defaultdict(_zero)
+        expand_to_lineage(own, {unit.pk: leaving}, sign=-1, into=changes)
+        expand_to_lineage(own, {unit.pk: joining}, sign=1, into=changes)
+        _upsert(model, key, changes)
+
+
+# --- rebuild ---------------------------------------------------------------------------
+
+
+def _ledger_own_totals(movement_id: int | None) -> dict[DayKey, Totals]:
+    verified = Q(verification=Report.Verification.VERIFIED)
+    original = Q(corrects__isnull=True)
+    queryset = Report.objects.exclude(verification=Report.Verification.REJECTED)
+    if movement_id is not None:
+        queryset = queryset.filter(movement_id=movement_id)
+    rows = queryset.values("unit_id", "indicator_id", "day").annotate(
+        q=Sum("quantity_minor"),
+        vq=Sum(Case(When(verified, then="quantity_minor"), default=Value(0), output_field=IntegerField())),
+        e=Count("id", filter=original),
+        ve=Count("id", filter=original & verified),
+    )
+    return {(r["unit_id"], r["indicator_id"], r["day"]): [r["q"], r["vq"], r["e"], r["ve"]] for r in rows}
+
+
+def _stored(model: type, key: str, indicator_ids: set[int]) -> dict[tuple, Totals]:
+    fields = ("quantity_minor", "verified_minor", "entries", "verified_entries")
+    return {
+        (u, i, k): list(values)
+        for u, i, k, *values in model.objects.filter(indicator_id__in=indicator_ids).values_list(
+            "unit_id", "indicator_id", key, *fields
+        )
+    }
+
+
+@dataclass
+class Difference:
+    table: str
+    key: tuple
+    stored: Totals
+    ledger: Totals
+
+
+def rebuild(*, movement_id: int | None = None, fix: bool = False) -> list[Difference]:
+    """Recompute every aggregate from the ledger and compare with what is stored.
+
+    Returns the differences (rows missing on one side count as zeros). With `fix`, the stored
+    aggregates of the movement are replaced by the recomputed ones, in one transaction.
+    """
+    with transaction.atomic():
+        own = _ledger_own_totals(movement_id)
+        indicators = Indicator.objects.all()
+        if movement_id is not None:
+            indicators = indicators.filter(movement_id=movement_id)
+        indicator_ids = set(indicators.values_list("pk", flat=True))
+        shapes = indicator_shapes(indicator_ids)
+        unit_ids = {u for (u, _i, _d) in own}
+        paths = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path")) if unit_ids else {}
+        parts = contributions(own, shapes, {})
+        lineage = lineages(paths)
+        expected = {
+            DailyTotal: ("day", own),
+            SubtreeDailyTotal: ("day", expand_to_lineage(parts.day, lineage)),
+            SubtreePeriodTotal: ("period_id", expand_to_lineage(parts.period, lineage)),
+        }
+        differences: list[Difference] = []
+        for model, (key, rows) in expected.items():
+            stored = _stored(model, key, indicator_ids)
+            for row_key in sorted(stored.keys() | rows.keys()):
+                have, want = stored.get(row_key, _zero()), list(rows.get(row_key, _zero()))
+                if have != want:
+                    differences.append(Difference(model._meta.db_table, row_key, have, want))
+            if fix and differences:
+                model.objects.filter(indicator_id__in=indicator_ids).delete()
+                _upsert(model, key, rows)
+        return differences

@@ -1,0 +1,126 @@
+"""The append-only report ledger and the aggregates kept current from it.
+
+Quantities are integers in the indicator's minor units (see pacesetter.core.quantities).
+
+- `Report` is never updated or deleted: database triggers refuse UPDATE and DELETE. A
+  correction is a new report that `corrects` an earlier one, with a reason; its quantity is
+  the change it makes.
+- `DailyTotal`: one unit's own reports per indicator per day.
+- `SubtreeDailyTotal`: the same for the unit's whole subtree (the unit and every descendant).
+- `SubtreePeriodTotal`: the subtree figure per period (the movement, a month...): what pages
+  and the API read.
+
+All three are updated in the same transaction as the reports they count, by set-based
+upserts (`pacesetter.ledger.aggregates`); `pacesetter rebuild-aggregates --check` recomputes
+them from the ledger and lists any difference. Verified figures are kept apart from all.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from pacesetter.movements.models import Indicator, Movement, Period
+from pacesetter.units.models import Member, Unit
+
+
+class Report(models.Model):
+    class Source(models.TextChoices):
+        WEB = "web", "Web"
+        API = "api", "API"
+        IMPORT = "import", "File import"
+        DEMO = "demo", "Demo"
+        CLI = "cli", "Command line"
+
+    class Verification(models.TextChoices):
+        UNVERIFIED = "unverified", "Unverified"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+
+    # Foreign keys carry no single-column index of their own: each index slows the ingest,
+    # and the composite indexes below serve every read the system makes.
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, db_index=False, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="reports")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, db_index=False, related_name="reports")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, db_index=False, related_name="reports")
+    day = models.DateField()
+    quantity_minor = models.BigIntegerField()
+    source = models.CharField(max_length=8, choices=Source.choices)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, db_index=False, related_name="+"
+    )
+    entered_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    verification = models.CharField(max_length=10, choices=Verification.choices, default=Verification.UNVERIFIED)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, db_index=False, related_name="corrections"
+    )
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["unit", "indicator", "day"], name="report_unit_indicator_day"),
+            models.Index(fields=["movement", "id"], name="report_movement_id"),
+            models.Index(fields=["corrects"], condition=Q(corrects__isnull=False), name="report_corrects"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | ~Q(reason=""), name="report_correction_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(verification__in=["unverified", "verified", "rejected"]),
+                name="report_verification_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk}: {self.unit_id} {self.indicator_id} {self.day} {self.quantity_minor}"
+
+
+class _Totals(models.Model):
+    quantity_minor = models.BigIntegerField(default=0)
+    verified_minor = models.BigIntegerField(default=0)
+    # Original reports only: a correction changes a quantity, not the number of reports.
+    entries = models.IntegerField(default=0)
+    verified_entries = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyTotal(_Totals):
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, db_index=False, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "indicator", "day"], name="daily_total_key"),
+        ]
+
+
+class SubtreeDailyTotal(_Totals):
+    """For "latest level" indicators this holds the day's *change* of the subtree's level;
+    the running sum over days gives the level (see ledger.domain.level_deltas)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, db_index=False, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "indicator", "day"], name="subtree_daily_total_key"),
+        ]
+
+
+class SubtreePeriodTotal(_Totals):
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, db_index=False, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, db_index=False, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "indicator", "period"], name="subtree_period_total_key"),
+        ]
+        indexes = [models.Index(fields=["indicator", "period"], name="subtree_period_by_indicator")]

@@ -1,0 +1,305 @@
+"""The only write path for movements, indicators, periods, plans and pledges."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
+from pacesetter.core.quantities import (
+    MAX_DECIMAL_PLACES,
+    QuantityError,
+    parse_quantity,
+    to_minor,
+)
+from pacesetter.units.models import Unit
+
+from .models import Indicator, Movement, Period, Plan, Pledge
+
+
+def _refuse(field: str, message: str, code: str = "invalid") -> None:
+    raise ValidationFailed(message, errors=[RowError(1, field, message, code)])
+
+
+def require_editable(movement: Movement) -> None:
+    if movement.status == Movement.Status.CLOSED:
+        raise StateError(f"Movement {movement.slug!r} is closed and read-only.")
+
+
+@transaction.atomic
+def create_movement(
+    *,
+    title: str,
+    organiser: Unit,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    slug: str | None = None,
+    call_text: str = "",
+    time_zone: str = "UTC",
+    scope: Iterable[Unit] = (),
+    is_public: bool = False,
+    created_by=None,
+) -> Movement:
+    """Create a draft movement with its whole period. Scope defaults to the organiser's subtree."""
+    slug = slug or slugify(title)[:80]
+    if not slug:
+        _refuse("slug", "a slug (or a title to make one from) is required", "required")
+    if Movement.objects.filter(slug=slug).exists():
+        _refuse("slug", f"a movement with slug {slug!r} already exists", "duplicate")
+    if ends_on < starts_on:
+        _refuse("ends_on", "the end date is before the start date")
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        _refuse("time_zone", f"{time_zone!r} is not a known time zone")
+    movement = Movement.objects.create(
+        slug=slug,
+        title=title,
+        call_text=call_text,
+        organiser=organiser,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        time_zone=time_zone,
+        is_public=is_public,
+        created_by=created_by,
+    )
+    movement.scope.set(list(scope) or [organiser])
+    Period.objects.create(
+        movement=movement, name="Whole movement", starts_on=starts_on, ends_on=ends_on, is_whole=True
+    )
+    return movement
+
+
+@transaction.atomic
+def add_indicator(
+    *,
+    movement: Movement,
+    code: str,
+    name: str,
+    unit_of_measure: str,
+    currency: str = "",
+    aggregation: str = Indicator.Aggregation.SUM,
+    direction: str = Indicator.Direction.MORE,
+    allow_negative: bool = False,
+    decimal_places: int = 0,
+) -> Indicator:
+    """Add an indicator. Only while the movement is a draft: reports are stored in the
+    indicator's minor units, so its decimal places cannot change once reports may exist."""
+    if movement.status != Movement.Status.DRAFT:
+        raise StateError("Indicators can be added only while the movement is a draft.")
+    if not 0 <= decimal_places <= MAX_DECIMAL_PLACES:
+        _refuse("decimal_places", f"between 0 and {MAX_DECIMAL_PLACES}")
+    if aggregation not in Indicator.Aggregation.values:
+        _refuse("aggregation", f"one of {', '.join(Indicator.Aggregation.values)}")
+    if direction not in Indicator.Direction.values:
+        _refuse("direction", f"one of {', '.join(Indicator.Direction.values)}")
+    if movement.indicators.filter(code=code).exists():
+        _refuse("code", f"indicator {code!r} already exists in this movement", "duplicate")
+    return Indicator.objects.create(
+        movement=movement,
+        code=code,
+        name=name,
+        unit_of_measure=unit_of_measure,
+        currency=currency.upper(),
+        aggregation=aggregation,
+        direction=direction,
+        allow_negative=allow_negative,
+        decimal_places=decimal_places,
+        position=movement.indicators.count(),
+    )
+
+
+@transaction.atomic
+def add_period(*, movement: Movement, name: str, starts_on: dt.date, ends_on: dt.date) -> Period:
+    """Add a sub-period (a month, a quarter...) inside the movement's period."""
+    require_editable(movement)
+    if movement.status != Movement.Status.DRAFT:
+        # Aggregates are kept per period as reports arrive; a period added later would miss them.
+        raise StateError("Periods can be added only while the movement is a draft.")
+    if not (movement.starts_on <= starts_on <= ends_on <= movement.ends_on):
+        _refuse("starts_on", "a period must lie inside the movement's period, start before end")
+    if movement.periods.filter(starts_on=starts_on, ends_on=ends_on).exists():
+        _refuse("starts_on", "a period with these dates already exists", "duplicate")
+    return Period.objects.create(movement=movement, name=name, starts_on=starts_on, ends_on=ends_on)
+
+
+@transaction.atomic
+def add_monthly_periods(*, movement: Movement) -> list[Period]:
+    """Add one period per calendar month (clipped to the movement's period)."""
+    periods = []
+    first = movement.starts_on
+    while first <= movement.ends_on:
+        next_month = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        last = min(next_month - dt.timedelta(days=1), movement.ends_on)
+        periods.append(add_period(movement=movement, name=first.strftime("%B %Y"), starts_on=first, ends_on=last))
+        first = next_month
+    return periods
+
+
+def in_scope(movement_scope_paths: Sequence[str], unit: Unit) -> bool:
+    return any(unit.path.startswith(p) for p in movement_scope_paths)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    unit_code: str
+    indicator: str
+    planned: object = None
+    period: str = ""
+    rated_capacity: object = None
+    daily_assignment: object = None
+    base: object = None
+    base_label: str = ""
+
+
+_PLAN_QUANTITIES = ("planned", "rated_capacity", "daily_assignment", "base")
+
+
+@transaction.atomic
+def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
+    """Create or replace plans, all or nothing. `period` is a period name; empty means the
+    whole movement. Returns the number of plans written."""
+    require_editable(movement)
+    indicators = {i.code: i for i in movement.indicators.all()}
+    periods = {p.name: p for p in movement.periods.all()}
+    whole = next(p for p in periods.values() if p.is_whole)
+    units = {u.code: u for u in Unit.objects.filter(code__in={r.unit_code for r in rows})}
+    scope_paths = list(movement.scope.values_list("path", flat=True))
+    errors: list[RowError] = []
+    prepared: list[Plan] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for number, row in enumerate(rows, start=1):
+        unit = units.get(row.unit_code)
+        indicator = indicators.get(row.indicator)
+        period = periods.get(row.period) if row.period else whole
+        if unit is None:
+            errors.append(RowError(number, "unit_code", f"no unit with code {row.unit_code!r}", "not_found"))
+        elif not in_scope(scope_paths, unit):
+            errors.append(RowError(number, "unit_code", f"{unit.code} is outside the movement's scope", "out_of_scope"))
+        if indicator is None:
+            errors.append(RowError(number, "indicator", f"no indicator {row.indicator!r} in this movement", "not_found"))
+        if period is None:
+            errors.append(RowError(number, "period", f"no period {row.period!r} in this movement", "not_found"))
+        key = (row.unit_code, row.indicator, row.period)
+        if key in seen:
+            errors.append(RowError(number, "unit_code", f"repeats the plan of row {seen[key]}", "duplicate"))
+        seen[key] = number
+        values: dict[str, int | None] = {}
+        for name in _PLAN_QUANTITIES:
+            raw = getattr(row, name)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                values[name] = None
+                continue
+            places = indicator.decimal_places if indicator else MAX_DECIMAL_PLACES
+            try:
+                quantity = parse_quantity(raw, places)
+            except QuantityError as exc:
+                errors.append(RowError(number, name, str(exc)))
+                continue
+            if quantity < 0 or (name in ("rated_capacity", "daily_assignment") and quantity == 0):
+                errors.append(RowError(number, name, "must be greater than zero" if quantity == 0 else "must not be negative"))
+                continue
+            values[name] = to_minor(quantity, places)
+        if all(values.get(n) is None for n in _PLAN_QUANTITIES):
+            errors.append(RowError(number, "planned", "give at least one of planned, rated capacity, daily assignment, base", "required"))
+        if unit and indicator and period:
+            prepared.append(
+                Plan(
+                    unit=unit,
+                    indicator=indicator,
+                    period=period,
+                    planned_minor=values.get("planned"),
+                    rated_capacity_minor=values.get("rated_capacity"),
+                    daily_assignment_minor=values.get("daily_assignment"),
+                    base_minor=values.get("base"),
+                    base_label=row.base_label,
+                )
+            )
+    raise_for_rows(errors, what="plan")
+    Plan.objects.bulk_create(
+        prepared,
+        update_conflicts=True,
+        unique_fields=["unit", "indicator", "period"],
+        update_fields=["planned_minor", "rated_capacity_minor", "daily_assignment_minor", "base_minor", "base_label"],
+        batch_size=1000,
+    )
+    return len(prepared)
+
+
+@transaction.atomic
+def register_pledge(
+    *,
+    unit: Unit,
+    indicator: Indicator,
+    extra: Decimal | str | None = None,
+    extra_percent: Decimal | str | None = None,
+    period: Period | None = None,
+    registered_on: dt.date | None = None,
+    text: str = "",
+    registered_by=None,
+) -> Pledge:
+    """Register a commitment beyond the plan: an extra quantity or a percentage above plan."""
+    movement = indicator.movement
+    require_editable(movement)
+    if (extra is None) == (extra_percent is None):
+        _refuse("extra", "give either an extra quantity or a percentage above plan, not both", "required")
+    scope_paths = list(movement.scope.values_list("path", flat=True))
+    if not in_scope(scope_paths, unit):
+        _refuse("unit", f"{unit.code} is outside the movement's scope", "out_of_scope")
+    extra_minor = None
+    percent = None
+    try:
+        if extra is not None:
+            quantity = parse_quantity(extra, indicator.decimal_places)
+            if quantity <= 0:
+                raise QuantityError("must be greater than zero")
+            extra_minor = to_minor(quantity, indicator.decimal_places)
+        else:
+            percent = parse_quantity(extra_percent, 2)
+            if percent <= 0:
+                raise QuantityError("must be greater than zero")
+    except QuantityError as exc:
+        _refuse("extra" if extra is not None else "extra_percent", str(exc))
+    return Pledge.objects.create(
+        unit=unit,
+        indicator=indicator,
+        period=period or movement.periods.get(is_whole=True),
+        extra_minor=extra_minor,
+        extra_percent=percent,
+        registered_on=registered_on or timezone.localdate(timezone=zoneinfo.ZoneInfo(movement.time_zone)),
+        text=text,
+        registered_by=registered_by,
+    )
+
+
+@transaction.atomic
+def launch_movement(*, movement: Movement) -> Movement:
+    """Draft → launched: reports are accepted from now on."""
+    movement = Movement.objects.select_for_update().get(pk=movement.pk)
+    if movement.status != Movement.Status.DRAFT:
+        raise StateError(f"Only a draft movement can be launched; this one is {movement.status}.")
+    if not movement.indicators.exists():
+        raise StateError("A movement needs at least one indicator before it is launched.")
+    movement.status = Movement.Status.LAUNCHED
+    movement.launched_at = timezone.now()
+    movement.save(update_fields=["status", "launched_at"])
+    return movement
+
+
+@transaction.atomic
+def close_movement(*, movement: Movement) -> Movement:
+    """Launched → closed: the movement becomes read-only; its figures stay as they are."""
+    movement = Movement.objects.select_for_update().get(pk=movement.pk)
+    if movement.status != Movement.Status.LAUNCHED:
+        raise StateError(f"Only a launched movement can be closed; this one is {movement.status}.")
+    movement.status = Movement.Status.CLOSED
+    movement.closed_at = timezone.now()
+    movement.save(update_fields=["status", "closed_at"])
+    return movement

@@ -1,0 +1,314 @@
+"""The only write path for units, blocks and members."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import ProtectedError, Value
+from django.db.models.functions import Concat, Length, Substr
+
+from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
+
+from .models import Block, Member, Unit, UnitKind
+from .signals import unit_moved
+
+
+def _kind(code: str) -> UnitKind:
+    kind, _ = UnitKind.objects.get_or_create(
+        code=code, defaults={"name": code.replace("-", " ").replace("_", " ").capitalize()}
+    )
+    return kind
+
+
+@transaction.atomic
+def create_unit(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    headcount: int = 0,
+) -> Unit:
+    """Create one unit under `parent` (or a root). Codes are unique across the whole tree."""
+    result = import_units(
+        rows=[
+            UnitRow(
+                code=code,
+                name=name,
+                kind=kind,
+                parent_code=parent.code if parent else "",
+                headcount=headcount,
+            )
+        ]
+    )
+    if result.unchanged:
+        raise ValidationFailed(
+            f"A unit with code {code!r} already exists.",
+            errors=[RowError(1, "code", f"a unit with code {code!r} already exists", "duplicate")],
+        )
+    return Unit.objects.get(code=code)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    code: str
+    name: str
+    kind: str
+    parent_code: str = ""
+    headcount: int | str = 0
+
+
+@dataclass
+class UnitImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kinds_created: list[str] = field(default_factory=list)
+
+
+def _validate_unit_rows(rows: Sequence[UnitRow]) -> tuple[list[RowError], list[int]]:
+    errors: list[RowError] = []
+    headcounts: list[int] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=1):
+        code = (row.code or "").strip()
+        if not code:
+            errors.append(RowError(number, "code", "a code is required", "required"))
+        elif len(code) > 64:
+            errors.append(RowError(number, "code", "at most 64 characters", "too_long"))
+        elif code in seen:
+            errors.append(
+                RowError(number, "code", f"code {code!r} repeats row {seen[code]}", "duplicate")
+            )
+        else:
+            seen[code] = number
+        if not (row.name or "").strip():
+            errors.append(RowError(number, "name", "a name is required", "required"))
+        if not (row.kind or "").strip():
+            errors.append(RowError(number, "kind", "a kind is required", "required"))
+        try:
+            headcount = int(str(row.headcount).strip() or 0)
+            if headcount < 0:
+                raise ValueError
+        except ValueError:
+            errors.append(
+                RowError(number, "headcount", "a whole number of 0 or more is required")
+            )
+            headcount = 0
+        headcounts.append(headcount)
+        if row.parent_code and row.parent_code.strip() == code:
+            errors.append(RowError(number, "parent_code", "a unit cannot be its own parent", "cycle"))
+    return errors, headcounts
+
+
+@transaction.atomic
+def import_units(*, rows: Sequence[UnitRow]) -> UnitImportResult:
+    """Create or update many units at once, all or nothing.
+
+    Rows may come in any order: parents are resolved from the database or from other rows.
+    An existing code updates name, kind and headcount; a different parent is refused (moving
+    is its own action because it shifts the subtree totals). Every row is validated before
+    anything is written; the error lists every bad row.
+    """
+    errors, headcounts = _validate_unit_rows(rows)
+    codes = {r.code.strip() for r in rows}
+    parent_codes = {r.parent_code.strip() for r in rows if r.parent_code and r.parent_code.strip()}
+    existing = _units_by_code(codes | parent_codes)
+
+    by_code = {r.code.strip(): (n, r) for n, r in enumerate(rows, start=1)}
+    for number, row in enumerate(rows, start=1):
+        parent_code = (row.parent_code or "").strip()
+        if parent_code and parent_code not in existing and parent_code not in by_code:
+            errors.append(
+                RowError(number, "parent_code", f"no unit with code {parent_code!r}", "not_found")
+            )
+        current = existing.get(row.code.strip())
+        if current is not None:
+            current_parent = current.parent.code if current.parent_id else ""
+            if parent_code != current_parent:
+                errors.append(
+                    RowError(
+                        number,
+                        "parent_code",
+                        f"unit {current.code!r} is under {current_parent or 'no parent'!r}; "
+                        "move it with the move action instead",
+                        "move_required",
+                    )
+                )
+    # Cycles among new rows: follow each new row's parent chain within the file.
+    if not errors:
+        for number, row in enumerate(rows, start=1):
+            chain: set[str] = set()
+            code = row.code.strip()
+            while code in by_code and code not in existing:
+                if code in chain:
+                    errors.append(RowError(number, "parent_code", "the parents form a cycle", "cycle"))
+                    break
+                chain.add(code)
+                code = by_code[code][1].parent_code.strip()
+    raise_for_rows(errors, what="unit")
+
+    result = UnitImportResult()
+    kinds = {k.code: k for k in UnitKind.objects.filter(code__in={r.kind.strip() for r in rows})}
+    for kind_code in sorted({r.kind.strip() for r in rows} - kinds.keys()):
+        kinds[kind_code] = _kind(kind_code)
+        result.kinds_created.append(kind_code)
+
+    to_update: list[Unit] = []
+    pending: dict[str, tuple[UnitRow, int]] = {}
+    for row, headcount in zip(rows, headcounts, strict=True):
+        code = row.code.strip()
+        current = existing.get(code)
+        if current is None:
+            pending[code] = (row, headcount)
+            continue
+        kind = kinds[row.kind.strip()]
+        if (current.name, current.kind_id, current.headcount) == (row.name.strip(), kind.pk, headcount):
+            result.unchanged += 1
+        else:
+            current.name, current.kind, current.headcount = row.name.strip(), kind, headcount
+            to_update.append(current)
+    if to_update:
+        Unit.objects.bulk_update(to_update, ["name", "kind", "headcount"], batch_size=1000)
+        result.updated = len(to_update)
+
+    # Insert new units layer by layer, so every parent has its id (and path) first.
+    while pending:
+        layer = [
+            (code, row, headcount)
+            for code, (row, headcount) in pending.items()
+            if not row.parent_code.strip() or row.parent_code.strip() in existing
+        ]
+        new_units = []
+        for code, row, headcount in layer:
+            parent = existing.get(row.parent_code.strip()) if row.parent_code.strip() else None
+            new_units.append(
+                Unit(
+                    code=code,
+                    name=row.name.strip(),
+                    kind=kinds[row.kind.strip()],
+                    parent=parent,
+                    depth=parent.depth + 1 if parent else 0,
+                    path="/",
+                    headcount=headcount,
+                )
+            )
+        Unit.objects.bulk_create(new_units, batch_size=1000)
+        for unit in new_units:
+            parent = existing.get(unit.parent.code) if unit.parent_id else None
+            unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+            existing[unit.code] = unit
+            del pending[unit.code]
+        _write_paths(new_units)
+        result.created += len(new_units)
+    return result
+
+
+def _write_paths(units: Iterable[Unit]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE units_unit SET path = %s WHERE id = %s", [(u.path, u.pk) for u in units]
+        )
+
+
+def _units_by_code(codes: set[str]) -> dict[str, Unit]:
+    found: dict[str, Unit] = {}
+    code_list = sorted(c for c in codes if c)
+    for start in range(0, len(code_list), 5000):
+        chunk = code_list[start : start + 5000]
+        for unit in Unit.objects.select_related("parent").filter(code__in=chunk):
+            found[unit.code] = unit
+    return found
+
+
+@transaction.atomic
+def move_unit(*, unit: Unit, new_parent: Unit) -> Unit:
+    """Move `unit` (with its whole subtree) under `new_parent`.
+
+    Its reports stay its own; the subtree totals of the old ancestors lose what the unit's
+    subtree contributed and the new ancestors gain it, in this same transaction. A move under
+    the unit itself or one of its descendants is refused.
+    """
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    new_parent = Unit.objects.get(pk=new_parent.pk)
+    if new_parent.path.startswith(unit.path):
+        raise StateError(
+            f"Cannot move {unit.code} under {new_parent.code}: "
+            f"{new_parent.code} is {'the unit itself' if new_parent.pk == unit.pk else 'inside its subtree'}."
+        )
+    if new_parent.archived:
+        raise StateError(f"{new_parent.code} is archived; units cannot be moved under it.")
+    if unit.parent_id == new_parent.pk:
+        return unit
+    old_ancestor_ids = unit.ancestor_ids
+    old_prefix, new_prefix = unit.path, f"{new_parent.path}{unit.pk}/"
+    depth_shift = new_parent.depth + 1 - unit.depth
+    Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    from django.db.models import F
+
+    Unit.objects.filter(path__startswith=old_prefix).update(
+        path=Concat(Value(new_prefix), Substr("path", Length(Value(old_prefix)) + 1)),
+        depth=F("depth") + depth_shift,
+    )
+    unit.refresh_from_db()
+    unit_moved.send(
+        sender=Unit,
+        unit=unit,
+        old_ancestor_ids=old_ancestor_ids,
+        new_ancestor_ids=unit.ancestor_ids,
+    )
+    return unit
+
+
+@transaction.atomic
+def archive_unit(*, unit: Unit) -> Unit:
+    """Archive a unit and its subtree: they keep their history but take no new reports."""
+    Unit.objects.filter(path__startswith=unit.path).update(archived=True)
+    unit.refresh_from_db()
+    return unit
+
+
+@transaction.atomic
+def delete_unit(*, unit: Unit) -> None:
+    """Delete a unit that has no history (no children, plans or reports); else refuse."""
+    if unit.children.exists():
+        raise StateError(f"{unit.code} has units under it; move or archive them first.")
+    try:
+        with transaction.atomic():
+            unit.delete()
+    except ProtectedError:
+        raise StateError(
+            f"{unit.code} has history (plans or reports); archive it instead of deleting it."
+        ) from None
+
+
+@transaction.atomic
+def create_block(*, code: str, name: str, units: Iterable[Unit] = (), description: str = "") -> Block:
+    """Create a peer block; a unit may sit in several blocks."""
+    if Block.objects.filter(code=code).exists():
+        raise ValidationFailed(
+            f"A block with code {code!r} already exists.",
+            errors=[RowError(1, "code", "already exists", "duplicate")],
+        )
+    block = Block.objects.create(code=code, name=name, description=description)
+    block.units.set(list(units))
+    return block
+
+
+@transaction.atomic
+def set_block_units(*, block: Block, units: Iterable[Unit]) -> Block:
+    block.units.set(list(units))
+    return block
+
+
+@transaction.atomic
+def create_member(*, unit: Unit, full_name: str, external_id: str | None = None) -> Member:
+    if not full_name.strip():
+        raise ValidationFailed(
+            "A member needs a name.", errors=[RowError(1, "full_name", "a name is required")]
+        )
+    return Member.objects.create(unit=unit, full_name=full_name.strip(), external_id=external_id)
