@@ -8,10 +8,12 @@ from tests import factories
 @pytest.fixture
 def units(db):
     """KP ─┬─ P1 ─┬─ C1 ─┬─ W1
-           │      │      └─ W2
-           │      └─ C2 ─── W3
-           └─ P2 ─── C3 ─── W4"""
-    return factories.tree({"KP": {"P1": {"C1": {"W1": {}, "W2": {}}, "C2": {"W3": {}}}, "P2": {"C3": {"W4": {}}}}})
+    │      │      └─ W2
+    │      └─ C2 ─── W3
+    └─ P2 ─── C3 ─── W4"""
+    return factories.tree(
+        {"KP": {"P1": {"C1": {"W1": {}, "W2": {}}, "C2": {"W3": {}}}, "P2": {"C3": {"W4": {}}}}}
+    )
 
 
 @pytest.fixture
@@ -22,7 +24,14 @@ def movement(units):
             {"code": "steel", "name": "Steel", "unit_of_measure": "t", "decimal_places": 1},
             {"code": "stock", "name": "Stock", "unit_of_measure": "t", "aggregation": "latest"},
             {"code": "losses", "name": "Losses", "unit_of_measure": "t", "direction": "less"},
-            {"code": "balance", "name": "Balance", "unit_of_measure": "money", "currency": "KPW", "allow_negative": True, "decimal_places": 2},
+            {
+                "code": "balance",
+                "name": "Balance",
+                "unit_of_measure": "money",
+                "currency": "KPW",
+                "allow_negative": True,
+                "decimal_places": 2,
+            },
         ),
         monthly=True,
     )

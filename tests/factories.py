@@ -22,11 +22,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "a-long-test-password")
 
 
-def unit(code: str, parent: Unit | None = None, kind: str = "workteam", headcount: int = 10) -> Unit:
-    return unit_actions.create_unit(code=code, name=f"Unit {code}", kind=kind, parent=parent, headcount=headcount)
+def unit(
+    code: str, parent: Unit | None = None, kind: str = "workteam", headcount: int = 10
+) -> Unit:
+    return unit_actions.create_unit(
+        code=code, name=f"Unit {code}", kind=kind, parent=parent, headcount=headcount
+    )
 
 
-def tree(spec: dict, parent: Unit | None = None, kind_by_depth=("country", "province", "county", "enterprise", "workteam")) -> dict[str, Unit]:
+def tree(
+    spec: dict,
+    parent: Unit | None = None,
+    kind_by_depth=("country", "province", "county", "enterprise", "workteam"),
+) -> dict[str, Unit]:
     """Build a tree from nested dicts: {"KP": {"P1": {"W1": {}}}} → units by code."""
     made: dict[str, Unit] = {}
     for code, children in spec.items():
@@ -43,12 +51,18 @@ def movement(
     slug: str = "drive",
     starts_on: dt.date = dt.date(2025, 1, 1),
     ends_on: dt.date = dt.date(2025, 12, 31),
-    indicators: tuple[dict, ...] = ({"code": "steel", "name": "Steel", "unit_of_measure": "t", "decimal_places": 1},),
+    indicators: tuple[dict, ...] = (
+        {"code": "steel", "name": "Steel", "unit_of_measure": "t", "decimal_places": 1},
+    ),
     monthly: bool = False,
     launch: bool = True,
 ) -> Movement:
     created = movement_actions.create_movement(
-        title=slug.replace("-", " ").title(), slug=slug, organiser=organiser, starts_on=starts_on, ends_on=ends_on
+        title=slug.replace("-", " ").title(),
+        slug=slug,
+        organiser=organiser,
+        starts_on=starts_on,
+        ends_on=ends_on,
     )
     for spec in indicators:
         movement_actions.add_indicator(movement=created, **spec)

@@ -36,8 +36,18 @@ def serve(args: list[str]) -> None:
     os.execvp(
         sys.executable,
         [
-            sys.executable, "-m", "gunicorn", "pacesetter.wsgi:application",
-            "--bind", bind, "--workers", workers, "--access-logfile", "-", "--graceful-timeout", "10",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "pacesetter.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            workers,
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
             *args,
         ],
     )

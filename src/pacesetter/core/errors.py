@@ -61,7 +61,9 @@ def raise_for_rows(errors: list[RowError], *, what: str) -> None:
     """Raise one error listing every bad row; idempotency conflicts alone answer 409."""
     if not errors:
         return
-    detail = f"{len({e.row for e in errors})} of the {what} rows are not valid; nothing was recorded."
+    detail = (
+        f"{len({e.row for e in errors})} of the {what} rows are not valid; nothing was recorded."
+    )
     if all(e.code == "idempotency_conflict" for e in errors):
         raise Conflict(detail, errors=errors)
     raise ValidationFailed(detail, errors=errors)

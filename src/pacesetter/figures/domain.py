@@ -20,7 +20,9 @@ def percent(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
     return part * HUNDRED / whole
 
 
-def fulfilment(actual: Decimal, planned: Decimal | None, *, less_is_better: bool = False) -> Decimal | None:
+def fulfilment(
+    actual: Decimal, planned: Decimal | None, *, less_is_better: bool = False
+) -> Decimal | None:
     """Plan fulfilment. For "less is better" (cost, losses, days lost) it is plan ÷ actual:
     using 80 where 100 was allowed fulfils the plan by 125%."""
     if planned is None:
@@ -34,7 +36,9 @@ def capacity_utilisation(actual: Decimal, rated_capacity: Decimal | None) -> Dec
     return percent(actual, rated_capacity)
 
 
-def daily_assignment_rate(actual: Decimal, daily_assignment: Decimal | None, days_worked: int) -> Decimal | None:
+def daily_assignment_rate(
+    actual: Decimal, daily_assignment: Decimal | None, days_worked: int
+) -> Decimal | None:
     """Output per day worked ÷ the daily assignment. "Overfulfilled by 300%" is a rate of 400%."""
     if daily_assignment is None or days_worked <= 0:
         return None

@@ -84,7 +84,10 @@ def unit_figures(
             unit=unit, period=period, indicator_id__in=by_id
         ).values_list("indicator_id", "quantity_minor", "verified_minor", "entries")
     }
-    plans = {p.indicator_id: p for p in Plan.objects.filter(unit=unit, period=period, indicator_id__in=by_id)}
+    plans = {
+        p.indicator_id: p
+        for p in Plan.objects.filter(unit=unit, period=period, indicator_id__in=by_id)
+    }
     children_planned = dict(
         Plan.objects.filter(unit__parent=unit, period=period, indicator_id__in=by_id)
         .values("indicator_id")
@@ -134,13 +137,19 @@ def unit_figures(
             else None
         )
         planned = plan_figures.planned if plan_figures else None
-        day_series = [(day, indicator.from_minor(q) or Decimal(0)) for day, q in daily[indicator.pk]]
+        day_series = [
+            (day, indicator.from_minor(q) or Decimal(0)) for day, q in daily[indicator.pk]
+        ]
         pledged = None
         for pledge in pledges[indicator.pk]:
             extra = (
                 indicator.from_minor(pledge.extra_minor)
                 if pledge.extra_minor is not None
-                else (planned * pledge.extra_percent / 100 if planned is not None and pledge.extra_percent else None)
+                else (
+                    planned * pledge.extra_percent / 100
+                    if planned is not None and pledge.extra_percent
+                    else None
+                )
             )
             if extra is not None:
                 pledged = (pledged or Decimal(0)) + extra
@@ -161,18 +170,26 @@ def unit_figures(
                 plan=plan_figures,
                 children_planned=indicator.from_minor(children_planned.get(indicator.pk)),
                 fulfilment=domain.fulfilment(actual, planned, less_is_better=less),
-                fulfilment_verified=domain.fulfilment(actual_verified, planned, less_is_better=less),
+                fulfilment_verified=domain.fulfilment(
+                    actual_verified, planned, less_is_better=less
+                ),
                 capacity_utilisation=domain.capacity_utilisation(
                     actual, plan_figures.rated_capacity if plan_figures else None
                 ),
                 daily_assignment_rate=domain.daily_assignment_rate(
-                    actual, plan_figures.daily_assignment if plan_figures else None, days_reported.get(indicator.pk, 0)
+                    actual,
+                    plan_figures.daily_assignment if plan_figures else None,
+                    days_reported.get(indicator.pk, 0),
                 ),
                 growth=domain.growth(actual, plan_figures.base if plan_figures else None),
                 pace=None
                 if less
                 else domain.pace(
-                    planned=planned, daily=day_series, start=period.starts_on, end=period.ends_on, as_of=as_of
+                    planned=planned,
+                    daily=day_series,
+                    start=period.starts_on,
+                    end=period.ends_on,
+                    as_of=as_of,
                 ),
                 pledged_extra=pledged,
                 rank_among_siblings=rank,
@@ -196,17 +213,21 @@ def children_figures(*, unit: Unit, indicator: Indicator, period: Period) -> lis
     children = list(Unit.objects.filter(parent=unit).select_related("kind").order_by("name"))
     ids = [c.pk for c in children]
     totals = dict(
-        SubtreePeriodTotal.objects.filter(unit_id__in=ids, indicator=indicator, period=period).values_list(
-            "unit_id", "quantity_minor"
-        )
+        SubtreePeriodTotal.objects.filter(
+            unit_id__in=ids, indicator=indicator, period=period
+        ).values_list("unit_id", "quantity_minor")
     )
     planned = dict(
-        Plan.objects.filter(unit_id__in=ids, indicator=indicator, period=period).values_list("unit_id", "planned_minor")
+        Plan.objects.filter(unit_id__in=ids, indicator=indicator, period=period).values_list(
+            "unit_id", "planned_minor"
+        )
     )
     less = indicator.direction == Indicator.Direction.LESS
     result = []
     for child in children:
         actual = indicator.from_minor(totals.get(child.pk, 0)) or Decimal(0)
         plan = indicator.from_minor(planned.get(child.pk))
-        result.append(ChildFigures(child, actual, plan, domain.fulfilment(actual, plan, less_is_better=less)))
+        result.append(
+            ChildFigures(child, actual, plan, domain.fulfilment(actual, plan, less_is_better=less))
+        )
     return result

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
 from pacesetter.core.quantities import QuantityError, parse_quantity, to_minor
-from pacesetter.movements.actions import in_scope
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.units.models import Member, Unit
 
@@ -72,8 +71,19 @@ class _Prepared:
 
 
 _COLUMNS = (
-    "movement_id", "unit_id", "member_id", "indicator_id", "day", "quantity_minor", "source",
-    "entered_by_id", "entered_at", "idempotency_key", "verification", "corrects_id", "reason",
+    "movement_id",
+    "unit_id",
+    "member_id",
+    "indicator_id",
+    "day",
+    "quantity_minor",
+    "source",
+    "entered_by_id",
+    "entered_at",
+    "idempotency_key",
+    "verification",
+    "corrects_id",
+    "reason",
 )
 
 
@@ -132,7 +142,12 @@ def record_reports(
 
 
 def _record(
-    movement: Movement, rows: Sequence[ReportRow], source: str, entered_by, verified: bool, return_ids: bool
+    movement: Movement,
+    rows: Sequence[ReportRow],
+    source: str,
+    entered_by,
+    verified: bool,
+    return_ids: bool,
 ) -> IngestResult:
     movement = Movement.objects.get(pk=movement.pk)
     if movement.status != Movement.Status.LAUNCHED:
@@ -169,18 +184,31 @@ def _record(
     return result
 
 
-def _validate(movement: Movement, rows: Sequence[ReportRow]) -> tuple[list[_Prepared], list[RowError]]:
+def _validate(
+    movement: Movement, rows: Sequence[ReportRow]
+) -> tuple[list[_Prepared], list[RowError]]:
     errors: list[RowError] = []
     indicators = {i.code: i for i in Indicator.objects.filter(movement=movement)}
     scope_paths = list(movement.scope.values_list("path", flat=True))
     member_codes = {row.member for row in rows if row.member}
-    members = dict(
-        Member.objects.filter(external_id__in=member_codes).values_list("external_id", "unit_id")
-    ) if member_codes else {}
-    member_ids = dict(Member.objects.filter(external_id__in=member_codes).values_list("external_id", "pk")) if member_codes else {}
+    members = (
+        dict(
+            Member.objects.filter(external_id__in=member_codes).values_list(
+                "external_id", "unit_id"
+            )
+        )
+        if member_codes
+        else {}
+    )
+    member_ids = (
+        dict(Member.objects.filter(external_id__in=member_codes).values_list("external_id", "pk"))
+        if member_codes
+        else {}
+    )
     originals = _originals(movement, {row.corrects for row in rows if row.corrects is not None})
     units = _units(
-        {row.unit.strip() for row in rows if row.unit} | {o["unit_code"] for o in originals.values()}
+        {row.unit.strip() for row in rows if row.unit}
+        | {o["unit_code"] for o in originals.values()}
     )
     today = movement_today(movement)
     start, end = movement.starts_on, movement.ends_on
@@ -193,7 +221,14 @@ def _validate(movement: Movement, rows: Sequence[ReportRow]) -> tuple[list[_Prep
         if row.corrects is not None:
             original = originals.get(row.corrects)
             if original is None:
-                errors.append(RowError(number, "corrects", f"no report {row.corrects} in this movement", "not_found"))
+                errors.append(
+                    RowError(
+                        number,
+                        "corrects",
+                        f"no report {row.corrects} in this movement",
+                        "not_found",
+                    )
+                )
                 continue
             if not row.reason.strip():
                 errors.append(RowError(number, "reason", "a correction needs a reason", "required"))
@@ -204,7 +239,11 @@ def _validate(movement: Movement, rows: Sequence[ReportRow]) -> tuple[list[_Prep
                 ("day", str(row.day) if row.day else "", str(original["day"])),
             ):
                 if given and str(given).strip() != expected:
-                    errors.append(RowError(number, name, f"the corrected report has {name} {expected}", "mismatch"))
+                    errors.append(
+                        RowError(
+                            number, name, f"the corrected report has {name} {expected}", "mismatch"
+                        )
+                    )
             day = original["day"]
         else:
             unit_code, indicator_code = (row.unit or "").strip(), (row.indicator or "").strip()
@@ -214,9 +253,23 @@ def _validate(movement: Movement, rows: Sequence[ReportRow]) -> tuple[list[_Prep
                 errors.append(RowError(number, "day", str(exc), "invalid"))
                 day = None
             if day is not None and not start <= day <= end:
-                errors.append(RowError(number, "day", f"{day} is outside the movement's period {start} to {end}", "out_of_period"))
+                errors.append(
+                    RowError(
+                        number,
+                        "day",
+                        f"{day} is outside the movement's period {start} to {end}",
+                        "out_of_period",
+                    )
+                )
             elif day is not None and day > today:
-                errors.append(RowError(number, "day", f"{day} is in the future (today is {today} in {movement.time_zone})", "future"))
+                errors.append(
+                    RowError(
+                        number,
+                        "day",
+                        f"{day} is in the future (today is {today} in {movement.time_zone})",
+                        "future",
+                    )
+                )
 
         unit = units.get(unit_code)
         if not unit_code:
@@ -230,18 +283,36 @@ def _validate(movement: Movement, rows: Sequence[ReportRow]) -> tuple[list[_Prep
             if inside is None:
                 inside = scope_cache[unit[1]] = any(unit[1].startswith(p) for p in scope_paths)
             if not inside:
-                errors.append(RowError(number, "unit", f"{unit_code} is outside the movement's scope", "out_of_scope"))
+                errors.append(
+                    RowError(
+                        number,
+                        "unit",
+                        f"{unit_code} is outside the movement's scope",
+                        "out_of_scope",
+                    )
+                )
 
         indicator = indicators.get(indicator_code)
         if not indicator_code:
-            errors.append(RowError(number, "indicator", "an indicator code is required", "required"))
+            errors.append(
+                RowError(number, "indicator", "an indicator code is required", "required")
+            )
         elif indicator is None:
-            errors.append(RowError(number, "indicator", f"no indicator {indicator_code!r} in this movement", "not_found"))
+            errors.append(
+                RowError(
+                    number,
+                    "indicator",
+                    f"no indicator {indicator_code!r} in this movement",
+                    "not_found",
+                )
+            )
 
         quantity_minor = 0
         if indicator is not None:
             try:
-                quantity = parse_quantity(row.quantity if row.quantity is not None else "", indicator.decimal_places)
+                quantity = parse_quantity(
+                    row.quantity if row.quantity is not None else "", indicator.decimal_places
+                )
                 if quantity < 0 and not indicator.allow_negative:
                     raise QuantityError(f"{indicator.code} does not allow negative quantities")
                 quantity_minor = to_minor(quantity, indicator.decimal_places)
@@ -259,19 +330,35 @@ def _validate(movement: Movement, rows: Sequence[ReportRow]) -> tuple[list[_Prep
             if row.member not in members:
                 errors.append(RowError(number, "member", f"no member {row.member!r}", "not_found"))
             elif unit is not None and members[row.member] != unit[0]:
-                errors.append(RowError(number, "member", f"{row.member} is not a member of {unit_code}", "mismatch"))
+                errors.append(
+                    RowError(
+                        number, "member", f"{row.member} is not a member of {unit_code}", "mismatch"
+                    )
+                )
             else:
                 member_id = member_ids[row.member]
 
         key = (row.idempotency_key or "").strip() or f"auto:{uuid.uuid4().hex}"
         if len(key) > MAX_KEY_LENGTH:
-            errors.append(RowError(number, "idempotency_key", f"at most {MAX_KEY_LENGTH} characters", "too_long"))
+            errors.append(
+                RowError(
+                    number, "idempotency_key", f"at most {MAX_KEY_LENGTH} characters", "too_long"
+                )
+            )
 
         if len(errors) == before and unit is not None and indicator is not None and day is not None:
             prepared.append(
                 _Prepared(
-                    number, unit[0], unit[1], indicator.pk, day, quantity_minor, member_id, key,
-                    row.corrects if original is not None else None, row.reason.strip(),
+                    number,
+                    unit[0],
+                    unit[1],
+                    indicator.pk,
+                    day,
+                    quantity_minor,
+                    member_id,
+                    key,
+                    row.corrects if original is not None else None,
+                    row.reason.strip(),
                 )
             )
     return prepared, errors
@@ -281,9 +368,9 @@ def _units(codes: set[str]) -> dict[str, tuple[int, str, bool]]:
     found: dict[str, tuple[int, str, bool]] = {}
     code_list = sorted(codes)
     for start in range(0, len(code_list), _CHUNK):
-        for code, pk, path, archived in Unit.objects.filter(code__in=code_list[start : start + _CHUNK]).values_list(
-            "code", "pk", "path", "archived"
-        ):
+        for code, pk, path, archived in Unit.objects.filter(
+            code__in=code_list[start : start + _CHUNK]
+        ).values_list("code", "pk", "path", "archived"):
             found[code] = (pk, path, archived)
     return found
 
@@ -335,7 +422,14 @@ def _check_keys(prepared: list[_Prepared]) -> tuple[list[_Prepared], set[int], l
     in_batch: dict[str, _Prepared] = {}
     for row in prepared:
         stored = existing.get(row.key)
-        payload = (row.unit_id, row.indicator_id, row.day, row.quantity_minor, row.member_id, row.corrects_id)
+        payload = (
+            row.unit_id,
+            row.indicator_id,
+            row.day,
+            row.quantity_minor,
+            row.member_id,
+            row.corrects_id,
+        )
         if stored is not None:
             same = stored[:4] == payload[:4] and stored[4:6] == payload[4:6]
             if row.corrects_id is not None and stored[5] == row.corrects_id:
@@ -344,18 +438,43 @@ def _check_keys(prepared: list[_Prepared]) -> tuple[list[_Prepared], set[int], l
             if same:
                 replays.add(row.number)
             else:
-                errors.append(RowError(row.number, "idempotency_key", f"key {row.key!r} was already used for a different report (id {stored[6]})", "idempotency_conflict"))
+                errors.append(
+                    RowError(
+                        row.number,
+                        "idempotency_key",
+                        f"key {row.key!r} was already used for a different report (id {stored[6]})",
+                        "idempotency_conflict",
+                    )
+                )
             continue
         earlier = in_batch.get(row.key)
         if earlier is not None:
-            earlier_payload = (earlier.unit_id, earlier.indicator_id, earlier.day, earlier.quantity_minor, earlier.member_id, earlier.corrects_id)
-            if earlier_payload == payload or (row.corrects_id is not None and earlier.corrects_id == row.corrects_id):
+            earlier_payload = (
+                earlier.unit_id,
+                earlier.indicator_id,
+                earlier.day,
+                earlier.quantity_minor,
+                earlier.member_id,
+                earlier.corrects_id,
+            )
+            if earlier_payload == payload or (
+                row.corrects_id is not None and earlier.corrects_id == row.corrects_id
+            ):
                 replays.add(row.number)
             else:
-                errors.append(RowError(row.number, "idempotency_key", f"key {row.key!r} is used by row {earlier.number} for a different report", "idempotency_conflict"))
+                errors.append(
+                    RowError(
+                        row.number,
+                        "idempotency_key",
+                        f"key {row.key!r} is used by row {earlier.number} for a different report",
+                        "idempotency_conflict",
+                    )
+                )
             continue
         if row.corrects_id is not None and row.quantity_minor == 0:
-            errors.append(RowError(row.number, "quantity", "the report already has this value", "no_change"))
+            errors.append(
+                RowError(row.number, "quantity", "the report already has this value", "no_change")
+            )
             continue
         in_batch[row.key] = row
         new.append(row)
@@ -365,8 +484,17 @@ def _check_keys(prepared: list[_Prepared]) -> tuple[list[_Prepared], set[int], l
 def _existing_by_key(keys: list[str]) -> dict[str, tuple]:
     found: dict[str, tuple] = {}
     for start in range(0, len(keys), _CHUNK):
-        for row in Report.objects.filter(idempotency_key__in=keys[start : start + _CHUNK]).values_list(
-            "idempotency_key", "unit_id", "indicator_id", "day", "quantity_minor", "member_id", "corrects_id", "pk"
+        for row in Report.objects.filter(
+            idempotency_key__in=keys[start : start + _CHUNK]
+        ).values_list(
+            "idempotency_key",
+            "unit_id",
+            "indicator_id",
+            "day",
+            "quantity_minor",
+            "member_id",
+            "corrects_id",
+            "pk",
         ):
             found[row[0]] = row[1:]
     return found
@@ -376,12 +504,16 @@ def _ids_by_key(keys: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(keys), _CHUNK):
         found.update(
-            Report.objects.filter(idempotency_key__in=keys[start : start + _CHUNK]).values_list("idempotency_key", "pk")
+            Report.objects.filter(idempotency_key__in=keys[start : start + _CHUNK]).values_list(
+                "idempotency_key", "pk"
+            )
         )
     return found
 
 
-def _insert(movement: Movement, rows: list[_Prepared], source: str, entered_by, verified: bool) -> None:
+def _insert(
+    movement: Movement, rows: list[_Prepared], source: str, entered_by, verified: bool
+) -> None:
     """Append rows to the ledger: COPY on PostgreSQL, executemany on SQLite."""
     now = timezone.now()
     verification = Report.Verification.VERIFIED if verified else Report.Verification.UNVERIFIED
@@ -391,10 +523,23 @@ def _insert(movement: Movement, rows: list[_Prepared], source: str, entered_by, 
             raw = cursor.cursor
             with raw.copy(f"COPY ledger_report ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
                 for r in rows:
-                    copy.write_row((
-                        movement.pk, r.unit_id, r.member_id, r.indicator_id, r.day, r.quantity_minor, source,
-                        user_id, now, r.key, verification, r.corrects_id, r.reason,
-                    ))
+                    copy.write_row(
+                        (
+                            movement.pk,
+                            r.unit_id,
+                            r.member_id,
+                            r.indicator_id,
+                            r.day,
+                            r.quantity_minor,
+                            source,
+                            user_id,
+                            now,
+                            r.key,
+                            verification,
+                            r.corrects_id,
+                            r.reason,
+                        )
+                    )
         return
     entered_at = connection.ops.adapt_datetimefield_value(now)
     placeholders = ", ".join(["%s"] * len(_COLUMNS))
@@ -403,8 +548,19 @@ def _insert(movement: Movement, rows: list[_Prepared], source: str, entered_by, 
             f"INSERT INTO ledger_report ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
             [
                 (
-                    movement.pk, r.unit_id, r.member_id, r.indicator_id, r.day.isoformat(), r.quantity_minor,
-                    source, user_id, entered_at, r.key, verification, r.corrects_id, r.reason,
+                    movement.pk,
+                    r.unit_id,
+                    r.member_id,
+                    r.indicator_id,
+                    r.day.isoformat(),
+                    r.quantity_minor,
+                    source,
+                    user_id,
+                    entered_at,
+                    r.key,
+                    verification,
+                    r.corrects_id,
+                    r.reason,
                 )
                 for r in rows
             ],
@@ -424,7 +580,14 @@ def correct_report(
     The original stays in the ledger, with its corrections beside it."""
     result = record_reports(
         movement=report.movement,
-        rows=[ReportRow(corrects=report.pk, quantity=quantity, reason=reason, idempotency_key=idempotency_key)],
+        rows=[
+            ReportRow(
+                corrects=report.pk,
+                quantity=quantity,
+                reason=reason,
+                idempotency_key=idempotency_key,
+            )
+        ],
         source=source,
         entered_by=entered_by,
     )

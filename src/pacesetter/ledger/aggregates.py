@@ -57,7 +57,9 @@ def indicator_shapes(indicator_ids: Iterable[int]) -> dict[int, IndicatorShape]:
     ).values_list("pk", "movement_id", "starts_on", "ends_on"):
         periods[movement_id].append((period_id, start, end))
     return {
-        pk: IndicatorShape(latest=aggregation == Indicator.Aggregation.LATEST, periods=periods[movement_of[pk]])
+        pk: IndicatorShape(
+            latest=aggregation == Indicator.Aggregation.LATEST, periods=periods[movement_of[pk]]
+        )
         for pk, aggregation in indicators.items()
     }
 
@@ -120,7 +122,12 @@ def contributions(
             entries = deltas.get(day, _zero())
             _add(
                 result.day[(unit_id, indicator_id, day)],
-                (quantity_changes.get(day, 0), verified_changes.get(day, 0), entries[2], entries[3]),
+                (
+                    quantity_changes.get(day, 0),
+                    verified_changes.get(day, 0),
+                    entries[2],
+                    entries[3],
+                ),
             )
         for period_id, start, end in shapes[indicator_id].periods:
             entries_delta = [0, 0]
@@ -188,13 +195,17 @@ def _own_totals(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], dict[dt.da
         for start in range(0, len(unit_ids), 5000):
             for unit_id, day, *values in DailyTotal.objects.filter(
                 indicator_id=indicator_id, unit_id__in=unit_ids[start : start + 5000]
-            ).values_list("unit_id", "day", "quantity_minor", "verified_minor", "entries", "verified_entries"):
+            ).values_list(
+                "unit_id", "day", "quantity_minor", "verified_minor", "entries", "verified_entries"
+            ):
                 found[(unit_id, indicator_id)][day] = list(values)
     return found
 
 
 def lineages(unit_paths: Mapping[int, str]) -> dict[int, list[int]]:
-    return {pk: [int(part) for part in path.strip("/").split("/")] for pk, path in unit_paths.items()}
+    return {
+        pk: [int(part) for part in path.strip("/").split("/")] for pk, path in unit_paths.items()
+    }
 
 
 def apply_own_deltas(
@@ -244,11 +255,18 @@ def _ledger_own_totals(movement_id: int | None) -> dict[DayKey, Totals]:
         queryset = queryset.filter(movement_id=movement_id)
     rows = queryset.values("unit_id", "indicator_id", "day").annotate(
         q=Sum("quantity_minor"),
-        vq=Sum(Case(When(verified, then="quantity_minor"), default=Value(0), output_field=IntegerField())),
+        vq=Sum(
+            Case(
+                When(verified, then="quantity_minor"), default=Value(0), output_field=IntegerField()
+            )
+        ),
         e=Count("id", filter=original),
         ve=Count("id", filter=original & verified),
     )
-    return {(r["unit_id"], r["indicator_id"], r["day"]): [r["q"], r["vq"], r["e"], r["ve"]] for r in rows}
+    return {
+        (r["unit_id"], r["indicator_id"], r["day"]): [r["q"], r["vq"], r["e"], r["ve"]]
+        for r in rows
+    }
 
 
 def _stored(model: type, key: str, indicator_ids: set[int]) -> dict[tuple, Totals]:
@@ -283,7 +301,9 @@ def rebuild(*, movement_id: int | None = None, fix: bool = False) -> list[Differ
         indicator_ids = set(indicators.values_list("pk", flat=True))
         shapes = indicator_shapes(indicator_ids)
         unit_ids = {u for (u, _i, _d) in own}
-        paths = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path")) if unit_ids else {}
+        paths = (
+            dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path")) if unit_ids else {}
+        )
         parts = contributions(own, shapes, {})
         lineage = lineages(paths)
         expected = {

@@ -11,6 +11,8 @@ class LedgerConfig(AppConfig):
         from . import aggregates
 
         def shift(sender, *, unit, old_ancestor_ids, new_ancestor_ids, **kwargs):
-            aggregates.shift_subtree(unit=unit, old_ancestor_ids=old_ancestor_ids, new_ancestor_ids=new_ancestor_ids)
+            aggregates.shift_subtree(
+                unit=unit, old_ancestor_ids=old_ancestor_ids, new_ancestor_ids=new_ancestor_ids
+            )
 
         unit_moved.connect(shift, dispatch_uid="ledger.shift_subtree", weak=False)

@@ -40,21 +40,44 @@ class Report(models.Model):
 
     # Foreign keys carry no single-column index of their own: each index slows the ingest,
     # and the composite indexes below serve every read the system makes.
-    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, db_index=False, related_name="+")
+    movement = models.ForeignKey(
+        Movement, on_delete=models.PROTECT, db_index=False, related_name="+"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="reports")
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, db_index=False, related_name="reports")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, db_index=False, related_name="reports")
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="reports",
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, db_index=False, related_name="reports"
+    )
     day = models.DateField()
     quantity_minor = models.BigIntegerField()
     source = models.CharField(max_length=8, choices=Source.choices)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, db_index=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
     )
     entered_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=100, unique=True)
-    verification = models.CharField(max_length=10, choices=Verification.choices, default=Verification.UNVERIFIED)
+    verification = models.CharField(
+        max_length=10, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
     corrects = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, db_index=False, related_name="corrections"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="corrections",
     )
     reason = models.TextField(blank=True)
 
@@ -62,11 +85,14 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["unit", "indicator", "day"], name="report_unit_indicator_day"),
             models.Index(fields=["movement", "id"], name="report_movement_id"),
-            models.Index(fields=["corrects"], condition=Q(corrects__isnull=False), name="report_corrects"),
+            models.Index(
+                fields=["corrects"], condition=Q(corrects__isnull=False), name="report_corrects"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(corrects__isnull=True) | ~Q(reason=""), name="report_correction_has_reason"
+                condition=Q(corrects__isnull=True) | ~Q(reason=""),
+                name="report_correction_has_reason",
             ),
             models.CheckConstraint(
                 condition=Q(verification__in=["unverified", "verified", "rejected"]),
@@ -75,7 +101,9 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Report {self.pk}: {self.unit_id} {self.indicator_id} {self.day} {self.quantity_minor}"
+        return (
+            f"Report {self.pk}: {self.unit_id} {self.indicator_id} {self.day} {self.quantity_minor}"
+        )
 
 
 class _Totals(models.Model):
@@ -91,7 +119,9 @@ class _Totals(models.Model):
 
 class DailyTotal(_Totals):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, db_index=False, related_name="+")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
     day = models.DateField()
 
     class Meta:
@@ -99,28 +129,45 @@ class DailyTotal(_Totals):
             models.UniqueConstraint(fields=["unit", "indicator", "day"], name="daily_total_key"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.indicator_id} · {self.day}: {self.quantity_minor}"
+
 
 class SubtreeDailyTotal(_Totals):
     """For "latest level" indicators this holds the day's *change* of the subtree's level;
     the running sum over days gives the level (see ledger.domain.level_deltas)."""
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, db_index=False, related_name="+")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
     day = models.DateField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["unit", "indicator", "day"], name="subtree_daily_total_key"),
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "day"], name="subtree_daily_total_key"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.indicator_id} · {self.day}: {self.quantity_minor}"
 
 
 class SubtreePeriodTotal(_Totals):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, db_index=False, related_name="+")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
     period = models.ForeignKey(Period, on_delete=models.CASCADE, db_index=False, related_name="+")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["unit", "indicator", "period"], name="subtree_period_total_key"),
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "period"], name="subtree_period_total_key"
+            ),
         ]
         indexes = [models.Index(fields=["indicator", "period"], name="subtree_period_by_indicator")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.indicator_id} · {self.period_id}: {self.quantity_minor}"

@@ -72,7 +72,11 @@ def create_movement(
     )
     movement.scope.set(list(scope) or [organiser])
     Period.objects.create(
-        movement=movement, name="Whole movement", starts_on=starts_on, ends_on=ends_on, is_whole=True
+        movement=movement,
+        name="Whole movement",
+        starts_on=starts_on,
+        ends_on=ends_on,
+        is_whole=True,
     )
     return movement
 
@@ -138,7 +142,11 @@ def add_monthly_periods(*, movement: Movement) -> list[Period]:
     while first <= movement.ends_on:
         next_month = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
         last = min(next_month - dt.timedelta(days=1), movement.ends_on)
-        periods.append(add_period(movement=movement, name=first.strftime("%B %Y"), starts_on=first, ends_on=last))
+        periods.append(
+            add_period(
+                movement=movement, name=first.strftime("%B %Y"), starts_on=first, ends_on=last
+            )
+        )
         first = next_month
     return periods
 
@@ -180,16 +188,38 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
         indicator = indicators.get(row.indicator)
         period = periods.get(row.period) if row.period else whole
         if unit is None:
-            errors.append(RowError(number, "unit_code", f"no unit with code {row.unit_code!r}", "not_found"))
+            errors.append(
+                RowError(number, "unit_code", f"no unit with code {row.unit_code!r}", "not_found")
+            )
         elif not in_scope(scope_paths, unit):
-            errors.append(RowError(number, "unit_code", f"{unit.code} is outside the movement's scope", "out_of_scope"))
+            errors.append(
+                RowError(
+                    number,
+                    "unit_code",
+                    f"{unit.code} is outside the movement's scope",
+                    "out_of_scope",
+                )
+            )
         if indicator is None:
-            errors.append(RowError(number, "indicator", f"no indicator {row.indicator!r} in this movement", "not_found"))
+            errors.append(
+                RowError(
+                    number,
+                    "indicator",
+                    f"no indicator {row.indicator!r} in this movement",
+                    "not_found",
+                )
+            )
         if period is None:
-            errors.append(RowError(number, "period", f"no period {row.period!r} in this movement", "not_found"))
+            errors.append(
+                RowError(
+                    number, "period", f"no period {row.period!r} in this movement", "not_found"
+                )
+            )
         key = (row.unit_code, row.indicator, row.period)
         if key in seen:
-            errors.append(RowError(number, "unit_code", f"repeats the plan of row {seen[key]}", "duplicate"))
+            errors.append(
+                RowError(number, "unit_code", f"repeats the plan of row {seen[key]}", "duplicate")
+            )
         seen[key] = number
         values: dict[str, int | None] = {}
         for name in _PLAN_QUANTITIES:
@@ -204,11 +234,24 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
                 errors.append(RowError(number, name, str(exc)))
                 continue
             if quantity < 0 or (name in ("rated_capacity", "daily_assignment") and quantity == 0):
-                errors.append(RowError(number, name, "must be greater than zero" if quantity == 0 else "must not be negative"))
+                errors.append(
+                    RowError(
+                        number,
+                        name,
+                        "must be greater than zero" if quantity == 0 else "must not be negative",
+                    )
+                )
                 continue
             values[name] = to_minor(quantity, places)
         if all(values.get(n) is None for n in _PLAN_QUANTITIES):
-            errors.append(RowError(number, "planned", "give at least one of planned, rated capacity, daily assignment, base", "required"))
+            errors.append(
+                RowError(
+                    number,
+                    "planned",
+                    "give at least one of planned, rated capacity, daily assignment, base",
+                    "required",
+                )
+            )
         if unit and indicator and period:
             prepared.append(
                 Plan(
@@ -227,7 +270,13 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
         prepared,
         update_conflicts=True,
         unique_fields=["unit", "indicator", "period"],
-        update_fields=["planned_minor", "rated_capacity_minor", "daily_assignment_minor", "base_minor", "base_label"],
+        update_fields=[
+            "planned_minor",
+            "rated_capacity_minor",
+            "daily_assignment_minor",
+            "base_minor",
+            "base_label",
+        ],
         batch_size=1000,
     )
     return len(prepared)
@@ -249,7 +298,11 @@ def register_pledge(
     movement = indicator.movement
     require_editable(movement)
     if (extra is None) == (extra_percent is None):
-        _refuse("extra", "give either an extra quantity or a percentage above plan, not both", "required")
+        _refuse(
+            "extra",
+            "give either an extra quantity or a percentage above plan, not both",
+            "required",
+        )
     scope_paths = list(movement.scope.values_list("path", flat=True))
     if not in_scope(scope_paths, unit):
         _refuse("unit", f"{unit.code} is outside the movement's scope", "out_of_scope")
@@ -273,7 +326,8 @@ def register_pledge(
         period=period or movement.periods.get(is_whole=True),
         extra_minor=extra_minor,
         extra_percent=percent,
-        registered_on=registered_on or timezone.localdate(timezone=zoneinfo.ZoneInfo(movement.time_zone)),
+        registered_on=registered_on
+        or timezone.localdate(timezone=zoneinfo.ZoneInfo(movement.time_zone)),
         text=text,
         registered_by=registered_by,
     )

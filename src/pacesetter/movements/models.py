@@ -25,7 +25,9 @@ class Movement(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
     call_text = models.TextField(blank=True)
-    organiser = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="organised_movements")
+    organiser = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="organised_movements"
+    )
     scope = models.ManyToManyField(Unit, related_name="movements_in_scope", blank=True)
     blocks = models.ManyToManyField(Block, related_name="movements", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -43,9 +45,12 @@ class Movement(models.Model):
     class Meta:
         ordering = ["-starts_on", "title"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="movement_period_ordered"),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "launched", "closed"]), name="movement_status_known"
+                condition=Q(ends_on__gte=F("starts_on")), name="movement_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "launched", "closed"]),
+                name="movement_status_known",
             ),
         ]
 
@@ -69,9 +74,13 @@ class Indicator(models.Model):
     movement = models.ForeignKey(Movement, on_delete=models.CASCADE, related_name="indicators")
     code = models.SlugField(max_length=64)
     name = models.CharField(max_length=200)
-    unit_of_measure = models.CharField(max_length=32, help_text="t, flats, km, sacks, persons, money…")
+    unit_of_measure = models.CharField(
+        max_length=32, help_text="t, flats, km, sacks, persons, money…"
+    )
     currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217, for money")
-    aggregation = models.CharField(max_length=6, choices=Aggregation.choices, default=Aggregation.SUM)
+    aggregation = models.CharField(
+        max_length=6, choices=Aggregation.choices, default=Aggregation.SUM
+    )
     direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.MORE)
     allow_negative = models.BooleanField(default=False)
     decimal_places = models.PositiveSmallIntegerField(default=0)
@@ -80,12 +89,19 @@ class Indicator(models.Model):
     class Meta:
         ordering = ["movement", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["movement", "code"], name="indicator_code_unique_in_movement"),
-            models.CheckConstraint(
-                condition=Q(decimal_places__lte=MAX_DECIMAL_PLACES), name="indicator_decimal_places_range"
+            models.UniqueConstraint(
+                fields=["movement", "code"], name="indicator_code_unique_in_movement"
             ),
-            models.CheckConstraint(condition=Q(aggregation__in=["sum", "latest"]), name="indicator_aggregation_known"),
-            models.CheckConstraint(condition=Q(direction__in=["more", "less"]), name="indicator_direction_known"),
+            models.CheckConstraint(
+                condition=Q(decimal_places__lte=MAX_DECIMAL_PLACES),
+                name="indicator_decimal_places_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(aggregation__in=["sum", "latest"]), name="indicator_aggregation_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=["more", "less"]), name="indicator_direction_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -111,9 +127,13 @@ class Period(models.Model):
     class Meta:
         ordering = ["movement", "-is_whole", "starts_on", "ends_on"]
         constraints = [
-            models.UniqueConstraint(fields=["movement", "starts_on", "ends_on"], name="period_unique_in_movement"),
             models.UniqueConstraint(
-                fields=["movement"], condition=Q(is_whole=True), name="one_whole_period_per_movement"
+                fields=["movement", "starts_on", "ends_on"], name="period_unique_in_movement"
+            ),
+            models.UniqueConstraint(
+                fields=["movement"],
+                condition=Q(is_whole=True),
+                name="one_whole_period_per_movement",
             ),
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="period_ordered"),
         ]
@@ -141,7 +161,9 @@ class Plan(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["unit", "indicator", "period"], name="one_plan_per_unit_indicator_period"),
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "period"], name="one_plan_per_unit_indicator_period"
+            ),
             models.CheckConstraint(
                 condition=Q(rated_capacity_minor__isnull=True) | Q(rated_capacity_minor__gt=0),
                 name="plan_rated_capacity_positive",

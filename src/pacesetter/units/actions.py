@@ -93,13 +93,13 @@ def _validate_unit_rows(rows: Sequence[UnitRow]) -> tuple[list[RowError], list[i
             if headcount < 0:
                 raise ValueError
         except ValueError:
-            errors.append(
-                RowError(number, "headcount", "a whole number of 0 or more is required")
-            )
+            errors.append(RowError(number, "headcount", "a whole number of 0 or more is required"))
             headcount = 0
         headcounts.append(headcount)
         if row.parent_code and row.parent_code.strip() == code:
-            errors.append(RowError(number, "parent_code", "a unit cannot be its own parent", "cycle"))
+            errors.append(
+                RowError(number, "parent_code", "a unit cannot be its own parent", "cycle")
+            )
     return errors, headcounts
 
 
@@ -144,7 +144,9 @@ def import_units(*, rows: Sequence[UnitRow]) -> UnitImportResult:
             code = row.code.strip()
             while code in by_code and code not in existing:
                 if code in chain:
-                    errors.append(RowError(number, "parent_code", "the parents form a cycle", "cycle"))
+                    errors.append(
+                        RowError(number, "parent_code", "the parents form a cycle", "cycle")
+                    )
                     break
                 chain.add(code)
                 code = by_code[code][1].parent_code.strip()
@@ -165,7 +167,11 @@ def import_units(*, rows: Sequence[UnitRow]) -> UnitImportResult:
             pending[code] = (row, headcount)
             continue
         kind = kinds[row.kind.strip()]
-        if (current.name, current.kind_id, current.headcount) == (row.name.strip(), kind.pk, headcount):
+        if (current.name, current.kind_id, current.headcount) == (
+            row.name.strip(),
+            kind.pk,
+            headcount,
+        ):
             result.unchanged += 1
         else:
             current.name, current.kind, current.headcount = row.name.strip(), kind, headcount
@@ -287,7 +293,9 @@ def delete_unit(*, unit: Unit) -> None:
 
 
 @transaction.atomic
-def create_block(*, code: str, name: str, units: Iterable[Unit] = (), description: str = "") -> Block:
+def create_block(
+    *, code: str, name: str, units: Iterable[Unit] = (), description: str = ""
+) -> Block:
     """Create a peer block; a unit may sit in several blocks."""
     if Block.objects.filter(code=code).exists():
         raise ValidationFailed(

@@ -41,9 +41,7 @@ class Unit(models.Model):
     class Meta:
         ordering = ["path"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(parent=F("id")), name="unit_not_own_parent"
-            ),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="unit_not_own_parent"),
             models.CheckConstraint(
                 condition=Q(path__startswith="/") & Q(path__endswith="/"),
                 name="unit_path_well_formed",

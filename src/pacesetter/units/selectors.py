@@ -7,7 +7,9 @@ from django.db.models import QuerySet
 from .models import Unit
 
 
-def subtree(unit: Unit, *, include_self: bool = True, include_archived: bool = True) -> QuerySet[Unit]:
+def subtree(
+    unit: Unit, *, include_self: bool = True, include_archived: bool = True
+) -> QuerySet[Unit]:
     queryset = Unit.objects.filter(path__startswith=unit.path)
     if not include_self:
         queryset = queryset.exclude(pk=unit.pk)

@@ -6,86 +6,277 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('movements', '0001_initial'),
-        ('units', '0001_initial'),
+        ("movements", "0001_initial"),
+        ("units", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DailyTotal',
+            name="DailyTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity_minor', models.BigIntegerField(default=0)),
-                ('verified_minor', models.BigIntegerField(default=0)),
-                ('entries', models.IntegerField(default=0)),
-                ('verified_entries', models.IntegerField(default=0)),
-                ('day', models.DateField()),
-                ('indicator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='movements.indicator')),
-                ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity_minor", models.BigIntegerField(default=0)),
+                ("verified_minor", models.BigIntegerField(default=0)),
+                ("entries", models.IntegerField(default=0)),
+                ("verified_entries", models.IntegerField(default=0)),
+                ("day", models.DateField()),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="movements.indicator",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="units.unit",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('unit', 'indicator', 'day'), name='daily_total_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("unit", "indicator", "day"), name="daily_total_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('quantity_minor', models.BigIntegerField()),
-                ('source', models.CharField(choices=[('web', 'Web'), ('api', 'API'), ('import', 'File import'), ('demo', 'Demo'), ('cli', 'Command line')], max_length=8)),
-                ('entered_at', models.DateTimeField()),
-                ('idempotency_key', models.CharField(max_length=100, unique=True)),
-                ('verification', models.CharField(choices=[('unverified', 'Unverified'), ('verified', 'Verified'), ('rejected', 'Rejected')], default='unverified', max_length=10)),
-                ('reason', models.TextField(blank=True)),
-                ('corrects', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='ledger.report')),
-                ('entered_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='movements.indicator')),
-                ('member', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='units.member')),
-                ('movement', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='movements.movement')),
-                ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("quantity_minor", models.BigIntegerField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("web", "Web"),
+                            ("api", "API"),
+                            ("import", "File import"),
+                            ("demo", "Demo"),
+                            ("cli", "Command line"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("entered_at", models.DateTimeField()),
+                ("idempotency_key", models.CharField(max_length=100, unique=True)),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("unverified", "Unverified"),
+                            ("verified", "Verified"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="unverified",
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "corrects",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to="ledger.report",
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="movements.indicator",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="units.member",
+                    ),
+                ),
+                (
+                    "movement",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="movements.movement",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="units.unit",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['unit', 'indicator', 'day'], name='report_unit_indicator_day'), models.Index(fields=['movement', 'id'], name='report_movement_id'), models.Index(condition=models.Q(('corrects__isnull', False)), fields=['corrects'], name='report_corrects')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('corrects__isnull', True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='report_correction_has_reason'), models.CheckConstraint(condition=models.Q(('verification__in', ['unverified', 'verified', 'rejected'])), name='report_verification_known')],
+                "indexes": [
+                    models.Index(
+                        fields=["unit", "indicator", "day"], name="report_unit_indicator_day"
+                    ),
+                    models.Index(fields=["movement", "id"], name="report_movement_id"),
+                    models.Index(
+                        condition=models.Q(("corrects__isnull", False)),
+                        fields=["corrects"],
+                        name="report_corrects",
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("corrects__isnull", True),
+                            models.Q(("reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="report_correction_has_reason",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("verification__in", ["unverified", "verified", "rejected"])
+                        ),
+                        name="report_verification_known",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SubtreeDailyTotal',
+            name="SubtreeDailyTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity_minor', models.BigIntegerField(default=0)),
-                ('verified_minor', models.BigIntegerField(default=0)),
-                ('entries', models.IntegerField(default=0)),
-                ('verified_entries', models.IntegerField(default=0)),
-                ('day', models.DateField()),
-                ('indicator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='movements.indicator')),
-                ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity_minor", models.BigIntegerField(default=0)),
+                ("verified_minor", models.BigIntegerField(default=0)),
+                ("entries", models.IntegerField(default=0)),
+                ("verified_entries", models.IntegerField(default=0)),
+                ("day", models.DateField()),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="movements.indicator",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="units.unit",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('unit', 'indicator', 'day'), name='subtree_daily_total_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("unit", "indicator", "day"), name="subtree_daily_total_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SubtreePeriodTotal',
+            name="SubtreePeriodTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity_minor', models.BigIntegerField(default=0)),
-                ('verified_minor', models.BigIntegerField(default=0)),
-                ('entries', models.IntegerField(default=0)),
-                ('verified_entries', models.IntegerField(default=0)),
-                ('indicator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='movements.indicator')),
-                ('period', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='movements.period')),
-                ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity_minor", models.BigIntegerField(default=0)),
+                ("verified_minor", models.BigIntegerField(default=0)),
+                ("entries", models.IntegerField(default=0)),
+                ("verified_entries", models.IntegerField(default=0)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="movements.indicator",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="movements.period",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="units.unit",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['indicator', 'period'], name='subtree_period_by_indicator')],
-                'constraints': [models.UniqueConstraint(fields=('unit', 'indicator', 'period'), name='subtree_period_total_key')],
+                "indexes": [
+                    models.Index(fields=["indicator", "period"], name="subtree_period_by_indicator")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("unit", "indicator", "period"), name="subtree_period_total_key"
+                    )
+                ],
             },
         ),
     ]

@@ -6,154 +6,354 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('units', '0001_initial'),
+        ("units", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Movement',
+            name="Movement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('call_text', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('launched', 'Launched'), ('closed', 'Closed')], default='draft', max_length=10)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField()),
-                ('time_zone', models.CharField(default='UTC', max_length=64)),
-                ('is_public', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('launched_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('blocks', models.ManyToManyField(blank=True, related_name='movements', to='units.block')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organiser', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organised_movements', to='units.unit')),
-                ('scope', models.ManyToManyField(blank=True, related_name='movements_in_scope', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("call_text", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("launched", "Launched"),
+                            ("closed", "Closed"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField()),
+                ("time_zone", models.CharField(default="UTC", max_length=64)),
+                ("is_public", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("launched_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "blocks",
+                    models.ManyToManyField(blank=True, related_name="movements", to="units.block"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organiser",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organised_movements",
+                        to="units.unit",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.ManyToManyField(
+                        blank=True, related_name="movements_in_scope", to="units.unit"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starts_on', 'title'],
+                "ordering": ["-starts_on", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('unit_of_measure', models.CharField(help_text='t, flats, km, sacks, persons, money…', max_length=32)),
-                ('currency', models.CharField(blank=True, help_text='ISO 4217, for money', max_length=3)),
-                ('aggregation', models.CharField(choices=[('sum', 'Sum over the period'), ('latest', 'Latest level')], default='sum', max_length=6)),
-                ('direction', models.CharField(choices=[('more', 'More is better'), ('less', 'Less is better')], default='more', max_length=4)),
-                ('allow_negative', models.BooleanField(default=False)),
-                ('decimal_places', models.PositiveSmallIntegerField(default=0)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('movement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='movements.movement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "unit_of_measure",
+                    models.CharField(
+                        help_text="t, flats, km, sacks, persons, money…", max_length=32
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(blank=True, help_text="ISO 4217, for money", max_length=3),
+                ),
+                (
+                    "aggregation",
+                    models.CharField(
+                        choices=[("sum", "Sum over the period"), ("latest", "Latest level")],
+                        default="sum",
+                        max_length=6,
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("more", "More is better"), ("less", "Less is better")],
+                        default="more",
+                        max_length=4,
+                    ),
+                ),
+                ("allow_negative", models.BooleanField(default=False)),
+                ("decimal_places", models.PositiveSmallIntegerField(default=0)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "movement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="movements.movement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['movement', 'position', 'id'],
+                "ordering": ["movement", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Period',
+            name="Period",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField()),
-                ('is_whole', models.BooleanField(default=False)),
-                ('movement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='periods', to='movements.movement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField()),
+                ("is_whole", models.BooleanField(default=False)),
+                (
+                    "movement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="periods",
+                        to="movements.movement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['movement', '-is_whole', 'starts_on', 'ends_on'],
+                "ordering": ["movement", "-is_whole", "starts_on", "ends_on"],
             },
         ),
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('planned_minor', models.BigIntegerField(blank=True, null=True)),
-                ('rated_capacity_minor', models.BigIntegerField(blank=True, null=True)),
-                ('daily_assignment_minor', models.BigIntegerField(blank=True, null=True)),
-                ('base_minor', models.BigIntegerField(blank=True, null=True)),
-                ('base_label', models.CharField(blank=True, help_text='e.g. "1946 level"', max_length=64)),
-                ('note', models.TextField(blank=True)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to='movements.indicator')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to='movements.period')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("planned_minor", models.BigIntegerField(blank=True, null=True)),
+                ("rated_capacity_minor", models.BigIntegerField(blank=True, null=True)),
+                ("daily_assignment_minor", models.BigIntegerField(blank=True, null=True)),
+                ("base_minor", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "base_label",
+                    models.CharField(blank=True, help_text='e.g. "1946 level"', max_length=64),
+                ),
+                ("note", models.TextField(blank=True)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plans",
+                        to="movements.indicator",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plans",
+                        to="movements.period",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plans",
+                        to="units.unit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Pledge',
+            name="Pledge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('extra_minor', models.BigIntegerField(blank=True, null=True)),
-                ('extra_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True)),
-                ('registered_on', models.DateField()),
-                ('text', models.TextField(blank=True)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pledges', to='movements.indicator')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pledges', to='movements.period')),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("extra_minor", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "extra_percent",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True),
+                ),
+                ("registered_on", models.DateField()),
+                ("text", models.TextField(blank=True)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pledges",
+                        to="movements.indicator",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pledges",
+                        to="movements.period",
+                    ),
+                ),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="units.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-registered_on', '-id'],
+                "ordering": ["-registered_on", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='movement',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='movement_period_ordered'),
+            model_name="movement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                name="movement_period_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='movement',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'launched', 'closed'])), name='movement_status_known'),
+            model_name="movement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "launched", "closed"])),
+                name="movement_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.UniqueConstraint(fields=('movement', 'code'), name='indicator_code_unique_in_movement'),
+            model_name="indicator",
+            constraint=models.UniqueConstraint(
+                fields=("movement", "code"), name="indicator_code_unique_in_movement"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('decimal_places__lte', 6)), name='indicator_decimal_places_range'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("decimal_places__lte", 6)),
+                name="indicator_decimal_places_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('aggregation__in', ['sum', 'latest'])), name='indicator_aggregation_known'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("aggregation__in", ["sum", "latest"])),
+                name="indicator_aggregation_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('direction__in', ['more', 'less'])), name='indicator_direction_known'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("direction__in", ["more", "less"])),
+                name="indicator_direction_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='period',
-            constraint=models.UniqueConstraint(fields=('movement', 'starts_on', 'ends_on'), name='period_unique_in_movement'),
+            model_name="period",
+            constraint=models.UniqueConstraint(
+                fields=("movement", "starts_on", "ends_on"), name="period_unique_in_movement"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='period',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_whole', True)), fields=('movement',), name='one_whole_period_per_movement'),
+            model_name="period",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_whole", True)),
+                fields=("movement",),
+                name="one_whole_period_per_movement",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='period',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='period_ordered'),
+            model_name="period",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))), name="period_ordered"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.UniqueConstraint(fields=('unit', 'indicator', 'period'), name='one_plan_per_unit_indicator_period'),
+            model_name="plan",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "indicator", "period"), name="one_plan_per_unit_indicator_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.CheckConstraint(condition=models.Q(('rated_capacity_minor__isnull', True), ('rated_capacity_minor__gt', 0), _connector='OR'), name='plan_rated_capacity_positive'),
+            model_name="plan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rated_capacity_minor__isnull", True),
+                    ("rated_capacity_minor__gt", 0),
+                    _connector="OR",
+                ),
+                name="plan_rated_capacity_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.CheckConstraint(condition=models.Q(('daily_assignment_minor__isnull', True), ('daily_assignment_minor__gt', 0), _connector='OR'), name='plan_daily_assignment_positive'),
+            model_name="plan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("daily_assignment_minor__isnull", True),
+                    ("daily_assignment_minor__gt", 0),
+                    _connector="OR",
+                ),
+                name="plan_daily_assignment_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('extra_minor__isnull', False), ('extra_percent__isnull', True)), models.Q(('extra_minor__isnull', True), ('extra_percent__isnull', False)), _connector='OR'), name='pledge_quantity_or_percent'),
+            model_name="pledge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("extra_minor__isnull", False), ("extra_percent__isnull", True)),
+                    models.Q(("extra_minor__isnull", True), ("extra_percent__isnull", False)),
+                    _connector="OR",
+                ),
+                name="pledge_quantity_or_percent",
+            ),
         ),
     ]

@@ -38,7 +38,9 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    for sql in POSTGRESQL_REVERSE if schema_editor.connection.vendor == "postgresql" else SQLITE_REVERSE:
+    for sql in (
+        POSTGRESQL_REVERSE if schema_editor.connection.vendor == "postgresql" else SQLITE_REVERSE
+    ):
         schema_editor.execute(sql, params=None)
 
 
