@@ -357,7 +357,7 @@ def _validate(
                     quantity_minor,
                     member_id,
                     key,
-                    row.corrects if original is not None else None,
+                    original["root"] if original is not None else None,
                     row.reason.strip(),
                 )
             )

@@ -222,6 +222,7 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
             )
         seen[key] = number
         values: dict[str, int | None] = {}
+        errors_before = len(errors)
         for name in _PLAN_QUANTITIES:
             raw = getattr(row, name)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -243,7 +244,7 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
                 )
                 continue
             values[name] = to_minor(quantity, places)
-        if all(values.get(n) is None for n in _PLAN_QUANTITIES):
+        if len(errors) == errors_before and all(values.get(n) is None for n in _PLAN_QUANTITIES):
             errors.append(
                 RowError(
                     number,

@@ -1,0 +1,60 @@
+"""The demo reproduces the figures of the source accounts (BRIEF.md) exactly."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pacesetter.core.quantities import round_percent
+from pacesetter.demo import load_demo
+from pacesetter.figures.selectors import unit_figures
+from pacesetter.ledger import aggregates
+from pacesetter.ledger.models import Report
+from pacesetter.movements.models import Movement
+
+
+@pytest.fixture
+def demo(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return load_demo()
+
+
+def figures(slug):
+    movement = Movement.objects.get(slug=slug)
+    return unit_figures(unit=movement.organiser, movement=movement)[0]
+
+
+def test_demo_figures(demo):
+    assert round_percent(figures("first-national-plan-1947").fulfilment) == Decimal("102.5")
+    assert round_percent(figures("kangson-blooming-mill-1957").capacity_utilisation) == Decimal(
+        "200.0"
+    )
+    assert figures("kangson-blooming-mill-1957").actual == Decimal(120000)
+    assert round_percent(figures("kim-chaek-blast-furnace-1957").capacity_utilisation) == Decimal(
+        "142.1"
+    )
+    railway = figures("haeju-hasong-railway-1958")
+    assert round_percent(railway.daily_assignment_rate) == Decimal("400.0")
+    assert (railway.pace.met_on, railway.pace.met_on_day) == (dt.date(1958, 5, 14), 75)
+    assert (
+        railway.pace.days_ahead == Decimal(railway.pace.period_days - 75)
+        and railway.pace.period_days > 3 * 365
+    )
+    assert round_percent(figures("pyongyang-housing-1958").fulfilment) == Decimal("285.7")
+    grain = figures("grain-1947")
+    assert grain.growth.absolute == Decimal(170000) and grain.plan.base_label == "1946 level"
+
+
+def test_parent_shows_own_plan_and_the_sum_of_children(demo):
+    national = figures("first-national-plan-1947")
+    assert (national.plan.planned, national.children_planned) == (Decimal(100000), Decimal(100000))
+    assert national.actual == Decimal(102500)
+
+
+def test_demo_twice_changes_nothing(demo):
+    count = Report.objects.count()
+    again = load_demo()
+    assert again.created == [] and len(again.existing) == 6
+    assert Report.objects.count() == count
+    assert aggregates.rebuild() == []
+    assert set(Movement.objects.values_list("status", flat=True)) == {"closed"}

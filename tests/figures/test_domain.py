@@ -1,0 +1,129 @@
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pacesetter.core.quantities import (
+    format_percent,
+    from_minor,
+    parse_quantity,
+    round_percent,
+    to_minor,
+)
+from pacesetter.figures import domain
+
+D = Decimal
+quantities = st.decimals(
+    min_value=0, max_value=10**12, places=3, allow_nan=False, allow_infinity=False
+)
+positive = st.decimals(
+    min_value=D("0.001"), max_value=10**12, places=3, allow_nan=False, allow_infinity=False
+)
+
+
+def test_the_figures_of_the_source_accounts():
+    assert round_percent(domain.fulfilment(D(102500), D(100000))) == D("102.5")
+    assert round_percent(domain.capacity_utilisation(D(120000), D(60000))) == D("200.0")
+    assert round_percent(domain.capacity_utilisation(D(270000), D(190000))) == D("142.1")
+    assert round_percent(domain.daily_assignment_rate(D(75), D("0.25"), 75)) == D("400.0")
+    assert round_percent(domain.fulfilment(D(20000), D(7000))) == D("285.7")
+    assert domain.growth(D(2070000), D(1900000)).absolute == D(170000)
+    assert format_percent(domain.fulfilment(D(20000), D(7000))) == "285.7%"
+
+
+def test_rounding_is_half_up_at_display_only():
+    assert round_percent(D("2.45")) == D("2.5")  # banker's rounding would give 2.4
+    assert round_percent(D("-2.45")) == D("-2.5")
+    assert round_percent(None) is None
+    assert format_percent(D("1234.56")) == "1,234.6%"
+
+
+def test_less_is_better_inverts():
+    assert domain.fulfilment(D(80), D(100), less_is_better=True) == D(125)
+    assert domain.fulfilment(D(0), D(100), less_is_better=True) is None
+    assert domain.fulfilment(D(5), None) is None
+
+
+@given(actual=quantities, planned=positive, times=st.integers(1, 40))
+def test_fulfilment_is_never_capped(actual, planned, times):
+    value = domain.fulfilment(actual, planned)
+    assert value == actual * 100 / planned
+    assert (value > 100) == (actual > planned)
+    assert domain.fulfilment(planned * times, planned) == 100 * times
+
+
+@given(
+    value=st.decimals(
+        min_value=-(10**9), max_value=10**9, places=4, allow_nan=False, allow_infinity=False
+    ),
+    places=st.integers(4, 6),
+)
+def test_minor_units_round_trip_exactly(value, places):
+    assert from_minor(to_minor(parse_quantity(str(value), places), places), places) == value
+
+
+@given(values=st.dictionaries(st.integers(1, 50), st.integers(0, 5), min_size=1))
+def test_rank_shares_places_on_ties(values):
+    ranks = domain.rank({k: D(v) for k, v in values.items()})
+    for key, value in values.items():
+        better = sum(1 for other in values.values() if other > value)
+        assert ranks[key] == better + 1
+    less = domain.rank({k: D(v) for k, v in values.items()}, less_is_better=True)
+    for key, value in values.items():
+        assert less[key] == sum(1 for other in values.values() if other < value) + 1
+
+
+START, END = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+
+
+def test_pace_when_met_counts_days_ahead_of_the_period_end():
+    daily = [(START + dt.timedelta(days=n), D(1)) for n in range(75)]
+    pace = domain.pace(planned=D(75), daily=daily, start=START, end=END, as_of=END)
+    assert (pace.met_on, pace.met_on_day, pace.days_ahead) == (
+        START + dt.timedelta(days=74),
+        75,
+        D(365 - 75),
+    )
+
+
+def test_pace_projects_the_finish_at_the_run_rate():
+    daily = [(START + dt.timedelta(days=n), D(2)) for n in range(10)]
+    pace = domain.pace(
+        planned=D(100), daily=daily, start=START, end=END, as_of=START + dt.timedelta(days=9)
+    )
+    assert pace.run_rate == D(2) and pace.met_on is None
+    assert pace.projected_on == START + dt.timedelta(days=49) and pace.projected_within_period
+    # Linear schedule: 100 over 365 days; 20 done is 73 days' worth, 10 days elapsed.
+    assert pace.days_ahead == D(20) * 365 / 100 - 10
+    behind = domain.pace(
+        planned=D(10000), daily=daily, start=START, end=END, as_of=START + dt.timedelta(days=9)
+    )
+    assert behind.days_ahead < 0 and not behind.projected_within_period
+
+
+def test_pace_ignores_days_after_as_of_and_needs_a_plan():
+    daily = [(START, D(5)), (START + dt.timedelta(days=20), D(500))]
+    pace = domain.pace(
+        planned=D(100), daily=daily, start=START, end=END, as_of=START + dt.timedelta(days=1)
+    )
+    assert pace.met_on is None and pace.run_rate == D("2.5")
+    assert domain.pace(planned=None, daily=daily, start=START, end=END, as_of=END) is None
+    before = domain.pace(
+        planned=D(1), daily=[], start=START, end=END, as_of=START - dt.timedelta(days=3)
+    )
+    assert before.elapsed_days == 0 and before.projected_on is None
+
+
+@given(amounts=st.lists(st.integers(0, 50), min_size=1, max_size=60), planned=st.integers(1, 500))
+def test_pace_met_day_is_the_first_day_the_total_reaches_the_plan(amounts, planned):
+    daily = [(START + dt.timedelta(days=n), D(a)) for n, a in enumerate(amounts)]
+    pace = domain.pace(planned=D(planned), daily=daily, start=START, end=END, as_of=END)
+    running, first = 0, None
+    for n, amount in enumerate(amounts, start=1):
+        running += amount
+        if first is None and running >= planned:
+            first = n
+    assert pace.met_on_day == first
+    if first is None:
+        assert pace.days_ahead == D(running) * 365 / planned - 365
