@@ -2,6 +2,7 @@
 aggregates equal a recomputation from the ledger, and every subtree total equals the unit's
 own total plus the subtree totals of its children."""
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
 
@@ -39,12 +40,10 @@ def _apply(movement, steps, key_space):
     for operations in steps:
         if operations[0][0] == "move":
             _, code, parent = operations[0]
-            try:
+            with contextlib.suppress(ActionError):
                 unit_actions.move_unit(
                     unit=Unit.objects.get(code=code), new_parent=Unit.objects.get(code=parent)
                 )
-            except ActionError:
-                pass
             continue
         report_ids = list(Report.objects.filter(corrects__isnull=True).values_list("pk", flat=True))
         rows = []
