@@ -5,6 +5,15 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """The manifest storage needs `collectstatic`; tests render pages without it."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def units(db):
     """KP ─┬─ P1 ─┬─ C1 ─┬─ W1

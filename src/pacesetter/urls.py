@@ -7,5 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("pacesetter.core.urls")),
+    path("", include("pacesetter.figures.urls")),
 ]
+
+handler404 = "pacesetter.figures.views.error_404"
+handler500 = "pacesetter.figures.views.error_500"

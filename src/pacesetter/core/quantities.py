@@ -61,11 +61,11 @@ def from_minor(minor: int | None, decimal_places: int) -> Decimal | None:
     return Decimal(minor).scaleb(-decimal_places)
 
 
-def round_percent(value: Decimal | None) -> Decimal | None:
+def round_percent(value: Decimal | int | None) -> Decimal | None:
     """Percentages are shown with one decimal, rounded half-up; never capped at 100."""
     if value is None:
         return None
-    return value.quantize(ONE_TENTH, rounding=ROUND_HALF_UP)
+    return Decimal(value).quantize(ONE_TENTH, rounding=ROUND_HALF_UP)
 
 
 def format_percent(value: Decimal | None) -> str:

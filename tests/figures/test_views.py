@@ -1,0 +1,62 @@
+import pytest
+
+from pacesetter.figures import selectors
+from pacesetter.ledger.actions import ReportRow, record_reports
+from pacesetter.movements import actions as movement_actions
+from tests import factories
+
+
+@pytest.fixture
+def reported(movement, units):
+    movement_actions.set_plans(
+        movement=movement, rows=[movement_actions.PlanRow("KP", "steel", "100")]
+    )
+    record_reports(
+        movement=movement,
+        rows=[
+            ReportRow(unit=u, indicator="steel", day="2025-03-10", quantity="60")
+            for u in ("W1", "W4")
+        ],
+        source="api",
+    )
+    return movement
+
+
+def test_private_movement_asks_for_sign_in(client, reported):
+    response = client.get(f"/movements/{reported.slug}/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_movement_page_shows_figures(client, reported, user):
+    client.force_login(user)
+    response = client.get(f"/movements/{reported.slug}/")
+    assert response.status_code == 200
+    assert b"120.0%" in response.content  # 120 t on a plan of 100: shown as it is
+
+
+def test_unit_outside_scope_is_404(client, reported, user, units):
+    factories.unit("ELSEWHERE", None, kind="country")
+    client.force_login(user)
+    assert client.get(f"/movements/{reported.slug}/?unit=ELSEWHERE").status_code == 404
+    assert client.get(f"/movements/{reported.slug}/?unit=C3").status_code == 200
+
+
+def test_page_queries_do_not_grow_with_children(
+    client, reported, user, units, django_assert_max_num_queries
+):
+    client.force_login(user)
+    with django_assert_max_num_queries(40) as few:
+        client.get(f"/movements/{reported.slug}/")
+    for n in range(15):
+        factories.unit(f"EXTRA{n}", units["KP"], kind="province")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(f"/movements/{reported.slug}/")
+
+
+def test_unit_figures_take_a_fixed_number_of_queries(reported, units, django_assert_num_queries):
+    with django_assert_num_queries(9):
+        selectors.unit_figures(unit=units["P1"], movement=reported)
+    for n in range(10):
+        factories.unit(f"SIB{n}", units["KP"], kind="province")
+    with django_assert_num_queries(9):
+        selectors.unit_figures(unit=units["P1"], movement=reported)
