@@ -41,7 +41,7 @@ check-migrations: $(STAMP)
 	PACESETTER_VAR=$$(mktemp -d) $(BIN)/pacesetter makemigrations --check --dry-run
 
 pytest: $(STAMP) browser-deps
-	$(BIN)/pytest -n 2 -p xdist
+	$(BIN)/pytest -n 2
 
 test: lint check-migrations pytest
 
