@@ -126,7 +126,7 @@ def import_units(*, rows: Sequence[UnitRow]) -> UnitImportResult:
             )
         current = existing.get(row.code.strip())
         if current is not None:
-            current_parent = current.parent.code if current.parent_id else ""
+            current_parent = current.parent.code if current.parent is not None else ""
             if parent_code != current_parent:
                 errors.append(
                     RowError(
@@ -203,7 +203,7 @@ def import_units(*, rows: Sequence[UnitRow]) -> UnitImportResult:
             )
         Unit.objects.bulk_create(new_units, batch_size=1000)
         for unit in new_units:
-            parent = existing.get(unit.parent.code) if unit.parent_id else None
+            parent = existing.get(unit.parent.code) if unit.parent is not None else None
             unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
             existing[unit.code] = unit
             del pending[unit.code]
