@@ -11,7 +11,7 @@ from pacesetter.movements.models import Movement
 from pacesetter.units import selectors as unit_selectors
 from pacesetter.units.models import Unit
 
-from . import selectors
+from . import charts, selectors
 
 
 def _visible_movements(request: HttpRequest):
@@ -40,9 +40,13 @@ def movement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ):
             raise Http404("That unit is not in this movement's scope.")
     period = movement.periods.get(is_whole=True)
-    figures = selectors.unit_figures(unit=unit, movement=movement, period=period, with_daily=False)
+    figures = selectors.unit_figures(unit=unit, movement=movement, period=period)
     rows = [
-        (figure, selectors.children_figures(unit=unit, indicator=figure.indicator, period=period))
+        (
+            figure,
+            selectors.children_figures(unit=unit, indicator=figure.indicator, period=period),
+            _charts(figure, period),
+        )
         for figure in figures
     ]
     return render(
@@ -56,6 +60,25 @@ def movement_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "breadcrumbs": list(unit_selectors.ancestors(unit).filter(~Q(pk=unit.pk))),
         },
     )
+
+
+def _charts(figure: selectors.IndicatorFigures, period) -> dict:
+    label = f"{figure.indicator.name} ({figure.indicator.measure})"
+    planned = figure.plan.planned if figure.plan else None
+    return {
+        "cumulative": charts.cumulative_chart(
+            daily=figure.daily,
+            planned=planned,
+            start=period.starts_on,
+            end=period.ends_on,
+            as_of=figure.as_of,
+            run_rate=figure.pace.run_rate if figure.pace and not figure.pace.met_on else None,
+            label=label,
+        ),
+        "daily": charts.daily_chart(
+            daily=figure.daily, start=period.starts_on, end=period.ends_on, label=label
+        ),
+    }
 
 
 def error_404(request: HttpRequest, exception: Exception) -> HttpResponse:

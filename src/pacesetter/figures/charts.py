@@ -1,0 +1,159 @@
+"""Charts drawn on the server as SVG: nothing is loaded from the internet, nothing runs in
+the browser, and a screen reader gets a title and a description.
+
+All coordinates are computed here from Decimals and rounded to 0.1 px for the markup only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 640, 240
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28
+
+
+def _px(value: Decimal | float) -> str:
+    return f"{Decimal(value):.1f}"
+
+
+class _Frame:
+    """Maps days and quantities onto the plot area."""
+
+    def __init__(self, start: dt.date, end: dt.date, top: Decimal):
+        self.start, self.days = start, max((end - start).days, 1)
+        self.top = top if top > 0 else Decimal(1)
+
+    def x(self, day: dt.date) -> Decimal:
+        return LEFT + Decimal((day - self.start).days) * (WIDTH - LEFT - RIGHT) / self.days
+
+    def y(self, value: Decimal) -> Decimal:
+        return HEIGHT - BOTTOM - value * (HEIGHT - TOP - BOTTOM) / self.top
+
+
+def _axes(frame: _Frame, start: dt.date, end: dt.date, top_label: str) -> SafeString:
+    base = HEIGHT - BOTTOM
+    return format_html(
+        '<line class="axis" x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>'
+        '<line class="axis" x1="{l}" y1="{t}" x2="{l}" y2="{b}"/>'
+        '<text class="tick" x="{l}" y="{ty}" text-anchor="start">{s}</text>'
+        '<text class="tick" x="{r}" y="{ty}" text-anchor="end">{e}</text>'
+        '<text class="tick" x="{lx}" y="{b}" text-anchor="end">0</text>'
+        '<text class="tick" x="{lx}" y="{tt}" text-anchor="end">{top}</text>',
+        l=LEFT,
+        r=WIDTH - RIGHT,
+        b=base,
+        t=TOP,
+        ty=HEIGHT - 8,
+        lx=LEFT - 6,
+        tt=TOP + 10,
+        s=start.strftime("%-d %b %Y"),
+        e=end.strftime("%-d %b %Y"),
+        top=top_label,
+    )
+
+
+def _short(value: Decimal) -> str:
+    for limit, suffix in ((Decimal(10**9), "bn"), (Decimal(10**6), "m"), (Decimal(10**3), "k")):
+        if abs(value) >= limit:
+            return f"{(value / limit).normalize():f}"[:5].rstrip(".") + suffix
+    return f"{value.normalize():f}"[:6].rstrip(".")
+
+
+def cumulative_chart(
+    *,
+    daily: list[tuple[dt.date, Decimal]],
+    planned: Decimal | None,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
+    run_rate: Decimal | None,
+    label: str,
+) -> SafeString:
+    """Cumulative actual (solid), the plan as a straight line from 0 to the plan at the end
+    (dashed), and the projection at the current run-rate from today to the end (dotted)."""
+    points: list[tuple[dt.date, Decimal]] = [(start, Decimal(0))]
+    total = Decimal(0)
+    for day, quantity in daily:
+        if start <= day <= min(as_of, end):
+            total += quantity
+            points.append((day, total))
+    if points[-1][0] < min(as_of, end):
+        points.append((min(as_of, end), total))
+    projected_end = total + run_rate * (end - min(as_of, end)).days if run_rate else total
+    top = max([planned or Decimal(0), projected_end, *(v for _, v in points)]) * Decimal("1.05")
+    frame = _Frame(start, end, top)
+    actual = " ".join(f"{_px(frame.x(d))},{_px(frame.y(v))}" for d, v in points)
+    parts = [_axes(frame, start, end, _short(top))]
+    if planned:
+        parts.append(
+            format_html(
+                '<line class="plan" x1="{}" y1="{}" x2="{}" y2="{}"><title>Plan: {}</title></line>',
+                _px(frame.x(start)),
+                _px(frame.y(Decimal(0))),
+                _px(frame.x(end)),
+                _px(frame.y(planned)),
+                planned,
+            )
+        )
+    if run_rate and as_of < end:
+        parts.append(
+            format_html(
+                '<line class="projection" x1="{}" y1="{}" x2="{}" y2="{}"><title>At the current rate: {}</title></line>',
+                _px(frame.x(as_of)),
+                _px(frame.y(total)),
+                _px(frame.x(end)),
+                _px(frame.y(projected_end)),
+                _short(projected_end),
+            )
+        )
+    parts.append(format_html('<polyline class="actual" points="{}"/>', actual))
+    description = f"Cumulative {label}: {total:f} by {as_of:%-d %b %Y}" + (
+        f" against a plan of {planned:f}" if planned else ""
+    )
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}"><title>{}</title>{}</svg>',
+        WIDTH,
+        HEIGHT,
+        description,
+        description,
+        mark_safe("".join(parts)),  # each part was built with format_html
+    )
+
+
+def daily_chart(
+    *, daily: list[tuple[dt.date, Decimal]], start: dt.date, end: dt.date, label: str
+) -> SafeString:
+    """One bar per day with reports."""
+    shown = [(d, q) for d, q in daily if start <= d <= end]
+    top = max([q for _, q in shown] + [Decimal(0)]) * Decimal("1.05")
+    frame = _Frame(start, end, top)
+    width = max(Decimal(1), Decimal(WIDTH - LEFT - RIGHT) / frame.days * Decimal("0.8"))
+    bars = format_html_join(
+        "",
+        '<rect class="bar" x="{}" y="{}" width="{}" height="{}"><title>{}: {}</title></rect>',
+        (
+            (
+                _px(frame.x(d) - width / 2),
+                _px(frame.y(max(q, Decimal(0)))),
+                _px(width),
+                _px(abs(frame.y(Decimal(0)) - frame.y(max(q, Decimal(0))))),
+                d.isoformat(),
+                q,
+            )
+            for d, q in shown
+        ),
+    )
+    description = f"Daily {label}: {len(shown)} days with reports"
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}"><title>{}</title>{}{}</svg>',
+        WIDTH,
+        HEIGHT,
+        description,
+        description,
+        _axes(frame, start, end, _short(top)),
+        bars,
+    )
