@@ -48,3 +48,14 @@ def test_unknown_page_is_a_clear_404(live_url, page):
     response = page.goto(live_url + "/movements/no-such-movement/")
     assert response.status == 404
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+
+
+def test_honour_board_is_public_and_readable(live_url, page):
+    page.goto(live_url + "/board/first-national-plan-1947/")
+    expect(page.get_by_role("heading", name="First national economic plan (1947)")).to_be_visible()
+    expect(page.locator(".board-total")).to_contain_text("102.5% of the plan")
+    leaders = page.locator(".board-leaders li .board-unit")
+    # Units with plans (the organiser's total aside), by fulfilment: 104.5%, 101.3%, 101.0%
+    expect(leaders).to_have_text(["Metallurgical industry", "Light industry", "Chemical industry"])
+    assert page.locator("meta[http-equiv=refresh]").get_attribute("content") == "60"
+    screenshot(page, "honour-board")

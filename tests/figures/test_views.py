@@ -60,3 +60,29 @@ def test_unit_figures_take_a_fixed_number_of_queries(reported, units, django_ass
         factories.unit(f"SIB{n}", units["KP"], kind="province")
     with django_assert_num_queries(9):
         selectors.unit_figures(unit=units["P1"], movement=reported)
+
+
+def test_honour_board_is_public_for_public_movements_only(client, reported):
+    assert client.get(f"/board/{reported.slug}/").status_code == 404
+    reported.is_public = True
+    reported.save(update_fields=["is_public"])
+    response = client.get(f"/board/{reported.slug}/")
+    assert response.status_code == 200 and b"120.0% of the plan" in response.content
+
+
+def test_leading_units_rank_by_fulfilment(reported, units):
+    movement_actions.set_plans(
+        movement=reported,
+        rows=[
+            movement_actions.PlanRow("W1", "steel", "30"),
+            movement_actions.PlanRow("W4", "steel", "120"),
+        ],
+    )
+    steel = reported.indicators.get(code="steel")
+    leaders = selectors.leading_units(
+        movement=reported, indicator=steel, period=reported.periods.get(is_whole=True)
+    )
+    assert [(leader.unit.code, str(leader.fulfilment)) for leader in leaders] == [
+        ("W1", "200"),
+        ("W4", "50"),
+    ]

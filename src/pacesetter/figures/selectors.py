@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import F, FloatField, OuterRef, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce
 
 from pacesetter.ledger.actions import movement_today
 from pacesetter.ledger.models import SubtreeDailyTotal, SubtreePeriodTotal
@@ -231,3 +232,71 @@ def children_figures(*, unit: Unit, indicator: Indicator, period: Period) -> lis
             ChildFigures(child, actual, plan, domain.fulfilment(actual, plan, less_is_better=less))
         )
     return result
+
+
+@dataclass
+class LeadingUnit:
+    unit: Unit
+    actual: Decimal
+    planned: Decimal | None
+    fulfilment: Decimal | None
+
+
+def leading_units(
+    *, movement: Movement, indicator: Indicator, period: Period, limit: int = 10
+) -> list[LeadingUnit]:
+    """The best units on an indicator, best first, in 2 queries.
+
+    Units with a plan for the period are ranked by plan fulfilment (the database orders them;
+    the figures shown are exact Decimals); without plans, the organiser's children are ranked
+    by their subtree totals. "Less is better" ranks the other way.
+    """
+    less = indicator.direction == Indicator.Direction.LESS
+    actual = Coalesce(
+        Subquery(
+            SubtreePeriodTotal.objects.filter(
+                unit=OuterRef("unit_id"), indicator=indicator, period=period
+            ).values("quantity_minor")[:1]
+        ),
+        0,
+    )
+    plans = list(
+        Plan.objects.filter(
+            indicator=indicator, period=period, planned_minor__gt=0, unit__archived=False
+        )
+        .exclude(
+            unit_id=movement.organiser_id
+        )  # the organiser's own figure is the total, not a competitor
+        .annotate(actual_minor=actual, ratio=Cast(actual, FloatField()) / F("planned_minor"))
+        .order_by("ratio" if less else "-ratio", "unit_id")
+        .select_related("unit")[:limit]
+    )
+    if plans:
+        rows = [(plan.unit, plan.actual_minor, plan.planned_minor) for plan in plans]
+    else:
+        children = (
+            Unit.objects.filter(parent_id=movement.organiser_id, archived=False)
+            .annotate(actual_minor=actual_for_unit(indicator, period))
+            .order_by("actual_minor" if less else "-actual_minor", "name")[:limit]
+        )
+        rows = [(child, child.actual_minor, None) for child in children]
+    result = []
+    for unit, quantity, planned_minor in rows:
+        value = indicator.from_minor(quantity) or Decimal(0)
+        plan = indicator.from_minor(planned_minor)
+        result.append(
+            LeadingUnit(unit, value, plan, domain.fulfilment(value, plan, less_is_better=less))
+        )
+    return result
+
+
+def actual_for_unit(indicator: Indicator, period: Period) -> Coalesce:
+    """A subquery annotation: a unit's subtree total for the indicator and period (0 if none)."""
+    return Coalesce(
+        Subquery(
+            SubtreePeriodTotal.objects.filter(
+                unit=OuterRef("pk"), indicator=indicator, period=period
+            ).values("quantity_minor")[:1]
+        ),
+        0,
+    )

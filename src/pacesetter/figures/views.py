@@ -62,6 +62,34 @@ def movement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def honour_board(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public screen for a hall: no sign-in, public movements only, refreshes itself."""
+    movement = get_object_or_404(
+        Movement.objects.select_related("organiser"), slug=slug, is_public=True
+    )
+    period = movement.periods.get(is_whole=True)
+    indicators = list(movement.indicators.all())
+    figures = selectors.unit_figures(
+        unit=movement.organiser,
+        movement=movement,
+        period=period,
+        indicators=indicators,
+        with_daily=False,
+    )
+    boards = [
+        (
+            figure,
+            selectors.leading_units(movement=movement, indicator=figure.indicator, period=period),
+        )
+        for figure in figures
+    ]
+    return render(
+        request,
+        "figures/honour_board.html",
+        {"movement": movement, "boards": boards, "refresh_seconds": 60},
+    )
+
+
 def _charts(figure: selectors.IndicatorFigures, period) -> dict:
     label = f"{figure.indicator.name} ({figure.indicator.measure})"
     planned = figure.plan.planned if figure.plan else None
