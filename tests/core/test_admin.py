@@ -8,7 +8,9 @@ def operator(db):
     return factories.UserFactory(username="operator", is_staff=True, is_superuser=True)
 
 
-@pytest.mark.parametrize("model", ["units/unit", "movements/movement", "movements/plan", "ledger/report"])
+@pytest.mark.parametrize(
+    "model", ["units/unit", "movements/movement", "movements/plan", "ledger/report"]
+)
 def test_admin_lists_render_and_are_read_only(client, operator, movement, model):
     client.force_login(operator)
     response = client.get(f"/admin/{model}/")
