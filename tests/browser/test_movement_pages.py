@@ -40,7 +40,10 @@ def test_drill_down_through_the_tree(live_url, page):
     expect(page.locator("[data-figure=fulfilment]")).to_have_text("102.5%")
     page.get_by_role("link", name="Metallurgical industry").click()
     expect(page.locator("[data-figure=fulfilment]")).to_have_text("104.5%")
-    expect(page.get_by_role("link", name="State-run industry")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Breadcrumbs")).to_contain_text("State-run industry")
+    expect(page.locator("#own-reports + div table tbody tr")).to_have_count(
+        12
+    )  # its monthly reports
     screenshot(page, "movement-branch")
 
 

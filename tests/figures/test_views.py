@@ -37,8 +37,37 @@ def test_movement_page_shows_figures(client, reported, user):
 def test_unit_outside_scope_is_404(client, reported, user, units):
     factories.unit("ELSEWHERE", None, kind="country")
     client.force_login(user)
-    assert client.get(f"/movements/{reported.slug}/?unit=ELSEWHERE").status_code == 404
-    assert client.get(f"/movements/{reported.slug}/?unit=C3").status_code == 200
+    assert client.get(f"/movements/{reported.slug}/units/ELSEWHERE/").status_code == 404
+    assert client.get(f"/movements/{reported.slug}/units/NOPE/").status_code == 404
+    assert client.get(f"/movements/{reported.slug}/units/C3/").status_code == 200
+
+
+def test_unit_page_shows_reports_with_their_corrections(client, reported, user):
+    from pacesetter.ledger.actions import correct_report
+    from pacesetter.ledger.models import Report
+
+    original = Report.objects.get(unit__code="W1")
+    correct_report(report=original, quantity="55", reason="scale misread", source="web")
+    client.force_login(user)
+    page = client.get(f"/movements/{reported.slug}/units/W1/").content.decode()
+    row = page[page.index(f'id="report-{original.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "60.0" in row and "-5.0 — scale misread" in row and "55.0" in row
+
+
+def test_children_sort_by_fulfilment(client, reported, user):
+    movement_actions.set_plans(
+        movement=reported,
+        rows=[
+            movement_actions.PlanRow("P1", "steel", "30"),
+            movement_actions.PlanRow("P2", "steel", "240"),
+        ],
+    )
+    client.force_login(user)
+    page = client.get(f"/movements/{reported.slug}/?sort=fulfilment&dir=desc").content.decode()
+    assert page.index("Unit P1") < page.index("Unit P2")  # 200% before 25%
+    page = client.get(f"/movements/{reported.slug}/?sort=fulfilment").content.decode()
+    assert page.index("Unit P2") < page.index("Unit P1")
 
 
 def test_page_queries_do_not_grow_with_children(

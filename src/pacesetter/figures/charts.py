@@ -157,3 +157,28 @@ def daily_chart(
         _axes(frame, start, end, _short(top)),
         bars,
     )
+
+
+def sparkline(values: list[Decimal], *, label: str) -> SafeString:
+    """A small line of recent days; the last day is marked with a dot."""
+    width, height, pad = 96, 24, 2
+    if not values:
+        return format_html('<span class="muted">—</span>')
+    top = max(max(values), Decimal(0)) or Decimal(1)
+    step = Decimal(width - 2 * pad) / max(len(values) - 1, 1)
+    points = [
+        (pad + step * n, height - pad - max(v, Decimal(0)) * (height - 2 * pad) / top)
+        for n, v in enumerate(values)
+    ]
+    return format_html(
+        '<svg class="sparkline" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">'
+        '<polyline points="{}"/><circle cx="{}" cy="{}" r="2"/></svg>',
+        width,
+        height,
+        width,
+        height,
+        label,
+        " ".join(f"{_px(x)},{_px(y)}" for x, y in points),
+        _px(points[-1][0]),
+        _px(points[-1][1]),
+    )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from pacesetter.movements import selectors as movement_selectors
 from pacesetter.movements.models import Movement
 from pacesetter.units import selectors as unit_selectors
 from pacesetter.units.models import Unit
@@ -26,25 +26,64 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "figures/home.html", {"movements": movements})
 
 
-def movement_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def _movement_for(request: HttpRequest, slug: str) -> Movement | HttpResponse:
     movement = get_object_or_404(Movement.objects.select_related("organiser"), slug=slug)
     if not movement.is_public and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    unit = movement.organiser
-    if code := request.GET.get("unit"):
-        scope_paths = list(movement.scope.values_list("path", flat=True))
-        unit = get_object_or_404(Unit, code=code)
-        if (
-            not any(unit.path.startswith(p) for p in scope_paths)
-            and unit.pk != movement.organiser_id
-        ):
-            raise Http404("That unit is not in this movement's scope.")
+    return movement
+
+
+def movement_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The movement's dashboard: the organiser's whole subtree."""
+    movement = _movement_for(request, slug)
+    if isinstance(movement, HttpResponse):
+        return movement
+    return _unit_page(request, movement, movement.organiser)
+
+
+def unit_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """One unit of the movement's scope: its figures over its subtree, its children, its own
+    reports with their corrections, its pledges."""
+    movement = _movement_for(request, slug)
+    if isinstance(movement, HttpResponse):
+        return movement
+    unit = get_object_or_404(Unit, code=code)
+    scope_paths = list(movement.scope.values_list("path", flat=True))
+    if not any(unit.path.startswith(p) for p in scope_paths) and unit.pk != movement.organiser_id:
+        raise Http404("That unit is not in this movement's scope.")
+    return _unit_page(request, movement, unit)
+
+
+def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResponse:
     period = movement.periods.get(is_whole=True)
-    figures = selectors.unit_figures(unit=unit, movement=movement, period=period)
+    indicators = list(movement.indicators.all())
+    figures = selectors.unit_figures(
+        unit=unit, movement=movement, period=period, indicators=indicators
+    )
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in selectors.CHILD_SORTS else "name"
+    descending = request.GET.get("dir") == "desc"
+    as_of = figures[0].as_of if figures else selectors.as_of_for(movement, period)
+    children = selectors.children_figures(
+        unit=unit,
+        indicators=indicators,
+        period=period,
+        as_of=as_of,
+        sort=sort,
+        descending=descending,
+    )
     rows = [
         (
             figure,
-            selectors.children_figures(unit=unit, indicator=figure.indicator, period=period),
+            [
+                (
+                    child,
+                    charts.sparkline(
+                        child.recent, label=f"{child.unit.name}: last {len(child.recent)} days"
+                    ),
+                )
+                for child in children[figure.indicator.pk]
+            ],
             _charts(figure, period),
         )
         for figure in figures
@@ -55,9 +94,14 @@ def movement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "movement": movement,
             "unit": unit,
+            "is_dashboard": unit.pk == movement.organiser_id,
             "period": period,
             "rows": rows,
-            "breadcrumbs": list(unit_selectors.ancestors(unit).filter(~Q(pk=unit.pk))),
+            "sort": sort,
+            "descending": descending,
+            "reports": selectors.own_reports(unit=unit, movement=movement),
+            "pledges": list(movement_selectors.pledges_of(unit=unit, movement=movement)),
+            "breadcrumbs": list(unit_selectors.ancestors(unit)),
         },
     )
 

@@ -19,6 +19,12 @@ def quantity(value: Decimal | None, decimal_places: int = 0) -> str:
     return format_quantity(value, int(decimal_places))
 
 
+@register.filter
+def minor(indicator, value: int | None) -> str:
+    """A stored quantity (in the indicator's minor units), formatted in its decimal places."""
+    return format_quantity(indicator.from_minor(value), indicator.decimal_places)
+
+
 @register.simple_tag
 def bar_width(value: Decimal | int | None, scale_max: Decimal) -> str:
     """Where `value` percent falls on a track that is `scale_max` percent wide."""
