@@ -1,3 +1,78 @@
-from ninja import NinjaAPI
+"""The REST API, mounted at /api/v1/: one router per app, one way to authenticate, one shape
+for every error (problem+json, see core.problem). OpenAPI at /api/v1/openapi.json, docs at
+/api/v1/docs."""
 
-api = NinjaAPI()
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Router
+from ninja.parser import Parser
+
+from pacesetter.accounts.auth import api_auth
+from pacesetter.figures.api import router as figures_router
+from pacesetter.ledger.api import router as ledger_router
+from pacesetter.movements.api import router as movements_router
+from pacesetter.units.api import router as units_router
+
+from . import problem
+
+
+class DecimalJSONParser(Parser):
+    """JSON numbers with a fraction become Decimal, not float: `12.1` stays exactly 12.1."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return json.loads(request.body, parse_float=Decimal)
+
+
+class PacesetterAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """The schema, with every Problem response documented under its true media type."""
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    body = content.get("application/json", {})
+                    if body.get("schema", {}).get("$ref", "").endswith("/Problem"):
+                        content[problem.CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = PacesetterAPI(
+    title="Pacesetter API",
+    version="1",
+    description=(
+        "Movements, plans, the append-only report ledger and honest figures. Authenticate with "
+        "`Authorization: Bearer ps_…` (tokens are issued in the admin) or a signed-in session "
+        "(unsafe methods then need the `X-CSRFToken` header). Quantities are decimal strings in "
+        "the indicator's unit, percentages decimal strings with one decimal, never capped at "
+        "100. Every error is `application/problem+json` with the rows and fields to fix."
+    ),
+    auth=api_auth,
+    parser=DecimalJSONParser(),
+    urls_namespace="api",
+)
+problem.install(api)
+
+api.add_router("", units_router)
+api.add_router("", movements_router)
+api.add_router("", ledger_router)
+api.add_router("", figures_router)
+
+# Last, so it matches only what no router did: an unknown address under /api/v1/ answers a
+# problem+json 404 rather than the site's HTML page.
+_fallback = Router()
+
+
+@_fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def not_found(request: HttpRequest, rest: str) -> None:
+    raise Http404(f"There is no API endpoint at /api/v1/{rest}.")
+
+
+api.add_router("", _fallback)

@@ -1,0 +1,70 @@
+"""How the API knows who is calling: a bearer token, or the browser's Django session.
+
+Token requests need no CSRF token (a browser never attaches an Authorization header on its
+own); session requests that change something must carry one, as every Django form does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.errors import AuthenticationError, HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from . import actions
+from .models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer ps_…`. A token that is unknown, revoked, expired, or whose user
+    is inactive is refused with 401 and a reason — the caller holds the key, so the reason
+    tells them nothing they could not find out."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        key = token.strip()
+        found = (
+            ApiToken.objects.select_related("user").filter(key_hash=actions.hash_key(key)).first()
+            if key.startswith(actions.KEY_PREFIX)
+            else None
+        )
+        if found is None or not found.user.is_active:
+            raise AuthenticationError(401, "The bearer token is not valid.")
+        if found.revoked_at is not None:
+            raise AuthenticationError(401, "The bearer token was revoked.")
+        now = timezone.now()
+        if found.is_expired(now):
+            raise AuthenticationError(401, "The bearer token has expired.")
+        actions.record_token_use(token=found, now=now)
+        # Views read the caller from request.user, whichever way they authenticated.
+        request.user = found.user
+        return found.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The Django session. Unlike ninja's `django_auth`, CSRF is checked only once the session
+    is known to be signed in, so an anonymous call answers 401, not a confusing 403."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(
+                403, "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."
+            )
+        return user
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # pragma: no cover
+        raise NotImplementedError("__call__ does the work")
+
+
+token_auth = TokenAuth()
+session_auth = SessionAuth()
+# Token first: a request that carries a token is judged by it alone, even with a session cookie.
+api_auth = [token_auth, session_auth]

@@ -1,0 +1,84 @@
+"""What the figures API gives: every figure of a unit over its subtree, and its children's.
+
+Quantities are exact decimal strings in the indicator's unit; percentages decimal strings with
+one decimal, rounded half-up and never capped. Derived quantities that are not exact (a run
+rate, a pledged percentage of a plan, days ahead) are rounded half-up as each field says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from pacesetter.movements.schemas import IndicatorOut, Percent, PeriodOut, Quantity
+
+
+class UnitRef(Schema):
+    code: str
+    name: str
+
+
+class PlanFiguresOut(Schema):
+    planned: Quantity | None
+    rated_capacity: Quantity | None
+    daily_assignment: Quantity | None
+    base: Quantity | None
+    base_label: str
+
+
+class GrowthOut(Schema):
+    absolute: Quantity = Field(..., description="actual − base")
+    percent: Percent | None
+
+
+class PaceOut(Schema):
+    elapsed_days: int
+    period_days: int
+    run_rate: Quantity | None = Field(
+        ..., description="Per calendar day so far; two decimals more than the indicator's"
+    )
+    met_on: dt.date | None
+    met_on_day: int | None = Field(..., description="1 is the period's first day")
+    projected_on: dt.date | None = Field(
+        ..., description="When the plan is met at the run rate; null: never"
+    )
+    projected_within_period: bool
+    days_ahead: Quantity | None = Field(
+        ..., description="Ahead (> 0) or behind (< 0) a linear schedule; one decimal"
+    )
+
+
+class ChildFiguresOut(Schema):
+    unit: UnitRef
+    actual: Quantity
+    planned: Quantity | None
+    fulfilment: Percent | None
+
+
+class IndicatorFiguresOut(Schema):
+    indicator: IndicatorOut
+    actual: Quantity
+    actual_verified: Quantity
+    entries: int
+    days_reported: int
+    plan: PlanFiguresOut | None
+    children_planned: Quantity | None = Field(..., description="The sum of the children's plans")
+    fulfilment: Percent | None
+    fulfilment_verified: Percent | None
+    capacity_utilisation: Percent | None
+    daily_assignment_rate: Percent | None
+    growth: GrowthOut | None
+    pace: PaceOut | None
+    pledged_extra: Quantity | None = Field(..., description="Rounded to the indicator's decimals")
+    rank_among_siblings: int | None
+    siblings: int
+    children: list[ChildFiguresOut]
+
+
+class FiguresOut(Schema):
+    movement: str
+    unit: UnitRef
+    period: PeriodOut
+    as_of: dt.date
+    indicators: list[IndicatorFiguresOut]

@@ -1,0 +1,109 @@
+"""What the API takes and gives for the ledger: reports, corrections, ingest results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from pacesetter.movements.schemas import Quantity, QuantityIn
+
+from .models import Report
+
+
+class ReportIn(Schema):
+    """One report. Lenient on purpose: every row is checked by the ingest, which answers with
+    every bad row at once. Unknown fields are refused, so a misspelt field is not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit: str = Field("", description="The unit's code")
+    indicator: str = Field("", description="The indicator's code")
+    day: str | None = Field(None, description="YYYY-MM-DD, in the movement's time zone")
+    quantity: QuantityIn | None = None
+    member: str | None = Field(None, description="A member's external id, optional")
+    idempotency_key: str | None = Field(
+        None, description="Send the same key again and the report is not counted twice"
+    )
+    corrects: int | None = Field(
+        None, description="For a correction: the id of the report it corrects"
+    )
+    reason: str = Field("", description="Why; required with `corrects`")
+
+
+class ReportsIn(BaseModel):
+    """`{"reports": [...]}` with up to 10,000 reports, recorded all or none — or a single
+    report object as the whole body, taken as a batch of one. (A plain pydantic model: ninja's
+    Schema hands "before" validators a wrapped object rather than the body.)"""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "description": 'Either {"reports": [ReportIn, ...]} (up to 10,000, all or none) '
+            "or one ReportIn object as the whole body."
+        },
+    )
+
+    reports: list[ReportIn] = Field(..., description="Up to 10,000 reports, recorded all or none")
+
+    @model_validator(mode="before")
+    @classmethod
+    def one_or_many(cls, data: Any) -> Any:
+        # A single report is a batch of one; one schema (not a union) keeps each error's
+        # location a plain row and field.
+        if isinstance(data, dict) and "reports" not in data:
+            return {"reports": [data]}
+        return data
+
+
+class RowResult(Schema):
+    row: int
+    id: int
+    status: str = Field(..., description="created | replayed")
+
+
+class ReportsRecorded(Schema):
+    created: int
+    replayed: int
+    results: list[RowResult]
+
+
+class CorrectionIn(Schema):
+    quantity: QuantityIn = Field(..., description="The value the report should have now")
+    reason: str
+    idempotency_key: str | None = None
+
+
+class ReportOut(Schema):
+    id: int
+    unit: str
+    indicator: str
+    member: str | None
+    day: dt.date
+    quantity: Quantity = Field(
+        ..., description="For a correction: the change it makes (new value − old value)"
+    )
+    source: str
+    entered_by: str | None
+    entered_at: dt.datetime
+    idempotency_key: str
+    verification: str
+    corrects: int | None
+    reason: str
+    corrections: list[int] = Field(..., description="Ids of the corrections of this report")
+
+
+class ReportPage(Schema):
+    results: list[ReportOut]
+    next: str | None = Field(..., description="The next page's address; null on the last page")
+
+
+class ReportFiltersIn(Schema):
+    unit: str | None = Field(None, description="A unit code: its own reports")
+    subtree: bool = Field(False, description="With `unit`: also every unit below it")
+    indicator: str | None = Field(None, description="An indicator code")
+    day_from: dt.date | None = None
+    day_to: dt.date | None = None
+    source: str | None = Field(None, description=" | ".join(Report.Source.values))

@@ -1,0 +1,246 @@
+"""The movements API: movements and their lifecycle, indicators, periods, plans, pledges.
+Every write goes through `movements.actions`."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS, fields_renamed
+from pacesetter.units.api import MAX_PAGE, unit_for_field, units_for_field
+
+from . import actions
+from .models import Indicator, Movement, Period, Plan, Pledge
+from .schemas import (
+    IndicatorIn,
+    IndicatorOut,
+    MovementIn,
+    MovementOut,
+    PeriodIn,
+    PeriodOut,
+    PlanOut,
+    PlansIn,
+    PlansWritten,
+    PledgeIn,
+    PledgeOut,
+)
+
+router = Router(tags=["movements"])
+
+
+def movement_or_404(slug: str) -> Movement:
+    movement = Movement.objects.select_related("organiser").filter(slug=slug).first()
+    if movement is None:
+        raise Http404(f"No movement {slug!r}.")
+    return movement
+
+
+def indicator_for_field(movement: Movement, code: str, *, field: str = "indicator") -> Indicator:
+    indicator = movement.indicators.filter(code=code).first()
+    if indicator is None:
+        raise ValidationFailed(
+            f"No indicator {code!r} in this movement.",
+            errors=[RowError(1, field, f"no indicator {code!r} in this movement", "not_found")],
+        )
+    return indicator
+
+
+def period_for_field(movement: Movement, name: str, *, field: str = "period") -> Period:
+    """A period by name; an empty name is the whole movement."""
+    periods = movement.periods.filter(name=name) if name else movement.periods.filter(is_whole=True)
+    period = periods.first()
+    if period is None:
+        raise ValidationFailed(
+            f"No period {name!r} in this movement.",
+            errors=[RowError(1, field, f"no period {name!r} in this movement", "not_found")],
+        )
+    return period
+
+
+# --- movements -----------------------------------------------------------------------------
+
+
+@router.post("/movements", response={201: MovementOut, **WRITE_REFUSALS})
+def create_movement(request: HttpRequest, payload: MovementIn):
+    """Create a draft movement with its whole period. Scope defaults to the organiser's subtree."""
+    movement = actions.create_movement(
+        title=payload.title,
+        slug=payload.slug,
+        organiser=unit_for_field(payload.organiser, field="organiser"),
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+        call_text=payload.call_text,
+        time_zone=payload.time_zone,
+        scope=units_for_field(payload.scope, field="scope"),
+        is_public=payload.is_public,
+        created_by=request.user,
+    )
+    return Status(201, movement_or_404(movement.slug))
+
+
+@router.get("/movements", response={200: list[MovementOut], **READ_REFUSALS})
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+def list_movements(
+    request: HttpRequest,
+    status: str | None = Query(None, description="draft | launched | closed"),
+):
+    movements: QuerySet[Movement] = Movement.objects.select_related("organiser").prefetch_related(
+        "scope"
+    )
+    if status:
+        movements = movements.filter(status=status)
+    return movements.order_by("-starts_on", "title", "id")
+
+
+@router.get("/movements/{slug}", response={200: MovementOut, **READ_REFUSALS})
+def get_movement(request: HttpRequest, slug: str):
+    return movement_or_404(slug)
+
+
+@router.post("/movements/{slug}/launch", response={200: MovementOut, **WRITE_REFUSALS})
+def launch_movement(request: HttpRequest, slug: str):
+    """Draft → launched: reports are accepted from now on. Needs at least one indicator."""
+    actions.launch_movement(movement=movement_or_404(slug))
+    return movement_or_404(slug)
+
+
+@router.post("/movements/{slug}/close", response={200: MovementOut, **WRITE_REFUSALS})
+def close_movement(request: HttpRequest, slug: str):
+    """Launched → closed: the movement becomes read-only."""
+    actions.close_movement(movement=movement_or_404(slug))
+    return movement_or_404(slug)
+
+
+# --- indicators and periods ----------------------------------------------------------------
+
+
+@router.post("/movements/{slug}/indicators", response={201: IndicatorOut, **WRITE_REFUSALS})
+def add_indicator(request: HttpRequest, slug: str, payload: IndicatorIn):
+    """Add an indicator; only while the movement is a draft."""
+    indicator = actions.add_indicator(movement=movement_or_404(slug), **payload.dict())
+    return Status(201, indicator)
+
+
+@router.get("/movements/{slug}/indicators", response={200: list[IndicatorOut], **READ_REFUSALS})
+def list_indicators(request: HttpRequest, slug: str):
+    return list(movement_or_404(slug).indicators.order_by("position", "id"))
+
+
+@router.post("/movements/{slug}/periods", response={201: PeriodOut, **WRITE_REFUSALS})
+def add_period(request: HttpRequest, slug: str, payload: PeriodIn):
+    """Add a sub-period inside the movement's period; only while it is a draft."""
+    period = actions.add_period(
+        movement=movement_or_404(slug),
+        name=payload.name,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+    )
+    return Status(201, period)
+
+
+@router.post("/movements/{slug}/periods/monthly", response={201: list[PeriodOut], **WRITE_REFUSALS})
+def add_monthly_periods(request: HttpRequest, slug: str):
+    """Add one period per calendar month, clipped to the movement's period."""
+    return Status(201, actions.add_monthly_periods(movement=movement_or_404(slug)))
+
+
+@router.get("/movements/{slug}/periods", response={200: list[PeriodOut], **READ_REFUSALS})
+def list_periods(request: HttpRequest, slug: str):
+    """The whole movement first, then the sub-periods by date."""
+    return list(movement_or_404(slug).periods.all())
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+@router.post("/movements/{slug}/plans", response={200: PlansWritten, **WRITE_REFUSALS})
+def set_plans(request: HttpRequest, slug: str, payload: PlansIn):
+    """Create or replace plans (one per unit × indicator × period), all or nothing; a 422
+    lists every bad row."""
+    with fields_renamed({"unit_code": "unit"}):
+        written = actions.set_plans(
+            movement=movement_or_404(slug),
+            rows=[
+                actions.PlanRow(
+                    unit_code=row.unit,
+                    indicator=row.indicator,
+                    planned=row.planned,
+                    period=row.period,
+                    rated_capacity=row.rated_capacity,
+                    daily_assignment=row.daily_assignment,
+                    base=row.base,
+                    base_label=row.base_label,
+                )
+                for row in payload.rows
+            ],
+        )
+    return {"written": written}
+
+
+@router.get("/movements/{slug}/plans", response={200: list[PlanOut], **READ_REFUSALS})
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+def list_plans(
+    request: HttpRequest,
+    slug: str,
+    unit: str | None = Query(None, description="A unit code"),
+    indicator: str | None = Query(None, description="An indicator code"),
+    period: str | None = Query(None, description="A period name"),
+):
+    movement = movement_or_404(slug)
+    plans = Plan.objects.filter(indicator__movement=movement).select_related(
+        "unit", "indicator", "period"
+    )
+    if unit:
+        plans = plans.filter(unit=unit_for_field(unit, field="unit"))
+    if indicator:
+        plans = plans.filter(indicator=indicator_for_field(movement, indicator))
+    if period:
+        plans = plans.filter(period=period_for_field(movement, period))
+    return plans.order_by("unit__path", "indicator__position", "period__starts_on", "id")
+
+
+# --- pledges -------------------------------------------------------------------------------
+
+
+@router.post("/movements/{slug}/pledges", response={201: PledgeOut, **WRITE_REFUSALS})
+def register_pledge(request: HttpRequest, slug: str, payload: PledgeIn):
+    """Register a commitment beyond the plan: an extra quantity or a percentage above it."""
+    movement = movement_or_404(slug)
+    pledge = actions.register_pledge(
+        unit=unit_for_field(payload.unit, field="unit"),
+        indicator=indicator_for_field(movement, payload.indicator),
+        extra=payload.extra,
+        extra_percent=payload.extra_percent,
+        period=period_for_field(movement, payload.period),
+        registered_on=payload.registered_on,
+        text=payload.text,
+        registered_by=request.user,
+    )
+    return Status(
+        201,
+        Pledge.objects.select_related("unit", "indicator", "period", "registered_by").get(
+            pk=pledge.pk
+        ),
+    )
+
+
+@router.get("/movements/{slug}/pledges", response={200: list[PledgeOut], **READ_REFUSALS})
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+def list_pledges(
+    request: HttpRequest,
+    slug: str,
+    unit: str | None = Query(None, description="A unit code"),
+    indicator: str | None = Query(None, description="An indicator code"),
+):
+    movement = movement_or_404(slug)
+    pledges = Pledge.objects.filter(indicator__movement=movement).select_related(
+        "unit", "indicator", "period", "registered_by"
+    )
+    if unit:
+        pledges = pledges.filter(unit=unit_for_field(unit, field="unit"))
+    if indicator:
+        pledges = pledges.filter(indicator=indicator_for_field(movement, indicator))
+    return pledges.order_by("-registered_on", "-id")

@@ -1,0 +1,240 @@
+"""The units API: the tree, blocks and members. Every write goes through `units.actions`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS, fields_renamed
+
+from . import actions, selectors
+from .models import Block, Member, Unit
+from .schemas import (
+    BlockIn,
+    BlockOut,
+    BlockUnitsIn,
+    MemberIn,
+    MemberOut,
+    MoveIn,
+    UnitImportOut,
+    UnitImportRowIn,
+    UnitIn,
+    UnitOut,
+)
+
+router = Router(tags=["units"])
+
+MAX_IMPORT_ROWS = 10_000
+MAX_PAGE = 1000
+
+
+def unit_or_404(code: str) -> Unit:
+    unit = Unit.objects.select_related("kind", "parent").filter(code=code).first()
+    if unit is None:
+        raise Http404(f"No unit with code {code!r}.")
+    return unit
+
+
+def unit_for_field(code: str, *, field: str) -> Unit:
+    """A unit named in a request body or query: unknown is the request's fault (422), not a
+    missing page (404)."""
+    unit = Unit.objects.select_related("kind", "parent").filter(code=code).first()
+    if unit is None:
+        raise ValidationFailed(
+            f"No unit with code {code!r}.",
+            errors=[RowError(1, field, f"no unit with code {code!r}", "not_found")],
+        )
+    return unit
+
+
+def units_for_field(codes: Iterable[str], *, field: str) -> list[Unit]:
+    """Units by code in one query; every unknown code is listed."""
+    wanted = list(dict.fromkeys(codes))
+    found = {u.code: u for u in Unit.objects.filter(code__in=wanted)}
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        raise ValidationFailed(
+            f"{len(missing)} of the unit codes are unknown.",
+            errors=[RowError(1, field, f"no unit with code {c!r}", "not_found") for c in missing],
+        )
+    return [found[code] for code in wanted]
+
+
+# --- units ---------------------------------------------------------------------------------
+
+
+@router.post("/units", response={201: UnitOut, **WRITE_REFUSALS})
+def create_unit(request: HttpRequest, payload: UnitIn):
+    """Create one unit under `parent` (or a root). An existing code is refused (422)."""
+    if Unit.objects.filter(code=payload.code.strip()).exists():
+        # `actions.create_unit` goes through the import, which would *update* an existing
+        # unit of that code under the same parent; a create must not rename someone's unit.
+        raise ValidationFailed(
+            f"A unit with code {payload.code!r} already exists.",
+            errors=[
+                RowError(
+                    1, "code", f"a unit with code {payload.code!r} already exists", "duplicate"
+                )
+            ],
+        )
+    parent = unit_for_field(payload.parent, field="parent") if payload.parent else None
+    created = actions.create_unit(
+        code=payload.code,
+        name=payload.name,
+        kind=payload.kind,
+        parent=parent,
+        headcount=payload.headcount,
+    )
+    return Status(201, unit_or_404(created.code))
+
+
+@router.post("/units/import", response={200: UnitImportOut, **WRITE_REFUSALS})
+def import_units(request: HttpRequest, rows: list[UnitImportRowIn]):
+    """Create or update many units, all or nothing. The body is a JSON list of rows, in any
+    order (parents may come after their children). An existing code updates name, kind and
+    headcount; moving is its own call. Every bad row is listed in the 422 answer."""
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationFailed(
+            f"At most {MAX_IMPORT_ROWS:,} rows per call; this call has {len(rows):,}."
+        )
+    with fields_renamed({"parent_code": "parent"}):
+        result = actions.import_units(
+            rows=[
+                actions.UnitRow(
+                    code=row.code,
+                    name=row.name,
+                    kind=row.kind,
+                    parent_code=row.parent,
+                    headcount=row.headcount,
+                )
+                for row in rows
+            ]
+        )
+    return result
+
+
+@router.get("/units/{code}", response={200: UnitOut, **READ_REFUSALS})
+def get_unit(request: HttpRequest, code: str):
+    return unit_or_404(code)
+
+
+@router.delete("/units/{code}", response={204: None, **WRITE_REFUSALS})
+def delete_unit(request: HttpRequest, code: str):
+    """Delete a unit without history; one with children, plans or reports is refused (409):
+    archive it instead."""
+    actions.delete_unit(unit=unit_or_404(code))
+    return Status(204, None)
+
+
+@router.post("/units/{code}/move", response={200: UnitOut, **WRITE_REFUSALS})
+def move_unit(request: HttpRequest, code: str, payload: MoveIn):
+    """Move the unit, with its subtree, under another parent; the totals move with it."""
+    unit = unit_or_404(code)
+    new_parent = unit_for_field(payload.parent, field="parent")
+    actions.move_unit(unit=unit, new_parent=new_parent)
+    return unit_or_404(code)
+
+
+@router.post("/units/{code}/archive", response={200: UnitOut, **WRITE_REFUSALS})
+def archive_unit(request: HttpRequest, code: str):
+    """Archive the unit and its subtree: history stays, new reports are refused."""
+    actions.archive_unit(unit=unit_or_404(code))
+    return unit_or_404(code)
+
+
+@router.get("/units/{code}/subtree", response={200: list[UnitOut], **READ_REFUSALS})
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+def unit_subtree(request: HttpRequest, code: str, include_archived: bool = True):
+    """Every descendant of the unit (not the unit itself), depth first."""
+    unit = unit_or_404(code)
+    return (
+        selectors.subtree(unit, include_self=False, include_archived=include_archived)
+        .select_related("kind", "parent")
+        .order_by("path")
+    )
+
+
+@router.get("/units/{code}/ancestors", response={200: list[UnitOut], **READ_REFUSALS})
+def unit_ancestors(request: HttpRequest, code: str):
+    """From the root down to the parent."""
+    return list(selectors.ancestors(unit_or_404(code)).select_related("kind", "parent"))
+
+
+@router.get("/units/{code}/children", response={200: list[UnitOut], **READ_REFUSALS})
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+def unit_children(request: HttpRequest, code: str):
+    return selectors.children(unit_or_404(code)).select_related("kind", "parent")
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+@router.post("/units/{code}/members", response={201: MemberOut, **WRITE_REFUSALS}, tags=["members"])
+def create_member(request: HttpRequest, code: str, payload: MemberIn):
+    member = actions.create_member(
+        unit=unit_or_404(code), full_name=payload.full_name, external_id=payload.external_id
+    )
+    return Status(201, Member.objects.select_related("unit").get(pk=member.pk))
+
+
+@router.get(
+    "/units/{code}/members", response={200: list[MemberOut], **READ_REFUSALS}, tags=["members"]
+)
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+def list_members(request: HttpRequest, code: str, active: bool | None = None):
+    """The unit's own members (not its subtree's), by name."""
+    members = Member.objects.filter(unit=unit_or_404(code)).select_related("unit")
+    if active is not None:
+        members = members.filter(active=active)
+    return members.order_by("full_name", "id")
+
+
+# --- blocks --------------------------------------------------------------------------------
+
+
+def _block_or_404(code: str) -> Block:
+    block = Block.objects.prefetch_related("units").filter(code=code).first()
+    if block is None:
+        raise Http404(f"No block with code {code!r}.")
+    return block
+
+
+@router.post("/blocks", response={201: BlockOut, **WRITE_REFUSALS}, tags=["blocks"])
+def create_block(request: HttpRequest, payload: BlockIn):
+    """Create a peer block of comparable units; a unit may sit in several blocks."""
+    block = actions.create_block(
+        code=payload.code,
+        name=payload.name,
+        description=payload.description,
+        units=units_for_field(payload.units, field="units"),
+    )
+    return Status(201, _block_or_404(block.code))
+
+
+@router.get("/blocks", response={200: list[BlockOut], **READ_REFUSALS}, tags=["blocks"])
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+def list_blocks(
+    request: HttpRequest,
+    unit: str | None = Query(None, description="A unit code: only blocks it sits in"),
+):
+    blocks = Block.objects.prefetch_related("units").order_by("name", "id")
+    if unit:
+        blocks = blocks.filter(units=unit_for_field(unit, field="unit"))
+    return blocks
+
+
+@router.get("/blocks/{code}", response={200: BlockOut, **READ_REFUSALS}, tags=["blocks"])
+def get_block(request: HttpRequest, code: str):
+    return _block_or_404(code)
+
+
+@router.put("/blocks/{code}/units", response={200: BlockOut, **WRITE_REFUSALS}, tags=["blocks"])
+def set_block_units(request: HttpRequest, code: str, payload: BlockUnitsIn):
+    """Replace the block's units with the ones given."""
+    block = _block_or_404(code)
+    actions.set_block_units(block=block, units=units_for_field(payload.units, field="units"))
+    return _block_or_404(code)
