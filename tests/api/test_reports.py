@@ -102,7 +102,7 @@ def test_bad_rows_are_422_with_every_error_and_nothing_written(api, movement, un
     ]
     result = problem(post(api, URL, {"reports": rows}), 422)
     assert result["type"] == "urn:pacesetter:problem:validation-failed"
-    assert result["detail"] == "3 of the report rows are not valid; nothing was recorded."
+    assert result["detail"] == "3 of 4 report rows are not valid; nothing was recorded."
     assert result["errors"] == [
         {"row": 2, "field": "unit", "message": "no unit with code 'NOPE'", "code": "not_found"},
         {

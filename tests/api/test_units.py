@@ -257,9 +257,10 @@ def test_member_needs_a_name(api, units):
     assert not Member.objects.exists()
 
 
-def test_duplicate_member_external_id_is_409_not_500(api, units):
+def test_duplicate_member_external_id_is_a_field_error_not_500(api, units):
     post(api, "/api/v1/units/W1/members", {"full_name": "A", "external_id": "M-1"})
-    problem(post(api, "/api/v1/units/W2/members", {"full_name": "B", "external_id": "M-1"}), 409)
+    body = problem(post(api, "/api/v1/units/W2/members", {"full_name": "B", "external_id": "M-1"}), 422)
+    assert body["errors"][0]["field"] == "external_id"
     assert Member.objects.count() == 1
 
 

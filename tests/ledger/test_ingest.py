@@ -138,7 +138,7 @@ def test_every_bad_row_is_listed_at_once(movement):
         (3, "day"),
         (3, "indicator"),
     ]
-    assert caught.value.detail == "2 of the report rows are not valid; nothing was recorded."
+    assert caught.value.detail == "2 of 3 report rows are not valid; nothing was recorded."
     assert nothing_written()
 
 
@@ -352,3 +352,17 @@ def test_raw_insert_path_keeps_entered_at_aware(movement, user):
     report = Report.objects.get()
     assert report.entered_at.tzinfo is not None and report.entered_by == user
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_too_large_a_quantity_is_a_row_error_not_a_crash(movement):
+    with pytest.raises(ValidationFailed) as caught:
+        ingest(movement, ReportRow(unit="W1", indicator="steel", day=DAY, quantity="1e30"))
+    assert caught.value.errors == [
+        RowError(
+            1,
+            "quantity",
+            "1E+30 is too large (at most 100,000,000,000,000.0 in one entry)",
+            "invalid",
+        )
+    ]
+    assert nothing_written()

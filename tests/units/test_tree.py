@@ -141,3 +141,16 @@ def test_blocks_hold_units_across_the_tree(units):
     assert set(units["W1"].blocks.values_list("code", flat=True)) == {block.code, other.code}
     with pytest.raises(ValidationFailed):
         actions.create_block(code="big", name="Again")
+
+
+def test_create_unit_refuses_an_existing_code(units):
+    with pytest.raises(ValidationFailed, match="already exists"):
+        actions.create_unit(code="W1", name="Renamed", kind="workteam", parent=units["C1"])
+    assert Unit.objects.get(code="W1").name == "Unit W1"
+
+
+def test_member_ids_are_unique_with_a_clear_error(units):
+    actions.create_member(unit=units["W1"], full_name="Kim", external_id="M-9")
+    with pytest.raises(ValidationFailed) as caught:
+        actions.create_member(unit=units["W2"], full_name="Pak", external_id="M-9")
+    assert caught.value.errors[0].field == "external_id"

@@ -57,12 +57,14 @@ class StateError(ActionError):
     title = "Not possible in the current state"
 
 
-def raise_for_rows(errors: list[RowError], *, what: str) -> None:
+def raise_for_rows(errors: list[RowError], *, what: str, total: int) -> None:
     """Raise one error listing every bad row; idempotency conflicts alone answer 409."""
     if not errors:
         return
+    bad = len({e.row for e in errors})
     detail = (
-        f"{len({e.row for e in errors})} of the {what} rows are not valid; nothing was recorded."
+        f"{bad} of {total} {what} row{'' if total == 1 else 's'} "
+        f"{'is' if bad == 1 else 'are'} not valid; nothing was recorded."
     )
     if all(e.code == "idempotency_conflict" for e in errors):
         raise Conflict(detail, errors=errors)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MAX_DECIMAL_PLACES = 6
+# One quantity, in minor units. Sums of many such stay far inside a signed 64-bit column.
+MAX_MINOR = 10**15
 ONE_TENTH = Decimal("0.1")
 
 
@@ -52,6 +54,9 @@ def to_minor(quantity: Decimal, decimal_places: int) -> int:
     scaled = quantity.scaleb(decimal_places)
     if scaled != scaled.to_integral_value():
         raise QuantityError(f"{quantity} has more than {decimal_places} decimal places")
+    if abs(scaled) > MAX_MINOR:
+        limit = Decimal(MAX_MINOR).scaleb(-decimal_places)
+        raise QuantityError(f"{quantity} is too large (at most {limit:,f} in one entry)")
     return int(scaled)
 
 

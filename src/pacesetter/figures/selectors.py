@@ -113,7 +113,10 @@ def unit_figures(
     siblings = 1
     if unit.parent_id is not None:
         sibling_rows = SubtreePeriodTotal.objects.filter(
-            unit__parent_id=unit.parent_id, period=period, indicator_id__in=by_id
+            unit__parent_id=unit.parent_id,
+            unit__archived=False,
+            period=period,
+            indicator_id__in=by_id,
         ).values_list("indicator_id", "unit_id", "quantity_minor")
         for indicator_id, unit_id, quantity in sibling_rows:
             sibling_totals[indicator_id][unit_id] = quantity
@@ -122,8 +125,8 @@ def unit_figures(
     figures = []
     for indicator in indicators:
         quantity, verified, entries = totals.get(indicator.pk, (0, 0, 0))
-        actual = indicator.from_minor(quantity) or Decimal(0)
-        actual_verified = indicator.from_minor(verified) or Decimal(0)
+        actual = indicator.quantity(quantity)
+        actual_verified = indicator.quantity(verified)
         less = indicator.direction == Indicator.Direction.LESS
         plan = plans.get(indicator.pk)
         plan_figures = (
@@ -138,9 +141,7 @@ def unit_figures(
             else None
         )
         planned = plan_figures.planned if plan_figures else None
-        day_series = [
-            (day, indicator.from_minor(q) or Decimal(0)) for day, q in daily[indicator.pk]
-        ]
+        day_series = [(day, indicator.quantity(q)) for day, q in daily[indicator.pk]]
         pledged = None
         for pledge in pledges[indicator.pk]:
             extra = (
@@ -255,7 +256,7 @@ def children_figures(
         rows = []
         for child in children:
             key = (child.pk, indicator.pk)
-            actual = indicator.from_minor(totals.get(key, 0)) or Decimal(0)
+            actual = indicator.quantity(totals.get(key, 0))
             plan = indicator.from_minor(planned.get(key))
             series = recent.get(key, {})
             rows.append(
@@ -264,7 +265,7 @@ def children_figures(
                     actual,
                     plan,
                     domain.fulfilment(actual, plan, less_is_better=less),
-                    [indicator.from_minor(series.get(day, 0)) or Decimal(0) for day in days],
+                    [indicator.quantity(series.get(day, 0)) for day in days],
                 )
             )
         result[indicator.pk] = _sorted_children(rows, sort, descending)
@@ -306,9 +307,7 @@ def own_reports(*, unit: Unit, movement: Movement, limit: int = 50) -> list[Repo
     for report in originals:
         fixes = corrections.get(report.pk, [])
         effective = report.quantity_minor + sum(c.quantity_minor for c in fixes)
-        lines.append(
-            ReportLine(report, fixes, report.indicator.from_minor(effective) or Decimal(0))
-        )
+        lines.append(ReportLine(report, fixes, report.indicator.quantity(effective)))
     return lines
 
 
@@ -360,7 +359,7 @@ def leading_units(
         rows = [(child, child.actual_minor, None) for child in children]
     result = []
     for unit, quantity, planned_minor in rows:
-        value = indicator.from_minor(quantity) or Decimal(0)
+        value = indicator.quantity(quantity)
         plan = indicator.from_minor(planned_minor)
         result.append(
             LeadingUnit(unit, value, plan, domain.fulfilment(value, plan, less_is_better=less))

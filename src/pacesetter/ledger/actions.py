@@ -158,7 +158,7 @@ def _record(
     new, replays, key_errors = _check_keys(prepared)
     errors.extend(key_errors)
     errors.sort(key=lambda e: e.row)
-    raise_for_rows(errors, what="report")
+    raise_for_rows(errors, what="report", total=len(rows))
 
     if new:
         _insert(movement, new, source, entered_by, verified)

@@ -231,19 +231,13 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
             places = indicator.decimal_places if indicator else MAX_DECIMAL_PLACES
             try:
                 quantity = parse_quantity(raw, places)
+                if quantity < 0:
+                    raise QuantityError("must not be negative")
+                if name in ("rated_capacity", "daily_assignment") and quantity == 0:
+                    raise QuantityError("must be greater than zero")
+                values[name] = to_minor(quantity, places)
             except QuantityError as exc:
                 errors.append(RowError(number, name, str(exc)))
-                continue
-            if quantity < 0 or (name in ("rated_capacity", "daily_assignment") and quantity == 0):
-                errors.append(
-                    RowError(
-                        number,
-                        name,
-                        "must be greater than zero" if quantity == 0 else "must not be negative",
-                    )
-                )
-                continue
-            values[name] = to_minor(quantity, places)
         if len(errors) == errors_before and all(values.get(n) is None for n in _PLAN_QUANTITIES):
             errors.append(
                 RowError(
@@ -266,7 +260,7 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
                     base_label=row.base_label,
                 )
             )
-    raise_for_rows(errors, what="plan")
+    raise_for_rows(errors, what="plan", total=len(rows))
     Plan.objects.bulk_create(
         prepared,
         update_conflicts=True,

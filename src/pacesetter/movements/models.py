@@ -110,6 +110,10 @@ class Indicator(models.Model):
     def from_minor(self, minor: int | None) -> Decimal | None:
         return from_minor(minor, self.decimal_places)
 
+    def quantity(self, minor: int | None) -> Decimal:
+        """A stored quantity as a Decimal in this indicator's places; nothing stored is 0."""
+        return Decimal(minor or 0).scaleb(-self.decimal_places)
+
     @property
     def measure(self) -> str:
         return self.currency or self.unit_of_measure

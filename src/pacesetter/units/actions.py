@@ -32,7 +32,12 @@ def create_unit(
     headcount: int = 0,
 ) -> Unit:
     """Create one unit under `parent` (or a root). Codes are unique across the whole tree."""
-    result = import_units(
+    if Unit.objects.filter(code=code.strip()).exists():
+        raise ValidationFailed(
+            f"A unit with code {code!r} already exists.",
+            errors=[RowError(1, "code", f"a unit with code {code!r} already exists", "duplicate")],
+        )
+    import_units(
         rows=[
             UnitRow(
                 code=code,
@@ -43,12 +48,7 @@ def create_unit(
             )
         ]
     )
-    if result.unchanged:
-        raise ValidationFailed(
-            f"A unit with code {code!r} already exists.",
-            errors=[RowError(1, "code", f"a unit with code {code!r} already exists", "duplicate")],
-        )
-    return Unit.objects.get(code=code)
+    return Unit.objects.get(code=code.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +150,7 @@ def import_units(*, rows: Sequence[UnitRow]) -> UnitImportResult:
                     break
                 chain.add(code)
                 code = by_code[code][1].parent_code.strip()
-    raise_for_rows(errors, what="unit")
+    raise_for_rows(errors, what="unit", total=len(rows))
 
     result = UnitImportResult()
     kinds = {k.code: k for k in UnitKind.objects.filter(code__in={r.kind.strip() for r in rows})}
@@ -318,5 +318,17 @@ def create_member(*, unit: Unit, full_name: str, external_id: str | None = None)
     if not full_name.strip():
         raise ValidationFailed(
             "A member needs a name.", errors=[RowError(1, "full_name", "a name is required")]
+        )
+    if external_id and Member.objects.filter(external_id=external_id).exists():
+        raise ValidationFailed(
+            f"A member with id {external_id!r} already exists.",
+            errors=[
+                RowError(
+                    1,
+                    "external_id",
+                    f"a member with id {external_id!r} already exists",
+                    "duplicate",
+                )
+            ],
         )
     return Member.objects.create(unit=unit, full_name=full_name.strip(), external_id=external_id)
