@@ -1,0 +1,331 @@
+"""Tables in and out on the command line: CSV and XLSX rows streamed in, row errors shown.
+
+A file is read one row at a time — `csv.reader` on the open file, openpyxl in read-only mode —
+so an import of a million rows holds one batch in memory, never the whole file. Every cell comes
+out as text, as a person would have typed it (a spreadsheet date as `YYYY-MM-DD`), so CSV and
+XLSX rows go through the same validation and a rejected row can be written back as it was.
+
+Rows are numbered as a spreadsheet numbers them: the header is row 1, the first data row is
+row 2, and blank rows keep their number although they are skipped. The numbering depends only
+on the file, so it can name a row across reruns (the file import derives idempotency keys
+from it).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from django.core.management.base import OutputWrapper
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from pacesetter.core.errors import RowError
+
+_CHUNK = 1 << 20  # bytes read at a time while hashing
+
+
+class TabularError(Exception):
+    """The file cannot be read as a table: unknown type, unreadable, not UTF-8, no header,
+    missing columns. The message says which and where."""
+
+
+class Table:
+    """An open table file: its header, its data rows one at a time, and how far reading got.
+
+    Use `open_table`; close it (or use it as a context manager) when done.
+    """
+
+    path: Path
+    header: list[str]
+    # What `position` counts up to: bytes for CSV, data rows for XLSX; None when unknown.
+    total: int | None
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(row number, cells) for every non-blank data row; cells padded to the header's
+        width, so `cells[index]` is safe for every column the header names."""
+        width = len(self.header)
+        for number, cells in self._raw_rows():
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            yield number, cells
+
+    @property
+    def position(self) -> int:
+        """Progress so far, in the unit of `total`."""
+        raise NotImplementedError
+
+    def columns(
+        self,
+        *,
+        required: Sequence[str],
+        optional: Sequence[str] = (),
+        aliases: Mapping[str, str] | None = None,
+    ) -> dict[str, int]:
+        """Column name → index for the known columns the header names (case and surrounding
+        spaces ignored; `aliases` maps another header name to a known one). Refuses a file
+        that lacks a required column or names one twice; other columns are left alone."""
+        aliases = aliases or {}
+        known = set(required) | set(optional)
+        found: dict[str, int] = {}
+        for index, raw in enumerate(self.header):
+            name = raw.strip().lower()
+            name = aliases.get(name, name)
+            if name not in known:
+                continue
+            if name in found:
+                raise TabularError(
+                    f"{self.path.name}: the header names column {name!r} twice "
+                    f"(columns {found[name] + 1} and {index + 1})."
+                )
+            found[name] = index
+        missing = [name for name in required if name not in found]
+        if missing:
+            given = ", ".join(h.strip() for h in self.header if h.strip()) or "nothing"
+            raise TabularError(
+                f"{self.path.name}: the header row lacks the column"
+                f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                f"(it has: {given}; expected: {', '.join([*required, *optional])})."
+            )
+        return found
+
+    def fingerprint(self) -> str:
+        """The SHA-256 of the file's bytes, as hex, read in chunks (the file's identity for
+        idempotency keys). Reads the file once more from its start, apart from `rows`."""
+        raise NotImplementedError
+
+    def _raw_rows(self) -> Iterator[tuple[int, list[str]]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _CsvTable(Table):
+    def __init__(self, path: Path):
+        self.path = path
+        self._binary = path.open("rb")
+        self.total = path.stat().st_size
+        self._text = _text(self._binary)
+        self._rows = _checked(self._text, path)
+        try:
+            first = next(self._rows, None)
+            if first is None or not any(cell.strip() for cell in first):
+                raise TabularError(f"{path.name}: the first row must be the header; it is empty.")
+        except TabularError:
+            self.close()
+            raise
+        self.header = first
+
+    def _raw_rows(self) -> Iterator[tuple[int, list[str]]]:
+        yield from enumerate(self._rows, start=2)
+
+    @property
+    def position(self) -> int:
+        # The text layer reads ahead in chunks; the byte position is close enough for a bar.
+        return self._binary.tell()
+
+    def fingerprint(self) -> str:
+        """Also parses the whole file on the way, so that a file that is not UTF-8 or that
+        breaks off inside a quoted cell is refused before any row is used — not half-way
+        through an import, after which the corrected file would be another file."""
+        digest = hashlib.sha256()
+        with self.path.open("rb", buffering=0) as raw:
+            text = _text(io.BufferedReader(_Hashing(raw, digest), buffer_size=_CHUNK))
+            for _cells in _checked(text, self.path):
+                pass
+        return digest.hexdigest()
+
+    def close(self) -> None:
+        self._text.close()
+
+
+def _text(binary: IO[bytes]) -> io.TextIOWrapper:
+    # utf-8-sig drops the byte-order mark spreadsheet programs put at the start.
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+
+
+def _checked(text: io.TextIOWrapper, path: Path) -> Iterator[list[str]]:
+    """The CSV rows of `text`, with decoding and parsing errors turned into a TabularError
+    that says where. Strict: a quote left open would otherwise swallow the rest of the file
+    into one cell without a word."""
+    reader = csv.reader(text, strict=True)
+    line = 0
+    try:
+        for cells in reader:
+            line = reader.line_num
+            yield cells
+    except UnicodeDecodeError:
+        raise TabularError(
+            f"{path.name}: line {_first_undecodable_line(path):,} is not UTF-8 text; "
+            "save the file as CSV UTF-8."
+        ) from None
+    except csv.Error as exc:
+        raise TabularError(f"{path.name}: line {line + 1:,}: {exc}.") from None
+
+
+def _first_undecodable_line(path: Path) -> int:
+    # The text layer decodes in chunks, so its error cannot say where; look again, by line.
+    with path.open("rb") as source:
+        for number, line in enumerate(source, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
+
+
+class _Hashing(io.RawIOBase):
+    """A raw byte stream that feeds every byte read through a digest."""
+
+    def __init__(self, raw: IO[bytes], digest: Any):
+        self._raw = raw
+        self._digest = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        if count:
+            self._digest.update(memoryview(buffer)[:count])
+        return count or 0
+
+
+class _XlsxTable(Table):
+    def __init__(self, path: Path):
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        self.path = path
+        try:
+            self._workbook = load_workbook(path, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise TabularError(f"{path.name}: not a readable XLSX workbook ({exc}).") from None
+        if not self._workbook.worksheets:
+            self.close()
+            raise TabularError(f"{path.name}: the workbook has no worksheet.")
+        sheet = self._workbook.worksheets[0]
+        max_row = sheet.max_row
+        self.total = max_row - 1 if max_row and max_row > 1 else None
+        # The stored dimension is only a hint, and some writers get it wrong; in read-only mode
+        # openpyxl would silently stop at it. Forget it and read every row there is.
+        sheet.reset_dimensions()
+        self._rows = sheet.iter_rows(values_only=True)
+        self._read = 0
+        first = next(self._rows, None)
+        header = [cell_text(value) for value in first] if first else []
+        if not any(cell.strip() for cell in header):
+            self.close()
+            raise TabularError(f"{path.name}: the first row must be the header; it is empty.")
+        while header and not header[-1].strip():
+            header.pop()
+        self.header = header
+
+    def _raw_rows(self) -> Iterator[tuple[int, list[str]]]:
+        for number, values in enumerate(self._rows, start=2):
+            self._read = number - 1
+            yield number, [cell_text(value) for value in values]
+
+    @property
+    def position(self) -> int:
+        return self._read
+
+    def fingerprint(self) -> str:
+        with self.path.open("rb") as source:
+            return hashlib.file_digest(source, "sha256").hexdigest()
+
+    def close(self) -> None:
+        self._workbook.close()
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a person typed: dates as YYYY-MM-DD, numbers as their
+    shortest form (12, 12.5), empty cells as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float):
+        # repr is the shortest text that reads back as the same float: 12.5, not 12.50000001.
+        return repr(value).removesuffix(".0") if value.is_integer() else repr(value)
+    return str(value)
+
+
+def open_table(path: Path) -> Table:
+    """Open a CSV (UTF-8, comma-separated, header first) or XLSX (first worksheet) file."""
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".xlsx"}:
+        raise TabularError(f"{path.name}: give a .csv or .xlsx file.")
+    if not path.is_file():
+        raise TabularError(f"{path}: no such file.")
+    try:
+        return _CsvTable(path) if suffix == ".csv" else _XlsxTable(path)
+    except OSError as exc:
+        raise TabularError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+
+
+# --- out -------------------------------------------------------------------------------
+
+
+class _CommandStream:
+    """A management command's stdout or stderr as a plain stream for rich: rich writes
+    partial lines (a progress bar redraws itself), so Django must neither end each write with
+    a newline nor colour it. The command's own writes (a CommandError) are left as they are."""
+
+    def __init__(self, output: OutputWrapper):
+        self._output = output
+
+    def write(self, text: str) -> int:
+        self._output.write(text, style_func=_as_is, ending="")
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._output, name)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def console_for(output: OutputWrapper) -> Console:
+    """A rich console writing through a command's stdout or stderr, so that
+    `call_command(stdout=...)` captures it; off a terminal the width is fixed, so that tables
+    do not wrap at 80 columns."""
+    stream = _CommandStream(output)
+    return Console(file=stream, width=None if output.isatty() else 160)  # type: ignore[arg-type]
+
+
+def row_errors_table(errors: Iterable[RowError], *, title: str | None = None) -> RichTable:
+    """Row errors as a table a person can act on: row, field, message."""
+    table = RichTable(title=title, title_justify="left")
+    table.add_column("row", justify="right")
+    table.add_column("field")
+    table.add_column("message")
+    for error in errors:
+        table.add_row(str(error.row), error.field, error.message)
+    return table

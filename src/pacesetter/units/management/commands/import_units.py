@@ -1,0 +1,80 @@
+"""`pacesetter import-units FILE`: units from a CSV or XLSX file, all rows or none."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.table import Table
+
+from pacesetter.core.errors import ActionError
+from pacesetter.core.tabular import TabularError, console_for, open_table, row_errors_table
+from pacesetter.units.actions import UnitRow, import_units
+
+REQUIRED = ("code", "name", "kind")
+OPTIONAL = ("parent_code", "headcount")
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update units from a CSV (UTF-8) or XLSX file with a header row: "
+        "code, name, kind, parent_code (empty for a root), headcount. Rows may come in any "
+        "order. Every row is checked first; on any error nothing is written and every bad "
+        "row is listed (row numbers as in a spreadsheet: the header is row 1)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="a .csv or .xlsx file")
+
+    def handle(self, *args: Any, file: Path, **options: Any) -> None:
+        console = console_for(self.stdout)
+        started = time.monotonic()
+        rows: list[UnitRow] = []
+        # The file's row number of each UnitRow: the action numbers rows 1, 2, 3... as given.
+        numbers: list[int] = []
+        try:
+            with open_table(file) as table:
+                columns = table.columns(required=REQUIRED, optional=OPTIONAL)
+                parent = columns.get("parent_code")
+                headcount = columns.get("headcount")
+                for number, cells in table.rows():
+                    rows.append(
+                        UnitRow(
+                            code=cells[columns["code"]],
+                            name=cells[columns["name"]],
+                            kind=cells[columns["kind"]],
+                            parent_code=cells[parent] if parent is not None else "",
+                            headcount=cells[headcount] if headcount is not None else 0,
+                        )
+                    )
+                    numbers.append(number)
+        except TabularError as exc:
+            raise CommandError(str(exc)) from None
+        if not rows:
+            raise CommandError(f"{file.name}: no data rows below the header.")
+
+        try:
+            result = import_units(rows=rows)
+        except ActionError as exc:
+            if not exc.errors:
+                raise CommandError(exc.detail) from None
+            errors = [dataclasses.replace(e, row=numbers[e.row - 1]) for e in exc.errors]
+            console.print(row_errors_table(errors, title=f"{file.name}: rows not valid"))
+            bad_rows = len({e.row for e in errors})
+            raise CommandError(
+                f"{bad_rows:,} of {len(rows):,} rows are not valid; nothing was imported."
+            ) from None
+
+        summary = Table(show_header=False, box=None, title=f"{file.name}", title_justify="left")
+        summary.add_column(justify="left")
+        summary.add_column(justify="right")
+        summary.add_row("rows", f"{len(rows):,}")
+        summary.add_row("created", f"{result.created:,}")
+        summary.add_row("updated", f"{result.updated:,}")
+        summary.add_row("unchanged", f"{result.unchanged:,}")
+        summary.add_row("new kinds", ", ".join(result.kinds_created) or "none")
+        summary.add_row("seconds", f"{time.monotonic() - started:.2f}")
+        console.print(summary)
