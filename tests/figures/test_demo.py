@@ -58,3 +58,26 @@ def test_demo_twice_changes_nothing(demo):
     assert Report.objects.count() == count
     assert aggregates.rebuild() == []
     assert set(Movement.objects.values_list("status", flat=True)) == {"closed"}
+
+
+def test_figures_command_json_gives_the_table_exactly(demo):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("figures", format="json", stdout=out)
+    rows = {(r["movement"], r["unit"]): r for r in json.loads(out.getvalue())}
+    assert rows[("first-national-plan-1947", "IND")]["fulfilment"] == "102.5"
+    assert rows[("kangson-blooming-mill-1957", "KANGSON-BM")]["capacity_utilisation"] == "200.0"
+    assert rows[("kim-chaek-blast-furnace-1957", "KIMCHAEK-BF")]["capacity_utilisation"] == "142.1"
+    railway = rows[("haeju-hasong-railway-1958", "HAEJU-HASONG")]
+    assert railway["daily_assignment_rate"] == "400.0"
+    assert (
+        railway["pace"]["met_on"],
+        railway["pace"]["met_on_day"],
+        railway["pace"]["period_days"],
+    ) == ("1958-05-14", 75, 1096)
+    assert rows[("pyongyang-housing-1958", "PY-HOUSING")]["fulfilment"] == "285.7"
+    assert rows[("grain-1947", "KP")]["growth_absolute"] == "170000"
