@@ -1,0 +1,549 @@
+"""One bench run: fresh database, tree, movement, ingest, floor, national figures, results.
+
+The run repoints Django's default connection at a database of its own before it runs a
+single query — a file under `var/bench/` on SQLite, `<name>_bench` on the PostgreSQL server of
+DATABASE_URL — so the developer's data is never touched, and the application runs with every
+other setting exactly as configured (PRAGMAs, transaction mode).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import sqlite3
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pacesetter.core.quantities import parse_quantity, to_minor
+from pacesetter.figures.selectors import unit_figures
+from pacesetter.ledger import aggregates
+from pacesetter.ledger.actions import ReportRow, record_reports
+from pacesetter.ledger.models import DailyTotal, Report, SubtreeDailyTotal, SubtreePeriodTotal
+from pacesetter.movements import actions as movements
+from pacesetter.movements.models import Movement
+from pacesetter.units.actions import import_units
+from pacesetter.units.models import Unit
+
+from . import floor as raw
+from . import generate, machine
+
+DATABASES = ("sqlite", "postgresql")
+TARGET_RATIO = 0.5
+TARGET_NATIONAL_MS = 50.0
+
+
+class BenchError(Exception):
+    """The bench cannot run as asked (e.g. PostgreSQL asked for without DATABASE_URL)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    units: int = 100_000
+    reports: int = 1_000_000
+    batch: int = 10_000
+    seed: int = 1
+    database: str = "sqlite"
+    reads: int = 21
+    check: bool = False
+    keep: bool = False
+    output: Path | None = None
+
+
+def bench_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "bench"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- the database ----------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_database(database: str) -> Iterator[str]:
+    """Point the default connection at a new, empty database for the duration; yield its
+    name. The configured database must be of the asked vendor: on SQLite the bench keeps its
+    PRAGMAs, on PostgreSQL its server and credentials."""
+    default = connections["default"]
+    if database not in DATABASES:
+        raise BenchError(f"--database must be one of {', '.join(DATABASES)}")
+    if default.vendor != database:
+        hint = (
+            "unset DATABASE_URL to bench the embedded SQLite"
+            if database == "sqlite"
+            else "set DATABASE_URL=postgresql://user@host:port/name"
+        )
+        raise BenchError(
+            f"--database {database} but the configured database is {default.vendor}: {hint}"
+        )
+    original = default.settings_dict["NAME"]
+    connections.close_all()
+    if database == "sqlite":
+        name = str(bench_dir() / "bench.sqlite3")
+        raw.remove_sqlite(Path(name))
+    else:
+        name = f"{original}_bench"
+        with default._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    # The settings dict is shared with connections.settings, so any new connection (and the
+    # one re-opened after close_all) goes to the bench database.
+    default.settings_dict["NAME"] = name
+    try:
+        yield name
+    finally:
+        connections.close_all()
+        default.settings_dict["NAME"] = original
+
+
+def drop_database(database: str, name: str) -> None:
+    if database == "sqlite":
+        raw.remove_sqlite(Path(name))
+    else:
+        with connections["default"]._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_version() -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sqlite_version()")
+            return f"SQLite {cursor.fetchone()[0]}"
+        cursor.execute("SHOW server_version")
+        return f"PostgreSQL {cursor.fetchone()[0]}"
+
+
+# --- the movement ----------------------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    tree: generate.Tree
+    root: Unit
+    movement: Movement
+    days: list[dt.date]
+    tree_seconds: float
+
+
+def build(options: Options) -> Setup:
+    """The tree through the real import, and a launched movement over last year (report days
+    in the future are refused) with monthly periods and a national plan."""
+    tree = generate.tree(options.units)
+    started = time.perf_counter()
+    import_units(rows=tree.rows)
+    tree_seconds = time.perf_counter() - started
+    root = Unit.objects.get(code=tree.root_code)
+    year = timezone.now().year - 1
+    movement = movements.create_movement(
+        title="Bench movement",
+        slug="bench",
+        organiser=root,
+        starts_on=dt.date(year, 1, 1),
+        ends_on=dt.date(year, 12, 31),
+    )
+    for spec in generate.INDICATORS:
+        movements.add_indicator(movement=movement, **spec)
+    movements.add_monthly_periods(movement=movement)
+    movements.set_plans(
+        movement=movement,
+        rows=[
+            movements.PlanRow(
+                unit_code=root.code, indicator=spec["code"], planned=options.reports * 20
+            )
+            for spec in generate.INDICATORS
+        ],
+    )
+    movement = movements.launch_movement(movement=movement)
+    days = generate.days_of(movement.starts_on, movement.ends_on)
+    return Setup(tree, root, movement, days, tree_seconds)
+
+
+# --- ingest and floor ------------------------------------------------------------------------
+
+
+def batches(rows: Sequence, size: int) -> list[Sequence]:
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
+
+
+def floor_input(
+    setup: Setup, chunks: Sequence[Sequence[ReportRow]]
+) -> tuple[raw.Grouping, list[list[tuple]]]:
+    """The generated rows resolved to stored values, outside the clock: the floor starts
+    from what the real path has only after validation."""
+    movement = setup.movement
+    unit_ids = dict(Unit.objects.values_list("code", "pk"))
+    lineage = aggregates.lineages(dict(Unit.objects.values_list("pk", "path")))
+    indicators = {i.code: i for i in movement.indicators.all()}
+    periods = list(movement.periods.all())
+    sqlite = connection.vendor == "sqlite"
+    day_values = {day.isoformat(): day.isoformat() if sqlite else day for day in setup.days}
+    grouping = raw.Grouping(
+        parent={pk: ids[-2] for pk, ids in lineage.items() if len(ids) > 1},
+        depth={pk: len(ids) - 1 for pk, ids in lineage.items()},
+        periods={
+            day_values[day.isoformat()]: [p.pk for p in periods if p.starts_on <= day <= p.ends_on]
+            for day in setup.days
+        },
+    )
+    now = timezone.now()
+    entered_at = connection.ops.adapt_datetimefield_value(now) if sqlite else now
+    resolved = []
+    for chunk in chunks:
+        rows = []
+        for row in chunk:
+            indicator = indicators[row.indicator]
+            minor = to_minor(
+                parse_quantity(row.quantity, indicator.decimal_places), indicator.decimal_places
+            )
+            rows.append(
+                (
+                    movement.pk,
+                    unit_ids[row.unit],
+                    None,
+                    indicator.pk,
+                    day_values[str(row.day)],
+                    minor,
+                    Report.Source.IMPORT.value,
+                    None,
+                    entered_at,
+                    row.idempotency_key,
+                    Report.Verification.UNVERIFIED.value,
+                    None,
+                    "",
+                )
+            )
+        resolved.append(rows)
+    return grouping, resolved
+
+
+FLOOR_SCHEMA = "bench_floor"
+
+
+def open_floor(grouping: raw.Grouping) -> raw.SqliteFloor | raw.PostgresqlFloor:
+    """The floor's own database beside the bench's: a second SQLite file with the same
+    PRAGMAs, or a schema of the bench database on PostgreSQL."""
+    if connection.vendor == "sqlite":
+        return raw.SqliteFloor(
+            path=bench_dir() / "floor.sqlite3",
+            init_command=connection.settings_dict.get("OPTIONS", {}).get("init_command", ""),
+            grouping=grouping,
+        )
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return raw.PostgresqlFloor(
+        connect=lambda: psycopg.connect(**params), schema=FLOOR_SCHEMA, grouping=grouping
+    )
+
+
+@dataclass
+class Timings:
+    created: int = 0
+    seconds: float = 0.0
+    floor_reports: int = 0
+    floor_seconds: float = 0.0
+
+
+def ingest_and_floor(
+    movement: Movement,
+    chunks: Sequence[Sequence[ReportRow]],
+    floor_batches: Sequence[Sequence[tuple]],
+    floor: raw.SqliteFloor | raw.PostgresqlFloor,
+    advance: Callable[[int], None],
+) -> Timings:
+    """Every batch through the real action (as a file import sends it) and, right beside it,
+    the same batch through the floor. Interleaving keeps both measurements under the same
+    conditions — database sizes, caches, whatever else the machine is doing — and which of
+    the two goes first alternates, so neither always finds the CPU caches warm."""
+    timings = Timings()
+
+    def real(chunk: Sequence[ReportRow]) -> None:
+        started = time.perf_counter()
+        result = record_reports(
+            movement=movement, rows=chunk, source=Report.Source.IMPORT, return_ids=False
+        )
+        timings.seconds += time.perf_counter() - started
+        timings.created += result.created
+
+    def bare(rows: Sequence[tuple]) -> None:
+        started = time.perf_counter()
+        floor.load(rows)
+        timings.floor_seconds += time.perf_counter() - started
+        timings.floor_reports += len(rows)
+
+    for number, (chunk, rows) in enumerate(zip(chunks, floor_batches, strict=True)):
+        if number % 2:
+            bare(rows)
+            real(chunk)
+        else:
+            real(chunk)
+            bare(rows)
+        advance(len(chunk))
+    return timings
+
+
+# --- reads and checks ------------------------------------------------------------------------
+
+
+def national_figures(root: Unit, movement: Movement, reads: int) -> tuple[float, int]:
+    """Median milliseconds of `reads` reads of the root's figures, and the queries one takes."""
+    timings = []
+    for _ in range(reads):
+        started = time.perf_counter()
+        unit_figures(unit=root, movement=movement)
+        timings.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        unit_figures(unit=root, movement=movement)
+    return statistics.median(timings), len(queries.captured_queries)
+
+
+_AGGREGATE_PAIRS = (
+    (DailyTotal, "dailytotal", "day"),
+    (SubtreeDailyTotal, "subtreedailytotal", "day"),
+    (SubtreePeriodTotal, "subtreeperiodtotal", "period_id"),
+)
+
+
+def floor_differences(database_name: str) -> int:
+    """Rows that differ between the real aggregates and the floor's (both ways): zero when
+    the floor did the same aggregate work."""
+    columns = (
+        "unit_id, indicator_id, {key}, quantity_minor, verified_minor, entries, verified_entries"
+    )
+    queries = []
+    for model, table, key in _AGGREGATE_PAIRS:
+        real = f"SELECT {columns.format(key=key)} FROM {model._meta.db_table}"
+        floor_table = (
+            f"floor.{table}" if connection.vendor == "sqlite" else f"{FLOOR_SCHEMA}.{table}"
+        )
+        bare = f"SELECT {columns.format(key=key)} FROM {floor_table}"
+        queries += [
+            f"SELECT count(*) FROM ({real} EXCEPT {bare}) AS d",
+            f"SELECT count(*) FROM ({bare} EXCEPT {real}) AS d",
+        ]
+    if connection.vendor == "sqlite":
+        plain = sqlite3.connect(database_name)
+        try:
+            plain.execute("ATTACH DATABASE ? AS floor", (str(bench_dir() / "floor.sqlite3"),))
+            return sum(plain.execute(sql).fetchone()[0] for sql in queries)
+        finally:
+            plain.close()
+    with connection.cursor() as cursor:
+        total = 0
+        for sql in queries:
+            cursor.execute(sql)
+            total += cursor.fetchone()[0]
+        return total
+
+
+def _git_commit() -> str | None:
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found.stdout.strip() or None
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def run(options: Options, console: Console | None = None) -> dict[str, object]:
+    """The whole bench; returns the results (flat dotted keys) and writes them as JSON."""
+    console = console or Console()
+    if options.batch < 1 or options.reports < 1:
+        raise BenchError("--reports and --batch must be positive")
+    if options.units < generate.MIN_UNITS:
+        raise BenchError(f"--units must be at least {generate.MIN_UNITS} for a 5-level tree")
+    results: dict[str, object] = {
+        "run.started_at": timezone.now().isoformat(timespec="seconds"),
+        "run.git_commit": _git_commit(),
+        **machine.describe(),
+        "bench.units": options.units,
+        "bench.reports": options.reports,
+        "bench.batch": options.batch,
+        "bench.seed": options.seed,
+        "bench.indicators": len(generate.INDICATORS),
+        "targets.ratio_to_floor": TARGET_RATIO,
+        "targets.national_ms": TARGET_NATIONAL_MS,
+    }
+    # Query logging under DEBUG would be measured too; a bench always runs without it.
+    with override_settings(DEBUG=False), fresh_database(options.database) as name:
+        vendor = options.database
+        console.print(f"[bold]pacesetter bench[/] on a fresh database: {name}")
+        call_command("migrate", interactive=False, verbosity=0)
+        results["database.vendor"] = vendor
+        results["database.version"] = database_version()
+
+        with console.status(f"building a tree of {options.units:,} units…"):
+            setup = build(options)
+        results["bench.leaf_units"] = len(setup.tree.leaf_codes)
+        results["bench.units_per_level"] = list(setup.tree.counts)
+        results["bench.days"] = len(setup.days)
+        results["tree.seconds"] = round(setup.tree_seconds, 3)
+        with console.status(f"generating {options.reports:,} reports…"):
+            rows = generate.reports(
+                leaf_codes=setup.tree.leaf_codes,
+                indicators=generate.INDICATORS,
+                count=options.reports,
+                days=setup.days,
+                seed=options.seed,
+            )
+            chunks = batches(rows, options.batch)
+            grouping, floor_batches = floor_input(setup, chunks)
+        # The generated rows are the client's, not the server's: keep the collector from
+        # walking millions of them over and over during both measurements.
+        gc.collect()
+        gc.freeze()
+
+        with _progress(console) as progress, open_floor(grouping) as floor:
+            task = progress.add_task("ingest and floor", total=options.reports)
+            timings = ingest_and_floor(
+                setup.movement,
+                chunks,
+                floor_batches,
+                floor,
+                lambda n: progress.advance(task, n),
+            )
+        gc.unfreeze()
+        del rows, chunks, floor_batches
+        rate = timings.created / timings.seconds
+        floor_rate = timings.floor_reports / timings.floor_seconds
+
+        prefix = f"ingest.{vendor}"
+        results.update(
+            {
+                f"{prefix}.reports": timings.created,
+                f"{prefix}.seconds": round(timings.seconds, 3),
+                f"{prefix}.reports_per_s": round(rate, 1),
+                f"{prefix}.floor_seconds": round(timings.floor_seconds, 3),
+                f"{prefix}.floor_per_s": round(floor_rate, 1),
+                f"{prefix}.ratio_to_floor": round(rate / floor_rate, 3),
+                "aggregates.daily_rows": DailyTotal.objects.count(),
+                "aggregates.subtree_daily_rows": SubtreeDailyTotal.objects.count(),
+                "aggregates.subtree_period_rows": SubtreePeriodTotal.objects.count(),
+            }
+        )
+        root = Unit.objects.get(pk=setup.root.pk)
+        movement = Movement.objects.get(pk=setup.movement.pk)
+        national_ms, national_queries = national_figures(root, movement, options.reads)
+        results["figures.national.ms"] = round(national_ms, 2)
+        results["figures.national.queries"] = national_queries
+        results["figures.national.reads"] = options.reads
+
+        if options.check:
+            with console.status("checking: ledger count, rebuild, floor…"):
+                results["check.reports_in_ledger"] = Report.objects.count()
+                results["check.rebuild_differences"] = len(
+                    aggregates.rebuild(movement_id=movement.pk)
+                )
+                results["check.floor_differences"] = floor_differences(name)
+        if not options.keep:
+            connections.close_all()
+            drop_database(vendor, name)
+            if vendor == "sqlite":
+                raw.remove_sqlite(bench_dir() / "floor.sqlite3")
+
+    output = options.output or bench_dir() / "results.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    console.print(render(results))
+    console.print(f"results written to {output}")
+    return results
+
+
+def render(results: dict[str, object]) -> Table:
+    """The figures as a table, the machine and the database in the caption."""
+    vendor = results["database.vendor"]
+    prefix = f"ingest.{vendor}"
+    table = Table(
+        title=f"pacesetter bench · {results['bench.reports']:,} reports, "
+        f"{results['bench.units']:,} units, batches of {results['bench.batch']:,}",
+        caption=(
+            f"{results['machine.cpu']} · {results['machine.cores']} cores · "
+            f"{results['machine.ram_gb']} GB RAM · {results['database.version']} · "
+            f"Python {results['machine.python']}"
+        ),
+    )
+    for column, justify in (
+        ("measure", "left"),
+        ("reports", "right"),
+        ("seconds", "right"),
+        ("reports/s", "right"),
+        ("target", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    ratio = float(results[f"{prefix}.ratio_to_floor"])  # type: ignore[arg-type]
+    national = float(results["figures.national.ms"])  # type: ignore[arg-type]
+    table.add_row(
+        "ingest, real path (aggregates included)",
+        f"{results[f'{prefix}.reports']:,}",
+        f"{results[f'{prefix}.seconds']:.1f}",
+        f"{results[f'{prefix}.reports_per_s']:,.0f}",
+        "",
+    )
+    table.add_row(
+        "floor, raw driver (same upserts)",
+        f"{results[f'{prefix}.reports']:,}",
+        f"{results[f'{prefix}.floor_seconds']:.1f}",
+        f"{results[f'{prefix}.floor_per_s']:,.0f}",
+        "",
+    )
+    table.add_row(
+        "ratio real / floor",
+        "",
+        "",
+        f"{ratio:.2f}",
+        _verdict(ratio >= TARGET_RATIO, f"≥ {TARGET_RATIO}"),
+    )
+    table.add_row(
+        f"national figures (median of {results['figures.national.reads']} reads, "
+        f"{results['figures.national.queries']} queries)",
+        "",
+        f"{national:.1f} ms",
+        "",
+        _verdict(national < TARGET_NATIONAL_MS, f"< {TARGET_NATIONAL_MS:.0f} ms"),
+    )
+    for key in ("check.reports_in_ledger", "check.rebuild_differences", "check.floor_differences"):
+        if key in results:
+            table.add_row(
+                key.removeprefix("check.").replace("_", " "), f"{results[key]:,}", "", "", ""
+            )
+    return table
+
+
+def _verdict(met: bool, target: str) -> str:
+    return f"[green]met[/] ({target})" if met else f"[red]missed[/] ({target})"
