@@ -366,3 +366,54 @@ def test_too_large_a_quantity_is_a_row_error_not_a_crash(movement):
         )
     ]
     assert nothing_written()
+
+
+def test_replayed_correction_does_not_move_the_base_of_the_next(movement):
+    report_id = ingest(
+        movement, ReportRow(unit="W1", indicator="steel", day=DAY, quantity="10")
+    ).report_ids[0]
+    ingest(movement, ReportRow(corrects=report_id, quantity="15", reason="r", idempotency_key="K1"))
+    ingest(movement, ReportRow(corrects=report_id, quantity="20", reason="r", idempotency_key="K2"))
+    result = ingest(
+        movement,
+        ReportRow(corrects=report_id, quantity="15", reason="r", idempotency_key="K1"),  # a retry
+        ReportRow(corrects=report_id, quantity="30", reason="r", idempotency_key="K3"),
+    )
+    assert result.statuses == ["replayed", "created"]
+    assert DailyTotal.objects.get().quantity_minor == 300
+    assert aggregates.rebuild() == []
+
+
+def test_correction_key_reused_for_another_value_is_a_conflict(movement):
+    report_id = ingest(
+        movement, ReportRow(unit="W1", indicator="steel", day=DAY, quantity="10")
+    ).report_ids[0]
+    ingest(movement, ReportRow(corrects=report_id, quantity="15", reason="r", idempotency_key="K1"))
+    with pytest.raises(Conflict):
+        ingest(
+            movement, ReportRow(corrects=report_id, quantity="99", reason="r", idempotency_key="K1")
+        )
+    with pytest.raises(Conflict):
+        ingest(
+            movement,
+            ReportRow(corrects=report_id, quantity="16", reason="r", idempotency_key="K4"),
+            ReportRow(corrects=report_id, quantity="20", reason="r", idempotency_key="K4"),
+        )
+    assert DailyTotal.objects.get().quantity_minor == 150
+
+
+def test_correction_keeps_the_member_of_the_original(movement, units):
+    unit_actions.create_member(unit=units["W1"], full_name="Ri", external_id="M-1")
+    unit_actions.create_member(unit=units["W1"], full_name="O", external_id="M-2")
+    report_id = ingest(
+        movement, ReportRow(unit="W1", indicator="steel", day=DAY, quantity="10", member="M-1")
+    ).report_ids[0]
+    fix = correct_report(
+        report=Report.objects.get(pk=report_id), quantity="12", reason="recount", source="web"
+    )
+    assert fix.member.external_id == "M-1"
+    with pytest.raises(ValidationFailed) as caught:
+        ingest(movement, ReportRow(corrects=report_id, quantity="13", reason="r", member="M-2"))
+    assert caught.value.errors == [
+        RowError(1, "member", "the corrected report has member M-1", "mismatch")
+    ]

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
+from pacesetter.core.locks import pair_locks, tree_lock
 from pacesetter.core.quantities import QuantityError, parse_quantity, to_minor
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.units.models import Member, Unit
@@ -68,6 +69,10 @@ class _Prepared:
     key: str
     corrects_id: int | None
     reason: str
+    # For a correction: the corrected report's shared state; quantity_minor holds the value
+    # asked for until _check_keys turns it into the change.
+    state: dict | None = None
+    target: int = 0
 
 
 _COLUMNS = (
@@ -133,12 +138,18 @@ def record_reports(
         try:
             with transaction.atomic():
                 return _record(movement, rows, source, entered_by, verified, return_ids)
-        except IntegrityError:
-            # Another writer recorded one of these keys between our check and our insert;
-            # run again: the rows it recorded are now replays or conflicts.
-            if attempt == 2:
+        except (IntegrityError, OperationalError) as exc:
+            # Another writer recorded one of these keys between our check and our insert, or
+            # two batches sharing keys deadlocked on PostgreSQL's unique index: run again, and
+            # the rows the other writer recorded are now replays or conflicts.
+            retryable = isinstance(exc, IntegrityError) or _is_deadlock(exc)
+            if not retryable or attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _is_deadlock(exc: Exception) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in {"40P01", "40001"}
 
 
 def _record(
@@ -149,6 +160,7 @@ def _record(
     verified: bool,
     return_ids: bool,
 ) -> IngestResult:
+    tree_lock(exclusive=False)
     movement = Movement.objects.get(pk=movement.pk)
     if movement.status != Movement.Status.LAUNCHED:
         raise StateError(
@@ -171,10 +183,18 @@ def _record(
             if row.corrects_id is None:
                 totals[2] += 1
                 totals[3] += verified_flag
+        shapes = aggregates.indicator_shapes({row.indicator_id for row in new})
+        # A "latest level" change is computed from the unit's current days: two writers on
+        # one unit and indicator must take turns, or each computes from a stale state.
+        pair_locks(
+            (unit_id, indicator_id)
+            for unit_id, indicator_id, _day in own
+            if shapes[indicator_id].latest
+        )
         aggregates.apply_own_deltas(
             own,
             unit_paths={row.unit_id: row.unit_path for row in new},
-            shapes=aggregates.indicator_shapes({row.indicator_id for row in new}),
+            shapes=shapes,
         )
     result = IngestResult(created=len(new), replayed=len(prepared) - len(new))
     if return_ids:
@@ -318,15 +338,18 @@ def _validate(
                 quantity_minor = to_minor(quantity, indicator.decimal_places)
             except QuantityError as exc:
                 errors.append(RowError(number, "quantity", str(exc), "invalid"))
-            if original is not None:
-                # The row gives the value the report should have; the ledger stores the change.
-                current = original["effective"]
-                new_value = quantity_minor
-                quantity_minor = new_value - current
-                original["effective"] = new_value
 
-        member_id = None
-        if row.member:
+        member_id = original["member_id"] if original is not None else None
+        if original is not None and row.member and row.member != original["member_code"]:
+            errors.append(
+                RowError(
+                    number,
+                    "member",
+                    f"the corrected report has member {original['member_code'] or 'none'}",
+                    "mismatch",
+                )
+            )
+        elif row.member and original is None:
             if row.member not in members:
                 errors.append(RowError(number, "member", f"no member {row.member!r}", "not_found"))
             elif unit is not None and members[row.member] != unit[0]:
@@ -359,6 +382,7 @@ def _validate(
                     key,
                     original["root"] if original is not None else None,
                     row.reason.strip(),
+                    original,
                 )
             )
     return prepared, errors
@@ -390,7 +414,13 @@ def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
     roots = {
         r["pk"]: r
         for r in Report.objects.filter(pk__in=set(root_of.values())).values(
-            "pk", "quantity_minor", "day", "unit__code", "indicator__code"
+            "pk",
+            "quantity_minor",
+            "day",
+            "unit__code",
+            "indicator__code",
+            "member_id",
+            "member__external_id",
         )
     }
     corrected = dict(
@@ -405,6 +435,9 @@ def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
             "unit_code": r["unit__code"],
             "indicator_code": r["indicator__code"],
             "day": r["day"],
+            "member_id": r["member_id"],
+            "member_code": r["member__external_id"],
+            "original_minor": r["quantity_minor"],
             "effective": r["quantity_minor"] + (corrected.get(pk) or 0),
         }
         for pk, r in roots.items()
@@ -414,71 +447,87 @@ def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
 
 
 def _check_keys(prepared: list[_Prepared]) -> tuple[list[_Prepared], set[int], list[RowError]]:
-    """Split rows into new ones and replays; refuse keys reused for other content."""
+    """Split rows into new ones and replays; refuse keys reused for other content.
+
+    A correction is compared by what it asks for (the report it corrects and the value it
+    sets), and its change is computed here, in row order, for new rows only: a replayed
+    correction changes nothing and must not move the base of the next one.
+    """
     errors: list[RowError] = []
     replays: set[int] = set()
     new: list[_Prepared] = []
     existing = _existing_by_key([row.key for row in prepared])
     in_batch: dict[str, _Prepared] = {}
+
+    def conflict(row: _Prepared, message: str) -> None:
+        errors.append(RowError(row.number, "idempotency_key", message, "idempotency_conflict"))
+
     for row in prepared:
         stored = existing.get(row.key)
-        payload = (
-            row.unit_id,
-            row.indicator_id,
-            row.day,
-            row.quantity_minor,
-            row.member_id,
-            row.corrects_id,
-        )
         if stored is not None:
-            same = stored[:4] == payload[:4] and stored[4:6] == payload[4:6]
-            if row.corrects_id is not None and stored[5] == row.corrects_id:
-                # A retried correction asks for the value it already set: its change is now 0.
-                same = True
+            if row.corrects_id is not None:
+                same = (
+                    stored[5] == row.corrects_id
+                    and _value_after(stored[6], row.corrects_id) == row.quantity_minor
+                )
+            else:
+                same = stored[:6] == (
+                    row.unit_id,
+                    row.indicator_id,
+                    row.day,
+                    row.quantity_minor,
+                    row.member_id,
+                    None,
+                )
             if same:
                 replays.add(row.number)
             else:
-                errors.append(
-                    RowError(
-                        row.number,
-                        "idempotency_key",
-                        f"key {row.key!r} was already used for a different report (id {stored[6]})",
-                        "idempotency_conflict",
-                    )
+                conflict(
+                    row, f"key {row.key!r} was already used for a different report (id {stored[6]})"
                 )
             continue
         earlier = in_batch.get(row.key)
         if earlier is not None:
-            earlier_payload = (
+            if (
                 earlier.unit_id,
                 earlier.indicator_id,
                 earlier.day,
-                earlier.quantity_minor,
                 earlier.member_id,
                 earlier.corrects_id,
-            )
-            if earlier_payload == payload or (
-                row.corrects_id is not None and earlier.corrects_id == row.corrects_id
-            ):
+            ) == (row.unit_id, row.indicator_id, row.day, row.member_id, row.corrects_id) and (
+                earlier.target if earlier.corrects_id is not None else earlier.quantity_minor
+            ) == row.quantity_minor:
                 replays.add(row.number)
             else:
-                errors.append(
-                    RowError(
-                        row.number,
-                        "idempotency_key",
-                        f"key {row.key!r} is used by row {earlier.number} for a different report",
-                        "idempotency_conflict",
-                    )
+                conflict(
+                    row, f"key {row.key!r} is used by row {earlier.number} for a different report"
                 )
             continue
-        if row.corrects_id is not None and row.quantity_minor == 0:
-            errors.append(
-                RowError(row.number, "quantity", "the report already has this value", "no_change")
-            )
-            continue
+        if row.state is not None:
+            target = row.quantity_minor
+            if target == row.state["effective"]:
+                errors.append(
+                    RowError(
+                        row.number, "quantity", "the report already has this value", "no_change"
+                    )
+                )
+                continue
+            row.quantity_minor = target - row.state["effective"]
+            row.target = target
+            row.state["effective"] = target
         in_batch[row.key] = row
         new.append(row)
     return new, replays, errors
+
+
+def _value_after(correction_id: int, original_id: int) -> int:
+    """The value a stored correction set: the original plus every correction up to it."""
+    return Report.objects.filter(pk=original_id).values_list("quantity_minor", flat=True).get() + (
+        Report.objects.filter(corrects_id=original_id, pk__lte=correction_id).aggregate(
+            total=Sum("quantity_minor")
+        )["total"]
+        or 0
+    )
 
 
 def _existing_by_key(keys: list[str]) -> dict[str, tuple]:
@@ -519,7 +568,9 @@ def _insert(
     verification = Report.Verification.VERIFIED if verified else Report.Verification.UNVERIFIED
     user_id = entered_by.pk if entered_by is not None else None
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        # wrap_database_errors turns psycopg's errors from the raw COPY into Django's
+        # (a UniqueViolation into IntegrityError), which record_reports retries.
+        with connection.cursor() as cursor, connection.wrap_database_errors:
             raw = cursor.cursor
             with raw.copy(f"COPY ledger_report ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
                 for r in rows:

@@ -10,6 +10,7 @@ from django.db.models import ProtectedError, Value
 from django.db.models.functions import Concat, Length, Substr
 
 from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
+from pacesetter.core.locks import tree_lock
 
 from .models import Block, Member, Unit, UnitKind
 from .signals import unit_moved
@@ -239,6 +240,9 @@ def move_unit(*, unit: Unit, new_parent: Unit) -> Unit:
     subtree contributed and the new ancestors gain it, in this same transaction. A move under
     the unit itself or one of its descendants is refused.
     """
+    # Exclusive: no ingest is crediting ancestors, and no other move is rewriting paths, while
+    # this one reads the paths it checks for cycles and shifts the subtree totals.
+    tree_lock(exclusive=True)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     new_parent = Unit.objects.get(pk=new_parent.pk)
     if new_parent.path.startswith(unit.path):
