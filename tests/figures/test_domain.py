@@ -1,10 +1,12 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pacesetter.core.quantities import (
+    QuantityError,
     format_percent,
     from_minor,
     parse_quantity,
@@ -55,7 +57,7 @@ def test_fulfilment_is_never_capped(actual, planned, times):
 
 @given(
     value=st.decimals(
-        min_value=-(10**9), max_value=10**9, places=4, allow_nan=False, allow_infinity=False
+        min_value=-(10**6), max_value=10**6, places=4, allow_nan=False, allow_infinity=False
     ),
     places=st.integers(4, 6),
 )
@@ -127,3 +129,39 @@ def test_pace_met_day_is_the_first_day_the_total_reaches_the_plan(amounts, plann
     assert pace.met_on_day == first
     if first is None:
         assert pace.days_ahead == D(running) * 365 / planned - 365
+
+
+@pytest.mark.parametrize(
+    ("text", "places", "expected"),
+    [
+        ("1,234.5", 1, D("1234.5")),
+        ("1 234 567", 0, D(1234567)),
+        ("\u00a012.50 ", 1, D("12.5")),
+        ("-3", 0, D(-3)),
+        ("2e3", 0, D(2000)),
+    ],
+)
+def test_quantities_people_type(text, places, expected):
+    assert parse_quantity(text, places) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "places", "message"),
+    [
+        ("12,5", 2, "'12,5' is not a number (use a point for decimals)"),
+        ("1 000,50", 2, "'1 000,50' is not a number"),
+        ("1e9999999", 0, "'1e9999999' is not a number"),
+        (
+            "0.99999999999999999999999999999",
+            0,
+            "0.99999999999999999999999999999 has more than 0 decimal places",
+        ),
+        ("1e-9999", 0, "'1e-9999' is not a number"),
+        ("1,23", 0, "'1,23' is not a number (use a point for decimals)"),
+        ("inf", 0, "'inf' is not a finite number"),
+    ],
+)
+def test_ambiguous_or_absurd_quantities_are_refused(text, places, message):
+    with pytest.raises(QuantityError) as caught:
+        to_minor(parse_quantity(text, places), places)
+    assert str(caught.value) == message

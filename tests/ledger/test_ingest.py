@@ -361,7 +361,7 @@ def test_too_large_a_quantity_is_a_row_error_not_a_crash(movement):
         RowError(
             1,
             "quantity",
-            "1E+30 is too large (at most 100,000,000,000,000.0 in one entry)",
+            "1E+30 is too large (at most 1,000,000,000,000.0 in one entry)",
             "invalid",
         )
     ]

@@ -8,11 +8,13 @@ storage layer works in `Decimal`; rounding happens only for display, half-up.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 MAX_DECIMAL_PLACES = 6
-# One quantity, in minor units. Sums of many such stay far inside a signed 64-bit column.
-MAX_MINOR = 10**15
+# One quantity, in minor units. A signed 64-bit total holds 900,000 entries of this size;
+# totals are not checked against overflow yet (docs/scaling.md).
+MAX_MINOR = 10**13
 ONE_TENTH = Decimal("0.1")
 
 
@@ -20,28 +22,46 @@ class QuantityError(ValueError):
     pass
 
 
+# Digits with an optional point; thousands may be grouped by commas or spaces, in threes.
+# A decimal comma ("12,5") is refused rather than read as 125.
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:[, ]\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d{1,3})?$")
+
+
+def _decimal_places_of(number: Decimal) -> int:
+    """Places after the point, trailing zeros aside, without context arithmetic (which rounds)."""
+    _sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    index = len(digits)
+    while exponent < 0 and index > 1 and digits[index - 1] == 0:
+        index -= 1
+        exponent += 1
+    return -exponent if exponent < 0 else 0
+
+
 def parse_quantity(value: object, decimal_places: int) -> Decimal:
     """Parse a user-given quantity; refuse more decimal places than the indicator allows."""
+    if isinstance(value, bool):
+        raise QuantityError(f"{value!r} is not a number")
     if isinstance(value, float):
         # A float has already lost exactness; go through its shortest repr, as a person typed it.
         value = repr(value)
     if isinstance(value, int | Decimal):
         number = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", "")
+        text = value.strip().replace("\u00a0", " ").replace("\u202f", " ")
         if not text:
             raise QuantityError("a number is required")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise QuantityError(f"{value!r} is not a number") from None
+        if text.lower() in {"nan", "snan", "inf", "-inf", "+inf", "infinity", "-infinity"}:
+            raise QuantityError(f"{value!r} is not a finite number")
+        if not _NUMBER.match(text):
+            hint = " (use a point for decimals)" if re.fullmatch(r"[+-]?\d+,\d+", text) else ""
+            raise QuantityError(f"{value!r} is not a number{hint}")
+        number = Decimal(text.replace(",", "").replace(" ", ""))
     else:
         raise QuantityError(f"{value!r} is not a number")
     if not number.is_finite():
         raise QuantityError(f"{value!r} is not a finite number")
-    exponent = number.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)
-    if -exponent > decimal_places:
+    if _decimal_places_of(number) > decimal_places:
         raise QuantityError(
             f"{value} has more than {decimal_places} decimal place"
             f"{'' if decimal_places == 1 else 's'}"
@@ -51,12 +71,12 @@ def parse_quantity(value: object, decimal_places: int) -> Decimal:
 
 def to_minor(quantity: Decimal, decimal_places: int) -> int:
     """Decimal quantity → integer minor units. Exact: the caller has validated the places."""
+    limit = Decimal(MAX_MINOR).scaleb(-decimal_places)
+    if abs(quantity) > limit:
+        raise QuantityError(f"{quantity} is too large (at most {limit:,f} in one entry)")
     scaled = quantity.scaleb(decimal_places)
     if scaled != scaled.to_integral_value():
         raise QuantityError(f"{quantity} has more than {decimal_places} decimal places")
-    if abs(scaled) > MAX_MINOR:
-        limit = Decimal(MAX_MINOR).scaleb(-decimal_places)
-        raise QuantityError(f"{quantity} is too large (at most {limit:,f} in one entry)")
     return int(scaled)
 
 
