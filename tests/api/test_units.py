@@ -147,7 +147,7 @@ def test_import_units_lists_every_bad_row_and_writes_nothing(api, units):
         {
             "row": 2,
             "field": "headcount",
-            "message": "a whole number of 0 or more is required",
+            "message": "a whole number from 0 to 2,147,483,647 is required",
             "code": "invalid",
         },
         {
@@ -259,7 +259,9 @@ def test_member_needs_a_name(api, units):
 
 def test_duplicate_member_external_id_is_a_field_error_not_500(api, units):
     post(api, "/api/v1/units/W1/members", {"full_name": "A", "external_id": "M-1"})
-    body = problem(post(api, "/api/v1/units/W2/members", {"full_name": "B", "external_id": "M-1"}), 422)
+    body = problem(
+        post(api, "/api/v1/units/W2/members", {"full_name": "B", "external_id": "M-1"}), 422
+    )
     assert body["errors"][0]["field"] == "external_id"
     assert Member.objects.count() == 1
 

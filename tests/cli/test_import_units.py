@@ -57,7 +57,7 @@ def test_row_errors_are_listed_with_file_row_numbers_and_nothing_is_written(cli,
     lines = [line.split("│")[1:4] for line in outcome.out.splitlines() if line.startswith("│")]
     assert [[cell.strip() for cell in line] for line in lines] == [
         ["4", "name", "a name is required"],
-        ["4", "headcount", "a whole number of 0 or more is required"],
+        ["4", "headcount", "a whole number from 0 to 2,147,483,647 is required"],
         ["5", "parent_code", "no unit with code 'NOWHERE'"],
     ]
     assert "2 of 3 rows are not valid; nothing was imported." in outcome.err

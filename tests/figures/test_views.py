@@ -115,3 +115,46 @@ def test_leading_units_rank_by_fulfilment(reported, units):
         ("W1", "200"),
         ("W4", "50"),
     ]
+
+
+def test_non_reporters_are_neither_ranked_nor_leading(reported, units):
+    losses = reported.indicators.get(code="losses")
+    movement_actions.set_plans(
+        movement=reported,
+        rows=[
+            movement_actions.PlanRow("W1", "losses", "100"),
+            movement_actions.PlanRow("W2", "losses", "100"),
+        ],
+    )
+    record_reports(
+        movement=reported,
+        rows=[ReportRow(unit="W1", indicator="losses", day="2025-03-10", quantity="50")],
+        source="api",
+    )
+    leaders = selectors.leading_units(
+        movement=reported, indicator=losses, period=reported.periods.get(is_whole=True)
+    )
+    assert [leader.unit.code for leader in leaders] == ["W1"]
+    w1 = next(
+        f
+        for f in selectors.unit_figures(unit=units["W1"], movement=reported)
+        if f.indicator == losses
+    )
+    assert w1.rank_among_siblings == 1
+
+
+def test_pace_before_the_period_starts_has_nothing_elapsed(units):
+    import datetime as dt
+
+    today = dt.date.today()
+    future = factories.movement(
+        units["KP"],
+        slug="future",
+        starts_on=today + dt.timedelta(days=10),
+        ends_on=today + dt.timedelta(days=100),
+    )
+    movement_actions.set_plans(
+        movement=future, rows=[movement_actions.PlanRow("KP", "steel", "100")]
+    )
+    pace = selectors.unit_figures(unit=units["KP"], movement=future)[0].pace
+    assert pace.elapsed_days == 0 and pace.days_ahead is None

@@ -141,3 +141,27 @@ def test_pledges(movement, units):
     with pytest.raises(ValidationFailed) as caught:
         actions.register_pledge(unit=outsider, indicator=steel, extra="1")
     assert caught.value.errors[0].code == "out_of_scope"
+
+
+def test_whole_period_named_or_left_empty_is_one_plan(movement):
+    with pytest.raises(ValidationFailed) as caught:
+        actions.set_plans(
+            movement=movement,
+            rows=[
+                PlanRow("W1", "steel", "1"),
+                PlanRow("W1", "steel", "2", period="Whole movement"),
+            ],
+        )
+    assert caught.value.errors[0].code == "duplicate"
+
+
+def test_pledge_period_must_be_the_movements(movement, units):
+    other = factories.movement(units["KP"], slug="other", monthly=True)
+    with pytest.raises(ValidationFailed) as caught:
+        actions.register_pledge(
+            unit=units["W1"],
+            indicator=movement.indicators.get(code="steel"),
+            extra="1",
+            period=other.periods.first(),
+        )
+    assert caught.value.errors[0].field == "period"

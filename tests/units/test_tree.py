@@ -154,3 +154,22 @@ def test_member_ids_are_unique_with_a_clear_error(units):
     with pytest.raises(ValidationFailed) as caught:
         actions.create_member(unit=units["W2"], full_name="Pak", external_id="M-9")
     assert caught.value.errors[0].field == "external_id"
+
+
+def test_import_checks_lengths_kinds_headcounts_and_archived_parents(units):
+    actions.archive_unit(unit=units["C3"])
+    with pytest.raises(ValidationFailed) as caught:
+        actions.import_units(
+            rows=[
+                UnitRow("N1", "x" * 201, "workteam", "C1"),
+                UnitRow("N2", "Team", "Work team!", "C1"),
+                UnitRow("N3", "Team", "workteam", "C1", 3_000_000_000),
+                UnitRow("N4", "Team", "workteam", "C3"),
+            ]
+        )
+    assert [(e.row, e.field, e.code) for e in caught.value.errors] == [
+        (1, "name", "too_long"),
+        (2, "kind", "invalid"),
+        (3, "headcount", "invalid"),
+        (4, "parent_code", "archived"),
+    ]

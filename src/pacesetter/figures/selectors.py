@@ -77,7 +77,8 @@ def unit_figures(
     period = _whole_or(movement, period)
     indicators = indicators if indicators is not None else list(movement.indicators.all())
     by_id = {i.pk: i for i in indicators}
-    as_of = as_of_for(movement, period)
+    today = movement_today(movement)
+    as_of = min(max(today, period.starts_on), period.ends_on)
 
     totals = {
         row[0]: row[1:]
@@ -113,10 +114,13 @@ def unit_figures(
     siblings = 1
     if unit.parent_id is not None:
         sibling_rows = SubtreePeriodTotal.objects.filter(
+            # Siblings that never reported are not ranked: no report is not a figure of 0
+            # (with "less is better" it would put them first).
             unit__parent_id=unit.parent_id,
             unit__archived=False,
             period=period,
             indicator_id__in=by_id,
+            entries__gt=0,
         ).values_list("indicator_id", "unit_id", "quantity_minor")
         for indicator_id, unit_id, quantity in sibling_rows:
             sibling_totals[indicator_id][unit_id] = quantity
@@ -158,7 +162,6 @@ def unit_figures(
         rank = None
         if unit.parent_id is not None:
             values = {k: Decimal(v) for k, v in sibling_totals[indicator.pk].items()}
-            values.setdefault(unit.pk, Decimal(quantity))
             rank = domain.rank(values, less_is_better=less).get(unit.pk)
         figures.append(
             IndicatorFigures(
@@ -191,7 +194,8 @@ def unit_figures(
                     daily=day_series,
                     start=period.starts_on,
                     end=period.ends_on,
-                    as_of=as_of,
+                    # The real today: before the period starts nothing has elapsed yet.
+                    as_of=today,
                 ),
                 pledged_extra=pledged,
                 rank_among_siblings=rank,
@@ -337,14 +341,27 @@ def leading_units(
         ),
         0,
     )
+    reported = Coalesce(
+        Subquery(
+            SubtreePeriodTotal.objects.filter(
+                unit=OuterRef("unit_id"), indicator=indicator, period=period
+            ).values("entries")[:1]
+        ),
+        0,
+    )
     plans = list(
         Plan.objects.filter(
             indicator=indicator, period=period, planned_minor__gt=0, unit__archived=False
         )
-        .exclude(
-            unit_id=movement.organiser_id
-        )  # the organiser's own figure is the total, not a competitor
-        .annotate(actual_minor=actual, ratio=Cast(actual, FloatField()) / F("planned_minor"))
+        # The organiser's own figure is the total, not a competitor; units that never
+        # reported are not leaders, whichever the direction.
+        .exclude(unit_id=movement.organiser_id)
+        .annotate(
+            actual_minor=actual,
+            entries=reported,
+            ratio=Cast(actual, FloatField()) / F("planned_minor"),
+        )
+        .filter(entries__gt=0)
         .order_by("ratio" if less else "-ratio", "unit_id")
         .select_related("unit")[:limit]
     )

@@ -182,7 +182,7 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
     scope_paths = list(movement.scope.values_list("path", flat=True))
     errors: list[RowError] = []
     prepared: list[Plan] = []
-    seen: dict[tuple[str, str, str], int] = {}
+    seen: dict[tuple[str, str, object], int] = {}
     for number, row in enumerate(rows, start=1):
         unit = units.get(row.unit_code)
         indicator = indicators.get(row.indicator)
@@ -215,7 +215,8 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
                     number, "period", f"no period {row.period!r} in this movement", "not_found"
                 )
             )
-        key = (row.unit_code, row.indicator, row.period)
+        # Compare what the names resolve to: "" and "Whole movement" are the same period.
+        key = (row.unit_code, row.indicator, period.pk if period else row.period)
         if key in seen:
             errors.append(
                 RowError(number, "unit_code", f"repeats the plan of row {seen[key]}", "duplicate")
@@ -301,6 +302,8 @@ def register_pledge(
     scope_paths = list(movement.scope.values_list("path", flat=True))
     if not in_scope(scope_paths, unit):
         _refuse("unit", f"{unit.code} is outside the movement's scope", "out_of_scope")
+    if period is not None and period.movement_id != movement.pk:
+        _refuse("period", f"period {period.name!r} belongs to another movement", "mismatch")
     extra_minor = None
     percent = None
     try:

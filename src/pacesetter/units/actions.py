@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -69,6 +70,10 @@ class UnitImportResult:
     kinds_created: list[str] = field(default_factory=list)
 
 
+_KIND = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+MAX_HEADCOUNT = 2**31 - 1
+
+
 def _validate_unit_rows(rows: Sequence[UnitRow]) -> tuple[list[RowError], list[int]]:
     errors: list[RowError] = []
     headcounts: list[int] = []
@@ -85,16 +90,32 @@ def _validate_unit_rows(rows: Sequence[UnitRow]) -> tuple[list[RowError], list[i
             )
         else:
             seen[code] = number
-        if not (row.name or "").strip():
+        name, kind = (row.name or "").strip(), (row.kind or "").strip()
+        if not name:
             errors.append(RowError(number, "name", "a name is required", "required"))
-        if not (row.kind or "").strip():
+        elif len(name) > 200:
+            errors.append(RowError(number, "name", "at most 200 characters", "too_long"))
+        if not kind:
             errors.append(RowError(number, "kind", "a kind is required", "required"))
+        elif not _KIND.fullmatch(kind):
+            errors.append(
+                RowError(
+                    number,
+                    "kind",
+                    "letters, digits, - and _ only, at most 50 characters",
+                    "invalid",
+                )
+            )
         try:
             headcount = int(str(row.headcount).strip() or 0)
-            if headcount < 0:
+            if not 0 <= headcount <= MAX_HEADCOUNT:
                 raise ValueError
         except ValueError:
-            errors.append(RowError(number, "headcount", "a whole number of 0 or more is required"))
+            errors.append(
+                RowError(
+                    number, "headcount", f"a whole number from 0 to {MAX_HEADCOUNT:,} is required"
+                )
+            )
             headcount = 0
         headcounts.append(headcount)
         if row.parent_code and row.parent_code.strip() == code:
@@ -124,6 +145,19 @@ def import_units(*, rows: Sequence[UnitRow]) -> UnitImportResult:
         if parent_code and parent_code not in existing and parent_code not in by_code:
             errors.append(
                 RowError(number, "parent_code", f"no unit with code {parent_code!r}", "not_found")
+            )
+        elif (
+            parent_code in existing
+            and existing[parent_code].archived
+            and row.code.strip() not in existing
+        ):
+            errors.append(
+                RowError(
+                    number,
+                    "parent_code",
+                    f"{parent_code} is archived; no new units go under it",
+                    "archived",
+                )
             )
         current = existing.get(row.code.strip())
         if current is not None:
