@@ -1,8 +1,8 @@
 """`pacesetter bench` at a tiny size, end to end, in a process of its own.
 
 The bench repoints the default connection at its own database, so it runs as a subprocess
-with its own var/ directory: it never meets the pytest-django test database, and the check
-that it left the developer's database alone is that it never had the chance.
+with its own var/ directory: it never meets the pytest-django test database or the
+developer's data.
 """
 
 from __future__ import annotations
@@ -13,26 +13,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 TINY = ("--units", "200", "--reports", "5000", "--batch", "1000", "--reads", "3")
-REQUIRED = (
-    "ingest.sqlite.reports_per_s",
-    "ingest.sqlite.floor_per_s",
-    "ingest.sqlite.ratio_to_floor",
-    "figures.national.ms",
-)
+POSTGRESQL_URL = os.environ.get("DATABASE_URL", "")
 
 
-def test_bench_ingests_every_report_and_keeps_aggregates_equal_to_a_rebuild(tmp_path: Path):
+def bench(tmp_path: Path, database: str) -> tuple[dict, str]:
     var = tmp_path / "var"
     env = {
         **os.environ,
         "PACESETTER_VAR": str(var),
         "DJANGO_SETTINGS_MODULE": "pacesetter.settings",
     }
-    # The bench's SQLite run needs the embedded database configured, whatever CI exports.
-    env.pop("DATABASE_URL", None)
+    if database == "sqlite":
+        # The SQLite run needs the embedded database configured, whatever CI exports.
+        env.pop("DATABASE_URL", None)
     finished = subprocess.run(
-        [sys.executable, "-m", "pacesetter.cli", "bench", *TINY, "--check"],
+        [sys.executable, "-m", "pacesetter.cli", "bench", *TINY, "--check", "--database", database],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -40,18 +38,43 @@ def test_bench_ingests_every_report_and_keeps_aggregates_equal_to_a_rebuild(tmp_
         timeout=120,
     )
     assert finished.returncode == 0, finished.stderr
+    # Without --keep the bench's own databases are gone; only the results stay.
+    assert sorted(p.name for p in (var / "bench").iterdir()) == ["results.json"]
+    return json.loads((var / "bench" / "results.json").read_text()), finished.stdout
 
-    results = json.loads((var / "bench" / "results.json").read_text())
-    for key in REQUIRED:
+
+def check(results: dict, vendor: str) -> None:
+    for key in (
+        f"ingest.{vendor}.reports_per_s",
+        f"ingest.{vendor}.floor_per_s",
+        f"ingest.{vendor}.ratio_to_floor",
+        "figures.national.ms",
+    ):
         assert isinstance(results[key], int | float) and results[key] > 0, key
-    assert results["ingest.sqlite.reports"] == 5000
+    assert results[f"ingest.{vendor}.reports"] == 5000
     assert results["check.reports_in_ledger"] == 5000
     assert results["check.rebuild_differences"] == 0
     # The floor did the same aggregate work: its three tables equal the real ones.
     assert results["check.floor_differences"] == 0
     assert results["bench.units_per_level"] == [1, 1, 1, 4, 193]
-    assert str(results["database.version"]).startswith("SQLite ")
     assert results["machine.cores"] >= 1
-    assert "reports/s" in finished.stdout
-    # Without --keep the bench's own databases are gone; only the results stay.
-    assert sorted(p.name for p in (var / "bench").iterdir()) == ["results.json"]
+
+
+def test_bench_on_sqlite_ingests_every_report_and_keeps_aggregates_equal_to_a_rebuild(
+    tmp_path: Path,
+):
+    results, output = bench(tmp_path, "sqlite")
+    check(results, "sqlite")
+    assert str(results["database.version"]).startswith("SQLite ")
+    assert "reports/s" in output
+
+
+@pytest.mark.skipif(
+    not POSTGRESQL_URL.startswith("postgres"), reason="needs DATABASE_URL=postgresql://…"
+)
+def test_bench_on_postgresql_ingests_every_report_and_keeps_aggregates_equal_to_a_rebuild(
+    tmp_path: Path,
+):
+    results, _output = bench(tmp_path, "postgresql")
+    check(results, "postgresql")
+    assert str(results["database.version"]).startswith("PostgreSQL ")

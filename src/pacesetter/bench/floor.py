@@ -5,7 +5,7 @@ the ledger's columns, its unique idempotency key and its composite indexes, and 
 aggregate tables with their unique keys. Per batch, in one transaction: insert the reports
 (`executemany` on SQLite, COPY on PostgreSQL), group them per unit × indicator × day, add each
 group to the unit and every ancestor per day and per period, and upsert the three tables with
-the same `ON CONFLICT … DO UPDATE` statements as `ledger.aggregates`, in key order. That is
+the very `ON CONFLICT … DO UPDATE` statements of `ledger.aggregates`, in key order. That is
 the least work any ingest keeping these aggregates must do; the real path is measured
 against it.
 """
@@ -18,24 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# The ledger's columns in the order the real ingest writes them (ledger.actions._COLUMNS).
-REPORT_COLUMNS = (
-    "movement_id",
-    "unit_id",
-    "member_id",
-    "indicator_id",
-    "day",
-    "quantity_minor",
-    "source",
-    "entered_by_id",
-    "entered_at",
-    "idempotency_key",
-    "verification",
-    "corrects_id",
-    "reason",
+# The ledger's columns in the order the ingest writes them: the floor's rows are the same.
+from pacesetter.ledger.actions import _COLUMNS as REPORT_COLUMNS
+from pacesetter.ledger.aggregates import upsert_sql
+
+_UNIT, _INDICATOR, _DAY, _QUANTITY = (
+    REPORT_COLUMNS.index(name) for name in ("unit_id", "indicator_id", "day", "quantity_minor")
 )
-_UNIT, _INDICATOR, _DAY, _QUANTITY = 1, 3, 4, 5
-TOTAL_COLUMNS = ("quantity_minor", "verified_minor", "entries", "verified_entries")
 
 # The tables of ledger/migrations/0001_initial.py as SQLite has them, without the foreign keys.
 SQLITE_SCHEMA = """
@@ -110,21 +99,21 @@ CREATE TABLE subtreeperiodtotal (
 CREATE INDEX subtree_period_by_indicator ON subtreeperiodtotal (indicator_id, period_id);
 """
 
+# Bare table → (key column, its type): the three aggregates of ledger.models.
 AGGREGATE_TABLES = {
-    "dailytotal": "day",
-    "subtreedailytotal": "day",
-    "subtreeperiodtotal": "period_id",
+    "dailytotal": ("day", "date"),
+    "subtreedailytotal": ("day", "date"),
+    "subtreeperiodtotal": ("period_id", "bigint"),
 }
 
 
-def upsert_sql(table: str, key_column: str, placeholder: str) -> str:
-    """The statement of `ledger.aggregates._upsert`, for a bare table."""
-    marks = ", ".join([placeholder] * 7)
-    return (
-        f"INSERT INTO {table} (unit_id, indicator_id, {key_column}, {', '.join(TOTAL_COLUMNS)}) "
-        f"VALUES ({marks}) ON CONFLICT (unit_id, indicator_id, {key_column}) DO UPDATE SET "
-        + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in TOTAL_COLUMNS)
-    )
+def upserts(vendor: str) -> dict[str, str]:
+    """The application's own upsert statements (`ledger.aggregates.upsert_sql`), aimed at
+    the bare tables: the floor cannot drift from what the ingest runs."""
+    return {
+        table: upsert_sql(table, key, vendor=vendor, key_type=key_type)
+        for table, (key, key_type) in AGGREGATE_TABLES.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -212,9 +201,8 @@ class SqliteFloor:
             f"INSERT INTO report ({', '.join(REPORT_COLUMNS)}) "
             f"VALUES ({', '.join(['?'] * len(REPORT_COLUMNS))})"
         )
-        self.upserts = {
-            table: upsert_sql(table, key, "?") for table, key in AGGREGATE_TABLES.items()
-        }
+        # sqlite3 takes qmark parameters where Django's cursor takes format ones.
+        self.upserts = {table: sql.replace("%s", "?") for table, sql in upserts("sqlite").items()}
         self.connection: sqlite3.Connection | None = None
 
     def __enter__(self) -> SqliteFloor:
@@ -242,16 +230,13 @@ class SqliteFloor:
 
 class PostgresqlFloor:
     """Bare tables in a fresh schema of the bench database, loaded with psycopg: COPY for
-    the reports, `executemany` for the upserts (psycopg pipelines it), one transaction per
-    batch."""
+    the reports, one array upsert per table, one transaction per batch."""
 
     def __init__(self, *, connect: Callable[[], Any], schema: str, grouping: Grouping):
         self.connect = connect
         self.schema = schema
         self.grouping = grouping
-        self.upserts = {
-            table: upsert_sql(table, key, "%s") for table, key in AGGREGATE_TABLES.items()
-        }
+        self.upserts = upserts("postgresql")
         self.connection: Any = None
 
     def __enter__(self) -> PostgresqlFloor:
@@ -274,7 +259,9 @@ class PostgresqlFloor:
                 for row in rows:
                     copy.write_row(row)
             for table, params in group(rows, self.grouping).items():
-                cursor.executemany(self.upserts[table], params)
+                if params:
+                    columns = [list(column) for column in zip(*params, strict=True)]
+                    cursor.execute(self.upserts[table], columns)
         self.connection.commit()
 
 

@@ -209,23 +209,22 @@ def floor_input(
             minor = to_minor(
                 parse_quantity(row.quantity, indicator.decimal_places), indicator.decimal_places
             )
-            rows.append(
-                (
-                    movement.pk,
-                    unit_ids[row.unit],
-                    None,
-                    indicator.pk,
-                    day_values[str(row.day)],
-                    minor,
-                    Report.Source.IMPORT.value,
-                    None,
-                    entered_at,
-                    row.idempotency_key,
-                    Report.Verification.UNVERIFIED.value,
-                    None,
-                    "",
-                )
-            )
+            stored = {
+                "movement_id": movement.pk,
+                "unit_id": unit_ids[row.unit],
+                "member_id": None,
+                "indicator_id": indicator.pk,
+                "day": day_values[str(row.day)],
+                "quantity_minor": minor,
+                "source": Report.Source.IMPORT.value,
+                "entered_by_id": None,
+                "entered_at": entered_at,
+                "idempotency_key": row.idempotency_key,
+                "verification": Report.Verification.UNVERIFIED.value,
+                "corrects_id": None,
+                "reason": "",
+            }
+            rows.append(tuple(stored[column] for column in raw.REPORT_COLUMNS))
         resolved.append(rows)
     return grouping, resolved
 

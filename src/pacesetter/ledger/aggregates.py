@@ -185,18 +185,46 @@ def expand_to_lineage(
     return expanded
 
 
-def _upsert(model: type, key_column: str, rows: Mapping[tuple, Totals]) -> int:
-    table = model._meta.db_table
-    columns = ("quantity_minor", "verified_minor", "entries", "verified_entries")
-    sql = (
-        f"INSERT INTO {table} (unit_id, indicator_id, {key_column}, {', '.join(columns)}) "
-        f"VALUES (%s, %s, %s, %s, %s, %s, %s) "
+TOTAL_COLUMNS = ("quantity_minor", "verified_minor", "entries", "verified_entries")
+
+
+def upsert_sql(table: str, key_column: str, *, vendor: str, key_type: str = "bigint") -> str:
+    """The statement that adds changes to an aggregate table, creating missing rows.
+
+    On PostgreSQL it is one statement per batch: seven arrays, one per column (`key_type` is
+    the type of `key_column`), unnested and inserted in the order given — key order, so
+    concurrent ingests lock rows in one order — instead of one round trip per row. Elsewhere
+    it takes one row of seven parameters, for `executemany`.
+    """
+    columns = f"unit_id, indicator_id, {key_column}, {', '.join(TOTAL_COLUMNS)}"
+    if vendor == "postgresql":
+        types = ("bigint", "bigint", key_type, "bigint", "bigint", "integer", "integer")
+        arrays = ", ".join(f"%s::{name}[]" for name in types)
+        rows = (
+            "SELECT unit_id, indicator_id, key_value, quantity, verified, entries, verified_entries "
+            f"FROM unnest({arrays}) WITH ORDINALITY AS changes(unit_id, indicator_id, key_value, "
+            "quantity, verified, entries, verified_entries, ordinal) ORDER BY ordinal"
+        )
+    else:
+        rows = "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    return (
+        f"INSERT INTO {table} ({columns}) {rows} "
         f"ON CONFLICT (unit_id, indicator_id, {key_column}) DO UPDATE SET "
-        + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
+        + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in TOTAL_COLUMNS)
+    )
+
+
+def _upsert(model: type, key_column: str, rows: Mapping[tuple, Totals]) -> int:
+    vendor = connection.vendor
+    sql = upsert_sql(
+        model._meta.db_table,
+        key_column,
+        vendor=vendor,
+        key_type=model._meta.get_field(key_column).db_type(connection),
     )
     # Sorting the keys alone gives the same order as sorting the items (keys are unique) and
     # is several times faster; the vendor is looked up once, not once per row.
-    sqlite = connection.vendor == "sqlite"
+    sqlite = vendor == "sqlite"
     params = []
     for row_key in sorted(rows):
         values = rows[row_key]
@@ -207,7 +235,10 @@ def _upsert(model: type, key_column: str, rows: Mapping[tuple, Totals]) -> int:
             params.append((unit_id, indicator_id, key, *values))
     if params:
         with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
+            if vendor == "postgresql":
+                cursor.execute(sql, [list(column) for column in zip(*params, strict=True)])
+            else:
+                cursor.executemany(sql, params)
     return len(params)
 
 
