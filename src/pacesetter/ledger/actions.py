@@ -388,15 +388,28 @@ def _validate(
     return prepared, errors
 
 
-def _units(codes: set[str]) -> dict[str, tuple[int, str, bool]]:
-    found: dict[str, tuple[int, str, bool]] = {}
-    code_list = sorted(codes)
-    for start in range(0, len(code_list), _CHUNK):
-        for code, pk, path, archived in Unit.objects.filter(
-            code__in=code_list[start : start + _CHUNK]
-        ).values_list("code", "pk", "path", "archived"):
-            found[code] = (pk, path, archived)
+def _rows_in(sql: str, values: Sequence[str]) -> list[tuple]:
+    """The rows of `sql` whose `{}` is an IN list, for every value, in chunks the database
+    accepts. Plain SQL rather than `filter(field__in=...)`: for 10,000 values the ORM's
+    preparation of each value took 40-70 ms per lookup, several times the query itself."""
+    size = min(_CHUNK, connection.features.max_query_params or _CHUNK)
+    found: list[tuple] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), size):
+            chunk = values[start : start + size]
+            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), chunk)
+            found.extend(cursor.fetchall())
     return found
+
+
+def _units(codes: set[str]) -> dict[str, tuple[int, str, bool]]:
+    return {
+        code: (pk, path, archived)
+        for code, pk, path, archived in _rows_in(
+            f"SELECT code, id, path, archived FROM {Unit._meta.db_table} WHERE code IN ({{}})",
+            sorted(codes),
+        )
+    }
 
 
 def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
@@ -531,33 +544,24 @@ def _value_after(correction_id: int, original_id: int) -> int:
 
 
 def _existing_by_key(keys: list[str]) -> dict[str, tuple]:
-    found: dict[str, tuple] = {}
-    for start in range(0, len(keys), _CHUNK):
-        for row in Report.objects.filter(
-            idempotency_key__in=keys[start : start + _CHUNK]
-        ).values_list(
-            "idempotency_key",
-            "unit_id",
-            "indicator_id",
-            "day",
-            "quantity_minor",
-            "member_id",
-            "corrects_id",
-            "pk",
-        ):
-            found[row[0]] = row[1:]
-    return found
+    return {
+        row[0]: row[1:]
+        for row in _rows_in(
+            "SELECT idempotency_key, unit_id, indicator_id, day, quantity_minor, member_id,"
+            f" corrects_id, id FROM {Report._meta.db_table} WHERE idempotency_key IN ({{}})",
+            keys,
+        )
+    }
 
 
 def _ids_by_key(keys: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), _CHUNK):
-        found.update(
-            Report.objects.filter(idempotency_key__in=keys[start : start + _CHUNK]).values_list(
-                "idempotency_key", "pk"
-            )
+    return dict(
+        _rows_in(
+            f"SELECT idempotency_key, id FROM {Report._meta.db_table}"
+            " WHERE idempotency_key IN ({})",
+            keys,
         )
-    return found
+    )
 
 
 def _insert(
