@@ -3,9 +3,10 @@ alone (BEGIN IMMEDIATE), so these are no-ops there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 
 # Ingests read unit paths and credit ancestors; a move rewrites paths and shifts totals.
 # Ingests take this lock shared, moves take it exclusive, so neither sees the other half-done.
@@ -31,3 +32,29 @@ def pair_locks(pairs: Iterable[tuple[int, int]]) -> None:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [keys]
             )
+
+
+@contextmanager
+def read_snapshot() -> Iterator[None]:
+    """Reads that see one consistent state of the database without blocking writers.
+
+    SQLite: a deferred transaction (in WAL mode a reader never takes the write lock, unlike the
+    IMMEDIATE transactions `atomic()` opens here). PostgreSQL: a read-only REPEATABLE READ
+    transaction. Inside an outer transaction the outer one already gives the consistency.
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield
+        return
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ROLLBACK")

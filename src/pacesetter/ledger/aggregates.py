@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
+from pacesetter.core.locks import read_snapshot
 from pacesetter.movements.models import Indicator, Period
 from pacesetter.units.models import Unit
 
@@ -348,9 +349,10 @@ def rebuild(*, movement_id: int | None = None, fix: bool = False) -> list[Differ
     """Recompute every aggregate from the ledger and compare with what is stored.
 
     Returns the differences (rows missing on one side count as zeros). With `fix`, the stored
-    aggregates of the movement are replaced by the recomputed ones, in one transaction.
+    aggregates of the movement are replaced by the recomputed ones, in one transaction; a
+    check only reads, from one snapshot, and never holds the write lock.
     """
-    with transaction.atomic():
+    with transaction.atomic() if fix else read_snapshot():
         own = _ledger_own_totals(movement_id)
         indicators = Indicator.objects.all()
         if movement_id is not None:
