@@ -417,3 +417,34 @@ def test_correction_keeps_the_member_of_the_original(movement, units):
     assert caught.value.errors == [
         RowError(1, "member", "the corrected report has member M-1", "mismatch")
     ]
+
+
+def test_a_latest_level_has_one_report_per_unit_and_day(movement):
+    first = ingest(
+        movement, ReportRow(unit="W1", indicator="stock", day=DAY, quantity="100")
+    ).report_ids[0]
+    with pytest.raises(ValidationFailed) as caught:
+        ingest(movement, ReportRow(unit="W1", indicator="stock", day=DAY, quantity="120"))
+    assert caught.value.errors == [
+        RowError(
+            1,
+            "day",
+            f"a level for this day is already reported (report {first}); file a correction of it",
+            "level_exists",
+        )
+    ]
+    with pytest.raises(ValidationFailed) as caught:
+        ingest(
+            movement,
+            ReportRow(unit="W2", indicator="stock", day=DAY, quantity="1"),
+            ReportRow(unit="W2", indicator="stock", day=DAY, quantity="2"),
+        )
+    assert caught.value.errors[0].message == "row 1 already gives the level for this day"
+    # The way to change a level is a correction; the retry of the first report is a replay.
+    correct_report(
+        report=Report.objects.get(pk=first), quantity="120", reason="evening count", source="web"
+    )
+    total = SubtreePeriodTotal.objects.get(
+        unit__code="KP", period__is_whole=True, indicator__code="stock"
+    )
+    assert total.quantity_minor == 120

@@ -169,6 +169,7 @@ def _record(
     prepared, errors = _validate(movement, rows)
     new, replays, key_errors = _check_keys(prepared)
     errors.extend(key_errors)
+    errors.extend(_second_levels(movement, new))
     errors.sort(key=lambda e: e.row)
     raise_for_rows(errors, what="report", total=len(rows))
 
@@ -400,6 +401,41 @@ def _rows_in(sql: str, values: Sequence[str]) -> list[tuple]:
             cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), chunk)
             found.extend(cursor.fetchall())
     return found
+
+
+def _second_levels(movement: Movement, new: list[_Prepared]) -> list[RowError]:
+    """A "latest level" indicator has one level per unit and day: a second report for the same
+    day would be added to the first, so it is refused in favour of a correction of the first."""
+    latest = set(
+        Indicator.objects.filter(
+            movement=movement, aggregation=Indicator.Aggregation.LATEST
+        ).values_list("pk", flat=True)
+    )
+    rows = [r for r in new if r.indicator_id in latest and r.corrects_id is None]
+    if not rows:
+        return []
+    existing = {
+        (unit_id, indicator_id, day): pk
+        for unit_id, indicator_id, day, pk in Report.objects.filter(
+            unit_id__in={r.unit_id for r in rows},
+            indicator_id__in={r.indicator_id for r in rows},
+            day__in={r.day for r in rows},
+            corrects__isnull=True,
+        ).values_list("unit_id", "indicator_id", "day", "pk")
+    }
+    errors = []
+    seen: dict[tuple[int, int, dt.date], int] = {}
+    for row in rows:
+        key = (row.unit_id, row.indicator_id, row.day)
+        if key in existing:
+            message = f"a level for this day is already reported (report {existing[key]}); file a correction of it"
+            errors.append(RowError(row.number, "day", message, "level_exists"))
+        elif key in seen:
+            message = f"row {seen[key]} already gives the level for this day"
+            errors.append(RowError(row.number, "day", message, "level_exists"))
+        else:
+            seen[key] = row.number
+    return errors
 
 
 def _units(codes: set[str]) -> dict[str, tuple[int, str, bool]]:
