@@ -448,3 +448,45 @@ def test_a_latest_level_has_one_report_per_unit_and_day(movement):
         unit__code="KP", period__is_whole=True, indicator__code="stock"
     )
     assert total.quantity_minor == 120
+
+
+def test_a_reversed_level_falls_back_to_the_previous_one(movement, units):
+    ingest(movement, ReportRow(unit="W1", indicator="stock", day="2025-03-01", quantity="100"))
+    later = ingest(
+        movement, ReportRow(unit="W1", indicator="stock", day="2025-03-05", quantity="50")
+    ).report_ids[0]
+    correct_report(
+        report=Report.objects.get(pk=later), quantity="0", reason="sent twice", source="web"
+    )
+    total = SubtreePeriodTotal.objects.get(
+        unit=units["KP"], period__is_whole=True, indicator__code="stock"
+    )
+    assert (total.quantity_minor, total.entries) == (100, 1)
+    assert aggregates.rebuild() == []
+    # Given a value again, it counts again.
+    correct_report(
+        report=Report.objects.get(pk=later), quantity="60", reason="recount", source="web"
+    )
+    total.refresh_from_db()
+    assert (total.quantity_minor, total.entries) == (60, 2)
+    assert aggregates.rebuild() == []
+
+
+def test_a_reversed_day_is_not_a_day_worked(movement, units):
+    from pacesetter.figures.selectors import unit_figures
+
+    movement_actions.set_plans(
+        movement=movement,
+        rows=[movement_actions.PlanRow("W1", "steel", "1000", daily_assignment="100")],
+    )
+    ingest(movement, ReportRow(unit="W1", indicator="steel", day="2025-03-01", quantity="100"))
+    second = ingest(
+        movement, ReportRow(unit="W1", indicator="steel", day="2025-03-02", quantity="50")
+    ).report_ids[0]
+    correct_report(
+        report=Report.objects.get(pk=second), quantity="0", reason="wrong team", source="web"
+    )
+    steel = next(
+        f for f in unit_figures(unit=units["W1"], movement=movement) if f.indicator.code == "steel"
+    )
+    assert (steel.days_reported, steel.daily_assignment_rate, steel.entries) == (1, Decimal(100), 1)

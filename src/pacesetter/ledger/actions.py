@@ -73,6 +73,7 @@ class _Prepared:
     # asked for until _check_keys turns it into the change.
     state: dict | None = None
     target: int = 0
+    entries_change: int = 0
 
 
 _COLUMNS = (
@@ -184,6 +185,9 @@ def _record(
             if row.corrects_id is None:
                 totals[2] += 1
                 totals[3] += verified_flag
+            elif row.entries_change:
+                totals[2] += row.entries_change
+                totals[3] += row.entries_change * int(row.state["original_verified"])
         shapes = aggregates.indicator_shapes({row.indicator_id for row in new})
         # A "latest level" change is computed from the unit's current days: two writers on
         # one unit and indicator must take turns, or each computes from a stale state.
@@ -470,6 +474,7 @@ def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
             "indicator__code",
             "member_id",
             "member__external_id",
+            "verification",
         )
     }
     corrected = dict(
@@ -486,8 +491,10 @@ def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
             "day": r["day"],
             "member_id": r["member_id"],
             "member_code": r["member__external_id"],
-            "original_minor": r["quantity_minor"],
+            "original_verified": r["verification"] == Report.Verification.VERIFIED,
             "effective": r["quantity_minor"] + (corrected.get(pk) or 0),
+            # Whether the report counts as an entry: not once a correction brought it to 0.
+            "counted": pk not in corrected or r["quantity_minor"] + (corrected.get(pk) or 0) != 0,
         }
         for pk, r in roots.items()
     }
@@ -564,6 +571,11 @@ def _check_keys(prepared: list[_Prepared]) -> tuple[list[_Prepared], set[int], l
             row.quantity_minor = target - row.state["effective"]
             row.target = target
             row.state["effective"] = target
+            # A correction to 0 is a reversal: the report stops counting as an entry (a day
+            # worked, a level reported) until a later correction gives it a value again.
+            counted = target != 0
+            row.entries_change = int(counted) - int(row.state["counted"])
+            row.state["counted"] = counted
         in_batch[row.key] = row
         new.append(row)
     return new, replays, errors

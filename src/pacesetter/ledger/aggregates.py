@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 
 from pacesetter.core.locks import read_snapshot
 from pacesetter.movements.models import Indicator, Period
@@ -321,10 +321,22 @@ def _ledger_own_totals(movement_id: int | None) -> dict[DayKey, Totals]:
         e=Count("id", filter=original),
         ve=Count("id", filter=original & verified),
     )
-    return {
+    totals = {
         (r["unit_id"], r["indicator_id"], r["day"]): [r["q"], r["vq"], r["e"], r["ve"]]
         for r in rows
     }
+    # Reports that corrections brought to 0 (reversed) do not count as entries.
+    reversed_reports = (
+        queryset.filter(corrects__isnull=True)
+        .annotate(changes=Sum("corrections__quantity_minor"))
+        .filter(changes__isnull=False, changes=-F("quantity_minor"))
+        .values_list("unit_id", "indicator_id", "day", "verification")
+    )
+    for unit_id, indicator_id, day, verification in reversed_reports:
+        entry = totals[(unit_id, indicator_id, day)]
+        entry[2] -= 1
+        entry[3] -= verification == Report.Verification.VERIFIED
+    return totals
 
 
 def _stored(model: type, key: str, indicator_ids: set[int]) -> dict[tuple, Totals]:
