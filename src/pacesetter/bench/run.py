@@ -17,7 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -257,6 +257,19 @@ class Timings:
     seconds: float = 0.0
     floor_reports: int = 0
     floor_seconds: float = 0.0
+    # Per batch: (reports, real seconds, floor seconds), to show how rates change as the
+    # database grows.
+    batches: list[tuple[int, float, float]] = field(default_factory=list)
+
+    def tenths(self) -> dict[str, float]:
+        """Rates over the first and the last tenth of the batches (at least one each)."""
+        count = max(1, len(self.batches) // 10)
+        rates = {}
+        for name, part in (("first", self.batches[:count]), ("last", self.batches[-count:])):
+            reports = sum(row[0] for row in part)
+            rates[f"{name}_tenth_per_s"] = round(reports / sum(row[1] for row in part), 1)
+            rates[f"floor_{name}_tenth_per_s"] = round(reports / sum(row[2] for row in part), 1)
+        return rates
 
 
 def ingest_and_floor(
@@ -272,27 +285,32 @@ def ingest_and_floor(
     the two goes first alternates, so neither always finds the CPU caches warm."""
     timings = Timings()
 
-    def real(chunk: Sequence[ReportRow]) -> None:
+    def real(chunk: Sequence[ReportRow]) -> float:
         started = time.perf_counter()
         result = record_reports(
             movement=movement, rows=chunk, source=Report.Source.IMPORT, return_ids=False
         )
-        timings.seconds += time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        timings.seconds += seconds
         timings.created += result.created
+        return seconds
 
-    def bare(rows: Sequence[tuple]) -> None:
+    def bare(rows: Sequence[tuple]) -> float:
         started = time.perf_counter()
         floor.load(rows)
-        timings.floor_seconds += time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        timings.floor_seconds += seconds
         timings.floor_reports += len(rows)
+        return seconds
 
     for number, (chunk, rows) in enumerate(zip(chunks, floor_batches, strict=True)):
         if number % 2:
-            bare(rows)
-            real(chunk)
+            floor_seconds = bare(rows)
+            seconds = real(chunk)
         else:
-            real(chunk)
-            bare(rows)
+            seconds = real(chunk)
+            floor_seconds = bare(rows)
+        timings.batches.append((len(chunk), seconds, floor_seconds))
         advance(len(chunk))
     return timings
 
@@ -312,11 +330,15 @@ def national_figures(root: Unit, movement: Movement, reads: int) -> tuple[float,
     return statistics.median(timings), len(queries.captured_queries)
 
 
-_AGGREGATE_PAIRS = (
-    (DailyTotal, "dailytotal", "day"),
-    (SubtreeDailyTotal, "subtreedailytotal", "day"),
-    (SubtreePeriodTotal, "subtreeperiodtotal", "period_id"),
-)
+# The real aggregate tables beside their bare twins of the floor, in the floor's order.
+_AGGREGATE_PAIRS = [
+    (model, table, key)
+    for model, (table, (key, _type)) in zip(
+        (DailyTotal, SubtreeDailyTotal, SubtreePeriodTotal),
+        raw.AGGREGATE_TABLES.items(),
+        strict=True,
+    )
+]
 
 
 def floor_differences(database_name: str) -> int:
@@ -451,6 +473,7 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
                 f"{prefix}.floor_seconds": round(timings.floor_seconds, 3),
                 f"{prefix}.floor_per_s": round(floor_rate, 1),
                 f"{prefix}.ratio_to_floor": round(rate / floor_rate, 3),
+                **{f"{prefix}.{name}": value for name, value in timings.tenths().items()},
                 "aggregates.daily_rows": DailyTotal.objects.count(),
                 "aggregates.subtree_daily_rows": SubtreeDailyTotal.objects.count(),
                 "aggregates.subtree_period_rows": SubtreePeriodTotal.objects.count(),
@@ -521,6 +544,15 @@ def render(results: dict[str, object]) -> Table:
         f"{results[f'{prefix}.floor_per_s']:,.0f}",
         "",
     )
+    for label, name in (("real", ""), ("floor", "floor_")):
+        table.add_row(
+            f"  {label}: first → last tenth of the batches",
+            "",
+            "",
+            f"{results[f'{prefix}.{name}first_tenth_per_s']:,.0f} → "
+            f"{results[f'{prefix}.{name}last_tenth_per_s']:,.0f}",
+            "",
+        )
     table.add_row(
         "ratio real / floor",
         "",
