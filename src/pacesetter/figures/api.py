@@ -16,6 +16,7 @@ from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS
 from pacesetter.movements.api import indicator_for_field, movement_or_404, period_for_field
 from pacesetter.movements.models import Indicator
+from pacesetter.movements.selectors import unit_in_movement
 from pacesetter.units.api import unit_for_field
 
 from . import selectors
@@ -108,10 +109,7 @@ def movement_figures(
     target = movement.organiser
     if unit:
         target = unit_for_field(unit, field="unit")
-        scope_paths = list(movement.scope.values_list("path", flat=True))
-        if target.pk != movement.organiser_id and not any(
-            target.path.startswith(path) for path in scope_paths
-        ):
+        if not unit_in_movement(unit=target, movement=movement):
             raise ValidationFailed(
                 f"{target.code} is outside the movement's scope.",
                 errors=[

@@ -54,9 +54,10 @@ class IndicatorFigures:
     daily: list[tuple[dt.date, Decimal]] = field(default_factory=list)
 
 
-def as_of_for(movement: Movement, period: Period) -> dt.date:
+def as_of_for(movement: Movement, period: Period, today: dt.date | None = None) -> dt.date:
     """The day figures are "as of": today in the movement's time zone, within the period."""
-    return min(max(movement_today(movement), period.starts_on), period.ends_on)
+    today = today or movement_today(movement)
+    return min(max(today, period.starts_on), period.ends_on)
 
 
 def _whole_or(movement: Movement, period: Period | None) -> Period:
@@ -78,7 +79,7 @@ def unit_figures(
     indicators = indicators if indicators is not None else list(movement.indicators.all())
     by_id = {i.pk: i for i in indicators}
     today = movement_today(movement)
-    as_of = min(max(today, period.starts_on), period.ends_on)
+    as_of = as_of_for(movement, period, today)
 
     totals = {
         row[0]: row[1:]
@@ -333,22 +334,8 @@ def leading_units(
     by their subtree totals. "Less is better" ranks the other way.
     """
     less = indicator.direction == Indicator.Direction.LESS
-    actual = Coalesce(
-        Subquery(
-            SubtreePeriodTotal.objects.filter(
-                unit=OuterRef("unit_id"), indicator=indicator, period=period
-            ).values("quantity_minor")[:1]
-        ),
-        0,
-    )
-    reported = Coalesce(
-        Subquery(
-            SubtreePeriodTotal.objects.filter(
-                unit=OuterRef("unit_id"), indicator=indicator, period=period
-            ).values("entries")[:1]
-        ),
-        0,
-    )
+    actual = period_total("quantity_minor", indicator, period, unit_ref="unit_id")
+    reported = period_total("entries", indicator, period, unit_ref="unit_id")
     plans = list(
         Plan.objects.filter(
             indicator=indicator, period=period, planned_minor__gt=0, unit__archived=False
@@ -370,7 +357,7 @@ def leading_units(
     else:
         children = (
             Unit.objects.filter(parent_id=movement.organiser_id, archived=False)
-            .annotate(actual_minor=actual_for_unit(indicator, period))
+            .annotate(actual_minor=period_total("quantity_minor", indicator, period, unit_ref="pk"))
             .order_by("actual_minor" if less else "-actual_minor", "name")[:limit]
         )
         rows = [(child, child.actual_minor, None) for child in children]
@@ -384,13 +371,14 @@ def leading_units(
     return result
 
 
-def actual_for_unit(indicator: Indicator, period: Period) -> Coalesce:
-    """A subquery annotation: a unit's subtree total for the indicator and period (0 if none)."""
+def period_total(column: str, indicator: Indicator, period: Period, *, unit_ref: str) -> Coalesce:
+    """A subquery annotation: one column of a unit's subtree total for the indicator and
+    period (0 if none); `unit_ref` names the outer query's unit id."""
     return Coalesce(
         Subquery(
             SubtreePeriodTotal.objects.filter(
-                unit=OuterRef("pk"), indicator=indicator, period=period
-            ).values("quantity_minor")[:1]
+                unit=OuterRef(unit_ref), indicator=indicator, period=period
+            ).values(column)[:1]
         ),
         0,
     )

@@ -48,8 +48,7 @@ def unit_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     if isinstance(movement, HttpResponse):
         return movement
     unit = get_object_or_404(Unit, code=code)
-    scope_paths = list(movement.scope.values_list("path", flat=True))
-    if not any(unit.path.startswith(p) for p in scope_paths) and unit.pk != movement.organiser_id:
+    if not movement_selectors.unit_in_movement(unit=unit, movement=movement):
         raise Http404("That unit is not in this movement's scope.")
     return _unit_page(request, movement, unit)
 
