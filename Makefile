@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test lint check-migrations pytest bench browser-deps clean
+.PHONY: run test lint check-migrations pytest bench load browser-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,11 +25,11 @@ run: $(STAMP)
 
 # Debian's chromium for the browser tests; installed when missing and we are root.
 browser-deps:
-	@if ! command -v chromium >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; \
 	  else \
-	    echo "ERROR: Debian's chromium is missing; run: sudo apt-get install chromium" >&2; exit 1; \
+	    echo "ERROR: Debian's chromium or poppler-utils (pdftoppm) is missing; run: sudo apt-get install chromium poppler-utils" >&2; exit 1; \
 	  fi; \
 	fi
 
@@ -47,6 +47,11 @@ test: lint check-migrations pytest
 
 bench: $(STAMP)
 	$(BIN)/pacesetter bench
+
+# The load test on loopback: gunicorn on a generated county, single reports at stepped rates
+# with bulk uploads and dashboard reads alongside; merges load.* into var/bench/results.json.
+load: $(STAMP)
+	$(BIN)/pacesetter bench --load
 
 clean:
 	rm -rf $(VENV) var .hypothesis .pytest_cache .ruff_cache .mypy_cache

@@ -6,6 +6,12 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests make many users; a deliberately slow hash would make them slow too."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     """The manifest storage needs `collectstatic`; tests render pages without it."""
     settings.STORAGES = {
@@ -48,7 +54,9 @@ def movement(units):
 
 @pytest.fixture
 def user(db):
-    return factories.UserFactory(username="reporter")
+    """An operator (superuser): every right, so feature tests test features. What each role
+    may do is tested apart, in tests/accounts (the permission matrix)."""
+    return factories.UserFactory(username="operator", is_superuser=True, is_staff=True)
 
 
 DAY = dt.date(2025, 3, 10)

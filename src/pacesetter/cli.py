@@ -3,6 +3,11 @@
 Every Django management command is available under its name, with hyphens or underscores
 (`pacesetter import-reports FILE` runs the `import_reports` command); `pacesetter serve`
 starts the production server (gunicorn, static files through WhiteNoise).
+
+`pacesetter --as USERNAME COMMAND ...` runs the command as that person: every action checks
+their roles (an import refuses rows outside their subtrees) and the audit trail names them.
+Without `--as` (or PACESETTER_AS in the environment), commands act as the system, with every
+right — as the operator who can run them on the server already has.
 """
 
 from __future__ import annotations
@@ -14,6 +19,16 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pacesetter.settings")
+    username = os.environ.get("PACESETTER_AS", "")
+    if len(argv) > 2 and argv[1] == "--as":
+        username = argv[2]
+        del argv[1:3]
+    elif len(argv) > 1 and argv[1].startswith("--as="):
+        username = argv[1].removeprefix("--as=")
+        del argv[1]
+    if username:
+        _run_as(username, argv)
+        return
     if len(argv) > 1 and not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")
     if len(argv) > 1 and argv[1] == "serve":
@@ -22,6 +37,26 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["pacesetter", *argv[1:]])
+
+
+def _run_as(username: str, argv: list[str]) -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from pacesetter.accounts.permissions import acting_as, actor_for
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        sys.stderr.write(f"pacesetter: no active user {username!r} to act as.\n")
+        raise SystemExit(2)
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")
+    from django.core.management import execute_from_command_line
+
+    with acting_as(actor_for(user)):
+        execute_from_command_line(["pacesetter", *argv[1:]])
 
 
 def serve(args: list[str]) -> None:

@@ -43,6 +43,7 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
+CSRF_FAILURE_VIEW = "pacesetter.core.pages.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,12 +57,18 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",
+    "axes",
+    "csp",
     "pacesetter.core",
     "pacesetter.accounts",
+    "pacesetter.audit",
     "pacesetter.units",
     "pacesetter.movements",
     "pacesetter.ledger",
     "pacesetter.figures",
+    "pacesetter.emulation",
+    "pacesetter.drives",
+    "pacesetter.titles",
 ]
 
 MIDDLEWARE = [
@@ -72,9 +79,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pacesetter.accounts.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A refusal a page did not handle (403 NotAllowed, 409 StateError) as its error page.
+    "pacesetter.core.pages.ActionErrorPages",
+    "csp.middleware.CSPMiddleware",
+    "pacesetter.core.ratelimit.WriteRateLimitMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pacesetter.urls"
@@ -137,6 +151,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username/IP before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -152,7 +177,36 @@ if _env_bool("HTTPS"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = True
 
+# Content-Security-Policy: everything from this site only, no inline script or style, no
+# framing. Charts are inline SVG elements (allowed: they are markup, not script).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Uploads: request bodies, uploaded files (web bulk upload, plans, facts) and XLSX archives.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "10000"))
+XLSX_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("XLSX_MAX_UNCOMPRESSED_BYTES", str(2 * 1024 * 1024 * 1024))
+)
+
+# Writes (POST/PUT/PATCH/DELETE) per minute, per API token and per client IP; 0 turns a limit
+# off. Generous by default: a field app posts a few reports a minute, a bulk uploader sends
+# batches of 10,000 rows per call.
+RATE_LIMIT_WRITES_PER_TOKEN = int(os.environ.get("RATE_LIMIT_WRITES_PER_TOKEN", "1200"))
+RATE_LIMIT_WRITES_PER_IP = int(os.environ.get("RATE_LIMIT_WRITES_PER_IP", "6000"))
 NINJA_PAGINATION_PER_PAGE = 100
 
 LOGGING = {

@@ -11,7 +11,7 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def token(user):
     """A live token of `user`, with its plain key."""
-    return create_token(user=user, name="tests")
+    return create_token(user=user, name="tests", scope="full")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from pacesetter.accounts import actions
-from pacesetter.accounts.models import ApiToken
+from pacesetter.accounts.models import ApiToken, Grant, Role
 from pacesetter.core.errors import ValidationFailed
 from pacesetter.units.models import Unit
 from tests import factories
@@ -132,6 +132,7 @@ def test_anonymous_session_write_is_401_not_a_csrf_403(units):
 def test_admin_issues_a_token_and_shows_its_key_once(client, units):
     admin = factories.UserFactory(username="operator", is_staff=True, is_superuser=True)
     owner = factories.UserFactory(username="owner")
+    Grant.objects.create(user=owner, role=Role.VIEWER, unit=units["KP"])
     client.force_login(admin)
     response = client.post(
         "/admin/accounts/apitoken/add/",

@@ -1,4 +1,4 @@
-"""The only write path for API tokens."""
+"""The only write path for API tokens and role grants."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.db import transaction
 from django.utils import timezone
 
-from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.audit.actions import audited, note
+from pacesetter.core.errors import NotAllowed, RowError, StateError, ValidationFailed
 
-from .models import ApiToken
+from .models import ApiToken, Grant, Role, TokenScope
+from .permissions import can_grant, current_actor
 
 KEY_PREFIX = "ps_"
 # Recording every use would turn each read into a write; a minute's precision is enough to see
@@ -23,9 +24,17 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-@transaction.atomic
-def create_token(*, user, name: str, expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
+@audited("accounts.create_token")
+def create_token(
+    *,
+    user,
+    name: str,
+    expires_at: dt.datetime | None = None,
+    scope: str = TokenScope.READ,
+) -> tuple[ApiToken, str]:
     """Issue a token for `user`; returns it with its plain key, which is shown only this once.
+    The scope (read, report, or the user's full rights) narrows what the token may do; it never
+    gives more than the user has.
 
     Guarantees: the key is `ps_<prefix>_<secret>` with 256 random bits in the secret; only its
     SHA-256 hash and the 8-character prefix are stored; an expiry, if given, is in the future.
@@ -39,6 +48,11 @@ def create_token(*, user, name: str, expires_at: dt.datetime | None = None) -> t
         raise ValidationFailed(
             "The name is too long.",
             errors=[RowError(1, "name", "at most 100 characters", "too_long")],
+        )
+    if scope not in TokenScope.values:
+        raise ValidationFailed(
+            "Unknown token scope.",
+            errors=[RowError(1, "scope", f"one of {', '.join(TokenScope.values)}", "invalid")],
         )
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
@@ -56,13 +70,15 @@ def create_token(*, user, name: str, expires_at: dt.datetime | None = None) -> t
         key_hash=hash_key(key),
         created_at=now,
         expires_at=expires_at,
+        scope=scope,
     )
     return token, key
 
 
-@transaction.atomic
+@audited("accounts.revoke_token")
 def revoke_token(*, token: ApiToken) -> ApiToken:
     """Revoke a token for good. Idempotent: revoking twice keeps the first revocation time."""
+    note(before=token)
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
     return token
@@ -75,3 +91,54 @@ def record_token_use(*, token: ApiToken, now: dt.datetime | None = None) -> None
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+@audited("accounts.grant_role")
+def grant_role(*, user, role: str, unit, movement=None) -> Grant:
+    """Give `user` the `role` on `unit`'s subtree (for one movement, or all when None).
+
+    Guarantees: the current actor may grant this role here (GRANT on the unit or above; only
+    organisers make organisers and council members), never to themselves; at most one standing
+    grant per user × role × unit × movement (a repeat answers the standing grant).
+    """
+    actor = current_actor()
+    if role not in Role.values:
+        raise ValidationFailed(
+            "Unknown role.",
+            errors=[RowError(1, "role", f"one of {', '.join(Role.values)}", "invalid")],
+        )
+    if not actor.is_system and actor.user is not None and actor.user.pk == user.pk:
+        raise NotAllowed("Nobody grants roles to themselves.")
+    if not can_grant(actor, role, unit):
+        raise NotAllowed(f"You may not grant the role {Role(role).label} on {unit}.")
+    standing = Grant.objects.filter(
+        user=user, role=role, unit=unit, movement=movement, withdrawn_at__isnull=True
+    ).first()
+    if standing is not None:
+        return standing
+    return Grant.objects.create(
+        user=user,
+        role=role,
+        unit=unit,
+        movement=movement,
+        granted_by=actor.user if actor.is_authenticated and not actor.is_system else None,
+    )
+
+
+@audited("accounts.withdraw_grant")
+def withdraw_grant(*, grant: Grant) -> Grant:
+    """Withdraw a standing grant; the row stays, with who withdrew it and when.
+
+    Guarantees: only someone who could give this grant withdraws it, never its holder."""
+    actor = current_actor()
+    if grant.withdrawn_at is not None:
+        raise StateError("This grant was already withdrawn.")
+    if not actor.is_system and actor.user is not None and actor.user.pk == grant.user_id:
+        raise NotAllowed("Nobody withdraws their own roles; ask the person who granted them.")
+    if not can_grant(actor, grant.role, grant.unit):
+        raise NotAllowed("You may not withdraw this grant.")
+    note(before=grant)
+    grant.withdrawn_at = timezone.now()
+    grant.withdrawn_by = actor.user if actor.is_authenticated and not actor.is_system else None
+    grant.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    return grant

@@ -17,6 +17,7 @@ from ninja.utils import check_csrf
 
 from . import actions
 from .models import ApiToken
+from .permissions import actor_for, become
 
 
 class TokenAuth(HttpBearer):
@@ -39,8 +40,11 @@ class TokenAuth(HttpBearer):
         if found.is_expired(now):
             raise AuthenticationError(401, "The bearer token has expired.")
         actions.record_token_use(token=found, now=now)
-        # Views read the caller from request.user, whichever way they authenticated.
+        # Views read the caller from request.user, whichever way they authenticated, and the
+        # permission checks from the current actor, which carries the token's scope.
         request.user = found.user
+        request.actor = actor_for(found.user, token=found, request=request)  # type: ignore[attr-defined]
+        become(request.actor)  # type: ignore[attr-defined]
         return found.user
 
 

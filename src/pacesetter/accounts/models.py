@@ -1,4 +1,5 @@
-"""Users come from django.contrib.auth; this app adds API tokens (roles come later).
+"""Users come from django.contrib.auth; this app adds roles granted on a unit's subtree, and API
+tokens.
 
 A token's key is shown once, when it is created, and never stored: only its SHA-256 hash is.
 Keys carry 256 bits of randomness, so a plain (unsalted, fast) hash is enough — there is nothing
@@ -12,6 +13,78 @@ from django.db import models
 from django.utils import timezone
 
 
+class Role(models.TextChoices):
+    ORGANISER = "organiser", "organiser"
+    UNIT_HEAD = "unit_head", "unit head"
+    REPORTER = "reporter", "reporter"
+    VERIFIER = "verifier", "verifier"
+    COUNCIL_MEMBER = "council_member", "council member"
+    MEMBER = "member", "member"
+    VIEWER = "viewer", "read-only viewer"
+
+
+class Grant(models.Model):
+    """A role held by a person on a unit, valid for the unit's whole subtree, for one movement
+    or (movement empty) for all. Withdrawn grants are kept, with who withdrew them and when:
+    the audit trail and "who could do this on that day" need them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="grants")
+    movement = models.ForeignKey(
+        "movements.Movement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grants",
+        help_text="Empty: the role holds in every movement.",
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grants_given",
+    )
+    granted_at = models.DateTimeField(default=timezone.now, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grants_withdrawn",
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["unit__path", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "unit", "movement"],
+                condition=models.Q(withdrawn_at__isnull=True, movement__isnull=False),
+                name="grant_active_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "unit"],
+                condition=models.Q(withdrawn_at__isnull=True, movement__isnull=True),
+                name="grant_active_unique_all_movements",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "withdrawn_at"], name="grant_user_active")]
+
+    def __str__(self) -> str:
+        where = f" in {self.movement}" if self.movement_id else ""
+        return f"{self.user} — {self.get_role_display()} of {self.unit}{where}"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "read only"
+    REPORT = "report", "read and report"
+    FULL = "full", "all my rights"
+
+
 class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -21,6 +94,12 @@ class ApiToken(models.Model):
         max_length=8, help_text="The key's first characters after “ps_”, to recognise it in lists"
     )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(
+        max_length=10,
+        choices=TokenScope.choices,
+        default=TokenScope.READ,
+        help_text="What the token may do, within its user's rights.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

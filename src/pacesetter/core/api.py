@@ -12,10 +12,15 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Router
 from ninja.parser import Parser
 
+from pacesetter.accounts.api import router as accounts_router
 from pacesetter.accounts.auth import api_auth
+from pacesetter.audit.api import router as audit_router
+from pacesetter.drives.api import router as drives_router
+from pacesetter.emulation.api import router as emulation_router
 from pacesetter.figures.api import router as figures_router
 from pacesetter.ledger.api import router as ledger_router
 from pacesetter.movements.api import router as movements_router
+from pacesetter.titles.api import router as titles_router
 from pacesetter.units.api import router as units_router
 
 from . import problem
@@ -47,7 +52,7 @@ api = PacesetterAPI(
     version="1",
     description=(
         "Movements, plans, the append-only report ledger and honest figures. Authenticate with "
-        "`Authorization: Bearer ps_…` (tokens are issued in the admin) or a signed-in session "
+        "`Authorization: Bearer ps_…` (create one on your account page, /account/, or with POST /api/v1/tokens) or a signed-in session "
         "(unsafe methods then need the `X-CSRFToken` header). Quantities are decimal strings in "
         "the indicator's unit, percentages decimal strings with one decimal, never capped at "
         "100. Every error is `application/problem+json` with the rows and fields to fix."
@@ -62,6 +67,11 @@ api.add_router("", units_router)
 api.add_router("", movements_router)
 api.add_router("", ledger_router)
 api.add_router("", figures_router)
+api.add_router("", titles_router)
+api.add_router("", emulation_router)
+api.add_router("", accounts_router)
+api.add_router("", audit_router)
+api.add_router("", drives_router)
 
 # Last, so it matches only what no router did: an unknown address under /api/v1/ answers a
 # problem+json 404 rather than the site's HTML page.

@@ -24,7 +24,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -58,9 +58,12 @@ class Problem(Schema):
 
 
 # The `response=` entries for an endpoint's refusals, so the OpenAPI document lists them. Any
-# session-authenticated write may also meet the CSRF check (403).
+# session-authenticated write may also meet the CSRF check (403), and a body that is not JSON
+# at all is a 400 (the API fuzz tests found it undocumented).
 READ_REFUSALS: dict[int, type[Problem]] = {status: Problem for status in (401, 404, 422)}
-WRITE_REFUSALS: dict[int, type[Problem]] = {status: Problem for status in (401, 403, 404, 409, 422)}
+WRITE_REFUSALS: dict[int, type[Problem]] = {
+    status: Problem for status in (400, 401, 403, 404, 409, 422)
+}
 
 
 def problem_response(
@@ -195,6 +198,22 @@ def _on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpRespon
     )
 
 
+def _on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # A value the database cannot hold: on PostgreSQL a NUL character in text, or a number past
+    # the column's range (the API fuzz tests sent both). The request's transaction is already
+    # rolled back; it is the client's value, so a 422, not a 500.
+    logger.warning("DataError reached the API: %s", exc)
+    return problem_response(
+        status=422,
+        title=ValidationFailed.title,
+        type_=TYPE_PREFIX + "invalid-request",
+        detail=(
+            "A value cannot be stored: text may not contain NUL characters, and numbers must "
+            "fit the field. Nothing was written."
+        ),
+    )
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers that turn every refusal into problem+json."""
     handlers: list[tuple[type[Exception], Callable[..., HttpResponse]]] = [
@@ -204,6 +223,7 @@ def install(api: NinjaAPI) -> None:
         (AuthenticationError, _on_authentication_error),
         (HttpError, _on_http_error),
         (IntegrityError, _on_integrity_error),
+        (DataError, _on_data_error),
     ]
     for exception, handler in handlers:
         api.add_exception_handler(exception, handler)

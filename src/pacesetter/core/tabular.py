@@ -212,12 +212,46 @@ class _Hashing(io.RawIOBase):
         return count or 0
 
 
+# An XLSX file is a zip of XML. A crafted one (a "zip bomb") expands a few kilobytes into
+# gigabytes; look at the archive's directory before letting openpyxl inflate anything.
+XLSX_MAX_MEMBERS = 10_000
+XLSX_MAX_RATIO = 250  # spreadsheet XML compresses 5-50x; a bomb compresses 1000x and more
+
+
+def check_xlsx_archive(path: Path, *, max_uncompressed: int) -> None:
+    """Refuse an XLSX whose archive would expand beyond `max_uncompressed` bytes, or any of
+    whose members expands more than XLSX_MAX_RATIO times: nothing is inflated to find out."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TabularError(f"{path.name}: not a readable XLSX workbook ({exc}).") from None
+    if len(members) > XLSX_MAX_MEMBERS:
+        raise TabularError(f"{path.name}: the workbook has {len(members):,} parts; refused.")
+    total = sum(member.file_size for member in members)
+    if total > max_uncompressed:
+        raise TabularError(
+            f"{path.name}: the workbook expands to {total:,} bytes, more than the "
+            f"{max_uncompressed:,} allowed; split it or save it as CSV."
+        )
+    for member in members:
+        if member.file_size > XLSX_MAX_RATIO * max(member.compress_size, 1) and (
+            member.file_size > 1 << 20
+        ):
+            raise TabularError(
+                f"{path.name}: part {member.filename} expands {member.file_size:,} bytes from "
+                f"{member.compress_size:,}; refused as a possible zip bomb."
+            )
+
+
 class _XlsxTable(Table):
     def __init__(self, path: Path):
+        from django.conf import settings
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
         self.path = path
+        check_xlsx_archive(path, max_uncompressed=settings.XLSX_MAX_UNCOMPRESSED_BYTES)
         try:
             self._workbook = load_workbook(path, read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:

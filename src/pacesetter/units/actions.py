@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import ProtectedError, Value
 from django.db.models.functions import Concat, Length, Substr
 
+from pacesetter.accounts.permissions import EVERYWHERE, Capability, current_actor
+from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
 from pacesetter.core.locks import tree_lock
 
@@ -24,7 +26,7 @@ def _kind(code: str) -> UnitKind:
     return kind
 
 
-@transaction.atomic
+@audited("units.create_unit")
 def create_unit(
     *,
     code: str,
@@ -125,7 +127,45 @@ def _validate_unit_rows(rows: Sequence[UnitRow]) -> tuple[list[RowError], list[i
     return errors, headcounts
 
 
-@transaction.atomic
+def _permission_errors(rows: Sequence[UnitRow], existing: dict[str, Unit]) -> list[RowError]:
+    """The current actor manages units only inside their subtrees: an update needs the right on
+    the unit, a new unit on its parent (a new root: everywhere). Units the actor may not see
+    are reported as unknown."""
+    actor = current_actor()
+    manage = actor.paths(Capability.MANAGE_UNITS)
+    if EVERYWHERE in manage:
+        return []
+    see = actor.paths(Capability.VIEW)
+    errors: list[RowError] = []
+    for number, row in enumerate(rows, start=1):
+        code, parent_code = row.code.strip(), (row.parent_code or "").strip()
+        field, unit = ("code", existing.get(code)) if code in existing else ("parent_code", None)
+        if unit is None and parent_code in existing:
+            unit = existing[parent_code]
+        if unit is None:
+            if field == "parent_code" and not parent_code:
+                errors.append(
+                    RowError(number, field, "only an operator adds a root unit", "not_permitted")
+                )
+            continue  # the parent is a new row of this file, checked on its own row
+        if any(unit.path.startswith(p) for p in manage):
+            continue
+        if any(unit.path.startswith(p) for p in see):
+            errors.append(
+                RowError(
+                    number, field, f"you may not manage units under {unit.code}", "not_permitted"
+                )
+            )
+        elif field == "code":
+            errors.append(
+                RowError(number, field, f"the code {code!r} is already in use", "duplicate")
+            )
+        else:
+            errors.append(RowError(number, field, f"no unit with code {unit.code!r}", "not_found"))
+    return errors
+
+
+@audited("units.import_units")
 def import_units(*, rows: Sequence[UnitRow]) -> UnitImportResult:
     """Create or update many units at once, all or nothing.
 
@@ -140,6 +180,7 @@ def import_units(*, rows: Sequence[UnitRow]) -> UnitImportResult:
     existing = _units_by_code(codes | parent_codes)
 
     by_code = {r.code.strip(): (n, r) for n, r in enumerate(rows, start=1)}
+    errors.extend(_permission_errors(rows, existing))
     for number, row in enumerate(rows, start=1):
         parent_code = (row.parent_code or "").strip()
         if parent_code and parent_code not in existing and parent_code not in by_code:
@@ -266,7 +307,7 @@ def _units_by_code(codes: set[str]) -> dict[str, Unit]:
     return found
 
 
-@transaction.atomic
+@audited("units.move_unit")
 def move_unit(*, unit: Unit, new_parent: Unit) -> Unit:
     """Move `unit` (with its whole subtree) under `new_parent`.
 
@@ -288,6 +329,7 @@ def move_unit(*, unit: Unit, new_parent: Unit) -> Unit:
         raise StateError(f"{new_parent.code} is archived; units cannot be moved under it.")
     if unit.parent_id == new_parent.pk:
         return unit
+    note(before=unit)
     old_ancestor_ids = unit.ancestor_ids
     old_prefix, new_prefix = unit.path, f"{new_parent.path}{unit.pk}/"
     depth_shift = new_parent.depth + 1 - unit.depth
@@ -308,19 +350,21 @@ def move_unit(*, unit: Unit, new_parent: Unit) -> Unit:
     return unit
 
 
-@transaction.atomic
+@audited("units.archive_unit")
 def archive_unit(*, unit: Unit) -> Unit:
     """Archive a unit and its subtree: they keep their history but take no new reports."""
+    note(before=unit)
     Unit.objects.filter(path__startswith=unit.path).update(archived=True)
     unit.refresh_from_db()
     return unit
 
 
-@transaction.atomic
+@audited("units.delete_unit")
 def delete_unit(*, unit: Unit) -> None:
     """Delete a unit that has no history (no children, plans or reports); else refuse."""
     if unit.children.exists():
         raise StateError(f"{unit.code} has units under it; move or archive them first.")
+    note(target=Unit(pk=unit.pk, code=unit.code, name=unit.name), unit=unit, before=unit)
     try:
         with transaction.atomic():
             unit.delete()
@@ -330,7 +374,7 @@ def delete_unit(*, unit: Unit) -> None:
         ) from None
 
 
-@transaction.atomic
+@audited("units.create_block")
 def create_block(
     *, code: str, name: str, units: Iterable[Unit] = (), description: str = ""
 ) -> Block:
@@ -345,13 +389,18 @@ def create_block(
     return block
 
 
-@transaction.atomic
+@audited("units.set_block_units")
 def set_block_units(*, block: Block, units: Iterable[Unit]) -> Block:
-    block.units.set(list(units))
+    units = list(units)
+    note(
+        before={"units": sorted(block.units.values_list("code", flat=True))},
+        after={"units": sorted(unit.code for unit in units)},
+    )
+    block.units.set(units)
     return block
 
 
-@transaction.atomic
+@audited("units.create_member")
 def create_member(*, unit: Unit, full_name: str, external_id: str | None = None) -> Member:
     if not full_name.strip():
         raise ValidationFailed(

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.accounts.permissions import (
+    EVERYWHERE,
+    Capability,
+    can,
+    current_actor,
+    require,
+    unit_filter,
+)
+from pacesetter.core.errors import NotAllowed, RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS, fields_renamed
 
 from . import actions, selectors
@@ -32,36 +41,57 @@ MAX_IMPORT_ROWS = 10_000
 MAX_PAGE = 1000
 
 
-def unit_or_404(code: str) -> Unit:
-    unit = Unit.objects.select_related("kind", "parent").filter(code=code).first()
+def unit_or_404(code: str, capability: Capability = Capability.VIEW) -> Unit:
+    """The unit at an address, if the caller may see it (else 404) and has `capability` on it
+    (else 403)."""
+    actor = current_actor()
+    unit = (
+        Unit.objects.select_related("kind", "parent")
+        .filter(unit_filter(actor, Capability.VIEW, field=""), code=code)
+        .first()
+    )
     if unit is None:
         raise Http404(f"No unit with code {code!r}.")
+    require(actor, capability, unit)
     return unit
 
 
-def unit_for_field(code: str, *, field: str) -> Unit:
-    """A unit named in a request body or query: unknown is the request's fault (422), not a
-    missing page (404)."""
-    unit = Unit.objects.select_related("kind", "parent").filter(code=code).first()
-    if unit is None:
-        raise ValidationFailed(
-            f"No unit with code {code!r}.",
-            errors=[RowError(1, field, f"no unit with code {code!r}", "not_found")],
-        )
-    return unit
+def unit_for_field(code: str, *, field: str, capability: Capability = Capability.VIEW) -> Unit:
+    """A unit named in a request body or query: unknown (or invisible to the caller) is the
+    request's fault (422), not a missing page (404); visible without `capability` is 403."""
+    return units_for_field([code], field=field, capability=capability)[0]
 
 
-def units_for_field(codes: Iterable[str], *, field: str) -> list[Unit]:
-    """Units by code in one query; every unknown code is listed."""
+def units_for_field(
+    codes: Iterable[str], *, field: str, capability: Capability = Capability.VIEW
+) -> list[Unit]:
+    """Units by code in one query; every unknown (or invisible) code is listed, and the caller
+    needs `capability` on each."""
+    actor = current_actor()
     wanted = list(dict.fromkeys(codes))
-    found = {u.code: u for u in Unit.objects.filter(code__in=wanted)}
+    found = {
+        u.code: u
+        for u in Unit.objects.select_related("kind", "parent").filter(
+            unit_filter(actor, Capability.VIEW, field=""), code__in=wanted
+        )
+    }
     missing = [code for code in wanted if code not in found]
     if missing:
         raise ValidationFailed(
             f"{len(missing)} of the unit codes are unknown.",
             errors=[RowError(1, field, f"no unit with code {c!r}", "not_found") for c in missing],
         )
+    refused = [code for code in wanted if not _may(found[code], capability)]
+    if refused:
+        raise NotAllowed(
+            f"You may not {capability.value.replace('_', ' ')} for {', '.join(refused)}.",
+            errors=[RowError(1, field, f"not permitted for {c}", "not_permitted") for c in refused],
+        )
     return [found[code] for code in wanted]
+
+
+def _may(unit: Unit, capability: Capability) -> bool:
+    return can(current_actor(), capability, unit)
 
 
 # --- units ---------------------------------------------------------------------------------
@@ -81,7 +111,11 @@ def create_unit(request: HttpRequest, payload: UnitIn):
                 )
             ],
         )
-    parent = unit_for_field(payload.parent, field="parent") if payload.parent else None
+    parent = (
+        unit_for_field(payload.parent, field="parent", capability=Capability.MANAGE_UNITS)
+        if payload.parent
+        else None
+    )
     created = actions.create_unit(
         code=payload.code,
         name=payload.name,
@@ -126,15 +160,15 @@ def get_unit(request: HttpRequest, code: str):
 def delete_unit(request: HttpRequest, code: str):
     """Delete a unit without history; one with children, plans or reports is refused (409):
     archive it instead."""
-    actions.delete_unit(unit=unit_or_404(code))
+    actions.delete_unit(unit=unit_or_404(code, Capability.MANAGE_UNITS))
     return Status(204, None)
 
 
 @router.post("/units/{code}/move", response={200: UnitOut, **WRITE_REFUSALS})
 def move_unit(request: HttpRequest, code: str, payload: MoveIn):
     """Move the unit, with its subtree, under another parent; the totals move with it."""
-    unit = unit_or_404(code)
-    new_parent = unit_for_field(payload.parent, field="parent")
+    unit = unit_or_404(code, Capability.MANAGE_UNITS)
+    new_parent = unit_for_field(payload.parent, field="parent", capability=Capability.MANAGE_UNITS)
     actions.move_unit(unit=unit, new_parent=new_parent)
     return unit_or_404(code)
 
@@ -142,7 +176,7 @@ def move_unit(request: HttpRequest, code: str, payload: MoveIn):
 @router.post("/units/{code}/archive", response={200: UnitOut, **WRITE_REFUSALS})
 def archive_unit(request: HttpRequest, code: str):
     """Archive the unit and its subtree: history stays, new reports are refused."""
-    actions.archive_unit(unit=unit_or_404(code))
+    actions.archive_unit(unit=unit_or_404(code, Capability.MANAGE_UNITS))
     return unit_or_404(code)
 
 
@@ -176,7 +210,9 @@ def unit_children(request: HttpRequest, code: str):
 @router.post("/units/{code}/members", response={201: MemberOut, **WRITE_REFUSALS}, tags=["members"])
 def create_member(request: HttpRequest, code: str, payload: MemberIn):
     member = actions.create_member(
-        unit=unit_or_404(code), full_name=payload.full_name, external_id=payload.external_id
+        unit=unit_or_404(code, Capability.MANAGE_UNITS),
+        full_name=payload.full_name,
+        external_id=payload.external_id,
     )
     return Status(201, Member.objects.select_related("unit").get(pk=member.pk))
 
@@ -196,11 +232,37 @@ def list_members(request: HttpRequest, code: str, active: bool | None = None):
 # --- blocks --------------------------------------------------------------------------------
 
 
+def _visible_units(actor) -> Prefetch:
+    """A block lists only the units the caller may see."""
+    return Prefetch(
+        "units", queryset=Unit.objects.filter(unit_filter(actor, Capability.VIEW, field=""))
+    )
+
+
+def _blocks():
+    """Blocks the caller may see: those with at least one unit they may see."""
+    actor = current_actor()
+    visible = Unit.objects.filter(unit_filter(actor, Capability.VIEW, field=""))
+    return Block.objects.filter(Exists(visible.filter(blocks=OuterRef("pk")))).prefetch_related(
+        _visible_units(actor)
+    )
+
+
 def _block_or_404(code: str) -> Block:
-    block = Block.objects.prefetch_related("units").filter(code=code).first()
+    block = _blocks().filter(code=code).first()
     if block is None:
         raise Http404(f"No block with code {code!r}.")
     return block
+
+
+def _require_block_managed(block: Block) -> None:
+    """Changing a block's members needs the right to manage every unit now in it."""
+    actor = current_actor()
+    if EVERYWHERE in actor.paths(Capability.MANAGE_UNITS):
+        return
+    managed = Unit.objects.filter(unit_filter(actor, Capability.MANAGE_UNITS, field=""))
+    if Block.units.through.objects.filter(block=block).exclude(unit__in=managed).exists():
+        raise NotAllowed("You may not change this block: it has units outside your subtree.")
 
 
 @router.post("/blocks", response={201: BlockOut, **WRITE_REFUSALS}, tags=["blocks"])
@@ -210,7 +272,7 @@ def create_block(request: HttpRequest, payload: BlockIn):
         code=payload.code,
         name=payload.name,
         description=payload.description,
-        units=units_for_field(payload.units, field="units"),
+        units=units_for_field(payload.units, field="units", capability=Capability.MANAGE_UNITS),
     )
     return Status(201, _block_or_404(block.code))
 
@@ -221,7 +283,7 @@ def list_blocks(
     request: HttpRequest,
     unit: str | None = Query(None, description="A unit code: only blocks it sits in"),
 ):
-    blocks = Block.objects.prefetch_related("units").order_by("name", "id")
+    blocks = _blocks().order_by("name", "id")
     if unit:
         blocks = blocks.filter(units=unit_for_field(unit, field="unit"))
     return blocks
@@ -236,5 +298,9 @@ def get_block(request: HttpRequest, code: str):
 def set_block_units(request: HttpRequest, code: str, payload: BlockUnitsIn):
     """Replace the block's units with the ones given."""
     block = _block_or_404(code)
-    actions.set_block_units(block=block, units=units_for_field(payload.units, field="units"))
+    _require_block_managed(block)
+    actions.set_block_units(
+        block=block,
+        units=units_for_field(payload.units, field="units", capability=Capability.MANAGE_UNITS),
+    )
     return _block_or_404(code)

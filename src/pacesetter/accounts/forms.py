@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from pacesetter.movements.models import Movement
+
+from .models import Role, TokenScope
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “field app”.")
+    scope = forms.ChoiceField(
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        help_text="Read only, read and report, or everything you may do.",
+    )
+    expires_in_days = forms.IntegerField(
+        min_value=1,
+        max_value=3650,
+        required=False,
+        initial=90,
+        label="Expires after (days)",
+        help_text="Leave empty for a token that does not expire.",
+    )
+
+    def expires_at(self) -> dt.datetime | None:
+        days = self.cleaned_data.get("expires_in_days")
+        return timezone.now() + dt.timedelta(days=days) if days else None
+
+
+class GrantForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Person (username)")
+    role = forms.ChoiceField(choices=Role.choices)
+    movement = forms.ModelChoiceField(
+        queryset=Movement.objects.none(),
+        required=False,
+        empty_label="Every movement",
+        to_field_name="slug",
+        help_text="Limit the role to one movement, or leave it for all.",
+    )
+
+    def __init__(self, *args, movements=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if movements is not None:
+            self.fields["movement"].queryset = movements

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("account/", views.account, name="account"),
+    path("account/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke-token"),
+    path("units/<str:code>/roles/", views.unit_roles, name="unit-roles"),
+    path("grants/<int:grant_id>/withdraw/", views.withdraw_grant, name="withdraw-grant"),
+]

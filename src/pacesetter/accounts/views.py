@@ -1,0 +1,120 @@
+"""A person's account (their roles and API tokens) and the roles on a unit's subtree."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pacesetter.core.errors import ActionError
+from pacesetter.movements.models import Movement
+from pacesetter.units.models import Unit
+
+from . import actions, selectors
+from .forms import GrantForm, TokenForm
+from .models import Grant
+from .permissions import Capability, current_actor, movement_filter, require, unit_filter
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """My roles, my API tokens, and a form to create one (its key shown once)."""
+    actor = current_actor()
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_key = actions.create_token(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=form.expires_at(),
+            )
+        except ActionError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            form = TokenForm()
+            messages.success(request, f"Token “{token.name}” created. Copy its key now.")
+    grants = (
+        Grant.objects.filter(user=request.user, withdrawn_at__isnull=True)
+        .select_related("unit", "movement")
+        .order_by("unit__path", "role")
+    )
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": list(selectors.tokens_of(user=request.user)),
+            "grants": grants,
+            "may_audit": bool(actor.paths(Capability.AUDIT)),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(selectors.tokens_of(user=request.user), pk=token_id)
+    actions.revoke_token(token=token)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("account")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_roles(request: HttpRequest, code: str) -> HttpResponse:
+    """Who holds which role on this unit and below; grant and withdraw (for granters)."""
+    actor = current_actor()
+    unit = get_object_or_404(
+        Unit.objects.filter(unit_filter(actor, Capability.VIEW, field="")), code=code
+    )
+    require(actor, Capability.GRANT, unit)
+    movements = Movement.objects.filter(movement_filter(actor)).distinct().order_by("title")
+    form = GrantForm(request.POST or None, movements=movements)
+    if request.method == "POST" and form.is_valid():
+        user = (
+            get_user_model()
+            .objects.filter(username=form.cleaned_data["username"], is_active=True)
+            .first()
+        )
+        if user is None:
+            form.add_error("username", "No active user by this name.")
+        else:
+            try:
+                actions.grant_role(
+                    user=user,
+                    role=form.cleaned_data["role"],
+                    unit=unit,
+                    movement=form.cleaned_data["movement"],
+                )
+            except ActionError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(request, f"{user.get_username()} now holds the role.")
+                return redirect("unit-roles", code=unit.code)
+    return render(
+        request,
+        "accounts/unit_roles.html",
+        {
+            "unit": unit,
+            "form": form,
+            "grants": selectors.grants_visible_to(actor, unit=unit),
+        },
+    )
+
+
+@login_required
+@require_POST
+def withdraw_grant(request: HttpRequest, grant_id: int) -> HttpResponse:
+    grant = selectors.grants_visible_to(current_actor()).filter(pk=grant_id).first()
+    if grant is None:
+        raise Http404("No such grant.")
+    actions.withdraw_grant(grant=grant)
+    messages.success(request, "The role was withdrawn.")
+    return redirect("unit-roles", code=grant.unit.code)

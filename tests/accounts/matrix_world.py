@@ -1,0 +1,190 @@
+"""The objects the permission matrix needs beyond movements, reports and blocks: a ranking and
+a challenge (emulation), a donation drive, volunteer calls and an enlistment drive (drives),
+a rule pack with a run, a nomination and an award (titles). Built through the apps' actions,
+as the system, with C1 as the unit each of them is about."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from django.utils import timezone
+
+from pacesetter.drives import actions as drive_actions
+from pacesetter.emulation import actions as emulation_actions
+from pacesetter.ledger import actions as ledger_actions
+from pacesetter.movements import actions as movement_actions
+from pacesetter.titles import actions as title_actions
+from pacesetter.units import actions as unit_actions
+
+TODAY = dt.date.today()
+# Drives and challenges run around today: sign-ups, gifts and answers are "now".
+START = TODAY - dt.timedelta(days=100)
+END = TODAY + dt.timedelta(days=100)
+YEAR = "2024"
+DAY = "2025-03-10"
+
+PACK = """
+pack: matrix
+name: Matrix titles
+description: Titles for the permission matrix.
+judgements:
+  - outstanding
+titles:
+  - code: star
+    name: Star worker
+    subject: person
+    awarding_body: The council
+    versions:
+      - id: V1
+        valid_from: 2000-01-01
+        source: the matrix
+        requires:
+          - fact: rating
+            op: ">="
+            value: good
+            label: rated good or better
+        vote:
+          threshold: ">= 50%"
+          of: all_members
+  - code: plain
+    name: Plain worker
+    subject: person
+    awarding_body: The head
+    versions:
+      - id: V1
+        valid_from: 2000-01-01
+        source: the matrix
+        requires:
+          - fact: rating
+            op: ">="
+            value: good
+            label: rated good or better
+"""
+
+OTHER_PACK = PACK.replace("pack: matrix", "pack: matrix-other")
+
+
+def _draft(units, slug: str, *, public: bool = False):
+    return movement_actions.create_movement(
+        title=slug.replace("-", " ").title(),
+        slug=slug,
+        organiser=units["KP"],
+        starts_on=START,
+        ends_on=END,
+        is_public=public,
+    )
+
+
+def build(world) -> SimpleNamespace:
+    units = world.units
+    x = SimpleNamespace()
+
+    # a report of C1 in "running" (C1's own movement), for the report pages
+    x.running_report = ledger_actions.record_reports(
+        movement=world.running,
+        rows=[ledger_actions.ReportRow(unit="C1", indicator="steel", day=DAY, quantity="4")],
+        source="api",
+    ).report_ids[0]
+
+    # emulation: a ranking of block b (C1 alone) in the KP-wide private movement "drive"
+    x.scoring = emulation_actions.create_scoring(
+        movement=world.launched,
+        block=world.block,
+        code="main",
+        name="Main ranking",
+        components=[emulation_actions.ComponentSpec("steel")],
+    )
+    # a challenge to C1 from C3 (under P2: no grant of the matrix sees C3), in "race", a
+    # KP-wide private movement running now
+    race = _draft(units, "race")
+    movement_actions.add_indicator(movement=race, code="steel", name="Steel", unit_of_measure="t")
+    race = movement_actions.launch_movement(movement=race)
+    x.race = race
+    x.answer_by = TODAY + dt.timedelta(days=10)
+    x.challenge = emulation_actions.propose_challenge(
+        movement=race,
+        challenger=units["C3"],
+        opponent=units["C1"],
+        indicator=race.indicators.get(code="steel"),
+        period=race.periods.get(is_whole=True),
+        answer_by=x.answer_by,
+    )
+
+    # drives: KP-wide private movements; the pages and endpoints are asked about C1
+    gifts = _draft(units, "gifts")
+    x.donation_drive = drive_actions.create_donation_drive(
+        movement=gifts,
+        items=[drive_actions.ItemSpec(code="rice", name="Rice", unit_of_measure="sacks")],
+    )
+    movement_actions.launch_movement(movement=gifts)
+    x.donation_drive.refresh_from_db()
+    x.gift = drive_actions.record_donations(
+        drive=x.donation_drive,
+        rows=[drive_actions.DonationRow(item="rice", stage="received", unit="C1", quantity=3)],
+    ).entry_ids[0]
+
+    call = _draft(units, "call")
+    now = timezone.now()
+    x.call = drive_actions.create_volunteer_call(
+        movement=call,
+        quota=50,
+        at_quota="close",
+        opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=30),
+        places=[drive_actions.PlaceSpec("C1", 5)],
+    )
+    movement_actions.launch_movement(movement=call)
+    x.call.refresh_from_db()
+    x.place = x.call.places.get().pk
+    pending, accepted = drive_actions.sign_up(
+        call=x.call,
+        rows=[
+            drive_actions.SignUpRow(unit="C1", full_name="Pending One", contact="+850 2 000 0001"),
+            drive_actions.SignUpRow(unit="C1", full_name="Accepted Two", contact="+850 2 000 0002"),
+        ],
+    ).codes
+    drive_actions.accept_signups(call=x.call, codes=[accepted])
+    x.pending_signup, x.accepted_signup = pending, accepted
+
+    # a public call, for the public sign-up page, the confirmation and the honour board
+    open_call = _draft(units, "open-call", public=True)
+    x.open_call = drive_actions.create_volunteer_call(
+        movement=open_call,
+        quota=50,
+        at_quota="close",
+        opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=30),
+    )
+    movement_actions.launch_movement(movement=open_call)
+    x.public_signup = drive_actions.sign_up(
+        call=x.open_call,
+        rows=[drive_actions.SignUpRow(unit="C1", full_name="Open Three", contact="+850 2 0003")],
+    ).codes[0]
+
+    enlist = _draft(units, "enlist")
+    x.enlistment = drive_actions.create_enlistment_drive(
+        movement=enlist, reporting_kind="county", roles=[("medical", "Medical workers")]
+    )
+    movement_actions.launch_movement(movement=enlist)
+
+    # titles: a member of C1, rated; a run of each title over C1; a nomination; an award
+    x.member = unit_actions.create_member(
+        unit=units["C1"], full_name="Person C1", external_id="c1-0"
+    )
+    title_actions.load_pack(text=PACK)
+    title_actions.record_facts(
+        kind="evaluations",
+        rows=[{"member": "c1-0", "year": YEAR, "rating": "good", "months_worked": "12"}],
+        source="matrix",
+    )
+    from pacesetter.titles.models import Title
+
+    star = Title.objects.get(pack__slug="matrix", code="star")
+    plain = Title.objects.get(pack__slug="matrix", code="plain")
+    x.star_run = title_actions.run_evaluation(title=star, year=int(YEAR), scope=units["C1"])
+    x.candidate = x.star_run.results.get()
+    (x.nomination,) = title_actions.nominate(run=x.star_run)
+    x.plain_run = title_actions.run_evaluation(title=plain, year=int(YEAR), scope=units["C1"])
+    x.award = title_actions.award_without_vote(candidate=x.plain_run.results.get())
+    return x
