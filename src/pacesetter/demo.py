@@ -22,6 +22,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from pacesetter.accounts.actions import grant_role
+from pacesetter.accounts.models import Role
+from pacesetter.demo_drives import load_drives
 from pacesetter.ledger.actions import ReportRow, record_reports
 from pacesetter.movements import actions as movements
 from pacesetter.movements.models import Movement
@@ -209,11 +212,15 @@ def _demo_user():
     return user, login_file.read_text().strip()
 
 
-def load_demo() -> DemoResult:
-    """Load the demo movements; those that exist already are left untouched."""
+def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> DemoResult:
+    """Load the demo movements; those that exist already are left untouched. `drives=False`
+    leaves out the drives (pacesetter.demo_drives: minutes, for the 740,000 sign-ups)."""
     result = DemoResult()
     user, result.login = _demo_user()
     import_units(rows=UNITS)
+    # The demo login organises every demo tree (a grant is kept once, however often this runs).
+    for root in Unit.objects.filter(code__in=[u.code for u in UNITS if not u.parent_code]):
+        grant_role(user=user, role=Role.ORGANISER, unit=root)
     for spec in _movements():
         if Movement.objects.filter(slug=spec.slug).exists():
             result.existing.append(spec.slug)
@@ -221,7 +228,64 @@ def load_demo() -> DemoResult:
         with transaction.atomic():
             _load_movement(spec, user)
         result.created.append(spec.slug)
+    _load_rankings()
+    # The drives rows of the figures table (pacesetter.demo_drives).
+    if drives:
+        loaded = load_drives(user, without=without)
+        result.created += loaded.created
+        result.existing += loaded.existing
     return result
+
+
+# Blocks ranked in the demo: (block code, name, units, movement, scoring code, name, components)
+RANKINGS = [
+    (
+        "industrial-branches",
+        "Industrial branches",
+        ["IND-MET", "IND-CHEM", "IND-LIGHT"],
+        "first-national-plan-1947",
+        [
+            ("fulfilment", "Branches by plan fulfilment", [("output", "fulfilment", 1)]),
+            (
+                "weighted",
+                "Branches, weighted: fulfilment 2 × output per member 1",
+                [("output", "fulfilment", 2), ("output", "per_member", 1)],
+            ),
+        ],
+    ),
+    (
+        "grain-provinces",
+        "Grain provinces",
+        ["KP-SP", "KP-NP", "KP-SH", "KP-NH"],
+        "grain-1947",
+        [("grain", "Provinces by grain harvested", [("grain", "raw", 1)])],
+    ),
+]
+
+
+def _load_rankings() -> None:
+    """The blocks and their rankings (emulation); what exists already is left as it is."""
+    from pacesetter.emulation import actions as emulation
+    from pacesetter.emulation.models import Scoring
+    from pacesetter.units.actions import create_block
+    from pacesetter.units.models import Block
+
+    for block_code, block_name, unit_codes, slug, scorings in RANKINGS:
+        movement = Movement.objects.filter(slug=slug).first()
+        if movement is None:
+            continue
+        block = Block.objects.filter(code=block_code).first() or create_block(
+            code=block_code, name=block_name, units=Unit.objects.filter(code__in=unit_codes)
+        )
+        for code, name, components in scorings:
+            if not Scoring.objects.filter(movement=movement, code=code).exists():
+                emulation.create_scoring(
+                    movement=movement,
+                    block=block,
+                    code=code,
+                    name=name,
+                    components=[emulation.ComponentSpec(*c) for c in components],
+                )
 
 
 def _load_movement(spec: DemoMovement, user) -> None:

@@ -279,7 +279,7 @@ def test_pledges_register_and_list(api, movement, user):
         "extra_percent": None,
         "registered_on": "2025-03-01",
         "text": "We pledge more",
-        "registered_by": "reporter",
+        "registered_by": "operator",
     }
     percent = body(
         post(

@@ -178,7 +178,7 @@ def test_correction_is_a_new_entry_beside_the_original(api, movement, user):
         "quantity": "-5.0",
         "corrects": original,
         "reason": "scale misread",
-        "entered_by": "reporter",
+        "entered_by": "operator",
         "corrections": [],
     }
     assert body(api.get(f"/api/v1/reports/{original}"))["corrections"] == [correction["id"]]
@@ -365,7 +365,7 @@ def test_csv_export_streams_the_filtered_ledger(api, ledger):
     assert (original["quantity"], original["day"], original["entered_by"]) == (
         "10.0",
         "2025-03-01",
-        "reporter",
+        "operator",
     )
     assert original["corrections"] == str(ledger["fix"]) and original["corrects"] == ""
     assert (fix["quantity"], fix["corrects"]) == ("2.0", str(ledger["ids"][0]))

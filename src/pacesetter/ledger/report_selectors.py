@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.units.models import Unit
@@ -29,6 +29,8 @@ class ReportFilters:
     day_from: dt.date | None = None
     day_to: dt.date | None = None
     source: str | None = None
+    # Only reports of units matching this (a permissions.unit_filter); None: no restriction.
+    visible: Q | None = None
 
 
 @dataclass(slots=True)
@@ -67,6 +69,8 @@ def reports_of(*, movement: Movement, filters: ReportFilters) -> QuerySet[Report
         reports = reports.filter(day__lte=filters.day_to)
     if filters.source:
         reports = reports.filter(source=filters.source)
+    if filters.visible is not None:
+        reports = reports.filter(filters.visible)
     return reports
 
 
@@ -175,3 +179,42 @@ def iter_reports(
         if len(rows) < chunk:
             return
         after = rows[-1][0]
+
+
+@dataclass(slots=True)
+class DayEntry:
+    """One of a unit's reports of a day, with the corrections filed against it."""
+
+    report: Report
+    corrections: list[Report]
+    effective_minor: int
+
+
+def entries_on(*, movement: Movement, unit: Unit, day: dt.date, limit: int = 100) -> list[DayEntry]:
+    """The unit's own reports of `day` (newest first), each with its corrections: 2 queries."""
+    # By the movement's indicators rather than the movement, so that SQLite seeks the
+    # (unit, indicator, day) index instead of walking every report of the movement.
+    originals = list(
+        Report.objects.filter(
+            unit=unit,
+            indicator_id__in=Indicator.objects.filter(movement=movement).values("pk"),
+            day=day,
+            corrects__isnull=True,
+        )
+        .select_related("indicator")
+        .order_by("-id")[:limit]
+    )
+    corrections: dict[int, list[Report]] = defaultdict(list)
+    if originals:
+        for correction in Report.objects.filter(
+            corrects_id__in=[report.pk for report in originals]
+        ).order_by("id"):
+            corrections[correction.corrects_id].append(correction)
+    return [
+        DayEntry(
+            report,
+            corrections[report.pk],
+            report.quantity_minor + sum(c.quantity_minor for c in corrections[report.pk]),
+        )
+        for report in originals
+    ]

@@ -8,10 +8,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from pacesetter.accounts.permissions import Capability, current_actor
+from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
 from pacesetter.core.quantities import (
     MAX_DECIMAL_PLACES,
@@ -22,18 +23,19 @@ from pacesetter.core.quantities import (
 from pacesetter.units.models import Unit
 
 from .models import Indicator, Movement, Period, Plan, Pledge
+from .selectors import in_scope
 
 
 def _refuse(field: str, message: str, code: str = "invalid") -> None:
     raise ValidationFailed(message, errors=[RowError(1, field, message, code)])
 
 
-def require_editable(movement: Movement) -> None:
+def _require_editable(movement: Movement) -> None:
     if movement.status == Movement.Status.CLOSED:
         raise StateError(f"Movement {movement.slug!r} is closed and read-only.")
 
 
-@transaction.atomic
+@audited("movements.create_movement")
 def create_movement(
     *,
     title: str,
@@ -81,7 +83,7 @@ def create_movement(
     return movement
 
 
-@transaction.atomic
+@audited("movements.add_indicator")
 def add_indicator(
     *,
     movement: Movement,
@@ -120,10 +122,10 @@ def add_indicator(
     )
 
 
-@transaction.atomic
+@audited("movements.add_period")
 def add_period(*, movement: Movement, name: str, starts_on: dt.date, ends_on: dt.date) -> Period:
     """Add a sub-period (a month, a quarter...) inside the movement's period."""
-    require_editable(movement)
+    _require_editable(movement)
     if movement.status != Movement.Status.DRAFT:
         # Aggregates are kept per period as reports arrive; a period added later would miss them.
         raise StateError("Periods can be added only while the movement is a draft.")
@@ -134,7 +136,7 @@ def add_period(*, movement: Movement, name: str, starts_on: dt.date, ends_on: dt
     return Period.objects.create(movement=movement, name=name, starts_on=starts_on, ends_on=ends_on)
 
 
-@transaction.atomic
+@audited("movements.add_monthly_periods")
 def add_monthly_periods(*, movement: Movement) -> list[Period]:
     """Add one period per calendar month (clipped to the movement's period)."""
     periods = []
@@ -149,10 +151,6 @@ def add_monthly_periods(*, movement: Movement) -> list[Period]:
         )
         first = next_month
     return periods
-
-
-def in_scope(movement_scope_paths: Sequence[str], unit: Unit) -> bool:
-    return any(unit.path.startswith(p) for p in movement_scope_paths)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,16 +168,20 @@ class PlanRow:
 _PLAN_QUANTITIES = ("planned", "rated_capacity", "daily_assignment", "base")
 
 
-@transaction.atomic
+@audited("movements.set_plans")
 def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
     """Create or replace plans, all or nothing. `period` is a period name; empty means the
     whole movement. Returns the number of plans written."""
-    require_editable(movement)
+    _require_editable(movement)
     indicators = {i.code: i for i in movement.indicators.all()}
     periods = {p.name: p for p in movement.periods.all()}
     whole = next(p for p in periods.values() if p.is_whole)
     units = {u.code: u for u in Unit.objects.filter(code__in={r.unit_code for r in rows})}
     scope_paths = list(movement.scope.values_list("path", flat=True))
+    note(movement=movement)
+    actor = current_actor()
+    may_plan = actor.paths(Capability.PLAN, movement)
+    may_see = actor.paths(Capability.VIEW, movement)
     errors: list[RowError] = []
     prepared: list[Plan] = []
     seen: dict[tuple[str, str, object], int] = {}
@@ -187,6 +189,18 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
         unit = units.get(row.unit_code)
         indicator = indicators.get(row.indicator)
         period = periods.get(row.period) if row.period else whole
+        if unit is not None and not any(unit.path.startswith(p) for p in may_plan):
+            if any(unit.path.startswith(p) for p in may_see):
+                errors.append(
+                    RowError(
+                        number,
+                        "unit_code",
+                        f"you may not set plans for {unit.code}",
+                        "not_permitted",
+                    )
+                )
+                continue
+            unit = None  # what the actor may not see does not exist for them
         if unit is None:
             errors.append(
                 RowError(number, "unit_code", f"no unit with code {row.unit_code!r}", "not_found")
@@ -278,7 +292,7 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
     return len(prepared)
 
 
-@transaction.atomic
+@audited("movements.register_pledge")
 def register_pledge(
     *,
     unit: Unit,
@@ -292,7 +306,7 @@ def register_pledge(
 ) -> Pledge:
     """Register a commitment beyond the plan: an extra quantity or a percentage above plan."""
     movement = indicator.movement
-    require_editable(movement)
+    _require_editable(movement)
     if (extra is None) == (extra_percent is None):
         _refuse(
             "extra",
@@ -331,12 +345,13 @@ def register_pledge(
     )
 
 
-@transaction.atomic
+@audited("movements.launch_movement")
 def launch_movement(*, movement: Movement) -> Movement:
     """Draft → launched: reports are accepted from now on."""
     movement = Movement.objects.select_for_update().get(pk=movement.pk)
     if movement.status != Movement.Status.DRAFT:
         raise StateError(f"Only a draft movement can be launched; this one is {movement.status}.")
+    note(before=movement)
     if not movement.indicators.exists():
         raise StateError("A movement needs at least one indicator before it is launched.")
     movement.status = Movement.Status.LAUNCHED
@@ -345,12 +360,13 @@ def launch_movement(*, movement: Movement) -> Movement:
     return movement
 
 
-@transaction.atomic
+@audited("movements.close_movement")
 def close_movement(*, movement: Movement) -> Movement:
     """Launched → closed: the movement becomes read-only; its figures stay as they are."""
     movement = Movement.objects.select_for_update().get(pk=movement.pk)
     if movement.status != Movement.Status.LAUNCHED:
         raise StateError(f"Only a launched movement can be closed; this one is {movement.status}.")
+    note(before=movement)
     movement.status = Movement.Status.CLOSED
     movement.closed_at = timezone.now()
     movement.save(update_fields=["status", "closed_at"])

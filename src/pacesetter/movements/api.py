@@ -8,6 +8,15 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from pacesetter.accounts.permissions import (
+    Capability,
+    can,
+    can_see_movement,
+    current_actor,
+    movement_filter,
+    require_on_movement,
+    unit_filter,
+)
 from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS, fields_renamed
 from pacesetter.units.api import MAX_PAGE, unit_for_field, units_for_field
@@ -31,10 +40,21 @@ from .schemas import (
 router = Router(tags=["movements"])
 
 
-def movement_or_404(slug: str) -> Movement:
+def movement_or_404(slug: str, capability: Capability = Capability.VIEW) -> Movement:
+    """The movement at an address if the caller may see it (else 404); for any other
+    capability, the caller needs it on the organising unit (else 403)."""
     movement = Movement.objects.select_related("organiser").filter(slug=slug).first()
     if movement is None:
         raise Http404(f"No movement {slug!r}.")
+    actor = current_actor()
+    if can(actor, capability, movement.organiser, movement):
+        return movement  # organisers and operators: no need to look at the scope
+    scope_paths = [unit.path for unit in movement.scope.all()]
+    if capability is Capability.VIEW:
+        if not can_see_movement(actor, movement, scope_paths):
+            raise Http404(f"No movement {slug!r}.")
+    else:
+        require_on_movement(actor, capability, movement, scope_paths)
     return movement
 
 
@@ -69,12 +89,14 @@ def create_movement(request: HttpRequest, payload: MovementIn):
     movement = actions.create_movement(
         title=payload.title,
         slug=payload.slug,
-        organiser=unit_for_field(payload.organiser, field="organiser"),
+        organiser=unit_for_field(
+            payload.organiser, field="organiser", capability=Capability.ORGANISE
+        ),
         starts_on=payload.starts_on,
         ends_on=payload.ends_on,
         call_text=payload.call_text,
         time_zone=payload.time_zone,
-        scope=units_for_field(payload.scope, field="scope"),
+        scope=units_for_field(payload.scope, field="scope", capability=Capability.ORGANISE),
         is_public=payload.is_public,
         created_by=request.user,
     )
@@ -87,8 +109,11 @@ def list_movements(
     request: HttpRequest,
     status: str | None = Query(None, description="draft | launched | closed"),
 ):
-    movements: QuerySet[Movement] = Movement.objects.select_related("organiser").prefetch_related(
-        "scope"
+    movements: QuerySet[Movement] = (
+        Movement.objects.filter(movement_filter(current_actor()))
+        .distinct()
+        .select_related("organiser")
+        .prefetch_related("scope")
     )
     if status:
         movements = movements.filter(status=status)
@@ -103,14 +128,14 @@ def get_movement(request: HttpRequest, slug: str):
 @router.post("/movements/{slug}/launch", response={200: MovementOut, **WRITE_REFUSALS})
 def launch_movement(request: HttpRequest, slug: str):
     """Draft → launched: reports are accepted from now on. Needs at least one indicator."""
-    actions.launch_movement(movement=movement_or_404(slug))
+    actions.launch_movement(movement=movement_or_404(slug, Capability.ORGANISE))
     return movement_or_404(slug)
 
 
 @router.post("/movements/{slug}/close", response={200: MovementOut, **WRITE_REFUSALS})
 def close_movement(request: HttpRequest, slug: str):
     """Launched → closed: the movement becomes read-only."""
-    actions.close_movement(movement=movement_or_404(slug))
+    actions.close_movement(movement=movement_or_404(slug, Capability.ORGANISE))
     return movement_or_404(slug)
 
 
@@ -120,7 +145,9 @@ def close_movement(request: HttpRequest, slug: str):
 @router.post("/movements/{slug}/indicators", response={201: IndicatorOut, **WRITE_REFUSALS})
 def add_indicator(request: HttpRequest, slug: str, payload: IndicatorIn):
     """Add an indicator; only while the movement is a draft."""
-    indicator = actions.add_indicator(movement=movement_or_404(slug), **payload.dict())
+    indicator = actions.add_indicator(
+        movement=movement_or_404(slug, Capability.ORGANISE), **payload.dict()
+    )
     return Status(201, indicator)
 
 
@@ -133,7 +160,7 @@ def list_indicators(request: HttpRequest, slug: str):
 def add_period(request: HttpRequest, slug: str, payload: PeriodIn):
     """Add a sub-period inside the movement's period; only while it is a draft."""
     period = actions.add_period(
-        movement=movement_or_404(slug),
+        movement=movement_or_404(slug, Capability.ORGANISE),
         name=payload.name,
         starts_on=payload.starts_on,
         ends_on=payload.ends_on,
@@ -144,7 +171,9 @@ def add_period(request: HttpRequest, slug: str, payload: PeriodIn):
 @router.post("/movements/{slug}/periods/monthly", response={201: list[PeriodOut], **WRITE_REFUSALS})
 def add_monthly_periods(request: HttpRequest, slug: str):
     """Add one period per calendar month, clipped to the movement's period."""
-    return Status(201, actions.add_monthly_periods(movement=movement_or_404(slug)))
+    return Status(
+        201, actions.add_monthly_periods(movement=movement_or_404(slug, Capability.ORGANISE))
+    )
 
 
 @router.get("/movements/{slug}/periods", response={200: list[PeriodOut], **READ_REFUSALS})
@@ -190,9 +219,9 @@ def list_plans(
     period: str | None = Query(None, description="A period name"),
 ):
     movement = movement_or_404(slug)
-    plans = Plan.objects.filter(indicator__movement=movement).select_related(
-        "unit", "indicator", "period"
-    )
+    plans = Plan.objects.filter(
+        unit_filter(current_actor(), Capability.VIEW, movement), indicator__movement=movement
+    ).select_related("unit", "indicator", "period")
     if unit:
         plans = plans.filter(unit=unit_for_field(unit, field="unit"))
     if indicator:
@@ -210,7 +239,7 @@ def register_pledge(request: HttpRequest, slug: str, payload: PledgeIn):
     """Register a commitment beyond the plan: an extra quantity or a percentage above it."""
     movement = movement_or_404(slug)
     pledge = actions.register_pledge(
-        unit=unit_for_field(payload.unit, field="unit"),
+        unit=unit_for_field(payload.unit, field="unit", capability=Capability.PLAN),
         indicator=indicator_for_field(movement, payload.indicator),
         extra=payload.extra,
         extra_percent=payload.extra_percent,
@@ -236,9 +265,9 @@ def list_pledges(
     indicator: str | None = Query(None, description="An indicator code"),
 ):
     movement = movement_or_404(slug)
-    pledges = Pledge.objects.filter(indicator__movement=movement).select_related(
-        "unit", "indicator", "period", "registered_by"
-    )
+    pledges = Pledge.objects.filter(
+        unit_filter(current_actor(), Capability.VIEW, movement), indicator__movement=movement
+    ).select_related("unit", "indicator", "period", "registered_by")
     if unit:
         pledges = pledges.filter(unit=unit_for_field(unit, field="unit"))
     if indicator:

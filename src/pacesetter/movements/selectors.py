@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+from collections.abc import Sequence
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from pacesetter.units.models import Unit
 
-from .actions import in_scope
 from .models import Movement, Pledge
+
+
+def movement_today(movement: Movement) -> dt.date:
+    """Today's date in the movement's time zone."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(movement.time_zone))
+
+
+def in_scope(movement_scope_paths: Sequence[str], unit: Unit) -> bool:
+    return any(unit.path.startswith(p) for p in movement_scope_paths)
 
 
 def unit_in_movement(*, unit: Unit, movement: Movement) -> bool:

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from pacesetter.bench import drives as drives_bench
+from pacesetter.bench import load as load_bench
+from pacesetter.bench import titles as titles_bench
 from pacesetter.bench.run import DATABASES, BenchError, Options, run
 
 
@@ -35,9 +38,81 @@ class Command(BaseCommand):
             "--keep", action="store_true", help="keep the bench databases for inspection"
         )
         parser.add_argument("--output", type=Path, help="default: var/bench/results.json")
+        parser.add_argument(
+            "--titles",
+            action="store_true",
+            help="only the titles bench: evaluate --persons people for one title for a year",
+        )
+        parser.add_argument("--persons", type=int, default=titles_bench.PERSONS)
+        parser.add_argument(
+            "--drives",
+            action="store_true",
+            help="only the drives bench: a day of national enlistment (--units reporting units "
+            "× 2 roles) and a sign-up burst of --rate a second for --seconds against the server",
+        )
+        parser.add_argument("--rate", type=int, default=drives_bench.RATE)
+        parser.add_argument("--seconds", type=int, default=drives_bench.SECONDS)
+        parser.add_argument(
+            "--emulation",
+            action="store_true",
+            help="instead: a block's ranking kept current while reports arrive, ingest with "
+            "and without it, and its reads (small unless --block is given)",
+        )
+        parser.add_argument("--block", type=int, help="with --emulation: the block's size")
+        parser.add_argument(
+            "--load",
+            action="store_true",
+            help="only the load test: a county (--units, --reports; default 1,000 and 100,000) "
+            "served by gunicorn, single-report POSTs stepped through --rates (each for "
+            "--step-seconds) with bulk uploads and dashboard reads alongside, until p95 passes "
+            "250 ms or an error; then the ledger and aggregates are checked",
+        )
+        parser.add_argument(
+            "--rates",
+            default=",".join(map(str, load_bench.RATES)),
+            help="with --load: the single-report rates per second, comma-separated",
+        )
+        parser.add_argument("--step-seconds", type=int, default=load_bench.STEP_SECONDS)
 
     def handle(self, *args, **options) -> None:
         try:
+            if options["load"]:
+                # The ingest bench's sizes are a province; the load test's default is a county.
+                defaults = Options()
+                units, reports = options["units"], options["reports"]
+                load_bench.run_alone(
+                    load_bench.LoadOptions(
+                        database=options["database"],
+                        units=load_bench.UNITS if units == defaults.units else units,
+                        reports=load_bench.REPORTS if reports == defaults.reports else reports,
+                        rates=tuple(int(rate) for rate in options["rates"].split(",") if rate),
+                        step_seconds=options["step_seconds"],
+                        seed=options["seed"],
+                        keep=options["keep"],
+                        output=options["output"],
+                    )
+                )
+                return
+            if options["drives"]:
+                drives_bench.run_alone(
+                    database=options["database"],
+                    seed=options["seed"],
+                    keep=options["keep"],
+                    output=options["output"],
+                    units=options["units"],
+                    rate=options["rate"],
+                    seconds=options["seconds"],
+                )
+                return
+            if options["titles"]:
+                titles_bench.run_alone(
+                    database=options["database"],
+                    persons=options["persons"],
+                    seed=options["seed"],
+                    keep=options["keep"],
+                    output=options["output"],
+                )
+                return
             run(
                 Options(
                     units=options["units"],
@@ -49,6 +124,8 @@ class Command(BaseCommand):
                     check=options["check"],
                     keep=options["keep"],
                     output=options["output"],
+                    emulation=options["emulation"],
+                    block=options["block"],
                 )
             )
         except BenchError as exc:

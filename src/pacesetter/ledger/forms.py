@@ -1,0 +1,76 @@
+"""Forms of the report pages. They collect input; `ledger.actions` validates and records it,
+and its row errors are put back beside the fields they name (`add_row_errors`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from django import forms
+
+from pacesetter.movements.models import Indicator
+from pacesetter.units.models import Unit
+
+# A unit list longer than this is a text field for the unit's code instead of a menu.
+MAX_UNIT_CHOICES = 300
+
+
+def new_key(kind: str) -> str:
+    """An idempotency key for one rendered form: a resubmission of the same form (a double
+    tap, a retry after a network drop) is replayed by the ingest, never counted again."""
+    return f"web-{kind}:{uuid.uuid4().hex}"
+
+
+class ReportForm(forms.Form):
+    unit = forms.CharField(max_length=64)
+    indicator = forms.ChoiceField()
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    quantity = forms.CharField(
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args,
+        units: Sequence[Unit] | None,
+        indicators: Sequence[Indicator],
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit"] = forms.ChoiceField(
+                choices=[(unit.code, f"{unit.name} ({unit.code})") for unit in units]
+            )
+        else:
+            self.fields["unit"].help_text = "The unit's code, as on its page."
+        self.fields["indicator"].choices = [
+            (indicator.code, f"{indicator.name} ({indicator.measure})") for indicator in indicators
+        ]
+        measures = {indicator.code: indicator for indicator in indicators}
+        if len(measures) == 1:
+            only = next(iter(measures.values()))
+            self.fields["quantity"].help_text = (
+                f"In {only.measure}, up to {only.decimal_places} decimal places."
+                if only.decimal_places
+                else f"In {only.measure}, a whole number."
+            )
+        else:
+            self.fields["quantity"].help_text = "In the indicator's unit of measure."
+
+
+class UndoForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Say why this entry is undone."},
+    )
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        help_text="CSV (UTF-8) or XLSX, header row first: unit, indicator, day, quantity; "
+        "optionally member and idempotency_key."
+    )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("report/<slug:slug>/", views.report_entry, name="report-entry"),
+    path("report/<slug:slug>/undo/<int:report_id>/", views.undo_report, name="report-undo"),
+    path("report/<slug:slug>/upload/", views.report_upload, name="report-upload"),
+    path(
+        "report/<slug:slug>/upload/<str:token>/",
+        views.report_upload_preview,
+        name="report-upload-preview",
+    ),
+    path("report/<slug:slug>/template.csv", views.report_template, name="report-template"),
+]

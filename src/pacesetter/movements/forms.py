@@ -1,0 +1,143 @@
+"""Forms of the organiser's pages. They collect input; `movements.actions` validates it and
+its row errors are put back beside the fields they name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+
+from pacesetter.core.tabular import TabularError, open_table
+
+from .actions import PlanRow
+from .models import Indicator, Movement
+
+PLAN_REQUIRED = ("unit_code", "indicator")
+PLAN_OPTIONAL = (
+    "period",
+    "planned",
+    "rated_capacity",
+    "daily_assignment",
+    "base",
+    "base_label",
+)
+PLAN_ALIASES = {"unit": "unit_code"}
+
+
+class MovementForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    slug = forms.SlugField(
+        max_length=80,
+        required=False,
+        help_text="Its name in addresses; left empty, it is made from the title.",
+    )
+    call_text = forms.CharField(
+        label="Call text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The call to the units, shown on the movement's page.",
+    )
+    organiser = forms.CharField(
+        label="Organising unit",
+        max_length=64,
+        help_text="The code of the unit that calls the movement; its subtree is the default scope.",
+    )
+    scope = forms.CharField(
+        label="Scope",
+        required=False,
+        max_length=2000,
+        help_text="Codes of the units whose subtrees take part, separated by spaces or commas; "
+        "empty for the organising unit's whole subtree.",
+    )
+    starts_on = forms.DateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
+    time_zone = forms.CharField(
+        label="Time zone",
+        max_length=64,
+        initial="UTC",
+        help_text="As in Asia/Pyongyang or Europe/Paris: the day a report belongs to is the "
+        "day there.",
+    )
+    is_public = forms.BooleanField(
+        label="Public: totals and the honour board readable without signing in",
+        required=False,
+    )
+
+    def scope_codes(self) -> list[str]:
+        return [code for code in re.split(r"[\s,;]+", self.cleaned_data.get("scope") or "") if code]
+
+
+class IndicatorForm(forms.Form):
+    code = forms.SlugField(max_length=64, help_text="Its name in files and the API, e.g. steel.")
+    name = forms.CharField(max_length=200)
+    unit_of_measure = forms.CharField(
+        label="Unit of measure", max_length=32, help_text="t, flats, km, sacks, persons…"
+    )
+    currency = forms.CharField(
+        max_length=3, required=False, help_text="ISO 4217 code, for money (KPW, EUR…)."
+    )
+    aggregation = forms.ChoiceField(choices=Indicator.Aggregation.choices)
+    direction = forms.ChoiceField(choices=Indicator.Direction.choices)
+    decimal_places = forms.IntegerField(label="Decimal places", min_value=0, initial=0)
+    allow_negative = forms.BooleanField(label="Negative quantities allowed", required=False)
+
+
+class PeriodForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="e.g. First quarter")
+    starts_on = forms.DateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PlanForm(forms.Form):
+    unit_code = forms.CharField(label="Unit code", max_length=64)
+    indicator = forms.ChoiceField()
+    period = forms.ChoiceField(required=False)
+    planned = forms.CharField(max_length=40, required=False)
+    rated_capacity = forms.CharField(label="Rated capacity", max_length=40, required=False)
+    daily_assignment = forms.CharField(label="Daily assignment", max_length=40, required=False)
+    base = forms.CharField(
+        label="Base", max_length=40, required=False, help_text="A base-year level to grow from."
+    )
+    base_label = forms.CharField(
+        label="Base label", max_length=64, required=False, help_text="e.g. 1946 level"
+    )
+
+    def __init__(self, *args, movement: Movement, **kwargs):
+        super().__init__(*args, **kwargs)
+        indicators = list(movement.indicators.all())
+        self.fields["indicator"].choices = [(i.code, f"{i.name} ({i.measure})") for i in indicators]
+        self.fields["period"].choices = [
+            ("" if period.is_whole else period.name, period.name)
+            for period in movement.periods.all()
+        ]
+
+    def plan_row(self) -> PlanRow:
+        return PlanRow(**self.cleaned_data)
+
+
+class PlanUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Plans file",
+        help_text="CSV (UTF-8) or XLSX with a header row: unit_code, indicator, and any of "
+        "period, planned, rated_capacity, daily_assignment, base, base_label.",
+    )
+
+
+def plan_rows(path: Path) -> list[tuple[int, PlanRow]]:
+    """(file row number, plan) for every row of a plans file; TabularError if it cannot be
+    read or has more rows than an upload may."""
+    rows: list[tuple[int, PlanRow]] = []
+    with open_table(path) as table:
+        columns = table.columns(
+            required=PLAN_REQUIRED, optional=PLAN_OPTIONAL, aliases=PLAN_ALIASES
+        )
+        for number, cells in table.rows():
+            values = {name: cells[index].strip() for name, index in columns.items()}
+            rows.append((number, PlanRow(**values)))
+            if len(rows) > settings.UPLOAD_MAX_ROWS:
+                raise TabularError(f"more than {settings.UPLOAD_MAX_ROWS:,} rows; split the file.")
+    if not rows:
+        raise TabularError("the file has a header but no rows.")
+    return rows

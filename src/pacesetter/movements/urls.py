@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("organise/new/", views.movement_create, name="movement-create"),
+    path("organise/<slug:slug>/", views.movement_organise, name="movement-organise"),
+    path("organise/<slug:slug>/indicators/", views.indicator_add, name="movement-indicator-add"),
+    path("organise/<slug:slug>/periods/", views.period_add, name="movement-period-add"),
+    path(
+        "organise/<slug:slug>/periods/monthly/",
+        views.periods_monthly,
+        name="movement-periods-monthly",
+    ),
+    path("organise/<slug:slug>/plans/", views.plan_set, name="movement-plan-set"),
+    path("organise/<slug:slug>/plans/upload/", views.plans_upload, name="movement-plans-upload"),
+    path(
+        "organise/<slug:slug>/plans/template.csv",
+        views.plans_template,
+        name="movement-plans-template",
+    ),
+    path("organise/<slug:slug>/launch/", views.movement_launch, name="movement-launch"),
+    path("organise/<slug:slug>/close/", views.movement_close, name="movement-close"),
+]

@@ -1,0 +1,305 @@
+"""The organiser's pages: call a movement, give it indicators, periods and plans (typed in or
+from a file), launch it, close it. Every change goes through `movements.actions`; an organiser
+never needs the admin."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacesetter.accounts.permissions import (
+    Capability,
+    current_actor,
+    require,
+    require_on_movement,
+)
+from pacesetter.core.errors import ActionError, RowError, ValidationFailed
+from pacesetter.core.pages import add_row_errors
+from pacesetter.core.tabular import TabularError
+from pacesetter.units.models import Unit
+
+from . import actions
+from .forms import (
+    PLAN_OPTIONAL,
+    PLAN_REQUIRED,
+    IndicatorForm,
+    MovementForm,
+    PeriodForm,
+    PlanForm,
+    PlanUploadForm,
+    plan_rows,
+)
+from .models import Movement, Plan
+
+PLANS_SHOWN = 200
+
+
+@login_required
+def movement_create(request: HttpRequest) -> HttpResponse:
+    """Call a movement: a draft with its whole period, then set up on its organiser page."""
+    actor = current_actor()
+    if not actor.paths(Capability.ORGANISE):
+        raise Http404("Only organisers call movements.")
+    form = MovementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        units = {
+            unit.code: unit
+            for unit in Unit.objects.filter(code__in=[data["organiser"], *form.scope_codes()])
+        }
+        organiser = units.get(data["organiser"])
+        scope = [units.get(code) for code in form.scope_codes()]
+        if organiser is None:
+            form.add_error("organiser", f"No unit with code {data['organiser']!r}.")
+        missing = [code for code, unit in zip(form.scope_codes(), scope, strict=True) if not unit]
+        if missing:
+            form.add_error("scope", f"No unit with code {', '.join(missing)}.")
+        if not form.errors:
+            try:
+                for unit in [organiser, *scope]:
+                    require(actor, Capability.ORGANISE, unit)
+                movement = actions.create_movement(
+                    title=data["title"],
+                    slug=data["slug"] or None,
+                    call_text=data["call_text"],
+                    organiser=organiser,
+                    scope=scope,
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    time_zone=data["time_zone"].strip(),
+                    is_public=data["is_public"],
+                    created_by=request.user,
+                )
+            except Http404:
+                form.add_error("organiser", "You may not organise in one of these units.")
+            except ActionError as exc:
+                add_row_errors(form, exc.errors)
+                if not exc.errors or exc.status == 403:
+                    form.add_error(None, exc.detail)
+            else:
+                messages.success(
+                    request,
+                    f"{movement.title} is called, as a draft. Add its indicators, periods and "
+                    "plans, then launch it.",
+                )
+                return redirect("movement-organise", slug=movement.slug)
+    return render(
+        request,
+        "movements/create.html",
+        {"form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+def _organised(slug: str) -> tuple[Movement, list[str]]:
+    """The movement, if the actor may organise all of its scope (404 / 403 otherwise)."""
+    movement = get_object_or_404(Movement.objects.select_related("organiser"), slug=slug)
+    scope_paths = list(movement.scope.values_list("path", flat=True)) or [movement.organiser.path]
+    require_on_movement(current_actor(), Capability.ORGANISE, movement, scope_paths)
+    return movement, scope_paths
+
+
+def _organise_page(
+    request: HttpRequest, movement: Movement, status: int = 200, **forms
+) -> HttpResponse:
+    plans = Plan.objects.filter(indicator__movement=movement)
+    context = {
+        "movement": movement,
+        "scope": list(movement.scope.order_by("path")),
+        "indicators": list(movement.indicators.all()),
+        "periods": list(movement.periods.all()),
+        "plans": list(
+            plans.select_related("unit", "indicator", "period").order_by(
+                "indicator__position", "period__starts_on", "unit__path"
+            )[:PLANS_SHOWN]
+        ),
+        "plan_count": plans.count(),
+        "is_draft": movement.status == Movement.Status.DRAFT,
+        "is_launched": movement.status == Movement.Status.LAUNCHED,
+        "indicator_form": forms.get("indicator_form")
+        or IndicatorForm(initial={"aggregation": "sum", "direction": "more"}),
+        "period_form": forms.get("period_form") or PeriodForm(),
+        "plan_form": forms.get("plan_form") or PlanForm(movement=movement),
+        "upload_form": forms.get("upload_form") or PlanUploadForm(),
+        "plan_file_errors": forms.get("plan_file_errors") or [],
+        "plan_columns": [*PLAN_REQUIRED, *PLAN_OPTIONAL],
+    }
+    return render(request, "movements/organise.html", context, status=status)
+
+
+@login_required
+def movement_organise(request: HttpRequest, slug: str) -> HttpResponse:
+    movement, _ = _organised(slug)
+    return _organise_page(request, movement)
+
+
+def _back(movement: Movement, anchor: str) -> HttpResponse:
+    return redirect(reverse("movement-organise", args=[movement.slug]) + f"#{anchor}")
+
+
+def _apply(request, movement, form, *, act, done, anchor: str, form_name: str) -> HttpResponse:
+    """Run `act(cleaned data)` for a valid form: on success say `done(result)` and go back to
+    the page's section; otherwise show the page again, the errors beside their fields."""
+    if form.is_valid():
+        try:
+            result = act(form.cleaned_data)
+        except ActionError as exc:
+            add_row_errors(form, exc.errors)
+            if not exc.errors:
+                form.add_error(None, exc.detail)
+        else:
+            messages.success(request, done(result))
+            return _back(movement, anchor)
+    return _organise_page(request, movement, 422, **{form_name: form})
+
+
+@login_required
+@require_POST
+def indicator_add(request: HttpRequest, slug: str) -> HttpResponse:
+    movement, _ = _organised(slug)
+    return _apply(
+        request,
+        movement,
+        IndicatorForm(request.POST),
+        act=lambda data: actions.add_indicator(movement=movement, **data),
+        done=lambda indicator: f"Indicator {indicator.name} added.",
+        anchor="indicators",
+        form_name="indicator_form",
+    )
+
+
+@login_required
+@require_POST
+def period_add(request: HttpRequest, slug: str) -> HttpResponse:
+    movement, _ = _organised(slug)
+    return _apply(
+        request,
+        movement,
+        PeriodForm(request.POST),
+        act=lambda data: actions.add_period(movement=movement, **data),
+        done=lambda period: f"Period {period.name} added.",
+        anchor="periods",
+        form_name="period_form",
+    )
+
+
+@login_required
+@require_POST
+def periods_monthly(request: HttpRequest, slug: str) -> HttpResponse:
+    movement, _ = _organised(slug)
+    try:
+        periods = actions.add_monthly_periods(movement=movement)
+    except ActionError as exc:
+        messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
+    else:
+        messages.success(request, f"{len(periods)} monthly periods added.")
+    return _back(movement, "periods")
+
+
+@login_required
+@require_POST
+def plan_set(request: HttpRequest, slug: str) -> HttpResponse:
+    movement, _ = _organised(slug)
+    form = PlanForm(request.POST, movement=movement)
+    return _apply(
+        request,
+        movement,
+        form,
+        act=lambda data: actions.set_plans(movement=movement, rows=[form.plan_row()]),
+        done=lambda _: f"Plan of {form.cleaned_data['unit_code']} saved.",
+        anchor="plans",
+        form_name="plan_form",
+    )
+
+
+@login_required
+@require_POST
+def plans_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """Plans from a CSV or XLSX file, all rows or none; every bad row is listed with its
+    row number in the file."""
+    movement, _ = _organised(slug)
+    form = PlanUploadForm(request.POST, request.FILES)
+    errors: list[RowError] = []
+    if form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        suffix = Path(uploaded.name).suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            form.add_error("file", "Give a .csv or .xlsx file.")
+        elif uploaded.size > settings.UPLOAD_MAX_BYTES:
+            form.add_error("file", f"At most {settings.UPLOAD_MAX_BYTES:,} bytes.")
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"plans{suffix}"
+                with path.open("wb") as target:
+                    for chunk in uploaded.chunks():
+                        target.write(chunk)
+                try:
+                    numbered = plan_rows(path)
+                except TabularError as exc:
+                    form.add_error("file", str(exc).replace(path.name, uploaded.name))
+                    numbered = []
+            if numbered:
+                try:
+                    count = actions.set_plans(movement=movement, rows=[r for _, r in numbered])
+                except ValidationFailed as exc:
+                    errors = [
+                        RowError(numbered[e.row - 1][0], e.field, e.message, e.code)
+                        if 1 <= e.row <= len(numbered)
+                        else e
+                        for e in exc.errors
+                    ]
+                    form.add_error(
+                        "file",
+                        f"{len({e.row for e in errors})} of {len(numbered)} rows are not valid; "
+                        "no plan was saved.",
+                    )
+                except ActionError as exc:
+                    form.add_error("file", exc.detail)
+                else:
+                    messages.success(request, f"{uploaded.name}: {count} plans saved.")
+                    return _back(movement, "plans")
+    return _organise_page(request, movement, 422, upload_form=form, plan_file_errors=errors)
+
+
+@login_required
+def plans_template(request: HttpRequest, slug: str) -> HttpResponse:
+    movement, _ = _organised(slug)
+    response = HttpResponse(
+        ",".join([*PLAN_REQUIRED, *PLAN_OPTIONAL]) + "\r\n", content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{movement.slug}-plans.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def movement_launch(request: HttpRequest, slug: str) -> HttpResponse:
+    movement, _ = _organised(slug)
+    try:
+        actions.launch_movement(movement=movement)
+    except ActionError as exc:
+        messages.error(request, exc.detail)
+        return _back(movement, "lifecycle")
+    messages.success(request, f"{movement.title} is launched: reports are accepted from now on.")
+    return redirect("movement-detail", slug=movement.slug)
+
+
+@login_required
+@require_POST
+def movement_close(request: HttpRequest, slug: str) -> HttpResponse:
+    movement, _ = _organised(slug)
+    try:
+        actions.close_movement(movement=movement)
+    except ActionError as exc:
+        messages.error(request, exc.detail)
+        return _back(movement, "lifecycle")
+    messages.success(request, f"{movement.title} is closed; its figures stay as they are.")
+    return redirect("movement-detail", slug=movement.slug)

@@ -1,0 +1,176 @@
+"""The organiser's pages: call, set up, launch and close a movement without the admin."""
+
+import io
+
+import pytest
+
+from pacesetter.accounts import actions as account_actions
+from pacesetter.movements.models import Movement, Plan
+from tests import factories
+
+
+@pytest.fixture
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def draft(units):
+    return factories.movement(units["KP"], slug="draft", launch=False)
+
+
+def _create(client, **fields):
+    data = {
+        "title": "Spring sowing",
+        "call_text": "Sow early, sow well.",
+        "organiser": "KP",
+        "scope": "P1, P2",
+        "starts_on": "2025-03-01",
+        "ends_on": "2025-05-31",
+        "time_zone": "Asia/Pyongyang",
+        "is_public": "on",
+    }
+    data.update(fields)
+    return client.post("/organise/new/", data)
+
+
+def test_an_organiser_calls_a_movement(signed_in, units):
+    response = _create(signed_in)
+    assert response.status_code == 302 and response["Location"] == "/organise/spring-sowing/"
+    movement = Movement.objects.get(slug="spring-sowing")
+    assert movement.status == "draft" and movement.time_zone == "Asia/Pyongyang"
+    assert movement.is_public and movement.created_by.username == "operator"
+    assert sorted(movement.scope.values_list("code", flat=True)) == ["P1", "P2"]
+    page = signed_in.get(response["Location"]).content.decode()
+    assert "is called, as a draft" in page and "Add at least one indicator" in page
+
+
+def test_create_shows_each_problem_beside_its_field(signed_in, units):
+    response = _create(signed_in, organiser="NOPE", scope="P1 ZZ", time_zone="Mars/Olympus")
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "No unit with code &#x27;NOPE&#x27;" in page and "No unit with code ZZ" in page
+    response = _create(signed_in, time_zone="Mars/Olympus", ends_on="2025-01-01")
+    assert response.status_code == 422
+    assert not Movement.objects.exists()
+
+
+def test_an_organiser_of_one_province_may_not_call_for_the_country(client, units):
+    organiser = factories.UserFactory(username="p1-organiser")
+    account_actions.grant_role(user=organiser, role="organiser", unit=units["P1"])
+    client.force_login(organiser)
+    assert client.get("/organise/new/").status_code == 200
+    response = _create(client, organiser="KP", scope="")
+    assert response.status_code == 422 and not Movement.objects.exists()
+    assert _create(client, organiser="P1", scope="").status_code == 302
+
+
+def test_a_reporter_may_not_organise(client, draft, units):
+    reporter = factories.UserFactory(username="reporter")
+    account_actions.grant_role(user=reporter, role="reporter", unit=units["KP"])
+    client.force_login(reporter)
+    assert client.get("/organise/new/").status_code == 404
+    assert client.get(f"/organise/{draft.slug}/").status_code == 403
+    assert client.post(f"/organise/{draft.slug}/launch/").status_code == 403
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_indicators_periods_plans_launch_close(signed_in, units):
+    _create(signed_in)
+    base = "/organise/spring-sowing"
+    response = signed_in.post(
+        f"{base}/indicators/",
+        {
+            "code": "area",
+            "name": "Area sown",
+            "unit_of_measure": "ha",
+            "aggregation": "sum",
+            "direction": "more",
+            "decimal_places": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert signed_in.post(f"{base}/periods/monthly/").status_code == 302
+    response = signed_in.post(
+        f"{base}/plans/", {"unit_code": "P1", "indicator": "area", "planned": "1200.5"}
+    )
+    assert response.status_code == 302
+    response = signed_in.post(
+        f"{base}/plans/",
+        {"unit_code": "C1", "indicator": "area", "period": "April 2025", "planned": "100"},
+    )
+    assert response.status_code == 302
+    assert Plan.objects.count() == 2
+    page = signed_in.get(f"{base}/").content.decode()
+    assert "1,200.5" in page and "April 2025" in page
+    response = signed_in.post(f"{base}/launch/")
+    assert response.status_code == 302 and response["Location"] == "/movements/spring-sowing/"
+    assert Movement.objects.get().status == "launched"
+    # Launched: indicators are fixed (reports are stored in their places).
+    page = signed_in.get(f"{base}/").content.decode()
+    assert "Add an indicator" not in page and "Close the movement" in page
+    assert signed_in.post(f"{base}/close/").status_code == 302
+    assert Movement.objects.get().status == "closed"
+
+
+def test_a_bad_plan_is_refused_beside_its_field(signed_in, draft):
+    response = signed_in.post(
+        f"/organise/{draft.slug}/plans/", {"unit_code": "W1", "indicator": "steel", "planned": "x"}
+    )
+    assert response.status_code == 422
+    assert 'class="field invalid"' in response.content.decode()
+    assert not Plan.objects.exists()
+
+
+def test_launch_without_indicators_says_why(signed_in, units):
+    _create(signed_in)
+    response = signed_in.post("/organise/spring-sowing/launch/", follow=True)
+    assert "at least one indicator" in response.content.decode()
+    assert Movement.objects.get().status == "draft"
+
+
+def _plans_file(lines):
+    stream = io.BytesIO(("\n".join(lines) + "\n").encode())
+    stream.name = "plans.csv"
+    return stream
+
+
+def test_plans_from_a_file_all_or_nothing_with_row_errors(signed_in, draft):
+    url = f"/organise/{draft.slug}/plans/upload/"
+    bad = _plans_file(
+        [
+            "unit_code,indicator,planned,rated_capacity",
+            "W1,steel,100,",
+            "NOPE,steel,5,",
+            "W2,steel,,0",
+        ]
+    )
+    response = signed_in.post(url, {"file": bad})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "2 of 3 rows are not valid; no plan was saved." in page
+    assert '<td class="num">3</td><td>unit_code</td>' in page
+    assert '<td class="num">4</td><td>rated_capacity</td>' in page
+    assert not Plan.objects.exists()
+    good = _plans_file(["unit,indicator,planned", "W1,steel,100", "W2,steel,80.5"])
+    assert signed_in.post(url, {"file": good}).status_code == 302
+    assert Plan.objects.count() == 2
+
+
+def test_plans_template(signed_in, draft):
+    response = signed_in.get(f"/organise/{draft.slug}/plans/template.csv")
+    assert response.content.decode().startswith("unit_code,indicator,period,planned")
+
+
+def test_organise_page_queries_are_pinned(signed_in, draft, django_assert_num_queries):
+    # session, user; movement, scope paths; scope units, indicators, periods, plans, plan
+    # count, indicators and periods again for the plan form's choices
+    with django_assert_num_queries(11):
+        assert signed_in.get(f"/organise/{draft.slug}/").status_code == 200
+
+
+def test_create_page_queries_are_pinned(signed_in, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        assert signed_in.get("/organise/new/").status_code == 200
