@@ -1,0 +1,856 @@
+"""The only write path of emulation: scorings, standings and overtaking, challenges,
+notifications.
+
+Standings are kept current by the ingest itself: the ledger sends `reports_recorded` inside
+its transaction after the aggregates are updated, and `_on_reports_recorded` (connected in
+EmulationConfig.ready) re-reads the new subtree totals of the block units the batch touched,
+compares each touched ranking's order before and after, and writes the overtaking events and
+notifications — all in the ingest's transaction, so they commit with the reports or not at
+all. It is part of the audited ingest, not an action of its own.
+
+`as_of` is *knowledge time*: the ranking of a past day is the one the system showed at the
+end of that day (movement time zone). Just before the first change of a later day, the
+standings are copied into append-only snapshots; reports and corrections recorded later —
+even for earlier days — change today's standings, never a past day's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from pacesetter.accounts.permissions import Capability, can, current_actor, require
+from pacesetter.audit.actions import audited, note
+from pacesetter.core.errors import RowError, StateError, ValidationFailed
+from pacesetter.ledger.models import Report, SubtreePeriodTotal
+from pacesetter.movements.models import Indicator, Movement, Period, Plan
+from pacesetter.movements.selectors import movement_today, unit_in_movement
+from pacesetter.units.models import Block, Unit
+
+from . import domain
+from .models import (
+    Challenge,
+    ChallengeParticipant,
+    ChallengeResult,
+    Notification,
+    OvertakingEvent,
+    RankingDay,
+    Scoring,
+    ScoringComponent,
+    Standing,
+    StandingSnapshot,
+)
+from .selectors import (
+    challenge_standings,
+    scoring_components,
+    scorings_of,
+    with_components,
+)
+
+_CHUNK = 900
+REPORT_IDS_PER_EVENT = 5
+
+
+def _today(movement: Movement) -> dt.date:
+    return movement_today(movement)
+
+
+def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# --- scorings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentSpec:
+    """One indicator of a scoring, as a client gives it."""
+
+    indicator: str
+    normalisation: str = domain.RAW
+    weight: Decimal | str | int = 1
+
+
+@audited("emulation.create_scoring")
+def create_scoring(
+    *,
+    movement: Movement,
+    block: Block,
+    code: str,
+    name: str,
+    components: Sequence[ComponentSpec],
+) -> Scoring:
+    """A block's ranking in a movement, by one indicator with a normalisation or by a weighted
+    score over several. Its standings are computed at once from the aggregates (nobody
+    overtakes anybody by being ranked for the first time) and kept current by every ingest."""
+    require(current_actor(), Capability.ORGANISE, movement.organiser, movement)
+    errors: list[RowError] = []
+    indicators = {i.code: i for i in movement.indicators.all()}
+    if not code.strip():
+        errors.append(RowError(1, "code", "a code is required", "required"))
+    elif Scoring.objects.filter(movement=movement, code=code).exists():
+        errors.append(RowError(1, "code", f"the movement has a scoring {code!r}", "exists"))
+    if not name.strip():
+        errors.append(RowError(1, "name", "a name is required", "required"))
+    if not components:
+        errors.append(RowError(1, "components", "at least one indicator", "required"))
+    seen = set()
+    for number, spec in enumerate(components, start=1):
+        if spec.indicator not in indicators:
+            errors.append(
+                RowError(number, "indicator", f"no indicator {spec.indicator!r} here", "not_found")
+            )
+        if spec.normalisation not in domain.NORMALISATIONS:
+            errors.append(
+                RowError(
+                    number,
+                    "normalisation",
+                    f"one of {', '.join(domain.NORMALISATIONS)}",
+                    "invalid",
+                )
+            )
+        try:
+            weight = Decimal(str(spec.weight))
+            if not weight.is_finite() or weight <= 0 or weight.as_tuple().exponent < -3:
+                raise ValueError
+        except (ArithmeticError, ValueError):
+            errors.append(
+                RowError(number, "weight", "a positive number, at most 3 decimals", "invalid")
+            )
+        if (spec.indicator, spec.normalisation) in seen:
+            errors.append(RowError(number, "indicator", "given twice", "duplicate"))
+        seen.add((spec.indicator, spec.normalisation))
+    if errors:
+        raise ValidationFailed("The scoring is not valid; nothing was created.", errors=errors)
+    scoring = Scoring.objects.create(movement=movement, block=block, code=code, name=name)
+    ScoringComponent.objects.bulk_create(
+        ScoringComponent(
+            scoring=scoring,
+            indicator=indicators[spec.indicator],
+            normalisation=spec.normalisation,
+            weight=Decimal(str(spec.weight)),
+            position=position,
+        )
+        for position, spec in enumerate(components)
+    )
+    _rescore_all(scoring, movement, touched=None)
+    note(movement=movement)
+    return scoring
+
+
+@audited("emulation.refresh_scoring")
+def refresh_scoring(*, scoring: Scoring) -> Scoring:
+    """Re-rank a scoring from the aggregates and today's plans and headcounts (after plans,
+    capacities, headcounts or the block changed). Changes of order are overtaking events like
+    any other, caused by the re-ranking."""
+    movement = scoring.movement
+    require(current_actor(), Capability.ORGANISE, movement.organiser, movement)
+    _rescore_all(scoring, movement, touched=None)
+    note(movement=movement)
+    return scoring
+
+
+# --- keeping standings current ---------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    id: str
+    cause: str
+    movement: Movement
+    now: dt.datetime
+    today: dt.date
+    # block unit id → the batch's rows in its subtree (a few, for the events' report ids)
+    rows_under: dict[int, list] | None = None
+
+    @classmethod
+    def new(cls, movement: Movement, cause: str) -> _Batch:
+        return cls(uuid.uuid4().hex, cause, movement, timezone.now(), _today(movement))
+
+
+def _on_reports_recorded(sender, *, movement: Movement, rows: Sequence, **kwargs) -> None:
+    """Receiver of ledger.signals.reports_recorded: keep the movement's standings current
+    and record who overtook whom. Runs inside the ingest's transaction."""
+    scorings = scorings_of(movement)
+    if not scorings:
+        return
+    indicator_ids = {row.indicator_id for row in rows}
+    relevant = [
+        s for s in scorings if any(c.indicator_id in indicator_ids for c in s.component_list)
+    ]
+    if not relevant:
+        return
+    days = {row.day for row in rows}
+    periods = [
+        p for p in movement.periods.all() if any(p.starts_on <= day <= p.ends_on for day in days)
+    ]
+    paths: dict[str, list[int]] = {}
+    touched: dict[int, set[int]] = defaultdict(set)  # indicator → units whose figure moved
+    for row in rows:
+        lineage = paths.get(row.unit_path)
+        if lineage is None:
+            lineage = paths[row.unit_path] = [int(p) for p in row.unit_path.strip("/").split("/")]
+        touched[row.indicator_id].update(lineage)
+    cause = (
+        OvertakingEvent.Cause.CORRECTION
+        if any(row.corrects_id is not None for row in rows)
+        else OvertakingEvent.Cause.REPORTS
+    )
+    batch = _Batch.new(movement, cause)
+    batch.rows_under = defaultdict(list)
+    for row in rows:
+        for unit_id in paths[row.unit_path]:
+            found = batch.rows_under[unit_id]
+            if len(found) < REPORT_IDS_PER_EVENT:
+                found.append(row)
+    for scoring in relevant:
+        units = set().union(*(touched[c.indicator_id] for c in scoring.component_list))
+        _rescore(scoring, periods, touched=units, batch=batch)
+
+
+def _on_unit_moved(
+    sender, *, unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[int], **kwargs
+) -> None:
+    """Receiver of units.signals.unit_moved (after the ledger has shifted the subtree totals,
+    in the move's transaction): the old and new ancestors' totals changed, so re-rank them
+    wherever a block holds them. Changes of order are events caused by a re-ranking."""
+    touched = set(old_ancestor_ids) | set(new_ancestor_ids)
+    through = Block.units.through
+    blocks = set(through.objects.filter(unit_id__in=touched).values_list("block_id", flat=True))
+    if not blocks:
+        return
+    for scoring in Scoring.objects.filter(block_id__in=blocks).select_related("block", "movement"):
+        _rescore_all(scoring, scoring.movement, touched=touched)
+
+
+def _rescore_all(scoring: Scoring, movement: Movement, *, touched: set[int] | None) -> None:
+    """Re-rank `touched` (None: every unit of the block) in every period, as a re-ranking."""
+    _rescore(
+        with_components([scoring])[0],
+        list(movement.periods.all()),
+        touched=touched,
+        batch=_Batch.new(movement, OvertakingEvent.Cause.RESCORING),
+    )
+
+
+def _int_list(values: Iterable[int]) -> str:
+    """Ids for an SQL IN list, written out: they are integers, and binding thousands of
+    parameters costs more than the query (see ledger.actions._rows_in)."""
+    return ", ".join(str(int(value)) for value in values)
+
+
+def _block_members(block_id: int, among: set[int] | None) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT unit_id FROM {Block.units.through._meta.db_table} WHERE block_id = %s",
+            [block_id],
+        )
+        members = [row[0] for row in cursor.fetchall()]
+    return members if among is None else [u for u in members if u in among]
+
+
+def _figures_for(
+    scoring: Scoring, members: list[int], period_ids: list[int]
+) -> dict[tuple[int, int], list[tuple[list[int], int | None]]]:
+    """(period, unit) → per component: ([quantity, entries], denominator), read from the
+    aggregates, plans and headcounts."""
+    components = scoring.component_list
+    indicator_ids = sorted({c.indicator_id for c in components})
+    totals: dict[tuple[int, int, int], tuple[int, int]] = {}
+    plans: dict[tuple[int, int, int], tuple[int | None, int | None]] = {}
+    headcounts: dict[int, int] = {}
+    needs = {c.normalisation for c in components}
+    table = SubtreePeriodTotal._meta.db_table
+    for chunk in _chunks(members, 5000):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT unit_id, indicator_id, period_id, quantity_minor, entries FROM {table} "
+                f"WHERE indicator_id IN ({_int_list(indicator_ids)}) "
+                f"AND period_id IN ({_int_list(period_ids)}) AND unit_id IN ({_int_list(chunk)})"
+            )
+            for unit_id, indicator_id, period_id, quantity, entries in cursor.fetchall():
+                totals[(period_id, unit_id, indicator_id)] = (quantity, entries)
+    for chunk in _chunks(members):
+        if needs & {domain.PER_CAPACITY, domain.FULFILMENT}:
+            for unit_id, indicator_id, period_id, planned, capacity in Plan.objects.filter(
+                unit_id__in=chunk, indicator_id__in=indicator_ids, period_id__in=period_ids
+            ).values_list(
+                "unit_id", "indicator_id", "period_id", "planned_minor", "rated_capacity_minor"
+            ):
+                plans[(period_id, unit_id, indicator_id)] = (planned, capacity)
+        if domain.PER_MEMBER in needs:
+            headcounts.update(Unit.objects.filter(pk__in=chunk).values_list("pk", "headcount"))
+    result = {}
+    for period_id in period_ids:
+        for unit_id in members:
+            inputs = []
+            for c in components:
+                quantity, entries = totals.get((period_id, unit_id, c.indicator_id), (0, 0))
+                if c.normalisation == domain.PER_MEMBER:
+                    denominator = headcounts.get(unit_id)
+                elif c.normalisation == domain.PER_CAPACITY:
+                    denominator = plans.get((period_id, unit_id, c.indicator_id), (None, None))[1]
+                elif c.normalisation == domain.FULFILMENT:
+                    denominator = plans.get((period_id, unit_id, c.indicator_id), (None, None))[0]
+                else:
+                    denominator = None
+                inputs.append(([quantity, entries], denominator))
+            result[(period_id, unit_id)] = inputs
+    return result
+
+
+def _as_figures(inputs: Sequence[tuple[list[int], int | None]]) -> list[domain.Figure]:
+    return [domain.Figure(q, e, d) for (q, e), d in inputs]
+
+
+def _snapshot_if_new_day(scoring: Scoring, period_ids: list[int], today: dt.date) -> None:
+    """Before the first change of a new day, keep the standings as they stood at the end of
+    the last day they changed (append-only). Once a day per scoring and period."""
+    days = dict(
+        RankingDay.objects.filter(scoring=scoring, period_id__in=period_ids).values_list(
+            "period_id", "changed_on"
+        )
+    )
+    stale = [pk for pk, day in days.items() if day < today]
+    missing = [pk for pk in period_ids if pk not in days]
+    table = Standing._meta.db_table
+    columns = "scoring_id, period_id, unit_id, goodness, numerators, denominators"
+    with connection.cursor() as cursor:
+        for period_id in stale:
+            cursor.execute(
+                f"INSERT INTO {StandingSnapshot._meta.db_table} ({columns}, day, rank) "
+                f"SELECT {columns}, %s, RANK() OVER (ORDER BY goodness DESC) FROM {table} "
+                "WHERE scoring_id = %s AND period_id = %s AND goodness IS NOT NULL",
+                [days[period_id], scoring.pk, period_id],
+            )
+    if stale:
+        RankingDay.objects.filter(scoring=scoring, period_id__in=stale).update(changed_on=today)
+    if missing:
+        RankingDay.objects.bulk_create(
+            RankingDay(scoring=scoring, period_id=pk, changed_on=today) for pk in missing
+        )
+
+
+def _current_goodness(scoring: Scoring, period_ids: list[int]) -> dict[int, dict[int, int | None]]:
+    found: dict[int, dict[int, int | None]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT period_id, unit_id, goodness FROM {Standing._meta.db_table} "
+            f"WHERE scoring_id = %s AND period_id IN ({', '.join(['%s'] * len(period_ids))})",
+            [scoring.pk, *period_ids],
+        )
+        for period_id, unit_id, value in cursor.fetchall():
+            found[period_id][unit_id] = value
+    return found
+
+
+def _stored_inputs(
+    scoring: Scoring, period_id: int
+) -> dict[int, list[tuple[list[int], int | None]]]:
+    return {
+        unit_id: list(zip(numerators, denominators, strict=True))
+        for unit_id, numerators, denominators in Standing.objects.filter(
+            scoring=scoring, period_id=period_id
+        ).values_list("unit_id", "numerators", "denominators")
+    }
+
+
+def _rescore(
+    scoring: Scoring, periods: list[Period], *, touched: set[int] | None, batch: _Batch
+) -> None:
+    """Bring a scoring's standings up to date for the units in `touched` (None: every unit of
+    the block) and record the changes of order they make."""
+    if not periods:
+        return
+    members = _block_members(scoring.block_id, touched)
+    if not members:
+        return
+    period_ids = [p.pk for p in periods]
+    components = scoring_components(scoring.component_list)
+    single = len(components) == 1
+    _snapshot_if_new_day(scoring, period_ids, batch.today)
+    fresh = _figures_for(scoring, members, period_ids)
+    before_all = _current_goodness(scoring, period_ids)
+    upserts: list[tuple] = []
+    goodness_updates: list[tuple[int | None, int, int, int]] = []
+    changes_by_period: dict[int, tuple[list[domain.PairChange], dict[int, int | None]]] = {}
+    for period_id in period_ids:
+        before = before_all.get(period_id, {})
+        after = dict(before)
+        if single:
+            for unit_id in members:
+                after[unit_id] = domain.single_goodness(
+                    components[0], _as_figures(fresh[(period_id, unit_id)])[0]
+                )
+        else:
+            inputs = _stored_inputs(scoring, period_id)
+            inputs.update({u: fresh[(period_id, u)] for u in members})
+            after = domain.goodness_of_all(
+                components, {u: _as_figures(i) for u, i in inputs.items()}
+            )
+            member_set = set(members)
+            goodness_updates.extend(
+                (after[u], scoring.pk, period_id, u)
+                for u in after
+                if u not in member_set and after[u] != before.get(u)
+            )
+        for unit_id in members:
+            numerators = [n for n, _d in fresh[(period_id, unit_id)]]
+            denominators = [d for _n, d in fresh[(period_id, unit_id)]]
+            if (
+                unit_id not in before
+                and after[unit_id] is None
+                and not any(n[1] for n in numerators)
+            ):
+                continue  # nothing to keep for a unit that has no figure at all yet
+            upserts.append(
+                (
+                    scoring.pk,
+                    period_id,
+                    unit_id,
+                    after[unit_id],
+                    json.dumps(numerators),
+                    json.dumps(denominators),
+                )
+            )
+        changes = domain.order_changes(before, after)
+        if changes:
+            changes_by_period[period_id] = (changes, after)
+    _write_standings(upserts, goodness_updates, batch.now)
+    if changes_by_period:
+        _record_events(scoring, changes_by_period, batch)
+
+
+def _write_standings(upserts: list[tuple], goodness_updates: list[tuple], now: dt.datetime) -> None:
+    table = Standing._meta.db_table
+    stamp = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
+    with connection.cursor() as cursor:
+        if upserts:
+            cursor.executemany(
+                f"INSERT INTO {table} (scoring_id, period_id, unit_id, goodness, numerators, "
+                "denominators, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (scoring_id, period_id, unit_id) DO UPDATE SET "
+                "goodness = excluded.goodness, numerators = excluded.numerators, "
+                "denominators = excluded.denominators, updated_at = excluded.updated_at",
+                [(*row, stamp) for row in upserts],
+            )
+        if goodness_updates:
+            cursor.executemany(
+                f"UPDATE {table} SET goodness = %s WHERE scoring_id = %s AND period_id = %s "
+                "AND unit_id = %s",
+                goodness_updates,
+            )
+
+
+def _value_converter(scoring: Scoring):
+    """goodness → the value it stands for (see selectors.scoring_value), without rebuilding
+    the scoring's components for each of thousands of events."""
+    components = scoring.component_list
+    if len(components) > 1:
+        places, sign = domain.GOODNESS_PLACES["score"], 1
+    else:
+        component = scoring_components(components)[0]
+        places = domain.GOODNESS_PLACES[component.normalisation]
+        sign = 1 if component.more_is_better else -1
+
+    def convert(goodness: int | None) -> Decimal | None:
+        if goodness is None or abs(goodness) == domain.GOODNESS_MAX:
+            return None
+        return Decimal(sign * goodness).scaleb(-places)
+
+    return convert
+
+
+_EVENT_COLUMNS = (
+    "movement_id",
+    "scoring_id",
+    "period_id",
+    "kind",
+    "ahead_id",
+    "behind_id",
+    "ahead_rank",
+    "behind_rank",
+    "ahead_value",
+    "behind_value",
+    "margin",
+    "cause",
+    "batch",
+    "report_ids",
+    "recorded_at",
+    "recorded_on",
+)
+
+
+def _insert(model: type, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Append rows with one prepared statement (executemany): an ingest can write thousands
+    of events, and building a model instance for each costs more than the insert."""
+    if rows:
+        placeholders = ", ".join(["%s"] * len(columns))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+                f"VALUES ({placeholders})",
+                rows,
+            )
+
+
+def _record_events(
+    scoring: Scoring,
+    changes_by_period: dict[int, tuple[list[domain.PairChange], dict[int, int | None]]],
+    batch: _Batch,
+) -> None:
+    involved = {
+        u
+        for changes, _a in changes_by_period.values()
+        for c in changes
+        for u in (c.ahead, c.behind)
+    }
+    rows_under = batch.rows_under or {}
+    keys = sorted({row.key for u in involved for row in rows_under.get(u, ())})
+    report_ids: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        report_ids.update(
+            Report.objects.filter(idempotency_key__in=chunk).values_list("idempotency_key", "pk")
+        )
+    sqlite = connection.vendor == "sqlite"
+    recorded_at = connection.ops.adapt_datetimefield_value(batch.now) if sqlite else batch.now
+    recorded_on = batch.today.isoformat() if sqlite else batch.today
+    convert = _value_converter(scoring)
+    rescoring = batch.cause == OvertakingEvent.Cause.RESCORING
+    rows = []
+    for period_id, (changes, after) in changes_by_period.items():
+        ranked = sorted(g for g in after.values() if g is not None)
+        for change in changes:
+            ahead_value, behind_value = convert(after[change.ahead]), convert(after[change.behind])
+            moved = [row for u in (change.ahead, change.behind) for row in rows_under.get(u, ())]
+            cause = batch.cause
+            if not rescoring:
+                cause = (
+                    OvertakingEvent.Cause.CORRECTION
+                    if any(row.corrects_id is not None for row in moved)
+                    else OvertakingEvent.Cause.REPORTS
+                )
+            ids = sorted({report_ids[row.key] for row in moved if row.key in report_ids})
+            rows.append(
+                (
+                    scoring.movement_id,
+                    scoring.pk,
+                    period_id,
+                    change.kind,
+                    change.ahead,
+                    change.behind,
+                    domain.rank_in(ranked, after[change.ahead]),
+                    domain.rank_in(ranked, after[change.behind]),
+                    ahead_value,
+                    behind_value,
+                    None
+                    if ahead_value is None or behind_value is None
+                    else abs(ahead_value - behind_value),
+                    str(cause),
+                    batch.id,
+                    json.dumps(ids[:REPORT_IDS_PER_EVENT]),
+                    recorded_at,
+                    recorded_on,
+                )
+            )
+    before = OvertakingEvent.objects.aggregate(last=Max("id"))["last"] or 0
+    _insert(OvertakingEvent, _EVENT_COLUMNS, rows)
+    # The rows just written, with their ids, for the notifications to point at.
+    written = list(
+        OvertakingEvent.objects.filter(pk__gt=before, batch=batch.id, scoring=scoring)
+        .order_by("pk")
+        .values_list("pk", "period_id", "kind", "ahead_id", "behind_id", "behind_rank")
+    )
+    _notify_overtaken(scoring, written, recorded_at)
+
+
+def _notify_overtaken(scoring: Scoring, written: list[tuple], created_at) -> None:
+    """One notification per unit passed in a period (naming who passed it) and one to its
+    parent."""
+    by_behind: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+    for event in written:
+        by_behind[(event[4], event[1])].append(event)
+    involved = {e[3] for e in written} | {e[4] for e in written}
+    units = {
+        pk: (name, parent_id)
+        for pk, name, parent_id in Unit.objects.filter(pk__in=involved).values_list(
+            "pk", "name", "parent_id"
+        )
+    }
+    periods = dict(Period.objects.filter(pk__in={e[1] for e in written}).values_list("pk", "name"))
+    rows = []
+    for (behind, period_id), passed in by_behind.items():
+        names = [units[e[3]][0] for e in passed]
+        verb = "drew level with" if all(e[2] == domain.DREW_LEVEL for e in passed) else "overtook"
+        who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        where = f"in “{scoring.name}” ({periods[period_id]})"
+        event_id, rank = passed[0][0], passed[0][5]
+        rows.append(
+            (
+                behind,
+                Notification.Kind.OVERTAKEN.value,
+                scoring.movement_id,
+                event_id,
+                f"{who} {verb} you {where}; you are now {rank}.",
+                created_at,
+            )
+        )
+        parent = units[behind][1]
+        if parent is not None:
+            rows.append(
+                (
+                    parent,
+                    Notification.Kind.CHILD_OVERTAKEN.value,
+                    scoring.movement_id,
+                    event_id,
+                    f"{who} {verb} {units[behind][0]} {where}; it is now {rank}.",
+                    created_at,
+                )
+            )
+    _insert(
+        Notification, ("unit_id", "kind", "movement_id", "event_id", "message", "created_at"), rows
+    )
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+@audited("emulation.mark_notifications_read")
+def mark_notifications_read(*, unit_ids: Iterable[int], up_to_id: int) -> int:
+    """Mark the notifications of the given units (those the actor may view) read, up to an id
+    (what the person saw): a notification that arrived since stays unread."""
+    actor = current_actor()
+    allowed = [
+        unit for unit in Unit.objects.filter(pk__in=list(unit_ids)) if _can_view(actor, unit)
+    ]
+    return Notification.objects.filter(
+        unit__in=allowed, pk__lte=up_to_id, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def _can_view(actor, unit: Unit) -> bool:
+    return can(actor, Capability.VIEW, unit)
+
+
+# --- challenges ------------------------------------------------------------------------------
+
+
+def _notify(unit_id: int, kind: str, challenge: Challenge, message: str) -> Notification:
+    return Notification(
+        unit_id=unit_id,
+        kind=kind,
+        movement_id=challenge.movement_id,
+        challenge=challenge,
+        message=message,
+        created_at=timezone.now(),
+    )
+
+
+@audited("emulation.propose_challenge")
+def propose_challenge(
+    *,
+    movement: Movement,
+    challenger: Unit,
+    indicator: Indicator,
+    period: Period,
+    answer_by: dt.date,
+    opponent: Unit | None = None,
+    group: Block | None = None,
+    normalisation: str = domain.RAW,
+    stake: str = "",
+    created_by=None,
+) -> Challenge:
+    """`challenger` challenges `opponent` (a unit) or `group` (every other unit of a block)
+    on an indicator over a period. Each challenged unit accepts or declines until `answer_by`;
+    the challenge runs once one accepts and ends with the period."""
+    require(current_actor(), Capability.PLAN, challenger, movement)
+    if movement.status != Movement.Status.LAUNCHED:
+        raise StateError(f"Movement {movement.slug!r} is {movement.status}: no new challenges.")
+    today = _today(movement)
+    errors: list[RowError] = []
+    if (opponent is None) == (group is None):
+        errors.append(RowError(1, "opponent", "challenge one unit or one group", "invalid"))
+    if indicator.movement_id != movement.pk:
+        errors.append(RowError(1, "indicator", "not an indicator of this movement", "invalid"))
+    if period.movement_id != movement.pk:
+        errors.append(RowError(1, "period", "not a period of this movement", "invalid"))
+    elif period.ends_on < today:
+        errors.append(RowError(1, "period", f"{period.name} has ended", "ended"))
+    elif not today <= answer_by <= period.ends_on:
+        errors.append(
+            RowError(
+                1,
+                "answer_by",
+                f"a day from today ({today}) to the period's end ({period.ends_on})",
+                "invalid",
+            )
+        )
+    if normalisation not in domain.NORMALISATIONS:
+        errors.append(RowError(1, "normalisation", "unknown normalisation", "invalid"))
+    if not unit_in_movement(unit=challenger, movement=movement):
+        errors.append(RowError(1, "challenger", "outside the movement's scope", "out_of_scope"))
+    challenged: list[Unit] = []
+    if opponent is not None:
+        if opponent.pk == challenger.pk:
+            errors.append(RowError(1, "opponent", "a unit cannot challenge itself", "invalid"))
+        elif not unit_in_movement(unit=opponent, movement=movement):
+            errors.append(RowError(1, "opponent", "outside the movement's scope", "out_of_scope"))
+        challenged = [opponent]
+    elif group is not None:
+        challenged = [u for u in group.units.filter(archived=False) if u.pk != challenger.pk]
+        if not challenged:
+            errors.append(RowError(1, "group", "the group has no other unit", "empty"))
+    if errors:
+        raise ValidationFailed("The challenge is not valid; nothing was created.", errors=errors)
+    challenge = Challenge.objects.create(
+        movement=movement,
+        challenger=challenger,
+        group=group,
+        indicator=indicator,
+        normalisation=normalisation,
+        period=period,
+        stake=stake.strip(),
+        answer_by=answer_by,
+        created_by=created_by,
+    )
+    ChallengeParticipant.objects.bulk_create(
+        [ChallengeParticipant(challenge=challenge, unit=challenger, answer="challenger")]
+        + [
+            ChallengeParticipant(challenge=challenge, unit=unit, answer="pending")
+            for unit in challenged
+        ]
+    )
+    Notification.objects.bulk_create(
+        _notify(
+            unit.pk,
+            Notification.Kind.CHALLENGED,
+            challenge,
+            f"{challenger.name} challenges you on {indicator.name} ({period.name}); "
+            f"answer by {answer_by:%d %b %Y}.",
+        )
+        for unit in challenged
+    )
+    note(unit=challenger, movement=movement)
+    return challenge
+
+
+def _answer(challenge: Challenge, unit: Unit, answer: str) -> Challenge:
+    require(current_actor(), Capability.PLAN, unit, challenge.movement)
+    challenge = (
+        Challenge.objects.select_for_update()
+        .select_related("movement", "challenger")
+        .get(pk=challenge.pk)
+    )
+    participant = ChallengeParticipant.objects.filter(challenge=challenge, unit=unit).first()
+    if participant is None or participant.answer == "challenger":
+        raise StateError(f"{unit.name} was not challenged in this challenge.")
+    if challenge.status not in (Challenge.Status.PROPOSED, Challenge.Status.RUNNING):
+        raise StateError(f"The challenge is {challenge.get_status_display().lower()}.")
+    if participant.answer != ChallengeParticipant.Answer.PENDING:
+        raise StateError(f"{unit.name} has already answered: {participant.get_answer_display()}.")
+    if _today(challenge.movement) > challenge.answer_by:
+        raise StateError(f"The answer was due by {challenge.answer_by}; it has expired.")
+    participant.answer = answer
+    participant.answered_at = timezone.now()
+    participant.save(update_fields=["answer", "answered_at"])
+    answers = set(
+        ChallengeParticipant.objects.filter(challenge=challenge).values_list("answer", flat=True)
+    )
+    if answer == ChallengeParticipant.Answer.ACCEPTED:
+        challenge.status = Challenge.Status.RUNNING
+    elif answers <= {"challenger", ChallengeParticipant.Answer.DECLINED}:
+        challenge.status = Challenge.Status.DECLINED
+        challenge.ended_at = timezone.now()
+    challenge.save(update_fields=["status", "ended_at"])
+    verb = "accepted" if answer == ChallengeParticipant.Answer.ACCEPTED else "declined"
+    _notify(
+        challenge.challenger_id,
+        Notification.Kind.CHALLENGE_ANSWERED,
+        challenge,
+        f"{unit.name} {verb} your challenge on {challenge.indicator.name}.",
+    ).save()
+    note(unit=unit, movement=challenge.movement)
+    return challenge
+
+
+@audited("emulation.accept_challenge")
+def accept_challenge(*, challenge: Challenge, unit: Unit) -> Challenge:
+    """The challenged unit takes the challenge up; it runs from now to the period's end."""
+    return _answer(challenge, unit, ChallengeParticipant.Answer.ACCEPTED)
+
+
+@audited("emulation.decline_challenge")
+def decline_challenge(*, challenge: Challenge, unit: Unit) -> Challenge:
+    """The challenged unit declines; when every challenged unit has declined, so has the
+    challenge."""
+    return _answer(challenge, unit, ChallengeParticipant.Answer.DECLINED)
+
+
+@audited("emulation.settle_challenges")
+def settle_challenges(*, today: dt.date | None = None) -> list[Challenge]:
+    """What the clock decides, for every movement: answers not given by `answer_by` expire
+    (and so does a challenge nobody accepted); a running challenge whose period has ended
+    finishes, its result kept in each participant's record. Safe to run any number of times."""
+    changed: list[Challenge] = []
+    open_challenges = Challenge.objects.filter(
+        status__in=[Challenge.Status.PROPOSED, Challenge.Status.RUNNING]
+    ).select_related("movement", "period", "indicator", "challenger")
+    for challenge in open_challenges:
+        day = today or _today(challenge.movement)
+        if day > challenge.answer_by:
+            expired = ChallengeParticipant.objects.filter(
+                challenge=challenge, answer=ChallengeParticipant.Answer.PENDING
+            ).update(answer=ChallengeParticipant.Answer.EXPIRED)
+            if challenge.status == Challenge.Status.PROPOSED:
+                challenge.status = Challenge.Status.EXPIRED
+                challenge.ended_at = timezone.now()
+                challenge.save(update_fields=["status", "ended_at"])
+                changed.append(challenge)
+                continue
+            if expired:
+                changed.append(challenge)
+        if challenge.status == Challenge.Status.RUNNING and day > challenge.period.ends_on:
+            _finish(challenge)
+            changed.append(challenge)
+    return changed
+
+
+def _finish(challenge: Challenge) -> None:
+    standings = challenge_standings(challenge)
+    now = timezone.now()
+    best = min((row.rank for row in standings if row.rank is not None), default=None)
+    ChallengeResult.objects.bulk_create(
+        ChallengeResult(
+            challenge=challenge,
+            unit=row.unit,
+            rank=row.rank,
+            value=domain.as_decimal(row.value),
+            won=row.rank is not None and row.rank == best,
+            recorded_at=now,
+        )
+        for row in standings
+    )
+    challenge.status = Challenge.Status.FINISHED
+    challenge.ended_at = now
+    challenge.save(update_fields=["status", "ended_at"])
+    winners = ", ".join(row.unit.name for row in standings if row.rank == best) or "nobody"
+    Notification.objects.bulk_create(
+        _notify(
+            row.unit.pk,
+            Notification.Kind.CHALLENGE_ENDED,
+            challenge,
+            f"The challenge on {challenge.indicator.name} ({challenge.period.name}) has ended: "
+            f"won by {winners}; you finished {row.rank or 'unranked'}.",
+        )
+        for row in standings
+    )

@@ -1,0 +1,70 @@
+import datetime as dt
+
+import pytest
+
+from pacesetter.emulation import actions, selectors
+from pacesetter.ledger.actions import ReportRow, record_reports
+from pacesetter.movements import actions as movement_actions
+from pacesetter.units import actions as unit_actions
+
+DAY = dt.date(2025, 3, 10)
+
+
+@pytest.fixture
+def block(units):
+    """The four workteams W1..W4 (headcount 10 each unless a test changes it)."""
+    made = unit_actions.create_block(code="workteams", name="Workteams")
+    return unit_actions.set_block_units(
+        block=made, units=[units["W1"], units["W2"], units["W3"], units["W4"]]
+    )
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """Set the movement's "today" (knowledge day) for the emulation app."""
+    current = {"day": dt.date(2026, 1, 5)}
+
+    def set_day(day: dt.date) -> dt.date:
+        current["day"] = day
+        return day
+
+    monkeypatch.setattr(actions, "_today", lambda movement: current["day"])
+    monkeypatch.setattr(selectors, "movement_today", lambda movement: current["day"])
+    return set_day
+
+
+def record(movement, *rows, **kwargs):
+    """Record reports: (unit, indicator, quantity[, day]) tuples, or ReportRow."""
+    built = [
+        row
+        if isinstance(row, ReportRow)
+        else ReportRow(
+            unit=row[0], indicator=row[1], quantity=row[2], day=row[3] if len(row) > 3 else DAY
+        )
+        for row in rows
+    ]
+    return record_reports(movement=movement, rows=built, source="api", **kwargs)
+
+
+def scoring(movement, block, *components, code="main", name="Main ranking"):
+    return actions.create_scoring(
+        movement=movement,
+        block=block,
+        code=code,
+        name=name,
+        components=[
+            c if isinstance(c, actions.ComponentSpec) else actions.ComponentSpec(*c)
+            for c in components
+        ],
+    )
+
+
+def whole(movement):
+    return movement.periods.get(is_whole=True)
+
+
+def plan(movement, unit_code, indicator, **values):
+    movement_actions.set_plans(
+        movement=movement,
+        rows=[movement_actions.PlanRow(unit_code=unit_code, indicator=indicator, **values)],
+    )

@@ -1,0 +1,52 @@
+"""`pacesetter bench --emulation` at a tiny size, end to end, in a process of its own (it
+repoints the default connection at a database of its own)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_emulation_bench_runs_and_reports_its_figures(tmp_path: Path):
+    var = tmp_path / "var"
+    env = {
+        **os.environ,
+        "PACESETTER_VAR": str(var),
+        "DJANGO_SETTINGS_MODULE": "pacesetter.settings",
+    }
+    env.pop("DATABASE_URL", None)
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pacesetter.cli",
+            "bench",
+            "--emulation",
+            "--block",
+            "60",
+            "--reports",
+            "3000",
+            "--batch",
+            "500",
+            "--reads",
+            "3",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stderr
+    results = json.loads((var / "bench" / "emulation.json").read_text())
+    assert results["emulation.block"] == 60
+    assert results["emulation.ranked_whole_period"] == 60
+    assert results["emulation.events"] > 0 and results["emulation.notifications"] > 0
+    for key in ("emulation.ratio", "emulation.top50.ms", "emulation.position.ms"):
+        assert results[key] > 0
+    assert "ratio on / off" in finished.stdout
+    # Without --keep the bench database is gone.
+    assert sorted(p.name for p in (var / "bench").iterdir()) == ["emulation.json"]

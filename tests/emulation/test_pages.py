@@ -1,0 +1,114 @@
+"""Pages and the API: leaderboard, feed, challenges, notifications; query counts pinned."""
+
+import datetime as dt
+
+import pytest
+
+from pacesetter.accounts.models import Grant
+from pacesetter.emulation.models import Challenge
+from tests import factories
+
+from .conftest import record, scoring
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ranked(movement, block):
+    s = scoring(movement, block, ("steel", "raw"))
+    record(movement, ("W1", "steel", "10"), ("W2", "steel", "20"), ("W3", "steel", "20"))
+    record(movement, ("W1", "steel", "15"))  # W1 passes W2 and W3
+    return s
+
+
+@pytest.fixture
+def head(units):
+    """A unit head of C1 (W1, W2 under it)."""
+    user = factories.UserFactory(username="head")
+    Grant.objects.create(user=user, unit=units["C1"], role="unit_head")
+    return user
+
+
+def test_leaderboard_page_shows_ranks_ties_and_the_method(
+    client, movement, ranked, admin_user, django_assert_num_queries
+):
+    client.force_login(admin_user)
+    url = f"/movements/{movement.slug}/emulation/{ranked.code}/"
+    client.get(url)
+    with django_assert_num_queries(11):
+        page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-unit="W1"' in html and "25.0 t" in html
+    assert "= 2" in html  # W2 and W3 tied for 2nd
+    assert "total, more is better" in html
+
+
+def test_dashboard_shows_the_feed_and_unit_page_learn_from(client, movement, ranked, admin_user):
+    client.force_login(admin_user)
+    dashboard = client.get(f"/movements/{movement.slug}/").content.decode()
+    assert "Overtakings" in dashboard and "Unit W1</strong> overtook" in dashboard
+    unit_page = client.get(f"/movements/{movement.slug}/units/W2/").content.decode()
+    assert "Whom Unit W2 can learn from" in unit_page and 'data-peer="W1"' in unit_page
+
+
+def test_rankings_api_as_of_and_position(client, movement, ranked, admin_user):
+    client.force_login(admin_user)
+    body = client.get(f"/api/v1/movements/{movement.slug}/rankings/{ranked.code}").json()
+    assert [(r["unit"]["code"], r["rank"], r["value"]) for r in body["rows"]] == [
+        ("W1", 1, "25"),
+        ("W2", 2, "20"),
+        ("W3", 2, "20"),
+    ]
+    assert body["scoring"]["components"][0]["normalisation"] == "raw"
+    past = client.get(
+        f"/api/v1/movements/{movement.slug}/rankings/{ranked.code}?as_of=2025-01-01"
+    ).json()
+    assert past["source"] == "none" and past["rows"] == []
+    position = client.get(
+        f"/api/v1/movements/{movement.slug}/rankings/{ranked.code}/units/W3"
+    ).json()
+    assert (position["rank"], position["of"]) == (2, 3)
+    missing = client.get(f"/api/v1/movements/{movement.slug}/rankings/nope")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
+
+
+def test_events_and_notifications_api(client, movement, ranked, head):
+    client.force_login(head)
+    events = client.get(f"/api/v1/movements/{movement.slug}/overtakings").json()
+    assert {(e["ahead"]["code"], e["behind"]["code"]) for e in events} == {
+        ("W1", "W2"),
+        ("W1", "W3"),
+    }
+    notes = client.get("/api/v1/notifications").json()
+    # The head of C1 sees W2's and C1's, not W3's (under C2)
+    assert {n["unit"]["code"] for n in notes} == {"W2", "C1"}
+
+
+def test_challenge_through_the_api_and_pages(
+    client, movement, units, head, django_assert_num_queries
+):
+    client.force_login(head)
+    today = dt.date.today()
+    # The fixture movement's period (2025) is over: a challenge needs a period still running.
+    response = client.post(
+        f"/api/v1/movements/{movement.slug}/challenges",
+        {
+            "challenger": "W1",
+            "opponent": "W2",
+            "indicator": "steel",
+            "answer_by": str(today),
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "period"
+
+
+def test_notifications_page(client, movement, ranked, head):
+    client.force_login(head)
+    page = client.get("/notifications/")
+    assert page.status_code == 200 and "overtook you" in page.content.decode()
+    client.post("/notifications/", {"up_to": 10**9})
+    assert "· new" not in client.get("/notifications/").content.decode()
+    assert Challenge.objects.count() == 0
