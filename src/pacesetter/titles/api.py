@@ -1,0 +1,281 @@
+"""The titles API: rule packs, facts, evaluation runs and their explanations, nominations,
+votes, decisions, revocations, and certificate verification. Every write goes through
+`titles.actions`."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router
+
+from pacesetter.accounts.permissions import Capability, current_actor, require
+from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
+from pacesetter.movements.models import Movement
+from pacesetter.units.models import Member, Unit
+
+from . import actions, selectors
+from .access import nomination_or_404, require_organiser, run_or_404
+from .models import Award, Candidate, EvaluationRun, Nomination, RulePack, Title
+from .schemas import (
+    CandidateDetailOut,
+    CandidateOut,
+    FactsIn,
+    FactsWritten,
+    NominationOut,
+    PackIn,
+    PackOut,
+    RevocationOut,
+    RevokeIn,
+    RunIn,
+    RunOut,
+    VerifyOut,
+    VoteIn,
+)
+
+router = Router(tags=["titles"])
+
+
+def _pack_out(pack: RulePack) -> dict:
+    return {
+        "slug": pack.slug,
+        "name": pack.name,
+        "description": pack.description,
+        "revision": pack.current.number if pack.current else None,
+        "titles": list(pack.titles.all()),
+    }
+
+
+@router.get("/titles/packs", response={200: list[PackOut], **READ_REFUSALS})
+def list_packs(request: HttpRequest):
+    """The loaded rule packs and their titles."""
+    return [_pack_out(pack) for pack in selectors.packs().prefetch_related("titles")]
+
+
+@router.post("/titles/packs", response={201: PackOut, **WRITE_REFUSALS})
+def load_pack(request: HttpRequest, payload: PackIn):
+    """Load a pack (YAML or JSON). A new text of a known pack becomes its next revision; every
+    problem is a row error whose `row` is the line of the text."""
+    require_organiser()
+    revision = actions.load_pack(text=payload.text)
+    return 201, _pack_out(revision.pack)
+
+
+@router.get("/titles/packs/{slug}/export", response={200: None, **READ_REFUSALS})
+def export_pack(request: HttpRequest, slug: str):
+    """The pack's current text, as loaded."""
+    pack = get_object_or_404(RulePack.objects.select_related("current"), slug=slug)
+    if pack.current is None:
+        raise Http404("This pack has no text.")
+    return HttpResponse(pack.current.text, content_type="application/yaml; charset=utf-8")
+
+
+@router.post("/titles/facts/{kind}", response={201: FactsWritten, **WRITE_REFUSALS})
+def record_facts(request: HttpRequest, kind: str, payload: FactsIn):
+    """Record facts of one kind (evaluations, discipline, initiatives, judgements); every row
+    is checked first and all are recorded or none."""
+    actor = current_actor()
+    require_organiser()
+    external_ids = {r.get("member", "").strip() for r in payload.rows} - {""}
+    codes = {r.get("unit", "").strip() for r in payload.rows} - {""}
+    unit_ids = set(
+        Member.objects.filter(external_id__in=external_ids).values_list("unit_id", flat=True)
+    )
+    for unit in Unit.objects.filter(code__in=codes) | Unit.objects.filter(id__in=unit_ids):
+        require(actor, Capability.ORGANISE, unit)
+    return 201, {
+        "recorded": actions.record_facts(kind=kind, rows=payload.rows, source=payload.source)
+    }
+
+
+def _run_out(run: EvaluationRun) -> dict:
+    return {
+        "id": run.pk,
+        "pack": run.title.pack.slug,
+        "title": run.title.code,
+        "year": run.year,
+        "scope": run.scope.code,
+        "movement": run.movement.slug if run.movement else None,
+        "pack_revision": run.revision.number,
+        "rule_version": run.rule_version,
+        "candidates": run.candidates,
+        "eligible": run.eligible,
+        "selected": run.selected,
+        "cap": [{**group, "group": str(group["group"])} for group in run.cap_summary],
+        "seconds": str(run.seconds),
+    }
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, errors=[RowError(1, field, message, "not_found")])
+
+
+@router.post("/titles/runs", response={201: RunOut, **WRITE_REFUSALS})
+def run_evaluation(request: HttpRequest, payload: RunIn):
+    """Judge every candidate in the unit for the title and year; the cap and the ranking
+    within it are applied."""
+    actor = current_actor()
+    title = (
+        Title.objects.select_related("pack__current")
+        .filter(pack__slug=payload.pack, code=payload.title)
+        .first()
+    )
+    if title is None:
+        raise _field_error("title", f"No title {payload.title!r} in pack {payload.pack!r}.")
+    scope = Unit.objects.filter(code=payload.scope).first()
+    if scope is None:
+        raise _field_error("scope", f"No unit {payload.scope!r}.")
+    movement = None
+    if payload.movement:
+        movement = Movement.objects.filter(slug=payload.movement).first()
+        if movement is None:
+            raise _field_error("movement", f"No movement {payload.movement!r}.")
+    require(actor, Capability.ORGANISE, scope, movement)
+    run = actions.run_evaluation(title=title, year=payload.year, scope=scope, movement=movement)
+    return 201, _run_out(run)
+
+
+@router.get("/titles/runs/{run_id}", response={200: RunOut, **READ_REFUSALS})
+def get_run(request: HttpRequest, run_id: int):
+    return _run_out(run_or_404(run_id))
+
+
+def _candidate_out(candidate: Candidate) -> dict:
+    return {
+        "id": candidate.pk,
+        "member": candidate.member.external_id if candidate.member_id else None,
+        "name": str(candidate),
+        "unit": candidate.unit.code,
+        "eligible": candidate.eligible,
+        "selected": candidate.selected,
+        "position": candidate.position,
+        "why_not": candidate.why_not.splitlines(),
+    }
+
+
+@router.get("/titles/runs/{run_id}/candidates", response={200: list[CandidateOut], **READ_REFUSALS})
+def list_candidates(
+    request: HttpRequest,
+    run_id: int,
+    show: str = Query("all", description="all, eligible or not_eligible"),
+    limit: int = Query(200, ge=1, le=1000),
+):
+    """Candidates, selected first then by their place in the ranking."""
+    return [
+        _candidate_out(c)
+        for c in selectors.candidates_of(run_or_404(run_id), show=show, limit=limit)
+    ]
+
+
+@router.get(
+    "/titles/candidates/{candidate_id}", response={200: CandidateDetailOut, **READ_REFUSALS}
+)
+def get_candidate(request: HttpRequest, candidate_id: int):
+    """A candidate's whole explanation: every condition, the facts it used with links to the
+    records behind them, pass or fail, and for a failure what was missed and by how much."""
+    candidate = get_object_or_404(
+        Candidate.objects.select_related("run__movement", "member", "unit"), pk=candidate_id
+    )
+    require(current_actor(), Capability.VIEW, candidate.unit, candidate.run.movement)
+    return {
+        **_candidate_out(candidate),
+        "run": candidate.run_id,
+        "explanation": candidate.explanation,
+    }
+
+
+def _nomination_out(nomination: Nomination) -> dict:
+    counts = selectors.tally(nomination)
+    award = Award.objects.filter(nomination=nomination).values_list("code", flat=True).first()
+    return {
+        "id": nomination.pk,
+        "candidate": nomination.candidate_id,
+        "status": nomination.status,
+        "council_size": nomination.council_size,
+        **counts,
+        "result": nomination.result,
+        "award": award,
+    }
+
+
+@router.post(
+    "/titles/runs/{run_id}/nominations", response={201: list[NominationOut], **WRITE_REFUSALS}
+)
+def nominate(request: HttpRequest, run_id: int):
+    """Nominate every selected candidate not yet nominated; the council is fixed now."""
+    run = run_or_404(run_id, Capability.ORGANISE)
+    return 201, [_nomination_out(n) for n in actions.nominate(run=run)]
+
+
+@router.post("/titles/runs/{run_id}/awards", response={201: list[str], **WRITE_REFUSALS})
+def award_selected(request: HttpRequest, run_id: int):
+    """For a title that needs no council vote: award every selected candidate not yet awarded.
+    Returns the verification codes."""
+    run = run_or_404(run_id, Capability.ORGANISE)
+    pending = run.results.filter(selected=True, award__isnull=True)
+    return 201, [actions.award_without_vote(candidate=c).code for c in pending]
+
+
+@router.post(
+    "/titles/nominations/{nomination_id}/votes", response={201: NominationOut, **WRITE_REFUSALS}
+)
+def vote(request: HttpRequest, nomination_id: int, payload: VoteIn):
+    """Cast your vote (once) as a member of the nomination's council."""
+    nomination = nomination_or_404(nomination_id, Capability.VOTE)
+    actions.cast_vote(nomination=nomination, choice=payload.choice)
+    return 201, _nomination_out(nomination)
+
+
+@router.post(
+    "/titles/nominations/{nomination_id}/decision", response={200: NominationOut, **WRITE_REFUSALS}
+)
+def decide(request: HttpRequest, nomination_id: int):
+    """Close the vote: the result against the rule's threshold, and the award if carried."""
+    nomination = nomination_or_404(nomination_id, Capability.ORGANISE)
+    return _nomination_out(actions.decide(nomination=nomination))
+
+
+@router.post(
+    "/titles/awards/{code}/revocation", response={201: list[RevocationOut], **WRITE_REFUSALS}
+)
+def revoke(request: HttpRequest, code: str, payload: RevokeIn):
+    """Revoke an award by its code; awards that depended on it are judged again and revoked
+    when they no longer qualify. Returns every revocation made."""
+    award = selectors.award_by_code(code)
+    if award is None:
+        raise Http404(f"No award {code!r}.")
+    require(current_actor(), Capability.ORGANISE, award.unit, award.movement)
+    made = actions.revoke_award(award=award, reason=payload.reason, revoked_on=payload.revoked_on)
+    return 201, [
+        {
+            "award": r.award.code,
+            "title": r.award.title_name,
+            "holder": str(r.award.subject),
+            "reason": r.reason,
+            "revoked_on": r.revoked_on,
+        }
+        for r in made
+    ]
+
+
+@router.get("/titles/verify/{code}", response={200: VerifyOut, 404: None}, auth=None)
+def verify(request: HttpRequest, code: str):
+    """Public: check a certificate's code; says if it was revoked."""
+    award = selectors.award_by_code(code)
+    if award is None:
+        raise Http404(f"No certificate {code!r}.")
+    revocation = getattr(award, "revocation", None)
+    return {
+        "code": award.code,
+        "valid": revocation is None,
+        "title": award.title_name,
+        "holder": award.member.full_name if award.member_id else award.unit.name,
+        "unit": award.unit.name,
+        "year": award.year,
+        "movement": award.movement.title if award.movement else None,
+        "awarded_on": award.awarded_on,
+        "awarding_body": award.awarding_body,
+        "rule_version": award.rule_version,
+        "revoked_on": revocation.revoked_on if revocation else None,
+        "revocation_reason": revocation.reason if revocation else None,
+    }

@@ -1,0 +1,38 @@
+"""Facts from CSV or XLSX files (the web upload and `pacesetter import-title-facts`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pacesetter.core.tabular import TabularError, open_table
+
+from .actions import FACT_KINDS, FACT_OPTIONAL, SUBJECT_COLUMNS
+
+MAX_ROWS = 100_000
+
+
+def read_fact_rows(
+    path: Path, kind: str, *, name: str | None = None
+) -> tuple[list[int], list[dict[str, str]]]:
+    """The file's rows as text fields for `actions.record_facts`, and each row's number in the
+    file (the header is row 1). Raises TabularError for an unreadable file or missing columns."""
+    if kind not in FACT_KINDS:
+        raise TabularError(f"Unknown kind of fact {kind!r}; one of {', '.join(FACT_KINDS)}.")
+    numbers: list[int] = []
+    rows: list[dict[str, str]] = []
+    with open_table(path) as table:
+        columns = table.columns(
+            required=FACT_KINDS[kind], optional=(*SUBJECT_COLUMNS, *FACT_OPTIONAL[kind])
+        )
+        if "member" not in columns and "unit" not in columns:
+            raise TabularError(
+                f"{name or path.name}: name the subject in a 'member' or 'unit' column."
+            )
+        for number, cells in table.rows():
+            rows.append({column: cells[index] for column, index in columns.items()})
+            numbers.append(number)
+            if len(rows) > MAX_ROWS:
+                raise TabularError(
+                    f"{name or path.name}: more than {MAX_ROWS:,} rows; split the file."
+                )
+    return numbers, rows

@@ -1,0 +1,116 @@
+"""Forms of the titles pages; every write still goes through `titles.actions`."""
+
+from __future__ import annotations
+
+from django import forms
+
+from pacesetter.movements.models import Movement
+from pacesetter.units.models import Unit
+
+from .actions import FACT_KINDS
+from .domain import DISCIPLINE_LEVELS, INITIATIVE_SCOPES, RATINGS
+
+
+class PackForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "code"}),
+        label="Rule pack (YAML or JSON)",
+        max_length=500_000,
+        strip=False,
+    )
+
+    def clean_text(self) -> str:
+        # Browsers send a textarea's lines with CRLF; keep the file's own line ends.
+        return self.cleaned_data["text"].replace("\r\n", "\n")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.problems = []  # RowErrors from the parser: line, path, message
+
+
+class RunForm(forms.Form):
+    year = forms.IntegerField(min_value=1900, max_value=2200, help_text="the year judged")
+    scope = forms.CharField(
+        max_length=64, label="Unit", help_text="code of the unit whose members or units are judged"
+    )
+    movement = forms.CharField(
+        max_length=80,
+        required=False,
+        help_text="slug of the movement whose figures count (for titles judged on the ledger)",
+    )
+
+    def clean_scope(self) -> Unit:
+        code = self.cleaned_data["scope"].strip()
+        unit = Unit.objects.filter(code=code).first()
+        if unit is None:
+            raise forms.ValidationError(f"No unit with the code {code!r}.")
+        return unit
+
+    def clean_movement(self) -> Movement | None:
+        slug = self.cleaned_data["movement"].strip()
+        if not slug:
+            return None
+        movement = Movement.objects.filter(slug=slug).first()
+        if movement is None:
+            raise forms.ValidationError(f"No movement {slug!r}.")
+        return movement
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    revoked_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class FactsUploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(k, k) for k in FACT_KINDS])
+    file = forms.FileField(help_text="CSV (UTF-8, header first) or XLSX")
+
+
+class FactForm(forms.Form):
+    """One fact typed in: the subject, then the fields of its kind (the action checks them)."""
+
+    kind = forms.ChoiceField(choices=[(k, k) for k in FACT_KINDS])
+    member = forms.CharField(max_length=64, required=False, help_text="a person's member id")
+    unit = forms.CharField(max_length=64, required=False, help_text="or a collective's unit code")
+    year = forms.CharField(max_length=4, required=False, help_text="evaluations, judgements")
+    rating = forms.ChoiceField(
+        choices=[("", "—"), *((r, r) for r in RATINGS)], required=False, help_text="evaluations"
+    )
+    months_worked = forms.CharField(max_length=5, required=False, help_text="evaluations")
+    name = forms.SlugField(
+        max_length=80, required=False, label="Judgement", help_text="e.g. outstanding"
+    )
+    value = forms.ChoiceField(
+        choices=[("", "—"), ("yes", "yes"), ("no", "no")], required=False, help_text="judgements"
+    )
+    level = forms.ChoiceField(
+        choices=[("", "—"), *((d, d) for d in DISCIPLINE_LEVELS[1:])],
+        required=False,
+        help_text="discipline",
+    )
+    decided_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="discipline"
+    )
+    ends_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="discipline"
+    )
+    title = forms.CharField(max_length=300, required=False, help_text="initiatives")
+    scope = forms.ChoiceField(
+        choices=[("", "—"), *((s, s) for s in INITIATIVE_SCOPES[1:])],
+        required=False,
+        help_text="initiatives",
+    )
+    recognised_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="initiatives"
+    )
+    source = forms.CharField(
+        max_length=200, help_text="where this comes from, e.g. “council minutes of 12 Jan 2025”"
+    )
+
+    def row(self) -> dict[str, str]:
+        """The fields given, as the text row `record_facts` takes."""
+        return {
+            name: value.isoformat() if hasattr(value, "isoformat") else str(value)
+            for name, value in self.cleaned_data.items()
+            if name not in ("kind", "source") and value not in (None, "")
+        }

@@ -1,0 +1,135 @@
+"""What the titles API takes and gives. An explanation is a tree of conditions: label,
+passed, the facts used (value, sources with links), the shortfall, children."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class TitleOut(Schema):
+    code: str
+    name: str
+    subject: str
+
+
+class PackOut(Schema):
+    slug: str
+    name: str
+    description: str
+    revision: int | None
+    titles: list[TitleOut]
+
+
+class PackIn(Schema):
+    text: str = Field(..., description="The pack as YAML or JSON", max_length=500_000)
+
+
+class FactsIn(Schema):
+    rows: list[dict[str, str]] = Field(
+        ...,
+        description="Rows of text fields: `member` (external id) or `unit` (code), then the kind's columns",
+        max_length=100_000,
+    )
+    source: str = Field(
+        ..., description="Where the rows come from, kept with each fact", max_length=200
+    )
+
+
+class FactsWritten(Schema):
+    recorded: int
+
+
+class RunIn(Schema):
+    pack: str
+    title: str
+    year: int = Field(..., ge=1900, le=2200)
+    scope: str = Field(..., description="Code of the unit whose members or units are judged")
+    movement: str | None = Field(None, description="Slug of the movement whose figures count")
+
+
+class CapGroupOut(Schema):
+    group: str
+    base: int
+    allowed: int | None
+    eligible: int
+    selected: int
+    text: str
+
+
+class RunOut(Schema):
+    id: int
+    pack: str
+    title: str
+    year: int
+    scope: str
+    movement: str | None
+    pack_revision: int
+    rule_version: str
+    candidates: int
+    eligible: int
+    selected: int
+    cap: list[CapGroupOut]
+    seconds: str
+
+
+class CandidateOut(Schema):
+    id: int
+    member: str | None = Field(None, description="The member's external id, for a person")
+    name: str
+    unit: str
+    eligible: bool
+    selected: bool
+    position: int | None = Field(None, description="Place in the ranking within the cap")
+    why_not: list[str]
+
+
+class CandidateDetailOut(CandidateOut):
+    run: int
+    explanation: dict[str, Any]
+
+
+class VoteIn(Schema):
+    choice: str = Field(..., description="yes, no or abstain")
+
+
+class NominationOut(Schema):
+    id: int
+    candidate: int
+    status: str
+    council_size: int
+    yes: int
+    no: int
+    abstain: int
+    result: str
+    award: str | None = Field(None, description="The award's verification code once awarded")
+
+
+class RevokeIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+    revoked_on: dt.date
+
+
+class RevocationOut(Schema):
+    award: str
+    title: str
+    holder: str
+    reason: str
+    revoked_on: dt.date
+
+
+class VerifyOut(Schema):
+    code: str
+    valid: bool
+    title: str
+    holder: str
+    unit: str
+    year: int
+    movement: str | None
+    awarded_on: dt.date
+    awarding_body: str
+    rule_version: str
+    revoked_on: dt.date | None
+    revocation_reason: str | None

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "titles"
+
+urlpatterns = [
+    path("titles/", views.pack_list, name="packs"),
+    path("titles/packs/<slug:slug>/", views.pack_detail, name="pack"),
+    path("titles/packs/<slug:slug>/export.yaml", views.pack_export, name="pack-export"),
+    path("titles/packs/<slug:slug>/<slug:code>/", views.title_detail, name="title"),
+    path("titles/runs/<int:run_id>/", views.run_detail, name="run"),
+    path("titles/runs/<int:run_id>/nominate/", views.run_nominate, name="run-nominate"),
+    path("titles/candidates/<int:candidate_id>/", views.candidate_detail, name="candidate"),
+    path("titles/nominations/<int:nomination_id>/vote/", views.vote, name="vote"),
+    path("titles/nominations/<int:nomination_id>/decide/", views.decide, name="decide"),
+    path("titles/awards/<int:award_id>/", views.award_detail, name="award"),
+    path("titles/awards/<int:award_id>/certificate.pdf", views.certificate, name="certificate"),
+    path("titles/facts/", views.facts_upload, name="facts-upload"),
+    path("titles/facts/new/", views.fact_entry, name="fact-entry"),
+    path("titles/people/<int:member_id>/<int:year>/", views.member_facts, name="member-facts"),
+    path("titles/units/<int:unit_id>/<int:year>/", views.unit_facts, name="unit-facts"),
+    path("verify/<str:code>", views.verify, name="verify"),
+]

@@ -1,0 +1,226 @@
+"""Honorary titles as an organiser and a council do them: load a rule pack, record the year's
+facts from a file, run an evaluation, see why a candidate failed, put the selected to the
+council, vote, award, download the certificate, check it on the public verification page,
+then revoke it and see the revocation there.
+
+The server runs on its own database (like the shared harness), seeded with a small enterprise
+per viewport, an organiser and a council of three.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import BIN, CHROMIUM, SCREENSHOTS, screenshot
+
+PASSWORD = "titles-browser-password"
+
+SEED = f"""
+from django.contrib.auth import get_user_model
+from pacesetter.accounts.actions import grant_role
+from pacesetter.units.actions import UnitRow, create_member, import_units
+from pacesetter.units.models import Unit
+
+import_units(rows=[UnitRow("TT", "Textile trust", "country")] + [
+    UnitRow(code, name, "enterprise", "TT")
+    for code, name in (("TD", "Weaving mill (desktop)"), ("TP", "Weaving mill (phone)"))
+])
+for code in ("TD", "TP"):
+    unit = Unit.objects.get(code=code)
+    for i, name in enumerate(("Kim Ok Sun", "Ri Chol", "Pak Yong Hui", "Choe Song Il")):
+        create_member(unit=unit, full_name=name, external_id=f"{{code.lower()}}-{{i}}")
+users = get_user_model()
+def user(name):
+    made = users.objects.create_user(username=name, password={PASSWORD!r})
+    return made
+grant_role(user=user("organiser"), role="organiser", unit=Unit.objects.get(code="TT"))
+for i in range(3):
+    grant_role(user=user(f"council{{i}}"), role="council_member", unit=Unit.objects.get(code="TT"))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def titles_url(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it.")
+    var = tmp_path_factory.mktemp("titles-server")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PACESETTER_VAR": str(var),
+        "DATABASE_URL": f"sqlite:///{var}/pacesetter.sqlite3",
+        "WEB_CONCURRENCY": "2",
+        "BIND": f"127.0.0.1:{port}",
+    }
+    pacesetter = str(BIN / "pacesetter")
+    subprocess.run([pacesetter, "migrate", "-v", "0"], env=env, check=True)
+    seeded = subprocess.run(
+        [pacesetter, "shell", "-c", SEED], env=env, capture_output=True, text=True, check=False
+    )
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    log = open(var / "server.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
+    server = subprocess.Popen([pacesetter, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    # collectstatic and gunicorn take minutes on a machine whose 2 cores are shared 5 ways
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"the server did not start: {(var / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+    yield url
+    server.terminate()
+    server.wait(timeout=15)
+    log.close()
+
+
+def sign_in(page, url: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(f"{url}/")
+
+
+def upload(page, kind: str, name: str, content: str) -> None:
+    page.get_by_label("Kind").select_option(kind)
+    page.get_by_label("File").set_input_files(
+        {"name": name, "mimeType": "text/csv", "buffer": content.encode()}
+    )
+    page.get_by_role("button", name="Record").click()
+    expect(page.locator(".messages")).to_contain_text(f"Recorded 4 {kind} from {name}")
+
+
+def test_a_title_from_rules_to_a_revoked_certificate(titles_url, page):
+    url = titles_url
+    unit = "TD" if page.viewport_name == "desktop" else "TP"
+    prefix = unit.lower()
+
+    # The organiser loads the Vietnamese pack.
+    sign_in(page, url, "organiser")
+    page.goto(f"{url}/titles/")
+    page.get_by_role("button", name="Load vn-emulation").click()
+    expect(
+        page.get_by_role("heading", name="Vietnam — Law on Emulation and Commendation")
+    ).to_be_visible()
+    screenshot(page, "titles-pack")
+
+    # The year's facts, from files: one person joined in the autumn (4 months worked).
+    page.goto(f"{url}/titles/facts/")
+    upload(
+        page,
+        "evaluations",
+        "evaluations-2024.csv",
+        "member,year,rating,months_worked\n"
+        f"{prefix}-0,2024,excellent,12\n{prefix}-1,2024,good,12\n"
+        f"{prefix}-2,2024,good,4\n{prefix}-3,2024,good,12\n",
+    )
+    upload(
+        page,
+        "judgements",
+        "judgements-2024.csv",
+        "member,year,name,value\n"
+        + "".join(f"{prefix}-{i},2024,self_reliance_and_solidarity,yes\n" for i in range(4)),
+    )
+
+    # Advanced worker, 2024: the new hire fails, and the page says why.
+    page.goto(f"{url}/titles/packs/vn-emulation/advanced_worker/")
+    page.get_by_label("Year").fill("2024")
+    page.get_by_label("Unit").fill(unit)
+    page.get_by_role("button", name="Evaluate").click()
+    expect(page.locator("dl.facts")).to_contain_text("4 judged · 3 eligible · 3 selected")
+    expect(page.locator("table.candidates")).to_contain_text(
+        "excluded: newly recruited, under 6 months"
+    )
+    screenshot(page, "titles-run")
+    page.get_by_role("link", name="Pak Yong Hui").click()
+    why = page.locator(".why-not")
+    expect(why).to_contain_text("newly recruited, under 6 months")
+    expect(page.locator(".tree").first).to_contain_text("months_worked: 4")
+    screenshot(page, "titles-why-not")
+    page.go_back()
+    page.get_by_role("button", name="Award the 3 selected").click()
+    expect(page.locator(".messages")).to_contain_text("Awarded 3")
+
+    # Grassroots emulation fighter: Kim Ok Sun (rated excellent) goes to the council.
+    page.goto(f"{url}/titles/packs/vn-emulation/grassroots_fighter/")
+    page.get_by_label("Year").fill("2024")
+    page.get_by_label("Unit").fill(unit)
+    page.get_by_role("button", name="Evaluate").click()
+    expect(page.locator("dl.facts")).to_contain_text("4 judged · 1 eligible · 1 selected")
+    run_url = page.url
+    page.get_by_role("button", name="Nominate the 1 selected to the council").click()
+    expect(page.locator(".messages")).to_contain_text("Nominated 1 to the council")
+
+    # The council votes: 3 yes of all 3 members.
+    for i in range(3):
+        sign_in(page, url, f"council{i}")
+        page.goto(run_url)
+        page.get_by_role("button", name="Yes", exact=True).click()
+        expect(page.locator(".messages")).to_contain_text("Your vote on Kim Ok Sun is recorded")
+    screenshot(page, "titles-vote")
+
+    sign_in(page, url, "organiser")
+    page.goto(run_url)
+    page.get_by_role("button", name="Close the vote").click()
+    expect(page.locator(".messages")).to_contain_text("3 yes of all 3 council members = 100.0%")
+    page.get_by_role("link", name=re.compile("award ")).click()
+
+    # The certificate downloads, and it is a PDF.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the certificate (PDF)").click()
+    pdf = SCREENSHOTS / f"certificate-{page.viewport_name}.pdf"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "70", "-singlefile", str(pdf), str(pdf.with_suffix(""))],
+        check=True,
+    )
+    code = page.locator("dl.facts code").first.inner_text()
+    award_url = page.url
+    screenshot(page, "titles-award")
+
+    # Anyone can verify it.
+    page.context.clear_cookies()
+    page.goto(f"{url}/verify/{code}")
+    expect(page.locator(".verdict")).to_contain_text("genuine and valid")
+    expect(page.locator("dl.facts")).to_contain_text("Kim Ok Sun")
+    screenshot(page, "titles-verify")
+
+    # The organiser revokes her advanced worker title; the fighter title needed it.
+    sign_in(page, url, "organiser")
+    page.goto(f"{url}/titles/packs/vn-emulation/advanced_worker/")
+    holder = f"Kim Ok Sun (Weaving mill ({page.viewport_name}))"
+    page.locator("#awards-h + ul li", has_text=holder).get_by_role("link").click()
+    page.get_by_label("Reason").fill("The evaluation was entered for the wrong year.")
+    page.get_by_role("button", name="Revoke").click()
+    expect(page.locator(".messages")).to_contain_text("and 1 award(s) that depended on it")
+    page.goto(award_url)
+    expect(page.locator("p.error")).to_contain_text("Revoked on")
+
+    page.context.clear_cookies()
+    page.goto(f"{url}/verify/{code}")
+    expect(page.locator(".verdict")).to_contain_text("revoked")
+    expect(page.locator("main")).to_contain_text("It required Advanced worker")
+    screenshot(page, "titles-verify-revoked")

@@ -1,0 +1,48 @@
+"""`pacesetter load-title-pack` and `pacesetter import-title-facts`."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from pacesetter.titles.models import PackRevision, YearlyEvaluation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_a_shipped_pack_by_name_then_a_broken_file(tmp_path):
+    out = io.StringIO()
+    call_command("load_title_pack", "production", stdout=out)
+    assert "revision 1 (labour_innovator, chollima_workteam, model_unit)" in out.getvalue()
+    broken = tmp_path / "pack.yaml"
+    broken.write_text("pack: x\nname: X\ntitles:\n  - code: a\n    subject: nobody\n")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was loaded"):
+        call_command("load_title_pack", str(broken), stdout=out)
+    assert "a title needs 'name'" in out.getvalue()
+    assert PackRevision.objects.count() == 1
+
+
+def test_import_facts_all_or_nothing_with_file_rows(tmp_path, people):
+    bad = tmp_path / "evaluations.csv"
+    bad.write_text("member,year,rating\nw1-0,2024,good\nw1-1,2024,great\n")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 2 rows are not valid"):
+        call_command("import_title_facts", str(bad), kind="evaluations", stdout=out)
+    assert "great" in out.getvalue()
+    assert not YearlyEvaluation.objects.exists()
+    good = tmp_path / "good.csv"
+    good.write_text("member,year,rating,months_worked\nw1-0,2024,good,12\nw1-1,2024,good,7.5\n")
+    out = io.StringIO()
+    call_command("import_title_facts", str(good), kind="evaluations", stdout=out)
+    assert "recorded 2 evaluations" in out.getvalue()
+    assert YearlyEvaluation.objects.get(member=people["w1-1"]).source == "good.csv row 3"
+
+
+def test_import_facts_needs_a_subject_column(tmp_path, people):
+    path = tmp_path / "j.csv"
+    path.write_text("year,name,value\n2024,outstanding,yes\n")
+    with pytest.raises(CommandError, match="'member' or 'unit' column"):
+        call_command("import_title_facts", str(path), kind="judgements")

@@ -1,0 +1,233 @@
+"""The titles pages: packs, a title, a run, a candidate's explanation, nominations and votes,
+an award with its certificate and revocation, facts, and the public verification page."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from pacesetter.accounts.actions import grant_role
+from pacesetter.accounts.models import Role
+from pacesetter.titles import actions
+from pacesetter.titles.models import Award, Nomination, Title, YearlyEvaluation
+from tests import factories
+
+from .conftest import PACKS
+from .test_actions import advanced_worker, award_all, record_advanced_workers
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(client):
+    user = factories.UserFactory(username="operator", is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+def test_an_organiser_loads_a_shipped_pack_and_sees_its_titles(operator):
+    response = operator.post("/titles/", {"shipped": "vn-emulation"})
+    assert response.status_code == 302 and response["Location"] == "/titles/packs/vn-emulation/"
+    page = operator.get(response["Location"]).content.decode()
+    assert "Advanced worker (Lao động tiên tiến)" in page and "R2017" in page and "R2024" in page
+    export = operator.get("/titles/packs/vn-emulation/export.yaml")
+    assert export.content.decode() == (PACKS / "vn-emulation.yaml").read_text()
+
+
+def test_a_broken_pack_shows_the_line(operator, vn_pack):
+    text = vn_pack.text.replace("value: good", "value: fine", 1)
+    response = operator.post("/titles/packs/vn-emulation/", {"text": text})
+    page = response.content.decode()
+    line = text.splitlines().index("            value: fine") + 1
+    assert response.status_code == 200
+    assert (
+        f"line {line}</a> · <code>advanced_worker.R2017.requires[0].value</code>: &#x27;fine&#x27; is not one of"
+        in page
+    )
+    assert vn_pack.pack.revisions.count() == 1
+
+
+def test_editing_a_pack_makes_a_new_revision(operator, vn_pack):
+    text = vn_pack.text.replace('threshold: ">= 80%"', 'threshold: ">= 75%"')
+    assert operator.post("/titles/packs/vn-emulation/", {"text": text}).status_code == 302
+    assert vn_pack.pack.revisions.count() == 2
+
+
+def test_run_candidate_vote_award_certificate_verify_revoke(
+    operator, vn_pack, people, units, council
+):
+    record_advanced_workers(people, months={"w1-1": "5"})
+    title = advanced_worker(vn_pack)
+    response = operator.post(
+        "/titles/packs/vn-emulation/advanced_worker/",
+        {"year": "2024", "scope": "W1", "movement": ""},
+    )
+    assert response.status_code == 302
+    run_url = response["Location"]
+    page = operator.get(run_url).content.decode()
+    assert "10 judged · 9 eligible · 9 selected" in page
+    assert "excluded: newly recruited, under 6 months" in page
+    candidate = title.runs.get().results.get(member=people["w1-1"])
+    page = operator.get(f"/titles/candidates/{candidate.pk}/").content.decode()
+    assert "Why not" in page and "✗ not met" in page
+    assert f'href="/titles/people/{people["w1-1"].pk}/2024/"' in page
+    # no vote for advanced worker: the organiser awards the selected
+    assert operator.post(f"{run_url}nominate/").status_code == 302
+    assert Award.objects.count() == 9
+
+    fighter = Title.objects.get(pack=vn_pack.pack, code="grassroots_fighter")
+    run = actions.run_evaluation(title=fighter, year=2024, scope=units["W1"])
+    operator.post(f"/titles/runs/{run.pk}/nominate/")
+    nomination = Nomination.objects.get()
+    voter = factories.UserFactory(username="council0")
+    client = operator.__class__()
+    client.force_login(voter)
+    page = client.get(f"/titles/runs/{run.pk}/").content.decode()
+    assert 'name="choice" value="yes"' in page and "Close the vote" not in page
+    for user in council:
+        client.force_login(user)
+        assert (
+            client.post(f"/titles/nominations/{nomination.pk}/vote/", {"choice": "yes"}).status_code
+            == 302
+        )
+    page = client.get(f"/titles/runs/{run.pk}/").content.decode()
+    assert "you voted" in page
+    operator.post(f"/titles/nominations/{nomination.pk}/decide/")
+    award = Award.objects.get(title=fighter)
+    page = operator.get(f"/titles/runs/{run.pk}/").content.decode()
+    assert "5 yes of all 5 council members = 100.0%, needs &gt;= 80%: carried" in page
+
+    pdf = operator.get(f"/titles/awards/{award.pk}/certificate.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+    verify = operator.__class__().get(f"/verify/{award.code}")
+    assert verify.status_code == 200 and "genuine and valid" in verify.content.decode()
+    assert operator.__class__().get("/verify/NOPE-NOPE-NOPE").status_code == 404
+
+    advanced = Award.objects.get(title=title, member=award.member)
+    response = operator.post(
+        f"/titles/awards/{advanced.pk}/",
+        {"reason": "months misreported", "revoked_on": advanced.awarded_on.isoformat()},
+    )
+    assert response.status_code == 302
+    page = operator.get(f"/titles/awards/{advanced.pk}/").content.decode()
+    assert f"Revoked on {advanced.awarded_on:%-d %B %Y}" in page and "grassroots" in page.lower()
+    verify = operator.__class__().get(f"/verify/{award.code}").content.decode()
+    assert "revoked" in verify and "It required Advanced worker" in verify
+
+
+def test_facts_upload_all_or_nothing(operator, people):
+    bad = io.BytesIO(b"member,year,rating,months_worked\nw1-0,2024,good,12\nw1-1,2024,superb,12\n")
+    bad.name = "evaluations.csv"
+    page = operator.post("/titles/facts/", {"kind": "evaluations", "file": bad}).content.decode()
+    assert "1 of 2 fact rows is not valid" in page and "superb" in page
+    assert '<td class="num">3</td><td>rating</td>' in page  # the file's row 3
+    assert not YearlyEvaluation.objects.exists()
+    good = io.BytesIO(b"member,year,rating,months_worked\nw1-0,2024,good,12\nw1-1,2024,good,6\n")
+    good.name = "evaluations.csv"
+    assert operator.post("/titles/facts/", {"kind": "evaluations", "file": good}).status_code == 302
+    assert YearlyEvaluation.objects.get(member=people["w1-1"]).source == "evaluations.csv row 3"
+    page = operator.get(f"/titles/people/{people['w1-1'].pk}/2024/").content.decode()
+    assert "evaluations.csv row 3" in page
+
+
+def test_a_council_member_may_not_run_evaluations_or_revoke(
+    client, vn_pack, people, units, council
+):
+    record_advanced_workers(people)
+    run = actions.run_evaluation(title=advanced_worker(vn_pack), year=2024, scope=units["W1"])
+    (award, *_) = award_all(run)
+    client.force_login(council[0])
+    response = client.post(
+        "/titles/packs/vn-emulation/advanced_worker/",
+        {"year": "2024", "scope": "W1", "movement": ""},
+    )
+    assert response.status_code == 403
+    assert (
+        client.post(
+            f"/titles/awards/{award.pk}/",
+            {"reason": "x", "revoked_on": award.awarded_on.isoformat()},
+        ).status_code
+        == 403
+    )
+    assert client.post(f"/titles/runs/{run.pk}/nominate/").status_code == 403
+
+
+def test_outsiders_do_not_see_runs(client, vn_pack, people, units):
+    record_advanced_workers(people)
+    run = actions.run_evaluation(title=advanced_worker(vn_pack), year=2024, scope=units["W1"])
+    outsider = factories.UserFactory(username="outsider")
+    grant_role(user=outsider, role=Role.VIEWER, unit=units["P2"])
+    client.force_login(outsider)
+    assert client.get(f"/titles/runs/{run.pk}/").status_code == 404
+
+
+def test_page_queries_are_pinned(operator, vn_pack, people, units, django_assert_num_queries):
+    record_advanced_workers(people)
+    run = actions.run_evaluation(title=advanced_worker(vn_pack), year=2024, scope=units["W1"])
+    award_all(run)
+    candidate = run.results.first()
+    award = Award.objects.first()
+    operator.get(f"/titles/runs/{run.pk}/")  # parse the pack once
+    # each signed-in page: session and user, then what the comment says
+    for url, queries in (
+        (f"/titles/runs/{run.pk}/", 7),  # run, nominations, my votes, candidates, unnominated
+        (f"/titles/candidates/{candidate.pk}/", 3),  # candidate with its run and subject
+        (f"/titles/awards/{award.pk}/", 5),  # award, revocation, revocations it caused
+        ("/titles/packs/vn-emulation/advanced_worker/", 5),  # title, runs, awards
+    ):
+        with django_assert_num_queries(queries):
+            assert operator.get(url).status_code == 200, url
+    with django_assert_num_queries(1):  # public: the award with everything it shows
+        assert operator.__class__().get(f"/verify/{award.code}").status_code == 200
+
+
+def test_verification_codes_look_like_codes(vn_pack, people, units):
+    record_advanced_workers(people)
+    (award, *_) = award_all(
+        actions.run_evaluation(title=advanced_worker(vn_pack), year=2024, scope=units["W1"])
+    )
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", award.code)
+
+
+def test_the_honour_board_lists_title_holders(client, vn_pack, people, units, movement):
+    from pacesetter.movements.models import Movement
+
+    Movement.objects.filter(pk=movement.pk).update(is_public=True)
+    record_advanced_workers({"w1-0": people["w1-0"]})
+    run = actions.run_evaluation(
+        title=advanced_worker(vn_pack), year=2024, scope=units["W1"], movement=movement
+    )
+    (award,) = award_all(run)
+    page = client.get(f"/board/{movement.slug}/").content.decode()
+    assert "Honorary titles" in page and "Person W1-0, Unit W1" in page
+    actions.revoke_award(award=award, reason="error", revoked_on=award.awarded_on)
+    assert "Person W1-0" not in client.get(f"/board/{movement.slug}/").content.decode()
+
+
+def test_signed_in_pages_link_to_titles(operator):
+    assert 'href="/titles/">Titles</a>' in operator.get("/").content.decode()
+
+
+def test_one_fact_entered_in_a_form(operator, people):
+    from pacesetter.titles.models import Judgement
+
+    data = {
+        "kind": "judgements",
+        "member": "w1-0",
+        "year": "2024",
+        "name": "outstanding",
+        "value": "yes",
+        "source": "council minutes 12 Jan 2025",
+    }
+    response = operator.post("/titles/facts/new/", data)
+    assert response.status_code == 302
+    judgement = Judgement.objects.get()
+    assert (judgement.value, judgement.source) == (True, "form: council minutes 12 Jan 2025")
+    response = operator.post("/titles/facts/new/", {**data, "kind": "evaluations", "rating": ""})
+    assert response.status_code == 422
+    assert 'class="field invalid"' in response.content.decode()  # the rating, beside its field
+    response = operator.post("/titles/facts/new/", {**data, "member": "nobody"})
+    assert response.status_code == 422 and "no member with the id" in response.content.decode()
