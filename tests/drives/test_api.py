@@ -1,0 +1,78 @@
+import pytest
+from django.test import Client
+
+from pacesetter.accounts.actions import create_token
+from pacesetter.movements.selectors import movement_today
+from tests.api.conftest import post, problem
+from tests.drives.conftest import make_call
+
+
+@pytest.fixture
+def api(user):
+    token = create_token(user=user, name="tests", scope="full")
+    return Client(headers={"Authorization": f"Bearer {token[1]}"})
+
+
+def test_donations_api_records_and_refuses_overdraw(donation_drive, api):
+    url = "/api/v1/movements/rice/donations"
+    response = post(
+        api,
+        url,
+        {"donations": [{"item": "rice", "stage": "received", "unit": "W1", "quantity": "30"}]},
+    )
+    assert response.status_code == 201, response.content
+    body = problem(
+        post(
+            api,
+            url,
+            {
+                "donations": [
+                    {
+                        "item": "rice",
+                        "stage": "distributed",
+                        "unit": "W1",
+                        "quantity": 31,
+                        "recipient_name": "Hospital",
+                    }
+                ]
+            },
+        ),
+        422,
+    )
+    assert body["errors"][0]["code"] == "insufficient_balance"
+    totals = api.get(url).json()
+    assert totals["items"][0]["received"] == "30" and totals["items"][0]["held"] == "30"
+
+
+def test_public_sign_up_through_the_api_without_credentials(units, api):
+    make_call(units, "open", quota=10)
+    anonymous = Client()
+    row = {"unit": "W1", "full_name": "A", "contact": "a@example.org", "idempotency_key": "k1"}
+    response = post(anonymous, "/api/v1/movements/open/volunteers/signups", {"signups": [row]})
+    assert response.status_code == 201, response.content
+    code = response.json()["codes"][0]
+    assert post(anonymous, "/api/v1/movements/open/volunteers/signups", {"signups": [row]}).json()[
+        "codes"
+    ] == [code]
+    duplicate = {**row, "idempotency_key": "k2", "contact": "A@Example.org"}
+    body = problem(
+        post(anonymous, "/api/v1/movements/open/volunteers/signups", {"signups": [duplicate]}),
+        422,
+    )
+    assert body["errors"][0]["code"] == "duplicate"
+    assert anonymous.get(f"/api/v1/signups/{code}").json()["status"] == "signed_up"
+    counts = api.get("/api/v1/movements/open/volunteers").json()
+    assert counts["signups"] == 1 and counts["of_quota"] == "10.0"
+
+
+def test_enlistment_api_days_show_missing(enlistment, api):
+    day = movement_today(enlistment.movement)
+    response = post(
+        api,
+        "/api/v1/movements/epidemic/enlistment",
+        {"returns": [{"unit": "C1", "counts": {"medical": 5, "hygiene": 7}, "day": str(day)}]},
+    )
+    assert response.status_code == 201, response.content
+    days = api.get("/api/v1/movements/epidemic/enlistment").json()["days"]
+    assert days[0]["totals"] == {"medical": 5, "hygiene": 7} and days[0]["coverage"] == "33.3"
+    assert days[1]["missing"] is True and days[1]["totals"] is None

@@ -1,0 +1,171 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from pacesetter.drives import actions
+from pacesetter.drives.models import DonationEntry, SignUp
+from pacesetter.movements.selectors import movement_today
+from tests.drives.conftest import make_call, person
+
+
+@pytest.fixture
+def public_call(units):
+    return make_call(
+        units,
+        "open-call",
+        quota=100,
+        asks_gender=True,
+        min_age=16,
+        asks_age_band=True,
+        roles=[("rescue", "Rescue brigade")],
+    )
+
+
+def test_public_sign_up_anonymous_with_csrf_and_confirmation(public_call, units):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    url = reverse("drives-sign-up", args=["open-call"])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'name="csrfmiddlewaretoken"' in page.content
+    assert b'name="gender"' in page.content and b'name="skill"' not in page.content
+    data = {
+        "csrfmiddlewaretoken": page.context["csrf_token"],
+        "idempotency_key": page.context["form"].initial["idempotency_key"],
+        "full_name": "Ri Sun Hui",
+        "contact": "+850 2 555 0101",
+        "unit": "W1",
+        "role": "rescue",
+        "gender": "female",
+        "age": "19",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    signup = SignUp.objects.get()
+    assert response["Location"] == reverse("drives-signed-up", args=[signup.code])
+    assert signup.age_band == "18-24" and signup.gender == "female"
+    # The same form sent again (a double click) lands on the same confirmation.
+    again = client.post(url, data)
+    assert again["Location"] == response["Location"] and SignUp.objects.count() == 1
+    # Another submission by the same person is refused beside the field.
+    data["idempotency_key"] = "form:other"
+    refused = client.post(url, data)
+    assert refused.status_code == 422
+    assert "already signed up" in refused.content.decode()
+    confirmation = client.get(response["Location"])
+    assert signup.code in confirmation.content.decode()
+
+
+def test_post_without_csrf_is_refused(public_call):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        reverse("drives-sign-up", args=["open-call"]),
+        {"full_name": "x", "contact": "1", "unit": "W1"},
+    )
+    assert response.status_code == 403
+    assert SignUp.objects.count() == 0
+
+
+def test_private_call_sign_up_page_is_404_for_anonymous(units, client):
+    make_call(units, "private", public=False)
+    assert client.get(reverse("drives-sign-up", args=["private"])).status_code == 404
+
+
+def test_volunteers_page_query_count(public_call, client, django_assert_max_num_queries):
+    actions.sign_up(
+        call=public_call,
+        rows=[person(n, role="rescue", gender="male", age=20) for n in range(30)],
+    )
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("drives-volunteers", args=["open-call"]))
+    assert page.status_code == 200
+    assert "30" in page.content.decode()
+
+
+def test_donation_through_to_distribution_and_receipt(donation_drive, client, user):
+    client.force_login(user)
+    url = reverse("drives-donations", args=["rice"])
+    page = client.get(url)
+    data = {
+        "form": "gift",
+        "gift-idempotency_key": page.context["gift_form"].initial["idempotency_key"],
+        "gift-item": "rice",
+        "gift-stage": "received",
+        "gift-unit": "W1",
+        "gift-quantity": "30",
+        "gift-donor_kind": "anonymous",
+        "gift-donor": "A peasant",
+        "gift-estimate": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    entry = DonationEntry.objects.get()
+    too_much = {
+        "form": "distribution",
+        "distribution-idempotency_key": "form:d1",
+        "distribution-item": "rice",
+        "distribution-unit": "W1",
+        "distribution-quantity": "31",
+        "distribution-recipient_name": "Hospital",
+    }
+    refused = client.post(url, too_much)
+    assert refused.status_code == 200 and "holds 30" in refused.content.decode()
+    too_much["distribution-quantity"] = "12"
+    assert client.post(url, too_much).status_code == 302
+    receipt = client.get(reverse("drives-receipt", args=["rice", entry.pk]))
+    assert receipt["Content-Type"] == "application/pdf" and receipt.content.startswith(b"%PDF")
+
+
+def test_donations_page_query_count(donation_drive, client, django_assert_max_num_queries):
+    actions.record_donations(
+        drive=donation_drive,
+        rows=[
+            actions.DonationRow(item="rice", stage="received", unit=u, quantity=n)
+            for n, u in enumerate(["W1", "W2", "W3", "W4"] * 5, start=1)
+        ],
+    )
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("drives-donations", args=["rice"]))
+    assert page.status_code == 200
+
+
+def test_enlistment_page_shows_missing_and_coverage(
+    enlistment, units, client, user, django_assert_max_num_queries
+):
+    day = movement_today(enlistment.movement)
+    actions.report_enlistment(
+        drive=enlistment,
+        rows=[actions.EnlistmentRow(unit="C1", day=day, counts={"medical": 3, "hygiene": 0})],
+    )
+    with django_assert_max_num_queries(18):
+        page = client.get(reverse("drives-enlistment", args=["epidemic"]) + f"?day={day}")
+    html = page.content.decode()
+    assert 'data-figure="coverage">33.3%' in html
+    assert "missing" in html
+    client.force_login(user)
+    url = reverse("drives-enlistment", args=["epidemic"]) + "?unit=C3"
+    response = client.post(
+        url,
+        {
+            "idempotency_key": "form:e1",
+            "unit": "C3",
+            "day": (day - dt.timedelta(days=1)).isoformat(),
+            "count_medical": "4",
+            "count_hygiene": "9",
+        },
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "model", ["donationentry", "donationbalance", "volunteercall", "callplace", "signup"]
+)
+def test_admin_is_read_only(client, user, call, donation_drive, model):
+    actions.sign_up(call=call, rows=[person(1, role="medic", gender="male")])
+    client.force_login(user)
+    assert client.get(f"/admin/drives/{model}/").status_code == 200
+    assert client.get(f"/admin/drives/{model}/add/").status_code == 403
