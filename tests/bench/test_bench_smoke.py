@@ -49,6 +49,8 @@ def check(results: dict, vendor: str) -> None:
         f"ingest.{vendor}.floor_per_s",
         f"ingest.{vendor}.ratio_to_floor",
         "figures.national.ms",
+        "pages.dashboard.ms",
+        "pages.unit_1000_children.ms",
     ):
         assert isinstance(results[key], int | float) and results[key] > 0, key
     assert results[f"ingest.{vendor}.reports"] == 5000
@@ -58,6 +60,13 @@ def check(results: dict, vendor: str) -> None:
     assert results["check.floor_differences"] == 0
     assert results["bench.units_per_level"] == [1, 1, 1, 4, 193]
     assert results["machine.cores"] >= 1
+    # The drives bench ran at the smoke size: 200 posts, a 20/s burst for 3 s, nothing lost.
+    assert results["drives.enlistment.units"] == 200
+    assert results["drives.enlistment.national_total_correct"] is True
+    assert (results["drives.burst.rate_asked"], results["drives.burst.seconds_asked"]) == (20, 3)
+    assert results["drives.burst.lost"] == 0
+    assert results["drives.burst.duplicated"] == 0
+    assert results["drives.burst.counter_matches"] is True
 
 
 def test_bench_on_sqlite_ingests_every_report_and_keeps_aggregates_equal_to_a_rebuild(

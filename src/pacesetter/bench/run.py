@@ -39,8 +39,10 @@ from pacesetter.movements.models import Movement
 from pacesetter.units.actions import import_units
 from pacesetter.units.models import Unit
 
+from . import drives as drives_bench
 from . import floor as raw
-from . import generate, machine
+from . import generate, machine, pages
+from . import titles as titles_bench
 
 DATABASES = ("sqlite", "postgresql")
 TARGET_RATIO = 0.5
@@ -62,6 +64,9 @@ class Options:
     check: bool = False
     keep: bool = False
     output: Path | None = None
+    # `--emulation`: a block's ranking kept current during the ingest (bench/emulation.py)
+    emulation: bool = False
+    block: int | None = None
 
 
 def bench_dir() -> Path:
@@ -405,6 +410,10 @@ def _progress(console: Console) -> Progress:
 def run(options: Options, console: Console | None = None) -> dict[str, object]:
     """The whole bench; returns the results (flat dotted keys) and writes them as JSON."""
     console = console or Console()
+    if options.emulation:
+        from . import emulation
+
+        return emulation.run(options, console)
     if options.batch < 1 or options.reports < 1:
         raise BenchError("--reports and --batch must be positive")
     if options.units < generate.MIN_UNITS:
@@ -493,6 +502,24 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
                     aggregates.rebuild(movement_id=movement.pk)
                 )
                 results["check.floor_differences"] = floor_differences(name)
+        with console.status(f"pages: adding a unit with {pages.WIDE_CHILDREN:,} children…"):
+            wide = pages.add_wide_unit(root, movement, options.seed)
+        results.update(pages.page_timings(movement, wide, options.reads))
+        # One person per unit of the tree: 100,000 at full size, a handful in the smoke test.
+        persons = min(titles_bench.PERSONS, options.units)
+        results.update(titles_bench.measure(persons=persons, seed=options.seed, console=console))
+        # The drives bench at full size is 100,000 posts and a 500/s burst for 60 s; a smaller
+        # tree (the smoke test) gets a proportionally smaller one, never under 20/s for 3 s.
+        share = min(1.0, options.units / Options.units)
+        results.update(
+            drives_bench.measure(
+                seed=options.seed,
+                console=console,
+                units=min(drives_bench.UNITS, options.units),
+                rate=max(20, round(drives_bench.RATE * share)),
+                seconds=max(3, round(drives_bench.SECONDS * share)),
+            )
+        )
         if not options.keep:
             connections.close_all()
             drop_database(vendor, name)
@@ -568,6 +595,17 @@ def render(results: dict[str, object]) -> Table:
         "",
         _verdict(national < TARGET_NATIONAL_MS, f"< {TARGET_NATIONAL_MS:.0f} ms"),
     )
+    for name, label in pages.PAGES:
+        if f"pages.{name}.ms" in results:
+            page_ms = float(results[f"pages.{name}.ms"])  # type: ignore[arg-type]
+            table.add_row(
+                f"{label} render (median of {results['pages.reads']} requests, "
+                f"{results[f'pages.{name}.queries']} queries)",
+                "",
+                f"{page_ms:.1f} ms",
+                "",
+                _verdict(page_ms < pages.TARGET_PAGE_MS, f"< {pages.TARGET_PAGE_MS:.0f} ms"),
+            )
     for key in ("check.reports_in_ledger", "check.rebuild_differences", "check.floor_differences"):
         if key in results:
             table.add_row(
