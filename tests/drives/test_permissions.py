@@ -21,8 +21,16 @@ def private_drive(units):
     return drive
 
 
-def test_anonymous_cannot_see_a_private_drive(private_drive, client):
-    assert client.get(reverse("drives-donations", args=["private-rice"])).status_code == 404
+def test_anonymous_is_sent_to_sign_in_for_a_private_drive_and_sees_nothing_of_it(
+    private_drive, client
+):
+    path = reverse("drives-donations", args=["private-rice"])
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={path}"
+    # the same answer as for a drive that does not exist: nothing leaks
+    missing = client.get(reverse("drives-donations", args=["no-such-drive"]))
+    assert missing.status_code == 302 and "Rice" not in response.content.decode()
 
 
 def test_a_reporter_records_only_in_their_subtree(private_drive, units, client):

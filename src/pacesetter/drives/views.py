@@ -6,8 +6,12 @@ through `drives.actions`."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +26,7 @@ from pacesetter.accounts.permissions import (
     movement_filter,
     require,
 )
-from pacesetter.core.errors import ActionError
+from pacesetter.core.errors import ActionError, NotAllowed
 from pacesetter.core.pages import add_row_errors
 from pacesetter.figures import charts
 from pacesetter.movements.models import Movement
@@ -36,6 +40,22 @@ from .models import DonationEntry, SignUp
 from .receipts import receipt_pdf
 
 SIGNUPS_SHOWN = 50
+
+
+def sign_in_unless_public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A drive's pages are open to all when its movement is public; for any other a visitor
+    who is not signed in is sent to sign in (as every private page does), before anything
+    about the movement is looked at."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and not (
+            Movement.objects.filter(slug=slug, is_public=True).exists()
+        ):
+            return redirect_to_login(request.get_full_path())
+        return view(request, slug, *args, **kwargs)
+
+    return wrapped
 
 
 def _movement(slug: str, related: str) -> tuple[Movement, list[str]]:
@@ -75,6 +95,7 @@ def drives_home(request: HttpRequest) -> HttpResponse:
 # --- donations --------------------------------------------------------------------------------
 
 
+@sign_in_unless_public
 def donations(request: HttpRequest, slug: str) -> HttpResponse:
     movement, scope = _movement(slug, "donation_drive")
     unit = _unit(request, movement, scope)
@@ -177,6 +198,7 @@ def _distribution_row(form: DistributionForm) -> actions.DonationRow | None:
     )
 
 
+@sign_in_unless_public
 def receipt(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
     """A donor's receipt as PDF: for whoever may see the receiving unit, or anyone for a
     public drive (it names only what the donor gave and the receiving unit)."""
@@ -194,6 +216,7 @@ def receipt(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
 # --- volunteer calls --------------------------------------------------------------------------
 
 
+@sign_in_unless_public
 def volunteers(request: HttpRequest, slug: str) -> HttpResponse:
     movement, scope = _movement(slug, "volunteer_call")
     unit = _unit(request, movement, scope)
@@ -306,6 +329,7 @@ def find_sign_up(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@sign_in_unless_public
 def manage_signup(request: HttpRequest, slug: str) -> HttpResponse:
     """Accept, place, mark serving or completed, or withdraw one sign-up (unit heads and
     organisers of the volunteer's unit, or of the place's)."""
@@ -327,6 +351,8 @@ def manage_signup(request: HttpRequest, slug: str) -> HttpResponse:
             actions.accept_signups(call=call, codes=[code])
         else:
             actions.change_signup_status(call=call, codes=[code], status=target)
+    except NotAllowed:
+        raise  # a refusal is a 403 page, not a message on the page one may not act on
     except ActionError as exc:
         messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
     else:
@@ -337,6 +363,7 @@ def manage_signup(request: HttpRequest, slug: str) -> HttpResponse:
 # --- daily enlistment -------------------------------------------------------------------------
 
 
+@sign_in_unless_public
 def enlistment(request: HttpRequest, slug: str) -> HttpResponse:
     movement, scope = _movement(slug, "enlistment_drive")
     unit = _unit(request, movement, scope)

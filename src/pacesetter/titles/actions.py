@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from pacesetter.accounts.permissions import current_actor
+from pacesetter.accounts.permissions import Capability, can, current_actor
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import (
     NotAllowed,
@@ -214,8 +214,20 @@ def record_facts(
     errors: list[RowError] = []
     external_ids = {(r.get("member") or "").strip() for r in rows} - {""}
     unit_codes = {(r.get("unit") or "").strip() for r in rows} - {""}
-    members = {m.external_id: m for m in Member.objects.filter(external_id__in=external_ids)}
-    units = {u.code: u for u in Unit.objects.filter(code__in=unit_codes)}
+    # A subject the actor may not see is unknown to them, exactly like one that does not
+    # exist; one they see but may not organise refuses the whole batch (403).
+    actor = current_actor()
+    members = {
+        m.external_id: m
+        for m in Member.objects.filter(external_id__in=external_ids).select_related("unit")
+        if can(actor, Capability.VIEW, m.unit)
+    }
+    units = {
+        u.code: u
+        for u in Unit.objects.filter(code__in=unit_codes)
+        if can(actor, Capability.VIEW, u)
+    }
+    refused: set[str] = set()
     prepared: list[tuple[Member | None, Unit | None, dict[str, Any], int]] = []
     for number, row in enumerate(rows, start=1):
         member_id = (row.get("member") or "").strip()
@@ -233,16 +245,33 @@ def record_facts(
         unit = units.get(unit_code) if unit_code else None
         if member_id and member is None:
             errors.append(
-                RowError(row=number, field="member", message=f"no member with the id {member_id!r}")
+                RowError(
+                    row=number,
+                    field="member",
+                    message=f"no member with the id {member_id!r}",
+                    code="not_found",
+                )
             )
         if unit_code and unit is None:
             errors.append(
-                RowError(row=number, field="unit", message=f"no unit with the code {unit_code!r}")
+                RowError(
+                    row=number,
+                    field="unit",
+                    message=f"no unit with the code {unit_code!r}",
+                    code="not_found",
+                )
             )
+        subject_unit = member.unit if member else unit
+        if subject_unit is not None and not can(actor, Capability.ORGANISE, subject_unit):
+            refused.add(subject_unit.code)
         values = _fact_row(kind, row, number, errors)
         if values is not None and (member or unit):
             prepared.append((member, unit, values, number))
     raise_for_rows(errors, what="fact", total=len(rows))
+    if refused:
+        raise NotAllowed(
+            f"Only organisers record facts; you may not for {', '.join(sorted(refused))}."
+        )
     user = _user()
     model = {
         "evaluations": YearlyEvaluation,

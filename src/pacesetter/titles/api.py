@@ -8,11 +8,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 
-from pacesetter.accounts.permissions import Capability, current_actor, require
+from pacesetter.accounts.permissions import (
+    Capability,
+    can,
+    current_actor,
+    movement_filter,
+    require,
+)
 from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.models import Movement
-from pacesetter.units.models import Member, Unit
+from pacesetter.units.models import Unit
 
 from . import actions, selectors
 from .access import nomination_or_404, require_organiser, run_or_404
@@ -74,15 +80,6 @@ def export_pack(request: HttpRequest, slug: str):
 def record_facts(request: HttpRequest, kind: str, payload: FactsIn):
     """Record facts of one kind (evaluations, discipline, initiatives, judgements); every row
     is checked first and all are recorded or none."""
-    actor = current_actor()
-    require_organiser()
-    external_ids = {r.get("member", "").strip() for r in payload.rows} - {""}
-    codes = {r.get("unit", "").strip() for r in payload.rows} - {""}
-    unit_ids = set(
-        Member.objects.filter(external_id__in=external_ids).values_list("unit_id", flat=True)
-    )
-    for unit in Unit.objects.filter(code__in=codes) | Unit.objects.filter(id__in=unit_ids):
-        require(actor, Capability.ORGANISE, unit)
     return 201, {
         "recorded": actions.record_facts(kind=kind, rows=payload.rows, source=payload.source)
     }
@@ -123,11 +120,12 @@ def run_evaluation(request: HttpRequest, payload: RunIn):
     if title is None:
         raise _field_error("title", f"No title {payload.title!r} in pack {payload.pack!r}.")
     scope = Unit.objects.filter(code=payload.scope).first()
-    if scope is None:
+    if scope is None or not can(actor, Capability.VIEW, scope):
+        # a unit the caller may not see is unknown to them, as in every body that names one
         raise _field_error("scope", f"No unit {payload.scope!r}.")
     movement = None
     if payload.movement:
-        movement = Movement.objects.filter(slug=payload.movement).first()
+        movement = Movement.objects.filter(movement_filter(actor), slug=payload.movement).first()
         if movement is None:
             raise _field_error("movement", f"No movement {payload.movement!r}.")
     require(actor, Capability.ORGANISE, scope, movement)
