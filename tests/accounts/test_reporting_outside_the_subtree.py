@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from pacesetter.accounts import actions
@@ -90,8 +91,11 @@ def test_a_read_token_cannot_report_even_for_its_own_unit(reporter, movement, un
 
 
 def test_the_command_line_acting_as_the_reporter_rejects_the_row_outside(
-    reporter, movement, units, tmp_path, capsys
+    reporter, movement, units, tmp_path, capsys, monkeypatch
 ):
+    # A command that fails ends as Django's do, closing the connections; on PostgreSQL that
+    # would end the test's own transaction under it.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     path = write_csv(
         tmp_path / "day.csv",
         [

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError, HttpError
@@ -20,6 +21,28 @@ from .models import ApiToken
 from .permissions import actor_for, become
 
 
+def _token_with_user(key_hash: str) -> ApiToken | None:
+    """The token and its user in two short statements. Every API call passes here: plain
+    SQL by the unique hash, not a compiled ORM query (a measurable share of a one-report
+    request)."""
+    token = next(
+        iter(
+            ApiToken.objects.raw("SELECT * FROM accounts_apitoken WHERE key_hash = %s", [key_hash])
+        ),
+        None,
+    )
+    if token is not None:
+        user_model = get_user_model()
+        token.user = next(
+            iter(
+                user_model.objects.raw(
+                    f"SELECT * FROM {user_model._meta.db_table} WHERE id = %s", [token.user_id]
+                )
+            )
+        )
+    return token
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer ps_…`. A token that is unknown, revoked, expired, or whose user
     is inactive is refused with 401 and a reason — the caller holds the key, so the reason
@@ -28,9 +51,7 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         key = token.strip()
         found = (
-            ApiToken.objects.select_related("user").filter(key_hash=actions.hash_key(key)).first()
-            if key.startswith(actions.KEY_PREFIX)
-            else None
+            _token_with_user(actions.hash_key(key)) if key.startswith(actions.KEY_PREFIX) else None
         )
         if found is None or not found.user.is_active:
             raise AuthenticationError(401, "The bearer token is not valid.")

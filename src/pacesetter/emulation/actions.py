@@ -181,6 +181,13 @@ class _Batch:
 def _on_reports_recorded(sender, *, movement: Movement, rows: Sequence, **kwargs) -> None:
     """Receiver of ledger.signals.reports_recorded: keep the movement's standings current
     and record who overtook whom. Runs inside the ingest's transaction."""
+    with connection.cursor() as cursor:
+        # Most movements rank nothing: one indexed probe, not the scorings with their parts.
+        cursor.execute(
+            "SELECT 1 FROM emulation_scoring WHERE movement_id = %s LIMIT 1", [movement.pk]
+        )
+        if cursor.fetchone() is None:
+            return
     scorings = scorings_of(movement)
     if not scorings:
         return

@@ -22,11 +22,12 @@ from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
 from pacesetter.core.locks import pair_locks, tree_lock
 from pacesetter.core.quantities import QuantityError, parse_quantity, to_minor
-from pacesetter.movements.models import Indicator, Movement
+from pacesetter.movements.models import Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Member, Unit
 
 from . import aggregates, signals
+from .frame import Frame, frame_of
 from .models import Report
 
 MAX_BATCH = 10_000
@@ -167,15 +168,19 @@ def _record(
     return_ids: bool,
 ) -> IngestResult:
     tree_lock(exclusive=False)
-    movement = Movement.objects.get(pk=movement.pk)
+    # The status as of this transaction (another process may have closed the movement).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status FROM movements_movement WHERE id = %s", [movement.pk])
+        movement.status = cursor.fetchone()[0]
     if movement.status != Movement.Status.LAUNCHED:
         raise StateError(
             f"Movement {movement.slug!r} is {movement.status}: reports are accepted only while it is launched."
         )
-    prepared, errors = _validate(movement, rows, verified)
+    movement_frame = frame_of(movement)
+    prepared, errors = _validate(movement, movement_frame, rows, verified)
     new, replays, key_errors = _check_keys(prepared)
     errors.extend(key_errors)
-    errors.extend(_second_levels(movement, new))
+    errors.extend(_second_levels(movement_frame.latest_ids, new))
     errors.sort(key=lambda e: e.row)
     raise_for_rows(errors, what="report", total=len(rows))
 
@@ -193,7 +198,7 @@ def _record(
             elif row.entries_change:
                 totals[2] += row.entries_change
                 totals[3] += row.entries_change * int(row.state["original_verified"])
-        shapes = aggregates.indicator_shapes({row.indicator_id for row in new})
+        shapes = movement_frame.shapes({row.indicator_id for row in new})
         # A "latest level" change is computed from the unit's current days: two writers on
         # one unit and indicator must take turns, or each computes from a stale state.
         pair_locks(
@@ -216,7 +221,7 @@ def _record(
 
 
 def _validate(
-    movement: Movement, rows: Sequence[ReportRow], verified: bool = False
+    movement: Movement, frame: Frame, rows: Sequence[ReportRow], verified: bool = False
 ) -> tuple[list[_Prepared], list[RowError]]:
     errors: list[RowError] = []
     actor = current_actor()
@@ -224,8 +229,8 @@ def _validate(
     may_see = actor.paths(Capability.VIEW, movement)
     everywhere = EVERYWHERE in may_report
     permitted_cache: dict[str, bool] = {}
-    indicators = {i.code: i for i in Indicator.objects.filter(movement=movement)}
-    scope_paths = list(movement.scope.values_list("path", flat=True))
+    indicators = frame.indicators
+    scope_paths = frame.scope_paths
     member_codes = {row.member for row in rows if row.member}
     members = (
         dict(
@@ -432,14 +437,9 @@ def _rows_in(sql: str, values: Sequence[str]) -> list[tuple]:
     return found
 
 
-def _second_levels(movement: Movement, new: list[_Prepared]) -> list[RowError]:
+def _second_levels(latest: set[int], new: list[_Prepared]) -> list[RowError]:
     """A "latest level" indicator has one level per unit and day: a second report for the same
     day would be added to the first, so it is refused in favour of a correction of the first."""
-    latest = set(
-        Indicator.objects.filter(
-            movement=movement, aggregation=Indicator.Aggregation.LATEST
-        ).values_list("pk", flat=True)
-    )
     rows = [r for r in new if r.indicator_id in latest and r.corrects_id is None]
     if not rows:
         return []

@@ -43,9 +43,11 @@ router = Router(tags=["movements"])
 def movement_or_404(slug: str, capability: Capability = Capability.VIEW) -> Movement:
     """The movement at an address if the caller may see it (else 404); for any other
     capability, the caller needs it on the organising unit (else 403)."""
-    movement = Movement.objects.select_related("organiser").filter(slug=slug).first()
-    if movement is None:
-        raise Http404(f"No movement {slug!r}.")
+    try:
+        # get(), not filter().first(): no ORDER BY to compile on a lookup by a unique slug
+        movement = Movement.objects.select_related("organiser").get(slug=slug)
+    except Movement.DoesNotExist:
+        raise Http404(f"No movement {slug!r}.") from None
     actor = current_actor()
     if can(actor, capability, movement.organiser, movement):
         return movement  # organisers and operators: no need to look at the scope
