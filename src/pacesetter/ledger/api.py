@@ -87,7 +87,7 @@ def record_reports(
     under its idempotency key (nothing new written). Both list each row's report id and
     `created` or `replayed`. 409: an idempotency key was used before for a different report.
     422: every bad row, with its field and what was expected. Nothing is recorded on a 4xx."""
-    movement = movement_or_404(slug)
+    movement = movement_or_404(slug, with_organiser=False)
     result = actions.record_reports(
         movement=movement,
         rows=[_row(report) for report in payload.reports],

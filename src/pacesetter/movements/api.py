@@ -40,16 +40,30 @@ from .schemas import (
 router = Router(tags=["movements"])
 
 
-def movement_or_404(slug: str, capability: Capability = Capability.VIEW) -> Movement:
+def movement_or_404(
+    slug: str, capability: Capability = Capability.VIEW, *, with_organiser: bool = True
+) -> Movement:
     """The movement at an address if the caller may see it (else 404); for any other
-    capability, the caller needs it on the organising unit (else 403)."""
-    try:
-        # get(), not filter().first(): no ORDER BY to compile on a lookup by a unique slug
-        movement = Movement.objects.select_related("organiser").get(slug=slug)
-    except Movement.DoesNotExist:
-        raise Http404(f"No movement {slug!r}.") from None
+    capability, the caller needs it on the organising unit (else 403).
+
+    `with_organiser=False` is for the hot write paths (one report from a phone): one plain
+    statement by the unique slug with the organiser's path, not a compiled ORM query, and
+    the organiser itself loaded only if something asks for it."""
+    if with_organiser:
+        # no ORDER BY (get() drops the default ordering; a slug is unique)
+        found = Movement.objects.select_related("organiser").filter(slug=slug).order_by()[:1]
+    else:
+        found = Movement.objects.raw(
+            "SELECT m.*, u.path AS organiser_path FROM movements_movement m"
+            " JOIN units_unit u ON u.id = m.organiser_id WHERE m.slug = %s",
+            [slug],
+        )
+    movement = next(iter(found), None)
+    if movement is None:
+        raise Http404(f"No movement {slug!r}.")
+    organiser = movement.organiser if with_organiser else movement.organiser_path
     actor = current_actor()
-    if can(actor, capability, movement.organiser, movement):
+    if can(actor, capability, organiser, movement):
         return movement  # organisers and operators: no need to look at the scope
     scope_paths = [unit.path for unit in movement.scope.all()]
     if capability is Capability.VIEW:
