@@ -114,3 +114,24 @@ def test_an_inactive_user_is_anonymous(person, units):
     grant(person, Role.ORGANISER, units["KP"])
     person.is_active = False
     assert not actor_for(person).is_authenticated
+
+
+def test_a_unit_head_for_one_movement_grants_roles_in_that_movement_only(person, units, movement):
+    other = factories.movement(units["KP"], slug="other")
+    grant(person, Role.UNIT_HEAD, units["C1"], movement=movement)
+    newcomer = factories.UserFactory(username="newcomer")
+    with acting_as(actor_for(person)):
+        given = actions.grant_role(
+            user=newcomer, role=Role.REPORTER, unit=units["W1"], movement=movement
+        )
+        for elsewhere in (other, None):  # another movement, or every movement
+            with pytest.raises(NotAllowed):
+                actions.grant_role(
+                    user=newcomer, role=Role.REPORTER, unit=units["W1"], movement=elsewhere
+                )
+    assert list(Grant.objects.filter(user=newcomer)) == [given]
+    everywhere = factories.UserFactory(username="head-everywhere")
+    grant(everywhere, Role.UNIT_HEAD, units["C1"])
+    with acting_as(actor_for(everywhere)):
+        actions.grant_role(user=newcomer, role=Role.REPORTER, unit=units["W2"], movement=other)
+        actions.withdraw_grant(grant=given)

@@ -109,7 +109,7 @@ def grant_role(*, user, role: str, unit, movement=None) -> Grant:
         )
     if not actor.is_system and actor.user is not None and actor.user.pk == user.pk:
         raise NotAllowed("Nobody grants roles to themselves.")
-    if not can_grant(actor, role, unit):
+    if not can_grant(actor, role, unit, movement):
         raise NotAllowed(f"You may not grant the role {Role(role).label} on {unit}.")
     standing = Grant.objects.filter(
         user=user, role=role, unit=unit, movement=movement, withdrawn_at__isnull=True
@@ -135,7 +135,7 @@ def withdraw_grant(*, grant: Grant) -> Grant:
         raise StateError("This grant was already withdrawn.")
     if not actor.is_system and actor.user is not None and actor.user.pk == grant.user_id:
         raise NotAllowed("Nobody withdraws their own roles; ask the person who granted them.")
-    if not can_grant(actor, grant.role, grant.unit):
+    if not can_grant(actor, grant.role, grant.unit, grant.movement_id):
         raise NotAllowed("You may not withdraw this grant.")
     note(before=grant)
     grant.withdrawn_at = timezone.now()

@@ -305,11 +305,26 @@ def can_see_figures(actor: Actor, unit: Unit, movement: Movement) -> bool:
     )
 
 
-def can_grant(actor: Actor, role: str, unit: Unit) -> bool:
-    """Grants are given by an organiser or unit head above (or on) the unit; only organisers
-    make organisers and council members."""
-    if not can(actor, Capability.GRANT, unit):
+def can_grant(actor: Actor, role: str, unit: Unit, movement: Movement | int | None = None) -> bool:
+    """Grants are given by an organiser or unit head on or above the unit; only organisers
+    make organisers and council members. A grant for one movement is given only by someone
+    whose own role covers that movement; a grant for every movement only by someone whose
+    role does (a unit head for one movement cannot hand out roles in the others)."""
+    movement_id = getattr(movement, "pk", movement)
+
+    def holds(capability: Capability) -> bool:
+        if not actor._token_allows(capability):
+            return False
+        if actor.is_system or actor.is_operator:
+            return True
+        path = _path_of(unit)
+        return any(
+            capability in ROLE_CAPABILITIES[grant.role]
+            and path.startswith(grant.path)
+            and (grant.movement_id is None or grant.movement_id == movement_id)
+            for grant in actor.grants()
+        )
+
+    if not holds(Capability.GRANT):
         return False
-    if role in ROLES_A_UNIT_HEAD_GRANTS:
-        return True
-    return can(actor, Capability.ORGANISE, unit)
+    return role in ROLES_A_UNIT_HEAD_GRANTS or holds(Capability.ORGANISE)

@@ -230,7 +230,13 @@ def _validate(
     everywhere = EVERYWHERE in may_report
     permitted_cache: dict[str, bool] = {}
     indicators = frame.indicators
-    scope_paths = frame.scope_paths
+    with connection.cursor() as cursor:  # fresh: paths change when a unit moves
+        cursor.execute(
+            "SELECT u.path FROM movements_movement_scope s JOIN units_unit u ON u.id = s.unit_id"
+            " WHERE s.movement_id = %s",
+            [movement.pk],
+        )
+        scope_paths = [path for (path,) in cursor.fetchall()]
     member_codes = {row.member for row in rows if row.member}
     members = (
         dict(

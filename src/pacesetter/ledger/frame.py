@@ -1,12 +1,15 @@
-"""What the ingest needs to know of a movement, read once per process.
+"""What the ingest needs to know of a movement's indicators and periods, read once per process.
 
-A movement's indicators, periods and scope can change only while it is a draft
-(`movements.actions` refuses otherwise), and reports are accepted only once it is launched. So
-for a launched or closed movement this frame never changes: each server process reads it once
+A movement's indicators and periods can change only while it is a draft (`movements.actions`
+refuses otherwise), and reports are accepted only once it is launched. So for a launched or
+closed movement this frame never changes: each server process reads it once
 and every later report skips those queries (the hot path of a single report from a phone is
 then the ledger insert and the aggregate upserts). The key includes the movement's creation
 time, so a database restored or rebuilt with reused ids never meets an old frame. A draft's
 frame is read afresh every time.
+
+The scope is not in the frame: its units are fixed, but their paths change when a unit moves
+(`units.actions.move_unit`), so the ingest reads the scope's paths with each batch.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ class IndicatorFacts:
 @dataclass(frozen=True)
 class Frame:
     indicators: dict[str, IndicatorFacts]  # by code
-    scope_paths: tuple[str, ...]
     periods: tuple[tuple[int, dt.date, dt.date], ...]
 
     @property
@@ -75,14 +77,10 @@ def _read(movement_id: int) -> Frame:
             movement_id=movement_id
         ).values_list("pk", "code", "decimal_places", "allow_negative", "aggregation")
     }
-    scope = Movement.scope.through.objects.filter(movement_id=movement_id).values_list(
-        "unit__path", flat=True
-    )
     periods = Period.objects.filter(movement_id=movement_id).values_list(
         "pk", "starts_on", "ends_on"
     )
     return Frame(
         indicators=indicators,
-        scope_paths=tuple(sorted(scope)),
         periods=tuple(sorted(periods, key=lambda p: (p[1], p[2], p[0]))),
     )
