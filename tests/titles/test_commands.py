@@ -46,3 +46,15 @@ def test_import_facts_needs_a_subject_column(tmp_path, people):
     path.write_text("year,name,value\n2024,outstanding,yes\n")
     with pytest.raises(CommandError, match="'member' or 'unit' column"):
         call_command("import_title_facts", str(path), kind="judgements")
+
+
+def test_load_title_pack_acting_as_someone_without_an_organiser_role_is_refused(units):
+    from pacesetter.accounts.actions import grant_role
+    from pacesetter.accounts.permissions import acting_as, actor_for
+    from tests import factories
+
+    reporter = factories.UserFactory(username="reporter-only")
+    grant_role(user=reporter, role="reporter", unit=units["C1"])
+    with acting_as(actor_for(reporter)), pytest.raises(CommandError, match="Only organisers"):
+        call_command("load_title_pack", "production", stdout=io.StringIO())
+    assert not PackRevision.objects.exists()

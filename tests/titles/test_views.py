@@ -231,3 +231,17 @@ def test_one_fact_entered_in_a_form(operator, people):
     assert 'class="field invalid"' in response.content.decode()  # the rating, beside its field
     response = operator.post("/titles/facts/new/", {**data, "member": "nobody"})
     assert response.status_code == 422 and "no member with the id" in response.content.decode()
+
+
+def test_facts_upload_keeps_the_web_upload_limits(operator, people, settings):
+    settings.UPLOAD_MAX_ROWS = 1
+    rows = io.BytesIO(b"member,year,rating,months_worked\nw1-0,2024,good,12\nw1-1,2024,good,6\n")
+    rows.name = "evaluations.csv"
+    page = operator.post("/titles/facts/", {"kind": "evaluations", "file": rows}).content.decode()
+    assert "more than 1 rows; split the file" in page
+    settings.UPLOAD_MAX_BYTES = 10
+    small = io.BytesIO(b"member,year,rating,months_worked\nw1-0,2024,good,12\n")
+    small.name = "evaluations.csv"
+    page = operator.post("/titles/facts/", {"kind": "evaluations", "file": small}).content.decode()
+    assert "at most 10 are accepted here" in page
+    assert not YearlyEvaluation.objects.exists()

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from pacesetter.accounts.permissions import Capability, can, current_actor
+from pacesetter.accounts.permissions import Capability, can, current_actor, require
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import (
     NotAllowed,
@@ -30,6 +30,7 @@ from pacesetter.movements.models import Movement
 from pacesetter.units.models import Member, Unit
 
 from . import domain
+from .access import require_organiser
 from .facts import LoadedFacts, Subject
 from .models import (
     Award,
@@ -64,6 +65,7 @@ def load_pack(*, text: str) -> PackRevision:
     """Load a pack's text: parsed and validated whole (errors by line, nothing saved), then kept
     as a new revision, and its titles created or renamed. Loading the same text again answers
     the current revision. Titles a new revision drops stay, with their awards."""
+    require_organiser()
     try:
         pack = domain.parse_pack(text)
     except domain.PackError as exc:
@@ -358,6 +360,7 @@ def run_evaluation(
     year's last day; apply the cap, ranking eligible candidates by the rule's `rank_by`.
     Guarantees: every candidate has a stored explanation; nothing else changes."""
     started = time.perf_counter()
+    require(current_actor(), Capability.ORGANISE, scope, movement)
     note(unit=scope, movement=movement)
     revision = title.pack.current
     pack = parsed(revision)
@@ -490,6 +493,7 @@ def nominate(
 ) -> list[Nomination]:
     """Put selected candidates (default: every selected one not yet nominated) to the council
     of the run's scope; the council and its size are fixed now."""
+    require(current_actor(), Capability.ORGANISE, run.scope, run.movement)
     note(unit=run.scope, movement=run.movement)
     chosen = (
         list(candidates)
@@ -552,6 +556,7 @@ def decide(*, nomination: Nomination, on: dt.date | None = None) -> Nomination:
     nomination = Nomination.objects.select_for_update().get(pk=nomination.pk)
     candidate = nomination.candidate
     run = candidate.run
+    require(current_actor(), Capability.ORGANISE, run.scope, run.movement)
     note(unit=run.scope, movement=run.movement)
     if nomination.status != Nomination.Status.OPEN:
         raise StateError("This nomination was already decided.")
@@ -614,6 +619,7 @@ def _award(
 def award_without_vote(*, candidate: Candidate, on: dt.date | None = None) -> Award:
     """Award a selected candidate of a title whose rule version needs no council vote."""
     run = candidate.run
+    require(current_actor(), Capability.ORGANISE, run.scope, run.movement)
     note(unit=run.scope, movement=run.movement)
     rule, version = rule_of(run)
     if version.vote is not None:
@@ -639,6 +645,7 @@ def revoke_award(*, award: Award, reason: str, revoked_on: dt.date) -> list[Revo
             "Give the reason for the revocation.",
             errors=[RowError(row=1, field="reason", message="required")],
         )
+    require(current_actor(), Capability.ORGANISE, award.unit, award.movement)
     note(unit=award.unit)
     if revoked_on < award.awarded_on:
         raise ValidationFailed(

@@ -8,14 +8,15 @@ from pacesetter.core.tabular import TabularError, open_table
 
 from .actions import FACT_KINDS, FACT_OPTIONAL, SUBJECT_COLUMNS
 
-MAX_ROWS = 100_000
+MAX_ROWS = 100_000  # `pacesetter import-title-facts`; the web upload has UPLOAD_MAX_ROWS
 
 
 def read_fact_rows(
-    path: Path, kind: str, *, name: str | None = None
+    path: Path, kind: str, *, name: str | None = None, max_rows: int = MAX_ROWS
 ) -> tuple[list[int], list[dict[str, str]]]:
     """The file's rows as text fields for `actions.record_facts`, and each row's number in the
-    file (the header is row 1). Raises TabularError for an unreadable file or missing columns."""
+    file (the header is row 1). Raises TabularError for an unreadable file, missing columns or
+    more than `max_rows` rows."""
     if kind not in FACT_KINDS:
         raise TabularError(f"Unknown kind of fact {kind!r}; one of {', '.join(FACT_KINDS)}.")
     numbers: list[int] = []
@@ -31,8 +32,8 @@ def read_fact_rows(
         for number, cells in table.rows():
             rows.append({column: cells[index] for column, index in columns.items()})
             numbers.append(number)
-            if len(rows) > MAX_ROWS:
+            if len(rows) > max_rows:
                 raise TabularError(
-                    f"{name or path.name}: more than {MAX_ROWS:,} rows; split the file."
+                    f"{name or path.name}: more than {max_rows:,} rows; split the file."
                 )
     return numbers, rows

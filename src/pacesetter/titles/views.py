@@ -8,6 +8,7 @@ import dataclasses
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -436,9 +437,18 @@ def _column_help() -> list[tuple[str, str]]:
 
 
 def _read_upload(upload, kind: str) -> tuple[list[int], list[dict[str, str]]]:
+    """The upload's rows, within the web upload limits (UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS) that
+    every upload page keeps; larger files go through `pacesetter import-title-facts`."""
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        raise TabularError(
+            f"The file has {upload.size:,} bytes; at most {settings.UPLOAD_MAX_BYTES:,} are "
+            "accepted here. Split it, or use `pacesetter import-title-facts`."
+        )
     suffix = Path(upload.name).suffix.lower()
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
         handle.flush()
-        return read_fact_rows(Path(handle.name), kind, name=upload.name)
+        return read_fact_rows(
+            Path(handle.name), kind, name=upload.name, max_rows=settings.UPLOAD_MAX_ROWS
+        )
