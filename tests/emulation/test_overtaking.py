@@ -193,3 +193,17 @@ def test_refresh_after_a_headcount_change_re_ranks_as_a_rescoring(movement, bloc
     actions.refresh_scoring(scoring=s)
     event = OvertakingEvent.objects.filter(period=whole(movement)).select_related("ahead").get()
     assert (event.ahead.code, event.cause, event.report_ids) == ("W1", "rescoring", [])
+
+
+def test_a_unit_that_leaves_the_block_is_ranked_no_more_after_a_refresh(movement, block, units):
+    from pacesetter.emulation import actions
+    from pacesetter.units import actions as unit_actions
+
+    s = scoring(movement, block, ("steel", "raw"))
+    record(movement, ("W1", "steel", "10"), ("W2", "steel", "20"), ("W3", "steel", "30"))
+    unit_actions.set_block_units(block=block, units=[units["W1"], units["W2"], units["W4"]])
+    before = OvertakingEvent.objects.count()
+    actions.refresh_scoring(scoring=s)
+    ranked = set(Standing.objects.filter(scoring=s).values_list("unit__code", flat=True))
+    assert "W3" not in ranked and {"W1", "W2"} <= ranked
+    assert OvertakingEvent.objects.count() == before  # leaving passes nobody

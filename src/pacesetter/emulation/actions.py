@@ -241,7 +241,14 @@ def _on_unit_moved(
 
 
 def _rescore_all(scoring: Scoring, movement: Movement, *, touched: set[int] | None) -> None:
-    """Re-rank `touched` (None: every unit of the block) in every period, as a re-ranking."""
+    """Re-rank `touched` (None: every unit of the block) in every period, as a re-ranking.
+    A whole re-ranking first drops the standings of units that have left the block: they are
+    ranked no more (their past places stay in the snapshots), and the others' order among
+    themselves is unchanged by it, so it is no overtaking."""
+    if touched is None:
+        Standing.objects.filter(scoring=scoring).exclude(
+            unit_id__in=_block_members(scoring.block_id, None)
+        ).delete()
     _rescore(
         with_components([scoring])[0],
         list(movement.periods.all()),
