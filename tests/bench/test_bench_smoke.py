@@ -35,7 +35,7 @@ def bench(tmp_path: Path, database: str) -> tuple[dict, str]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # seconds alone on an idle machine; generous for a loaded CI runner
     )
     assert finished.returncode == 0, finished.stderr
     # Without --keep the bench's own databases are gone; only the results stay.

@@ -4,9 +4,10 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Query, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from pacesetter.accounts.permissions import Capability, current_actor
+from pacesetter.core.pagination import Pagination
 from pacesetter.core.problem import READ_REFUSALS
 from pacesetter.units.api import MAX_PAGE, unit_for_field
 
@@ -17,7 +18,7 @@ router = Router(tags=["audit"])
 
 
 @router.get("/audit", response={200: list[AuditEventOut], **READ_REFUSALS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Pagination, max_limit=MAX_PAGE)
 def list_events(
     request: HttpRequest,
     unit: str | None = Query(None, description="A unit code: events about it and its subtree"),

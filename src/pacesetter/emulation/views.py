@@ -21,7 +21,7 @@ from pacesetter.accounts.permissions import (
 from pacesetter.core.errors import ActionError
 from pacesetter.core.pages import add_row_errors
 from pacesetter.movements.models import Movement
-from pacesetter.units.models import Block, Unit
+from pacesetter.units.models import Block, Unit, tree_order
 
 from . import actions, selectors
 from .forms import ChallengeForm
@@ -136,7 +136,7 @@ def _challenge_form(request: HttpRequest, movement: Movement) -> ChallengeForm |
         unit
         for unit in Unit.objects.filter(unit_filter(actor, Capability.PLAN, movement, field=""))
         .filter(archived=False)
-        .order_by("path")[:200]
+        .order_by(tree_order())[:200]
         if any(unit.path.startswith(p) for p in scope)
     ]
     if not challengers:

@@ -47,7 +47,7 @@ from pacesetter.core.pages import add_row_errors
 from pacesetter.core.tabular import TabularError, open_table
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.movements.selectors import movement_today
-from pacesetter.units.models import Unit
+from pacesetter.units.models import Unit, tree_order
 
 from .actions import MAX_BATCH, IngestResult, ReportRow, correct_report, record_reports
 from .forms import MAX_UNIT_CHOICES, ReportForm, UndoForm, UploadForm, new_key
@@ -96,7 +96,7 @@ def _reporting_units(movement: Movement, scope_paths: list[str]) -> list[Unit] |
         Unit.objects.filter(in_scope, unit_filter(current_actor(), Capability.REPORT, movement, ""))
         .filter(archived=False)
         .only("id", "code", "name", "path")
-        .order_by("path")[: MAX_UNIT_CHOICES + 1]
+        .order_by(tree_order())[: MAX_UNIT_CHOICES + 1]
     )
     return None if len(units) > MAX_UNIT_CHOICES else units
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from pacesetter.accounts.permissions import (
     Capability,
@@ -18,6 +18,7 @@ from pacesetter.accounts.permissions import (
     unit_filter,
 )
 from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.core.pagination import Pagination
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS, fields_renamed
 from pacesetter.units.api import MAX_PAGE, unit_for_field, units_for_field
 
@@ -120,7 +121,7 @@ def create_movement(request: HttpRequest, payload: MovementIn):
 
 
 @router.get("/movements", response={200: list[MovementOut], **READ_REFUSALS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Pagination, max_limit=MAX_PAGE)
 def list_movements(
     request: HttpRequest,
     status: str | None = Query(None, description="draft | launched | closed"),
@@ -226,7 +227,7 @@ def set_plans(request: HttpRequest, slug: str, payload: PlansIn):
 
 
 @router.get("/movements/{slug}/plans", response={200: list[PlanOut], **READ_REFUSALS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Pagination, max_limit=MAX_PAGE)
 def list_plans(
     request: HttpRequest,
     slug: str,
@@ -273,7 +274,7 @@ def register_pledge(request: HttpRequest, slug: str, payload: PledgeIn):
 
 
 @router.get("/movements/{slug}/pledges", response={200: list[PledgeOut], **READ_REFUSALS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Pagination, max_limit=MAX_PAGE)
 def list_pledges(
     request: HttpRequest,
     slug: str,

@@ -24,7 +24,7 @@ from pacesetter.accounts.permissions import (
 from pacesetter.core.errors import ActionError, RowError, ValidationFailed
 from pacesetter.core.pages import add_row_errors
 from pacesetter.core.tabular import TabularError
-from pacesetter.units.models import Unit
+from pacesetter.units.models import Unit, tree_order
 
 from . import actions
 from .forms import (
@@ -113,7 +113,7 @@ def _organise_page(
     plans = Plan.objects.filter(indicator__movement=movement)
     context = {
         "movement": movement,
-        "scope": list(movement.scope.order_by("path")),
+        "scope": list(movement.scope.order_by(tree_order())),
         "indicators": list(movement.indicators.all()),
         "periods": list(movement.periods.all()),
         "plans": list(

@@ -27,7 +27,7 @@ from pacesetter.core.errors import (
     raise_for_rows,
 )
 from pacesetter.movements.models import Movement
-from pacesetter.units.models import Member, Unit
+from pacesetter.units.models import Member, Unit, tree_order
 
 from . import domain
 from .access import require_organiser
@@ -315,7 +315,7 @@ def _subjects(title: domain.TitleRule, scope: Unit) -> list[Subject]:
         units = units.filter(kind__code=title.unit_kind)
     return [
         Subject(None, unit_id, name)
-        for unit_id, name in units.order_by("path").values_list("id", "name")
+        for unit_id, name in units.order_by(tree_order()).values_list("id", "name")
     ]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from pacesetter.accounts.permissions import (
     EVERYWHERE,
@@ -18,10 +18,11 @@ from pacesetter.accounts.permissions import (
     unit_filter,
 )
 from pacesetter.core.errors import NotAllowed, RowError, ValidationFailed
+from pacesetter.core.pagination import Pagination
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS, fields_renamed
 
 from . import actions, selectors
-from .models import Block, Member, Unit
+from .models import Block, Member, Unit, tree_order
 from .schemas import (
     BlockIn,
     BlockOut,
@@ -181,14 +182,14 @@ def archive_unit(request: HttpRequest, code: str):
 
 
 @router.get("/units/{code}/subtree", response={200: list[UnitOut], **READ_REFUSALS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Pagination, max_limit=MAX_PAGE)
 def unit_subtree(request: HttpRequest, code: str, include_archived: bool = True):
     """Every descendant of the unit (not the unit itself), depth first."""
     unit = unit_or_404(code)
     return (
         selectors.subtree(unit, include_self=False, include_archived=include_archived)
         .select_related("kind", "parent")
-        .order_by("path")
+        .order_by(tree_order())
     )
 
 
@@ -199,7 +200,7 @@ def unit_ancestors(request: HttpRequest, code: str):
 
 
 @router.get("/units/{code}/children", response={200: list[UnitOut], **READ_REFUSALS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Pagination, max_limit=MAX_PAGE)
 def unit_children(request: HttpRequest, code: str):
     return selectors.children(unit_or_404(code)).select_related("kind", "parent")
 
@@ -220,7 +221,7 @@ def create_member(request: HttpRequest, code: str, payload: MemberIn):
 @router.get(
     "/units/{code}/members", response={200: list[MemberOut], **READ_REFUSALS}, tags=["members"]
 )
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Pagination, max_limit=MAX_PAGE)
 def list_members(request: HttpRequest, code: str, active: bool | None = None):
     """The unit's own members (not its subtree's), by name."""
     members = Member.objects.filter(unit=unit_or_404(code)).select_related("unit")
@@ -278,7 +279,7 @@ def create_block(request: HttpRequest, payload: BlockIn):
 
 
 @router.get("/blocks", response={200: list[BlockOut], **READ_REFUSALS}, tags=["blocks"])
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Pagination, max_limit=MAX_PAGE)
 def list_blocks(
     request: HttpRequest,
     unit: str | None = Query(None, description="A unit code: only blocks it sits in"),

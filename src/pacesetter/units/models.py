@@ -8,8 +8,10 @@ moved subtree in one UPDATE. See docs/architecture.md.
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Collate
 
 
 class UnitKind(models.Model):
@@ -23,6 +25,16 @@ class UnitKind(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def tree_order() -> OrderBy:
+    """Depth first: by path, compared byte by byte, so "/1/2/" and its subtree come before
+    "/1/23/" ('/' sorts before the digits). PostgreSQL compares text by the database's
+    collation, which may skip the slashes and interleave subtrees; "C" compares bytes, as
+    SQLite does."""
+    if connection.vendor == "postgresql":
+        return Collate(F("path"), "C").asc()
+    return F("path").asc()
 
 
 class Unit(models.Model):
