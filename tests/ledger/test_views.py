@@ -287,8 +287,8 @@ def test_upload_page_queries_are_pinned(signed_in, movement, django_assert_num_q
 # session, user, movement, scope, the stored upload's indicators, the totals before; the
 # ingest (validation, inserts, aggregate upserts, its audit row and the hooks of other apps)
 # and the totals after, all rolled back. The movement's frame (indicators, periods, scope)
-# is read once per process (ledger.frame), so the first preview reads 3 more.
-PREVIEW_QUERIES = 24
+# is read once per process (ledger.frame), so the first preview reads 2 more.
+PREVIEW_QUERIES = 25
 
 
 def test_preview_queries_are_pinned_and_do_not_grow_with_rows(signed_in, movement):
