@@ -117,7 +117,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's backend with writers queued at a gate (core/sqlite/base.py)
+    DATABASES["default"]["ENGINE"] = "pacesetter.core.sqlite"
+    # Django's default for SQLite, said outright: test tools recognise the stock engine only.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+    # A server process keeps its connection (each sync worker serves one request at a time):
+    # opening one and running the PRAGMAs below on every request cost more than the request.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue instead of failing to upgrade a read lock.

@@ -55,7 +55,7 @@ def pacesetter_deploy_checks(app_configs: Any = None, **kwargs: Any) -> list:
                 id="pacesetter.E005",
             )
         )
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if "sqlite" in settings.DATABASES["default"]["ENGINE"]:
         problems.append(
             Warning(
                 "The embedded SQLite database carries a county or a large enterprise; a "
