@@ -71,3 +71,28 @@ def test_a_killed_holder_releases_the_gate(tmp_path):
     gate.enter()
     assert time.monotonic() - started < 1.0
     gate.leave()
+
+
+def test_threads_of_one_process_queue_too(tmp_path):
+    import threading
+
+    gate = _Gate(str(tmp_path / "db.sqlite3-gate"))
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def writer(n: int) -> None:
+        for _ in range(20):
+            gate.enter()
+            inside.append(n)
+            if len(inside) > 1:
+                overlaps.append(n)
+            time.sleep(0.001)
+            inside.remove(n)
+            gate.leave()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert overlaps == []

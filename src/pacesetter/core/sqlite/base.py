@@ -10,7 +10,8 @@ rollback: the next writer, blocked in the kernel, wakes the moment it is release
 The gate only orders writers; it never decides anything. SQLite's own lock still guarantees
 one writer at a time, so whatever happens to the gate (a second connection in one process,
 whose POSIX lock is the process's own; a crashed process, whose lock the kernel drops) the
-worst case is the plain SQLite behaviour. Readers never pass the gate. An in-memory database
+worst case is the plain SQLite behaviour. Threads of one process queue at a lock of their own
+before the POSIX one. Readers never pass the gate. An in-memory database
 (the tests' own) has no gate.
 """
 
@@ -26,29 +27,29 @@ from django.db.backends.sqlite3 import base
 
 
 class _Gate:
-    """One per database file and process: a POSIX lock held while any of the process's
-    connections is in a write transaction."""
+    """One per database file and process. Threads of the process queue at a re-entrant lock
+    (a thread's second connection does not wait for its first: SQLite decides then, as it
+    would without the gate); the thread holding it holds the POSIX lock that queues the
+    other processes."""
 
     def __init__(self, path: str):
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        self.mutex = threading.Lock()
-        self.holders = 0
+        self.threads = threading.RLock()
+        self.depth = 0  # entries of the thread holding `threads`
 
     def enter(self) -> None:
-        with self.mutex:
-            self.holders += 1
-            if self.holders > 1:
-                return  # the process holds it already
-        with contextlib.suppress(OSError):  # no gate then; SQLite's lock still orders writers
-            fcntl.lockf(self.fd, fcntl.LOCK_EX)
+        self.threads.acquire()
+        self.depth += 1
+        if self.depth == 1:
+            with contextlib.suppress(OSError):  # no gate then; SQLite's lock orders writers
+                fcntl.lockf(self.fd, fcntl.LOCK_EX)
 
     def leave(self) -> None:
-        with self.mutex:
-            self.holders -= 1
-            if self.holders > 0:
-                return
-        with contextlib.suppress(OSError):
-            fcntl.lockf(self.fd, fcntl.LOCK_UN)
+        self.depth -= 1
+        if self.depth == 0:
+            with contextlib.suppress(OSError):
+                fcntl.lockf(self.fd, fcntl.LOCK_UN)
+        self.threads.release()
 
 
 _gates: dict[str, _Gate] = {}
