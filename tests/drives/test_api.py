@@ -65,6 +65,28 @@ def test_public_sign_up_through_the_api_without_credentials(units, api):
     assert counts["signups"] == 1 and counts["of_quota"] == "10.0"
 
 
+def test_a_public_sign_up_takes_ten_queries_and_a_retry_seven(units, django_assert_num_queries):
+    """The burst path (docs/performance.md): pinned so it cannot creep back. A new sign-up:
+    the call by slug; in the transaction (a savepoint here, BEGIN IMMEDIATE in production)
+    the call as it stands with scope and roles, the unit, stored keys and persons, the insert,
+    the call's counters, the live totals, the audit row. A retry stops after the lookup."""
+    make_call(units, "open", quota=10, asks_gender=True, roles=[("medic", "Medic")])
+    anonymous = Client()
+    url = "/api/v1/movements/open/volunteers/signups"
+    row = {"unit": "W1", "full_name": "A", "contact": "a@example.org", "gender": "female"}
+    # The call's first sign-up also posts to the ledger (then at most every 10 s).
+    assert post(anonymous, url, {"signups": [{**row, "role": "medic"}]}).status_code == 201
+    second = {**row, "contact": "b@example.org", "role": "medic", "idempotency_key": "k2"}
+    with django_assert_num_queries(10) as new:
+        response = post(anonymous, url, {"signups": [second]})
+    assert response.status_code == 201, response.content
+    with django_assert_num_queries(7) as retry:
+        again = post(anonymous, url, {"signups": [second]})
+    assert again.json()["codes"] == response.json()["codes"]
+    queries = new.captured_queries + retry.captured_queries
+    assert not [q["sql"] for q in queries if "ORDER BY" in q["sql"]]
+
+
 def test_enlistment_api_days_show_missing(enlistment, api):
     day = movement_today(enlistment.movement)
     response = post(

@@ -12,6 +12,8 @@
    server. Latency is measured from each request's *scheduled* time, so a server that falls
    behind shows it (no coordinated omission). Afterwards the database is checked: every
    answered sign-up is there once, nothing else is, and every retry got the first code back.
+   On Linux it also reads the CPU time the server's processes and the client used, per
+   request sent: when the server is out of CPU, that says what one sign-up costs it.
 
 `make bench` runs it after the ledger and titles benches, in the same fresh database;
 `pacesetter bench --drives` runs it alone.
@@ -155,6 +157,48 @@ def _database_url() -> str:
     return f"postgresql://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK") if total else 0.0
+
+
+def _server_pids(server: subprocess.Popen) -> list[int]:
+    """The gunicorn master and its workers."""
+    pids = [server.pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def _warm(port: int, path: str) -> None:
+    """A few reads at once, so every worker has loaded the URLs and views (on its first
+    request) before the burst: the burst measures a running server, not its start."""
+
+    def read() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", path)
+        conn.getresponse().read()
+        conn.close()
+
+    for _ in range(3):
+        threads = [threading.Thread(target=read) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+
 def _start_server(var: Path) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     env = {
@@ -245,6 +289,8 @@ def burst(*, seed: int, rate: int, seconds: int, console: Console) -> dict:
     var = Path(tempfile.mkdtemp(prefix="drives-bench-"))
     with console.status("drives: starting the server…"):
         server, port = _start_server(var)
+        _warm(port, f"/api/v1/movements/{call.movement.slug}/volunteers")
+    server_pids = _server_pids(server)
     lock = threading.Lock()
     cursor = {"next": 0}
     latencies: list[float] = []
@@ -299,12 +345,16 @@ def burst(*, seed: int, rate: int, seconds: int, console: Console) -> dict:
     )
     start = time.perf_counter() + 1.0
     stop_at[0] = start + seconds + DRAIN
+    server_cpu = _cpu_seconds(server_pids)
+    client_cpu = time.process_time()
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(THREADS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=seconds + DRAIN + 60)
     elapsed = time.perf_counter() - start
+    server_cpu = _cpu_seconds(server_pids) - server_cpu
+    client_cpu = time.process_time() - client_cpu
     server.terminate()
     try:
         server.wait(timeout=20)
@@ -334,10 +384,17 @@ def burst(*, seed: int, rate: int, seconds: int, console: Console) -> dict:
         "drives.burst.elapsed_seconds": round(elapsed, 1),
         "drives.burst.latency_ms.p50": percentile(0.50) if ordered else None,
         "drives.burst.latency_ms.p90": percentile(0.90) if ordered else None,
+        "drives.burst.latency_ms.p95": percentile(0.95) if ordered else None,
         "drives.burst.latency_ms.p99": percentile(0.99) if ordered else None,
         "drives.burst.latency_ms.max": round(ordered[-1] * 1000, 1) if ordered else None,
         "drives.burst.service_ms.p50": round(statistics.median(service) * 1000, 1)
         if service
+        else None,
+        "drives.burst.server_cpu_ms_per_request": round(server_cpu * 1000 / len(latencies), 2)
+        if latencies and server_cpu
+        else None,
+        "drives.burst.client_cpu_ms_per_request": round(client_cpu * 1000 / len(latencies), 2)
+        if latencies
         else None,
         "drives.burst.stored": len(stored),
         "drives.burst.lost": lost,

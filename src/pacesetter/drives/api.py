@@ -6,6 +6,7 @@ every row replayed; 409/422 problem+json listing every bad row, nothing written.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from django.http import Http404, HttpRequest
 from ninja import Router, Status
@@ -47,6 +48,12 @@ router = Router(tags=["drives"])
 def _anyone(request: HttpRequest) -> bool:
     """For public sign-ups: a caller without credentials acts as an anonymous visitor."""
     return True
+
+
+def _scope(movement: Movement) -> Iterator[str]:
+    """The movement's scope paths, read only if someone iterates them: the visibility of a
+    public call does not depend on them, and a public sign-up should not pay for them."""
+    yield from movement.scope.values_list("path", flat=True)
 
 
 def _drive(slug: str, related: str):
@@ -159,14 +166,11 @@ def sign_up(request: HttpRequest, slug: str, payload: SignUpsIn):
     """Sign volunteers up (up to 10,000), all or none. Without credentials, for a public
     call, as oneself. Each row gets a confirmation code; a duplicate person is refused (422,
     code "duplicate"); at the quota the call's setting refuses or waitlists."""
-    movement = Movement.objects.select_related("volunteer_call").filter(slug=slug).first()
-    if movement is None or not hasattr(movement, "volunteer_call"):
-        raise Http404(f"No call {slug!r}.")
-    scope = list(movement.scope.values_list("path", flat=True))
-    if not can_see_movement(current_actor(), movement, scope):
+    call = selectors.call_by_slug(slug)
+    if call is None or not can_see_movement(current_actor(), call.movement, _scope(call.movement)):
         raise Http404(f"No call {slug!r}.")
     result = actions.sign_up(
-        call=movement.volunteer_call,
+        call=call,
         rows=[actions.SignUpRow(**s.dict()) for s in payload.signups],
         source="api",
     )

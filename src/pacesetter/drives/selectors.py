@@ -5,10 +5,13 @@ entries or sign-ups."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -275,6 +278,63 @@ def call_overview(*, call: VolunteerCall, unit: Unit) -> CallOverview:
         children=children,
         places=places,
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _conversions(model, ops) -> tuple[list[str], dict[str, tuple]]:
+    """A model's concrete attnames in order, and for those the database hands back in
+    another form (dates, JSON, booleans) the column and its converters. Worked out once per
+    model and connection: it costs more than a short statement."""
+    found = {}
+    for model_field in model._meta.concrete_fields:
+        column = model_field.get_col(model._meta.db_table)
+        converters = ops.get_db_converters(column) + column.get_db_converters(ops.connection)
+        if converters:
+            found[model_field.attname] = (column, converters)
+    return [f.attname for f in model._meta.concrete_fields], found
+
+
+def from_row(model, values: Mapping[str, object]):
+    """A model instance from a plain statement's row (attname → value), as the ORM makes
+    one: values converted as the ORM converts them, fields not given deferred (read on first
+    use, never silently empty). For hot paths where compiling a query costs more than
+    running it."""
+    names, conversions = _conversions(model, connection.ops)
+    given = [name for name in names if name in values]
+    row = []
+    for name in given:
+        value = values[name]
+        if name in conversions:
+            column, converters = conversions[name]
+            for convert in converters:
+                value = convert(value, column, connection)
+        row.append(value)
+    return model.from_db(connection.alias, given, row)
+
+
+def call_by_slug(slug: str) -> VolunteerCall | None:
+    """A movement's volunteer call by the movement's slug, with the movement, in one plain
+    statement: every public sign-up reads it."""
+    call_fields = VolunteerCall._meta.concrete_fields
+    movement_fields = Movement._meta.concrete_fields
+    columns = [f"c.{f.column}" for f in call_fields] + [f"m.{f.column}" for f in movement_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM drives_volunteercall c"
+            " JOIN movements_movement m ON m.id = c.movement_id WHERE m.slug = %s",
+            [slug],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(call_fields)
+    call = from_row(
+        VolunteerCall, {f.attname: v for f, v in zip(call_fields, row[:split], strict=True)}
+    )
+    call.movement = from_row(
+        Movement, {f.attname: v for f, v in zip(movement_fields, row[split:], strict=True)}
+    )
+    return call
 
 
 def signup_by_code(code: str) -> SignUp | None:
