@@ -266,6 +266,6 @@ class PostgresqlFloor:
 
 
 def remove_sqlite(path: Path) -> None:
-    """A SQLite database and its WAL files."""
-    for suffix in ("", "-wal", "-shm"):
+    """A SQLite database, its WAL files and its writers' gate (core/sqlite)."""
+    for suffix in ("", "-wal", "-shm", "-gate"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -169,6 +169,16 @@ def _unit_errors(
     where the actor may not act (`may`: the paths where they may)."""
     if not code:
         return [RowError(number, field_name, "a unit code is required", "required")]
+    permitted = (
+        unit is None
+        or may is None
+        or EVERYWHERE in may
+        or any(unit.path.startswith(p) for p in may)
+    )
+    if unit is not None and not permitted:
+        seen = current_actor().paths(Capability.VIEW)
+        if not any(unit.path.startswith(p) for p in seen):
+            unit = None  # what the actor may not see does not exist for them
     if unit is None:
         return [RowError(number, field_name, f"no unit with code {code!r}", "not_found")]
     if unit.archived:
@@ -177,7 +187,7 @@ def _unit_errors(
         return [
             RowError(number, field_name, f"{code} is outside the movement's scope", "out_of_scope")
         ]
-    if may is not None and EVERYWHERE not in may and not any(unit.path.startswith(p) for p in may):
+    if not permitted:
         return [RowError(number, field_name, f"you may not {verb} for {code}", "not_permitted")]
     return []
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pacesetter.accounts.permissions import (
@@ -32,7 +33,7 @@ from pacesetter.figures import charts
 from pacesetter.movements.models import Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units import selectors as unit_selectors
-from pacesetter.units.models import Unit
+from pacesetter.units.models import Unit, tree_order
 
 from . import actions, selectors
 from .forms import CodeForm, DistributionForm, EnlistmentForm, GiftForm, SignUpForm
@@ -276,7 +277,7 @@ def sign_up(request: HttpRequest, slug: str) -> HttpResponse:
     is_open = movement.status == Movement.Status.LAUNCHED and call.opens_at <= now < call.closes_at
     units = list(
         Unit.objects.filter(archived=False, path__startswith=movement.organiser.path)
-        .order_by("path")
+        .order_by(tree_order())
         .only("code", "name")[:500]
     )
     roles = list(call.roles.all())
@@ -337,8 +338,8 @@ def manage_signup(request: HttpRequest, slug: str) -> HttpResponse:
     call = movement.volunteer_call
     code = request.POST.get("code", "")
     target = request.POST.get("status", "")
-    back = request.POST.get("back", "") or reverse("drives-volunteers", args=[slug])
-    if not back.startswith("/"):
+    back = request.POST.get("back", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None):  # "//host" is off-site
         back = reverse("drives-volunteers", args=[slug])
     try:
         if target == "placed":
