@@ -26,18 +26,15 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 from rich.console import Console
 from rich.table import Table
@@ -48,6 +45,8 @@ from pacesetter.drives.models import SignUp
 from pacesetter.movements import actions as movements
 from pacesetter.units.actions import UnitRow, import_units
 from pacesetter.units.models import Unit
+
+from .server import serve
 
 UNITS = 100_000
 RATE = 500
@@ -140,23 +139,6 @@ def enlistment(*, seed: int, units: int, console: Console) -> dict:
 # --- the sign-up burst ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings_dict['NAME']}"
-    user = settings_dict.get("USER") or "postgres"
-    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgresql://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
-
-
 def _cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of these processes (Linux /proc; 0 elsewhere)."""
     total = 0
@@ -197,43 +179,6 @@ def _warm(port: int, path: str) -> None:
             thread.start()
         for thread in threads:
             thread.join()
-
-
-def _start_server(var: Path) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        # The developer's var/ for the static files (collected once, not per run) and the
-        # secret key; the database is the bench's.
-        "PACESETTER_VAR": str(settings.VAR_DIR),
-        "BIND": f"127.0.0.1:{port}",
-        # The burst comes from one address: the per-address write limit would be the bench.
-        "RATE_LIMIT_WRITES_PER_IP": "0",
-    }
-    log = open(var / "server.log", "wb")  # noqa: SIM115 - closed when the server stops
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "pacesetter"), "serve", "--access-logfile", "/dev/null"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 300  # collectstatic and the workers, on a busy machine
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/drives/")
-            conn.getresponse().read()
-            conn.close()
-            return server, port
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError(
-                    f"the server did not start (exit code {server.returncode}): "
-                    f"{(var / 'server.log').read_text()[-2000:]}"
-                ) from None
-            time.sleep(0.3)
 
 
 def _open_call(seed: int, homes: list[str]):
@@ -288,7 +233,7 @@ def burst(*, seed: int, rate: int, seconds: int, console: Console) -> dict:
     connections.close_all()  # the server's workers write; this process only reads afterwards
     var = Path(tempfile.mkdtemp(prefix="drives-bench-"))
     with console.status("drives: starting the server…"):
-        server, port = _start_server(var)
+        server, port = serve(var, ready_path="/drives/", env={"RATE_LIMIT_WRITES_PER_IP": "0"})
         _warm(port, f"/api/v1/movements/{call.movement.slug}/volunteers")
     server_pids = _server_pids(server)
     lock = threading.Lock()

@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import random
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -39,7 +37,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
@@ -54,6 +51,7 @@ from pacesetter.ledger.models import Report
 from pacesetter.movements.models import Movement
 
 from . import generate
+from .server import serve
 
 UNITS = 1_000
 REPORTS = 100_000
@@ -66,7 +64,6 @@ BULK_ROWS = 250
 BULK_EVERY = 5.0
 READS_PER_S = 4
 HTTP_TIMEOUT = 30
-SERVER_START_SECONDS = 600
 WARM_UP_ROUNDS = 24
 
 
@@ -372,7 +369,11 @@ def measure(options: LoadOptions, console: Console) -> dict[str, object]:
     connections.close_all()  # the server's workers write; this process only reads afterwards
     var = Path(tempfile.mkdtemp(prefix="load-bench-"))
     with console.status("load: starting the server (collectstatic, gunicorn)…"):
-        server, port = _serve(var)
+        server, port = serve(
+            var,
+            ready_path="/api/v1/openapi.json",
+            env={"RATE_LIMIT_WRITES_PER_IP": "0", "RATE_LIMIT_WRITES_PER_TOKEN": "0"},
+        )
     driver = Driver(port, world, options.seed)
     with console.status("load: warming the workers up…"):
         driver.warm_up()
@@ -427,52 +428,6 @@ def measure(options: LoadOptions, console: Console) -> dict[str, object]:
     }
     console.print(render(results, prefix))
     return results
-
-
-def _serve(var: Path) -> tuple[subprocess.Popen, int]:
-    """`pacesetter serve` (collectstatic, then gunicorn with its default workers) on the bench
-    database, the write limits off (one client address and one token send everything); waits
-    until it answers. Like the drives bench's server, with a longer wait: collecting the static
-    files alone takes minutes on a busy machine."""
-    from .drives import _database_url, _free_port
-
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "PACESETTER_VAR": str(settings.VAR_DIR),
-        "BIND": f"127.0.0.1:{port}",
-        "RATE_LIMIT_WRITES_PER_IP": "0",
-        "RATE_LIMIT_WRITES_PER_TOKEN": "0",
-    }
-    log_path = var / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "pacesetter"),
-                "serve",
-                "--access-logfile",
-                "/dev/null",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", "/api/v1/openapi.json")
-            conn.getresponse().read()
-            conn.close()
-            return server, port
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError(
-                    f"the server did not start: {log_path.read_text()[-2000:]}"
-                ) from None
-            time.sleep(0.5)
 
 
 def render(results: dict[str, object], prefix: str) -> Table:
