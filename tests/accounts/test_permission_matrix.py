@@ -202,35 +202,6 @@ def listed(need: str = V) -> Callable[[str, str], bool]:
     return lambda role, position: position in COVERS and need in EXPECTED_CAPABILITIES[role]
 
 
-@dataclass(frozen=True)
-class Known:
-    """A known discrepancy between the code and the rules, kept in the table until the code
-    is fixed: for the (role, position) pairs `where` selects, the code answers `got` (a
-    status, or "leaked" for a list showing C1's row) where the rules say otherwise. The test
-    passes on exactly that answer and fails once the code answers right (remove the note)."""
-
-    where: Callable[[str, str], bool]
-    got: int | str
-    reason: str
-
-
-def at(*positions: str, roles: Callable[[str], bool] = lambda role: True):
-    """A selector of (role, position) pairs for `Known`."""
-    return lambda role, position: position in positions and roles(role)
-
-
-def _known_or_failure(known, role, position, got, expected) -> str | None:
-    """None when the answer is right or a known discrepancy; else a failure line."""
-    note = next((k for k in known if k.where(role, position)), None)
-    if note is None:
-        return None if got == expected else f"{role}@{position}: {got} != {expected}"
-    if got == note.got:
-        return None
-    if got == expected:
-        return f"{role}@{position}: fixed ({got}), remove the known discrepancy: {note.reason}"
-    return f"{role}@{position}: {got} != {expected} (known: {note.got}, {note.reason})"
-
-
 @dataclass
 class Endpoint:
     expect: Callable[[str, str], int]
@@ -238,7 +209,6 @@ class Endpoint:
     body: Callable[[World], Any] | None = None
     contains: Callable[[World, bytes], bool] | None = None  # lists: is C1's row there?
     shown: Callable[[str, str], bool] | None = None  # lists: should it be?
-    known: tuple[Known, ...] = ()
 
 
 def _unit_row(code="NEW", parent="C1"):
@@ -673,7 +643,7 @@ def _check(entry, world, role, position, response) -> str | None:
         shown = entry.shown(role, position)
         if entry.contains(world, content) != shown:
             got, expected = ("missing" if shown else "leaked"), ("shown" if shown else "hidden")
-    failure = _known_or_failure(entry.known, role, position, got, expected)
+    failure = None if got == expected else f"{role}@{position}: {got} != {expected}"
     if failure and isinstance(got, int) and not response.streaming:
         failure += f" {response.content[:160]!r}"
     return failure
@@ -690,7 +660,6 @@ class Page:
     data: Callable[[World], dict] | None = None  # a POST's form fields
     contains: Callable[[World, bytes], bool] | None = None
     shown: Callable[[str, str], bool] | None = None
-    known: tuple[Known, ...] = ()
     public: int | None = None  # public by design: what a signed-out visitor gets
 
 
