@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from pacesetter.bench.server import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -29,12 +30,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +68,7 @@ def live_url(server_env):
         )
     env = server_env
     var = Path(env["PACESETTER_VAR"])
-    port = _free_port()
+    port = free_port()
     env["BIND"] = f"127.0.0.1:{port}"
     pacesetter = str(BIN / "pacesetter")
     subprocess.run([pacesetter, "migrate", "-v", "0"], env=env, check=True)

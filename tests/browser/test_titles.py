@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import time
 import urllib.request
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from pacesetter.bench.server import free_port
 from tests.browser.conftest import BIN, CHROMIUM, SCREENSHOTS, screenshot
 
 PASSWORD = "titles-browser-password"
@@ -48,18 +48,12 @@ for i in range(3):
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def titles_url(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: `make test` installs it.")
     var = tmp_path_factory.mktemp("titles-server")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PACESETTER_VAR": str(var),
