@@ -117,8 +117,10 @@ def unit_figures(
         sibling_rows = SubtreePeriodTotal.objects.filter(
             # Siblings that never reported are not ranked: no report is not a figure of 0
             # (with "less is better" it would put them first).
-            unit__parent_id=unit.parent_id,
-            unit__archived=False,
+            # By the siblings' ids, not a join: the planner would otherwise walk every unit's
+            # row of the indicator and period (200 ms at 100,000 units) instead of seeking
+            # each sibling's row in the unique (unit, indicator, period) index.
+            unit_id__in=Unit.objects.filter(parent_id=unit.parent_id, archived=False).values("pk"),
             period=period,
             indicator_id__in=by_id,
             entries__gt=0,
@@ -245,18 +247,20 @@ def children_figures(
     else:
         # Rank on (id, name) alone; only the rows shown become Unit objects (1 more query).
         names = list(children.values_list("pk", "name"))
-    ids = [pk for pk, _ in names]
     by_id = {i.pk: i for i in indicators}
+    # The children as a subquery, not a list of 1,000 ids: building a filter of 1,000
+    # parameters costs Django more than SQLite spends seeking them.
+    child_ids = Unit.objects.filter(parent=unit).values("pk")
     totals = {
         (unit_id, indicator_id): quantity
         for unit_id, indicator_id, quantity in SubtreePeriodTotal.objects.filter(
-            unit_id__in=ids, indicator_id__in=by_id, period=period
+            unit_id__in=child_ids, indicator_id__in=by_id, period=period
         ).values_list("unit_id", "indicator_id", "quantity_minor")
     }
     planned = {
         (unit_id, indicator_id): quantity
         for unit_id, indicator_id, quantity in Plan.objects.filter(
-            unit_id__in=ids, indicator_id__in=by_id, period=period
+            unit_id__in=child_ids, indicator_id__in=by_id, period=period
         ).values_list("unit_id", "indicator_id", "planned_minor")
     }
     ranked: dict[int, list[tuple[int, str, Decimal, Decimal | None, Decimal | None]]] = {}
