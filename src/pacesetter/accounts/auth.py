@@ -16,6 +16,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from pacesetter.core import rows
+
 from . import actions
 from .models import ApiToken
 from .permissions import actor_for, become
@@ -25,20 +27,17 @@ def _token_with_user(key_hash: str) -> ApiToken | None:
     """The token and its user in two short statements. Every API call passes here: plain
     SQL by the unique hash, not a compiled ORM query (a measurable share of a one-report
     request)."""
-    token = next(
-        iter(
-            ApiToken.objects.raw("SELECT * FROM accounts_apitoken WHERE key_hash = %s", [key_hash])
-        ),
-        None,
+    token = rows.fetch_one(
+        ApiToken,
+        f"SELECT {rows.select_list(ApiToken)} FROM accounts_apitoken WHERE key_hash = %s",
+        [key_hash],
     )
     if token is not None:
         user_model = get_user_model()
-        token.user = next(
-            iter(
-                user_model.objects.raw(
-                    f"SELECT * FROM {user_model._meta.db_table} WHERE id = %s", [token.user_id]
-                )
-            )
+        token.user = rows.fetch_one(
+            user_model,
+            f"SELECT {rows.select_list(user_model)} FROM {user_model._meta.db_table} WHERE id = %s",
+            [token.user_id],
         )
     return token
 

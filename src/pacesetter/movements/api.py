@@ -17,6 +17,7 @@ from pacesetter.accounts.permissions import (
     require_on_movement,
     unit_filter,
 )
+from pacesetter.core import rows
 from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.pagination import Pagination
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS, fields_renamed
@@ -50,16 +51,22 @@ def movement_or_404(
     `with_organiser=False` is for the hot write paths (one report from a phone): one plain
     statement by the unique slug with the organiser's path, not a compiled ORM query, and
     the organiser itself loaded only if something asks for it."""
+    movement: Movement | None
     if with_organiser:
         # no ORDER BY (get() drops the default ordering; a slug is unique)
-        found = Movement.objects.select_related("organiser").filter(slug=slug).order_by()[:1]
-    else:
-        found = Movement.objects.raw(
-            "SELECT m.*, u.path AS organiser_path FROM movements_movement m"
-            " JOIN units_unit u ON u.id = m.organiser_id WHERE m.slug = %s",
-            [slug],
+        movement = next(
+            iter(Movement.objects.select_related("organiser").filter(slug=slug).order_by()[:1]),
+            None,
         )
-    movement = next(iter(found), None)
+    else:
+        movement = rows.fetch_one(
+            Movement,
+            f"SELECT {rows.select_list(Movement)}, units_unit.path FROM movements_movement"
+            " JOIN units_unit ON units_unit.id = movements_movement.organiser_id"
+            " WHERE movements_movement.slug = %s",
+            [slug],
+            extra=["organiser_path"],
+        )
     if movement is None:
         raise Http404(f"No movement {slug!r}.")
     organiser = movement.organiser if with_organiser else movement.organiser_path

@@ -1,0 +1,74 @@
+"""One model instance by a plain statement, for the few lookups every API call makes (its
+token, its user, its movement).
+
+Django's `Model.objects.filter(...)` compiles the query on every call and `raw()` inspects
+the cursor's columns each time; on a one-report request those costs were larger than
+SQLite's work. Here the column list and each column's converters (SQLite's dates arrive as
+text, its booleans as integers) are worked out once per model and connection, and a row
+becomes an instance through `Model.from_db`, as the ORM itself does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from django.db import connections, models, router
+
+M = TypeVar("M", bound=models.Model)
+
+Converters = list[tuple[Callable[[Any, Any, Any], Any], Any]]
+_PLANS: dict[tuple[type[models.Model], str], tuple[str, list[str], list[Converters]]] = {}
+
+
+def _plan(model: type[models.Model], alias: str) -> tuple[str, list[str], list[Converters]]:
+    """(select list, attribute names, converters per column) for `model` on `alias`."""
+    key = (model, alias)
+    if key not in _PLANS:
+        connection = connections[alias]
+        fields = list(model._meta.concrete_fields)
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        columns = ", ".join(f"{table}.{quote(field.column)}" for field in fields)
+        converters = []
+        for field in fields:
+            column = field.get_col(model._meta.db_table)
+            converters.append(
+                [
+                    (convert, column)
+                    for convert in connection.ops.get_db_converters(column)
+                    + field.get_db_converters(connection)
+                ]
+            )
+        _PLANS[key] = (columns, [field.attname for field in fields], converters)
+    return _PLANS[key]
+
+
+def select_list(model: type[models.Model]) -> str:
+    """The model's columns, table-qualified, to put after SELECT (extra columns may follow)."""
+    return _plan(model, router.db_for_read(model))[0]
+
+
+def fetch_one(
+    model: type[M], sql: str, params: Sequence[Any], *, extra: Sequence[str] = ()
+) -> M | None:
+    """The first row of `sql` as a `model` instance, or None. `sql` must select
+    `select_list(model)` first, then one column for each name in `extra`, which are set as
+    attributes on the instance as they come."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    _, names, converters = _plan(model, alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for value, column_converters in zip(row, converters, strict=False):
+        for convert, column in column_converters:
+            value = convert(value, column, connection)
+        values.append(value)
+    instance = model.from_db(alias, names, values)
+    for name, value in zip(extra, row[len(names) :], strict=True):
+        setattr(instance, name, value)
+    return instance
