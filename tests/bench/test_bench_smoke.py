@@ -67,6 +67,19 @@ def check(results: dict, vendor: str) -> None:
     assert results["drives.burst.lost"] == 0
     assert results["drives.burst.duplicated"] == 0
     assert results["drives.burst.counter_matches"] is True
+    # The suite's county part, on a database of its own, scaled down with the run: a tenth.
+    assert (results["county.bench.units"], results["county.bench.reports"]) == (20, 1000)
+    assert results[f"county.ingest.{vendor}.reports"] == 1000
+    for key in (f"county.ingest.{vendor}.ratio_to_floor", "county.figures.national.ms"):
+        assert results[key] > 0, key
+    assert "pages.dashboard.ms" not in {k.removeprefix("county.") for k in results if "county" in k}
+    # The emulation part: a block as large as the run's tree allows, every member ranked.
+    assert results["emulation.block"] == 50
+    assert results["emulation.reports"] == 5000
+    # Members without a report are not ranked: no report is not a figure of 0.
+    assert 40 <= results["emulation.ranked_whole_period"] <= 50
+    assert results["emulation.ratio"] > 0 and results["emulation.top50.ms"] > 0
+    assert results["run.seconds"] > 0
 
 
 def test_bench_on_sqlite_ingests_every_report_and_keeps_aggregates_equal_to_a_rebuild(
@@ -76,6 +89,7 @@ def test_bench_on_sqlite_ingests_every_report_and_keeps_aggregates_equal_to_a_re
     check(results, "sqlite")
     assert str(results["database.version"]).startswith("SQLite ")
     assert "reports/s" in output
+    assert "ratio on / off" in output and "the whole bench took" in output
 
 
 @pytest.mark.skipif(

@@ -17,7 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -47,6 +47,8 @@ from . import titles as titles_bench
 DATABASES = ("sqlite", "postgresql")
 TARGET_RATIO = 0.5
 TARGET_NATIONAL_MS = 50.0
+COUNTY_UNITS = 1_000
+COUNTY_REPORTS = 100_000
 
 
 class BenchError(Exception):
@@ -55,7 +57,9 @@ class BenchError(Exception):
 
 @dataclass(frozen=True)
 class Options:
-    units: int = 100_000
+    # The province: the size `make bench` measures (the nation is --units 100000
+    # --reports 10000000 on PostgreSQL, on demand).
+    units: int = 10_000
     reports: int = 1_000_000
     batch: int = 10_000
     seed: int = 1
@@ -67,6 +71,9 @@ class Options:
     # `--emulation`: a block's ranking kept current during the ingest (bench/emulation.py)
     emulation: bool = False
     block: int | None = None
+    # Parts of the suite after the province: the county, and the emulation bench.
+    county: bool = True
+    ranking: bool = True
 
 
 def bench_dir() -> Path:
@@ -408,7 +415,13 @@ def _progress(console: Console) -> Progress:
 
 
 def run(options: Options, console: Console | None = None) -> dict[str, object]:
-    """The whole bench; returns the results (flat dotted keys) and writes them as JSON."""
+    """The bench suite; returns the results (flat dotted keys) and writes them as JSON.
+
+    At the default sizes: a province (10,000 units, 1,000,000 reports) ingested against the
+    floor, with the national figures, the pages, the titles and the drives on it; then a
+    county (1,000 units, 100,000 reports) ingested against the floor on a database of its
+    own; then the emulation bench (a block of 10,000 ranked while 1,000,000 reports arrive).
+    A smaller run (the smoke test) scales the county and the block down with it."""
     console = console or Console()
     if options.emulation:
         from . import emulation
@@ -418,6 +431,7 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
         raise BenchError("--reports and --batch must be positive")
     if options.units < generate.MIN_UNITS:
         raise BenchError(f"--units must be at least {generate.MIN_UNITS} for a 5-level tree")
+    started = time.perf_counter()
     results: dict[str, object] = {
         "run.started_at": timezone.now().isoformat(timespec="seconds"),
         "run.git_commit": _git_commit(),
@@ -430,10 +444,47 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
         "targets.ratio_to_floor": TARGET_RATIO,
         "targets.national_ms": TARGET_NATIONAL_MS,
     }
+    results.update(_part(options, console, whole=True))
+    console.print(render(results))
+    if options.county:
+        county = replace(
+            options,
+            units=max(generate.MIN_UNITS, min(COUNTY_UNITS, options.units // 10)),
+            reports=max(options.batch, min(COUNTY_REPORTS, options.reports // 10)),
+            check=False,
+        )
+        measured = _part(county, console, whole=False)
+        measured.update({"bench.units": county.units, "bench.reports": county.reports})
+        results.update({f"county.{key}": value for key, value in measured.items()})
+        console.print(render(results, prefix="county."))
+    if options.ranking:
+        from . import emulation
+
+        block = min(emulation.FULL_BLOCK, max(50, options.units // 4))
+        ranked = emulation.measure(replace(options, block=block), console)
+        results.update(ranked)
+        console.print(emulation.render({**results, **ranked}))
+    results["run.seconds"] = round(time.perf_counter() - started, 1)
+    output = options.output or bench_dir() / "results.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    console.print(
+        f"the whole bench took {results['run.seconds'] / 60:.1f} min; results written to {output}"
+    )
+    return results
+
+
+def _part(options: Options, console: Console, *, whole: bool) -> dict[str, object]:
+    """On a fresh database: the tree, the ingest against the floor, the national figures;
+    with `whole`, also the pages, the titles and the drives on the same data."""
+    results: dict[str, object] = {}
     # Query logging under DEBUG would be measured too; a bench always runs without it.
     with override_settings(DEBUG=False), fresh_database(options.database) as name:
         vendor = options.database
-        console.print(f"[bold]pacesetter bench[/] on a fresh database: {name}")
+        console.print(
+            f"[bold]pacesetter bench[/] · {options.units:,} units, {options.reports:,} reports "
+            f"on a fresh database: {name}"
+        )
         call_command("migrate", interactive=False, verbosity=0)
         results["database.vendor"] = vendor
         results["database.version"] = database_version()
@@ -502,40 +553,45 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
                     aggregates.rebuild(movement_id=movement.pk)
                 )
                 results["check.floor_differences"] = floor_differences(name)
-        with console.status(f"pages: adding a unit with {pages.WIDE_CHILDREN:,} children…"):
-            wide = pages.add_wide_unit(root, movement, options.seed)
-        results.update(pages.page_timings(movement, wide, options.reads))
-        # One person per unit of the tree: 100,000 at full size, a handful in the smoke test.
-        persons = min(titles_bench.PERSONS, options.units)
-        results.update(titles_bench.measure(persons=persons, seed=options.seed, console=console))
-        # The drives bench at full size is 100,000 posts and a 500/s burst for 60 s; a smaller
-        # tree (the smoke test) gets a proportionally smaller one, never under 20/s for 3 s.
-        share = min(1.0, options.units / Options.units)
-        results.update(
-            drives_bench.measure(
-                seed=options.seed,
-                console=console,
-                units=min(drives_bench.UNITS, options.units),
-                rate=max(20, round(drives_bench.RATE * share)),
-                seconds=max(3, round(drives_bench.SECONDS * share)),
+        if whole:
+            with console.status(f"pages: adding a unit with {pages.WIDE_CHILDREN:,} children…"):
+                wide = pages.add_wide_unit(root, movement, options.seed)
+            results.update(pages.page_timings(movement, wide, options.reads))
+            # 100,000 persons at the province size, a couple of thousand in the smoke test.
+            persons = min(titles_bench.PERSONS, options.units * 10)
+            results.update(
+                titles_bench.measure(persons=persons, seed=options.seed, console=console)
             )
-        )
+            # The drives bench at full size is a day of enlistment in every unit and a 500/s
+            # burst for 60 s; a smaller tree (the smoke test) gets a proportionally smaller
+            # one, never under 20/s for 3 s.
+            share = min(1.0, options.units / Options.units)
+            results.update(
+                drives_bench.measure(
+                    seed=options.seed,
+                    console=console,
+                    units=min(drives_bench.UNITS, options.units),
+                    rate=max(20, round(drives_bench.RATE * share)),
+                    seconds=max(3, round(drives_bench.SECONDS * share)),
+                )
+            )
         if not options.keep:
             connections.close_all()
             drop_database(vendor, name)
             if vendor == "sqlite":
                 raw.remove_sqlite(bench_dir() / "floor.sqlite3")
-
-    output = options.output or bench_dir() / "results.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n")
-    console.print(render(results))
-    console.print(f"results written to {output}")
     return results
 
 
-def render(results: dict[str, object]) -> Table:
-    """The figures as a table, the machine and the database in the caption."""
+def render(all_results: dict[str, object], prefix: str = "") -> Table:
+    """The figures as a table, the machine and the database in the caption; `prefix` picks
+    a part of the suite (`county.`)."""
+    results = all_results
+    if prefix:
+        results = {
+            **{k: v for k, v in all_results.items() if k.startswith(("machine.", "bench.batch"))},
+            **{k.removeprefix(prefix): v for k, v in all_results.items() if k.startswith(prefix)},
+        }
     vendor = results["database.vendor"]
     prefix = f"ingest.{vendor}"
     table = Table(

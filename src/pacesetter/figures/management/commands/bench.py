@@ -1,4 +1,4 @@
-"""`pacesetter bench`: the ingest and the national figures, measured against a raw floor."""
+"""`pacesetter bench`: the bench suite (province, county, emulation), each figure beside the raw floor."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from pacesetter.bench.run import DATABASES, BenchError, Options, run
 
 class Command(BaseCommand):
     help = (
-        "Ingest generated reports through the real action on a fresh database, load the same "
-        "rows with the raw driver (the floor), read the national figures; print and write "
-        "var/bench/results.json."
+        "The bench suite, each part on a fresh database: a province (--units, --reports) "
+        "ingested through the real action and loaded with the raw driver (the floor), its "
+        "national figures, pages, titles and drives; a county the same way; the emulation "
+        "bench. Prints each part and writes var/bench/results.json."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,6 +60,18 @@ class Command(BaseCommand):
             "and without it, and its reads (small unless --block is given)",
         )
         parser.add_argument("--block", type=int, help="with --emulation: the block's size")
+        parser.add_argument(
+            "--no-county",
+            action="store_true",
+            help="skip the suite's county part (a tenth of the size, at most 1,000 units and "
+            "100,000 reports, ingested against the floor on a database of its own)",
+        )
+        parser.add_argument(
+            "--no-ranking",
+            action="store_true",
+            help="skip the suite's emulation part (a block of up to 10,000 units ranked while "
+            "--reports reports arrive, against the same ingest without a ranking)",
+        )
         parser.add_argument(
             "--load",
             action="store_true",
@@ -126,6 +139,8 @@ class Command(BaseCommand):
                     output=options["output"],
                     emulation=options["emulation"],
                     block=options["block"],
+                    county=not options["no_county"],
+                    ranking=not options["no_ranking"],
                 )
             )
         except BenchError as exc:
