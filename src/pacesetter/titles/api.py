@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from pacesetter.accounts.permissions import (
     Capability,
@@ -64,7 +64,7 @@ def load_pack(request: HttpRequest, payload: PackIn):
     problem is a row error whose `row` is the line of the text."""
     require_organiser()
     revision = actions.load_pack(text=payload.text)
-    return 201, _pack_out(revision.pack)
+    return Status(201, _pack_out(revision.pack))
 
 
 @router.get("/titles/packs/{slug}/export", response={200: None, **READ_REFUSALS})
@@ -80,9 +80,9 @@ def export_pack(request: HttpRequest, slug: str):
 def record_facts(request: HttpRequest, kind: str, payload: FactsIn):
     """Record facts of one kind (evaluations, discipline, initiatives, judgements); every row
     is checked first and all are recorded or none."""
-    return 201, {
-        "recorded": actions.record_facts(kind=kind, rows=payload.rows, source=payload.source)
-    }
+    return Status(
+        201, {"recorded": actions.record_facts(kind=kind, rows=payload.rows, source=payload.source)}
+    )
 
 
 def _run_out(run: EvaluationRun) -> dict:
@@ -130,7 +130,7 @@ def run_evaluation(request: HttpRequest, payload: RunIn):
             raise _field_error("movement", f"No movement {payload.movement!r}.")
     require(actor, Capability.ORGANISE, scope, movement)
     run = actions.run_evaluation(title=title, year=payload.year, scope=scope, movement=movement)
-    return 201, _run_out(run)
+    return Status(201, _run_out(run))
 
 
 @router.get("/titles/runs/{run_id}", response={200: RunOut, **READ_REFUSALS})
@@ -202,7 +202,7 @@ def _nomination_out(nomination: Nomination) -> dict:
 def nominate(request: HttpRequest, run_id: int):
     """Nominate every selected candidate not yet nominated; the council is fixed now."""
     run = run_or_404(run_id, Capability.ORGANISE)
-    return 201, [_nomination_out(n) for n in actions.nominate(run=run)]
+    return Status(201, [_nomination_out(n) for n in actions.nominate(run=run)])
 
 
 @router.post("/titles/runs/{run_id}/awards", response={201: list[str], **WRITE_REFUSALS})
@@ -211,7 +211,7 @@ def award_selected(request: HttpRequest, run_id: int):
     Returns the verification codes."""
     run = run_or_404(run_id, Capability.ORGANISE)
     pending = run.results.filter(selected=True, award__isnull=True)
-    return 201, [actions.award_without_vote(candidate=c).code for c in pending]
+    return Status(201, [actions.award_without_vote(candidate=c).code for c in pending])
 
 
 @router.post(
@@ -221,7 +221,7 @@ def vote(request: HttpRequest, nomination_id: int, payload: VoteIn):
     """Cast your vote (once) as a member of the nomination's council."""
     nomination = nomination_or_404(nomination_id, Capability.VOTE)
     actions.cast_vote(nomination=nomination, choice=payload.choice)
-    return 201, _nomination_out(nomination)
+    return Status(201, _nomination_out(nomination))
 
 
 @router.post(
@@ -244,16 +244,19 @@ def revoke(request: HttpRequest, code: str, payload: RevokeIn):
         raise Http404(f"No award {code!r}.")
     require(current_actor(), Capability.ORGANISE, award.unit, award.movement)
     made = actions.revoke_award(award=award, reason=payload.reason, revoked_on=payload.revoked_on)
-    return 201, [
-        {
-            "award": r.award.code,
-            "title": r.award.title_name,
-            "holder": str(r.award.subject),
-            "reason": r.reason,
-            "revoked_on": r.revoked_on,
-        }
-        for r in made
-    ]
+    return Status(
+        201,
+        [
+            {
+                "award": r.award.code,
+                "title": r.award.title_name,
+                "holder": str(r.award.subject),
+                "reason": r.reason,
+                "revoked_on": r.revoked_on,
+            }
+            for r in made
+        ],
+    )
 
 
 @router.get("/titles/verify/{code}", response={200: VerifyOut, 404: None}, auth=None)
