@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
 from pacesetter.core.locks import read_snapshot
 from pacesetter.movements.models import Indicator, Period
@@ -325,17 +325,28 @@ def _ledger_own_totals(movement_id: int | None) -> dict[DayKey, Totals]:
         (r["unit_id"], r["indicator_id"], r["day"]): [r["q"], r["vq"], r["e"], r["ve"]]
         for r in rows
     }
-    # Reports that corrections brought to 0 (reversed) do not count as entries.
-    reversed_reports = (
-        queryset.filter(corrects__isnull=True)
-        .annotate(changes=Sum("corrections__quantity_minor"))
-        .filter(changes__isnull=False, changes=-F("quantity_minor"))
-        .values_list("unit_id", "indicator_id", "day", "verification")
+    # Reports that corrections brought to 0 (reversed) do not count as entries. The sums of
+    # corrections per corrected report first, then those reports: not one query grouping
+    # reports by id, which PostgreSQL refuses once the partitioned ledger's primary key is
+    # (id, day) (other columns then do not depend on id alone).
+    corrections = Report.objects.filter(corrects__isnull=False)
+    if movement_id is not None:
+        # A correction is always in the movement of the report it corrects.
+        corrections = corrections.filter(movement_id=movement_id)
+    change_of = dict(
+        corrections.values_list("corrects_id")
+        .annotate(total=Sum("quantity_minor"))
+        .values_list("corrects_id", "total")
     )
-    for unit_id, indicator_id, day, verification in reversed_reports:
-        entry = totals[(unit_id, indicator_id, day)]
-        entry[2] -= 1
-        entry[3] -= verification == Report.Verification.VERIFIED
+    corrected = sorted(change_of)
+    for start in range(0, len(corrected), 5000):
+        for pk, unit_id, indicator_id, day, verification, quantity in queryset.filter(
+            corrects__isnull=True, pk__in=corrected[start : start + 5000]
+        ).values_list("pk", "unit_id", "indicator_id", "day", "verification", "quantity_minor"):
+            if change_of[pk] == -quantity:
+                entry = totals[(unit_id, indicator_id, day)]
+                entry[2] -= 1
+                entry[3] -= verification == Report.Verification.VERIFIED
     return totals
 
 
