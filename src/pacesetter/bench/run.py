@@ -446,6 +446,7 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
     }
     results.update(_part(options, console, whole=True))
     console.print(render(results))
+    county_started = time.perf_counter()
     if options.county:
         county = replace(
             options,
@@ -457,19 +458,31 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
         measured.update({"bench.units": county.units, "bench.reports": county.reports})
         results.update({f"county.{key}": value for key, value in measured.items()})
         console.print(render(results, prefix="county."))
+    results["run.county_seconds"] = round(time.perf_counter() - county_started, 1)
+    ranking_started = time.perf_counter()
     if options.ranking:
         from . import emulation
 
-        block = min(emulation.FULL_BLOCK, max(50, options.units // 4))
+        # The full block at the province size and above; a quarter of a smaller tree.
+        block = (
+            emulation.FULL_BLOCK
+            if options.units >= Options.units
+            else min(emulation.FULL_BLOCK, max(50, options.units // 4))
+        )
         ranked = emulation.measure(replace(options, block=block), console)
         results.update(ranked)
         console.print(emulation.render({**results, **ranked}))
+    results["run.ranking_seconds"] = round(time.perf_counter() - ranking_started, 1)
     results["run.seconds"] = round(time.perf_counter() - started, 1)
     output = options.output or bench_dir() / "results.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2) + "\n")
     console.print(
-        f"the whole bench took {results['run.seconds'] / 60:.1f} min; results written to {output}"
+        f"the whole bench took {results['run.seconds'] / 60:.1f} min (province: ingest, floor, "
+        f"figures and pages {results['run.province_seconds'] / 60:.1f}, titles and drives "
+        f"{results['run.titles_drives_seconds'] / 60:.1f}; county "
+        f"{results['run.county_seconds'] / 60:.1f}; emulation "
+        f"{results['run.ranking_seconds'] / 60:.1f}); results written to {output}"
     )
     return results
 
@@ -478,6 +491,7 @@ def _part(options: Options, console: Console, *, whole: bool) -> dict[str, objec
     """On a fresh database: the tree, the ingest against the floor, the national figures;
     with `whole`, also the pages, the titles and the drives on the same data."""
     results: dict[str, object] = {}
+    started = time.perf_counter()
     # Query logging under DEBUG would be measured too; a bench always runs without it.
     with override_settings(DEBUG=False), fresh_database(options.database) as name:
         vendor = options.database
@@ -557,6 +571,8 @@ def _part(options: Options, console: Console, *, whole: bool) -> dict[str, objec
             with console.status(f"pages: adding a unit with {pages.WIDE_CHILDREN:,} children…"):
                 wide = pages.add_wide_unit(root, movement, options.seed)
             results.update(pages.page_timings(movement, wide, options.reads))
+            results["run.province_seconds"] = round(time.perf_counter() - started, 1)
+            extras_started = time.perf_counter()
             # 100,000 persons at the province size, a couple of thousand in the smoke test.
             persons = min(titles_bench.PERSONS, options.units * 10)
             results.update(
@@ -575,6 +591,7 @@ def _part(options: Options, console: Console, *, whole: bool) -> dict[str, objec
                     seconds=max(3, round(drives_bench.SECONDS * share)),
                 )
             )
+            results["run.titles_drives_seconds"] = round(time.perf_counter() - extras_started, 1)
         if not options.keep:
             connections.close_all()
             drop_database(vendor, name)
