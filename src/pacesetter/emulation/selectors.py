@@ -413,18 +413,13 @@ def standings_from_ledger(
         q=Sum("quantity_minor"), e=Count("id", filter=Q(corrects__isnull=True))
     ):
         own[(row["unit_id"], row["indicator_id"], row["day"])] = [row["q"], 0, row["e"], 0]
-    reversed_reports = (
-        queryset.filter(corrects__isnull=True)
-        .annotate(
-            changes=Sum(
-                "corrections__quantity_minor", filter=Q(corrections__entered_at__lte=recorded_by)
-            )
-        )
-        .values_list("unit_id", "indicator_id", "day", "quantity_minor", "changes")
+    corrections = Report.objects.filter(
+        movement_id=scoring.movement_id, entered_at__lte=recorded_by
     )
-    for unit_id, indicator_id, day, quantity, changes in reversed_reports:
-        if changes is not None and quantity + changes == 0:
-            own[(unit_id, indicator_id, day)][2] -= 1
+    for unit_id, indicator_id, day, _verification in aggregates.reversed_originals(
+        queryset, corrections
+    ):
+        own[(unit_id, indicator_id, day)][2] -= 1
     shapes = aggregates.indicator_shapes(indicator_ids)
     paths = dict(Unit.objects.filter(pk__in={u for u, _i, _d in own}).values_list("pk", "path"))
     parts = aggregates.contributions(own, shapes, {})

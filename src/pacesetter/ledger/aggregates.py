@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
 from pacesetter.core.locks import read_snapshot
 from pacesetter.movements.models import Indicator, Period
@@ -325,29 +325,41 @@ def _ledger_own_totals(movement_id: int | None) -> dict[DayKey, Totals]:
         (r["unit_id"], r["indicator_id"], r["day"]): [r["q"], r["vq"], r["e"], r["ve"]]
         for r in rows
     }
-    # Reports that corrections brought to 0 (reversed) do not count as entries. The sums of
-    # corrections per corrected report first, then those reports: not one query grouping
-    # reports by id, which PostgreSQL refuses once the partitioned ledger's primary key is
-    # (id, day) (other columns then do not depend on id alone).
-    corrections = Report.objects.filter(corrects__isnull=False)
+    # Reports that corrections brought to 0 (reversed) do not count as entries.
+    corrections = Report.objects.all()
     if movement_id is not None:
         # A correction is always in the movement of the report it corrects.
         corrections = corrections.filter(movement_id=movement_id)
+    for unit_id, indicator_id, day, verification in reversed_originals(queryset, corrections):
+        entry = totals[(unit_id, indicator_id, day)]
+        entry[2] -= 1
+        entry[3] -= verification == Report.Verification.VERIFIED
+    return totals
+
+
+def reversed_originals(
+    originals: QuerySet[Report], corrections: QuerySet[Report]
+) -> Iterator[tuple[int, int, dt.date, str]]:
+    """(unit, indicator, day, verification) of each original report in `originals` that the
+    reports in `corrections` correcting it bring to 0 (a reversal).
+
+    The corrections' sums per corrected report first, then those reports, 5,000 at a time:
+    not one query grouping reports by id, which PostgreSQL refuses on the partitioned ledger
+    (its primary key is (id, day), so other columns do not depend on id alone).
+    """
     change_of = dict(
-        corrections.values_list("corrects_id")
+        corrections.filter(corrects__isnull=False)
+        .values_list("corrects_id")
         .annotate(total=Sum("quantity_minor"))
         .values_list("corrects_id", "total")
     )
     corrected = sorted(change_of)
     for start in range(0, len(corrected), 5000):
-        for pk, unit_id, indicator_id, day, verification, quantity in queryset.filter(
+        for pk, unit_id, indicator_id, day, verification, quantity in originals.filter(
             corrects__isnull=True, pk__in=corrected[start : start + 5000]
         ).values_list("pk", "unit_id", "indicator_id", "day", "verification", "quantity_minor"):
             if change_of[pk] == -quantity:
-                entry = totals[(unit_id, indicator_id, day)]
-                entry[2] -= 1
-                entry[3] -= verification == Report.Verification.VERIFIED
-    return totals
+                yield unit_id, indicator_id, day, verification
 
 
 def _stored(model: type, key: str, indicator_ids: set[int]) -> dict[tuple, Totals]:
