@@ -4,9 +4,8 @@
 Only the physical layout changes — columns, ids, values and the models' state stay as they
 are, so Django's migration state is untouched. On PostgreSQL, in the migration's transaction
 and under an exclusive lock on the three tables, each table is renamed aside, a partitioned
-table of the same columns is created under the old name with one partition per quarter (from
-the earliest day stored, or the current quarter, to four quarters ahead) and a DEFAULT one,
-the rows are copied with one INSERT … SELECT, the identity sequence continues where the old one
+table of the same columns is created under the old name with a partition for every quarter
+holding rows, the current quarter and the four after it, and a DEFAULT one, the rows are copied with one INSERT … SELECT, the identity sequence continues where the old one
 stopped, the old table is dropped, and keys, indexes, foreign keys and triggers are created
 (after the copy: building an index once is faster than growing it row by row).
 
@@ -150,14 +149,18 @@ def _lock(cursor) -> None:
 
 
 def _quarters(cursor) -> list[Quarter]:
-    """From the quarter of the earliest day stored (or the current one) to AHEAD after now."""
+    """Every quarter holding a row of the three tables, the current one and AHEAD after it.
+    Not the empty quarters between old data and now: each partition costs every lookup that
+    cannot be pruned by day an index probe, and a row arriving for such a quarter goes to the
+    DEFAULT partition until `pacesetter partitions` gives it its quarter."""
     cursor.execute(
-        "SELECT least(" + ", ".join(f"(SELECT min(day) FROM {t})" for t in DAY_PARTITIONED) + ")"
+        " UNION ".join(
+            f"SELECT DISTINCT date_trunc('quarter', day)::date FROM {t}" for t in DAY_PARTITIONED
+        )
     )
-    earliest = cursor.fetchone()[0]
     current = Quarter.of(timezone.localdate())
-    first = min(Quarter.of(earliest), current) if earliest is not None else current
-    return first.until(current.after(AHEAD))
+    stored = {Quarter.of(start) for (start,) in cursor.fetchall()}
+    return sorted(stored | set(current.until(current.after(AHEAD))))
 
 
 def _foreign_keys(cursor, table: str, *, keep) -> list[str]:
