@@ -70,10 +70,17 @@ def sizes(options: Options) -> Sizes:
     moves a ranked unit: the hardest case for detection."""
     block = options.block or SMALL_BLOCK
     reports = options.reports if options.block else min(options.reports, SMALL_REPORTS)
-    units = generate.MIN_UNITS
-    while generate.level_counts(units)[-1] < block:
-        units = max(units + 1, int(units * block / max(1, generate.level_counts(units)[-1])))
-    return Sizes(block=block, reports=reports, units=units)
+    # The smallest tree with `block` workteams: leaves grow with the units, so bisect.
+    low, high = generate.MIN_UNITS, generate.MIN_UNITS
+    while generate.level_counts(high)[-1] < block:
+        low, high = high, high * 2
+    while low < high:
+        middle = (low + high) // 2
+        if generate.level_counts(middle)[-1] < block:
+            low = middle + 1
+        else:
+            high = middle
+    return Sizes(block=block, reports=reports, units=high)
 
 
 def _movement(root: Unit, slug: str, year: int) -> Movement:
