@@ -20,6 +20,15 @@ def _hold(path: str, seconds: float, ready) -> None:
     gate.leave()
 
 
+def _holder(path: str, seconds: float) -> multiprocessing.Process:
+    """Another process, inside the gate for `seconds` once this returns."""
+    ready = multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold, args=(path, seconds, ready))
+    holder.start()
+    assert ready.wait(10)
+    return holder
+
+
 def _held_elsewhere(path: str) -> bool:
     fd = os.open(path, os.O_RDWR)
     try:
@@ -32,10 +41,7 @@ def _held_elsewhere(path: str) -> bool:
 
 def test_a_writer_waits_at_the_gate_and_goes_when_it_opens(tmp_path):
     path = str(tmp_path / "db.sqlite3-gate")
-    ready = multiprocessing.Event()
-    holder = multiprocessing.Process(target=_hold, args=(path, 0.5, ready))
-    holder.start()
-    assert ready.wait(10)
+    holder = _holder(path, 0.5)
     gate = _Gate(path)
     started = time.monotonic()
     gate.enter()  # blocks until the other process leaves
@@ -60,10 +66,7 @@ def test_one_process_never_blocks_itself_and_the_last_leaver_opens(tmp_path):
 
 def test_a_killed_holder_releases_the_gate(tmp_path):
     path = str(tmp_path / "db.sqlite3-gate")
-    ready = multiprocessing.Event()
-    holder = multiprocessing.Process(target=_hold, args=(path, 60, ready))
-    holder.start()
-    assert ready.wait(10)
+    holder = _holder(path, 60)
     holder.kill()
     holder.join(10)
     gate = _Gate(path)

@@ -250,7 +250,7 @@ def children_figures(
     by_id = {i.pk: i for i in indicators}
     # The children as a subquery, not a list of 1,000 ids: building a filter of 1,000
     # parameters costs Django more than SQLite spends seeking them.
-    child_ids = Unit.objects.filter(parent=unit).values("pk")
+    child_ids = children.values("pk")
     totals = {
         (unit_id, indicator_id): quantity
         for unit_id, indicator_id, quantity in SubtreePeriodTotal.objects.filter(
