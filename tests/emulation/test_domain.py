@@ -1,9 +1,10 @@
 """The pure rules: normalisations, shares of the best, goodness, ranks, order changes."""
 
+import bisect
 from decimal import Decimal
 from fractions import Fraction
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pacesetter.emulation import domain
@@ -111,3 +112,66 @@ def test_integer_goodness_equals_the_exact_rule(
         places=domain.GOODNESS_PLACES[normalisation],
     )
     assert domain.single_goodness(component, figure) == exact
+
+
+def _reference_order_changes(before, after, *, named_per_unit, exact_movers, mover_window):
+    """order_changes as first written, a function call per compared pair: the inlined loops
+    must name exactly the same pairs."""
+    both = [u for u, g in after.items() if g is not None and before.get(u) is not None]
+    movers = [u for u in both if before[u] != after[u]]
+    still = sorted((after[u], u) for u in both if before[u] == after[u])
+    still_goodness = [g for g, _u in still]
+    found = {}
+    by_new = sorted(movers, key=lambda u: (after[u], u))
+    position = {u: index for index, u in enumerate(by_new)}
+    exact = len(movers) <= exact_movers
+    if not exact:
+        named_per_unit = 1
+    for u in movers:
+        low, high = sorted((before[u], after[u]))
+        start = bisect.bisect_left(still_goodness, low)
+        end = bisect.bisect_right(still_goodness, high)
+        if after[u] > before[u]:
+            candidates = [v for _g, v in still[max(start, end - named_per_unit) : end]]
+        else:
+            candidates = [v for _g, v in still[start : min(end, start + named_per_unit)]]
+        if exact:
+            others = movers
+        else:
+            index = position[u]
+            others = by_new[max(0, index - mover_window) : index + mover_window + 1]
+        candidates += [
+            v for v in others if v != u and domain._change(u, v, before, after) is not None
+        ]
+        target = after[u]
+        for v in sorted(candidates, key=lambda v: (abs(after[v] - target), v))[:named_per_unit]:
+            change = domain._change(u, v, before, after)
+            if change is not None:
+                found[(min(u, v), max(u, v))] = change
+    return sorted(found.values(), key=lambda c: (c.ahead, c.behind))
+
+
+pairs = st.lists(
+    st.tuples(
+        st.one_of(st.none(), st.integers(-30, 30)), st.one_of(st.none(), st.integers(-30, 30))
+    ),
+    min_size=5,
+    max_size=60,
+)
+
+
+@settings(max_examples=300)
+@given(
+    goodness=pairs,
+    named=st.integers(1, 4),
+    exact_movers=st.integers(0, 8),
+    window=st.integers(0, 4),
+)
+def test_order_changes_with_many_movers_names_the_same_pairs_as_the_reference(
+    goodness, named, exact_movers, window
+):
+    before = {unit: was for unit, (was, _now) in enumerate(goodness, 1)}
+    after = {unit: now for unit, (_was, now) in enumerate(goodness, 1)}
+    options = {"named_per_unit": named, "exact_movers": exact_movers, "mover_window": window}
+    expected = _reference_order_changes(before, after, **options)
+    assert domain.order_changes(before, after, named_when_many=1, **options) == expected

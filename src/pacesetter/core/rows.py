@@ -1,5 +1,5 @@
-"""One model instance by a plain statement, for the few lookups every API call makes (its
-token, its user, its movement).
+"""Rows by plain statements: one model instance for the few lookups every API call makes (its
+token, its user, its movement), and the rows matching a long IN list.
 
 Django's `Model.objects.filter(...)` compiles the query on every call and `raw()` inspects
 the cursor's columns each time; on a one-report request those costs were larger than
@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connections, models, router
 
 M = TypeVar("M", bound=models.Model)
 
 Converters = list[tuple[Callable[[Any, Any, Any], Any], Any]]
+IN_CHUNK = 5000
 _PLANS: dict[tuple[type[models.Model], str], tuple[str, list[str], list[Converters]]] = {}
 
 
@@ -72,3 +73,18 @@ def fetch_one(
     for name, value in zip(extra, row[len(names) :], strict=True):
         setattr(instance, name, value)
     return instance
+
+
+def rows_in(sql: str, values: Sequence[str]) -> list[tuple]:
+    """The rows of `sql` whose `{}` is an IN list, for every value, in chunks the database
+    accepts. Plain SQL rather than `filter(field__in=...)`: for 10,000 values the ORM's
+    preparation of each value took 40-70 ms per lookup, several times the query itself."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    size = min(IN_CHUNK, connection.features.max_query_params or IN_CHUNK)
+    found: list[tuple] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), size):
+            chunk = values[start : start + size]
+            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), chunk)
+            found.extend(cursor.fetchall())
+    return found

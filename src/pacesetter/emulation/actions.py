@@ -17,7 +17,6 @@ even for earlier days — change today's standings, never a past day's.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -31,7 +30,8 @@ from django.utils import timezone
 from pacesetter.accounts.permissions import Capability, can, current_actor, require
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, ValidationFailed
-from pacesetter.ledger.models import Report, SubtreePeriodTotal
+from pacesetter.ledger.models import SubtreePeriodTotal
+from pacesetter.ledger.report_selectors import ids_by_key
 from pacesetter.movements.models import Indicator, Movement, Period, Plan
 from pacesetter.movements.selectors import movement_today, unit_in_movement
 from pacesetter.units.models import Block, Unit
@@ -259,7 +259,7 @@ def _rescore_all(scoring: Scoring, movement: Movement, *, touched: set[int] | No
 
 def _int_list(values: Iterable[int]) -> str:
     """Ids for an SQL IN list, written out: they are integers, and binding thousands of
-    parameters costs more than the query (see ledger.actions._rows_in)."""
+    parameters costs more than the query (see core.rows.rows_in)."""
     return ", ".join(str(int(value)) for value in values)
 
 
@@ -273,11 +273,14 @@ def _block_members(block_id: int, among: set[int] | None) -> list[int]:
     return members if among is None else [u for u in members if u in among]
 
 
+# A unit's inputs to a scoring: per component (quantity in minor units, entries, denominator).
+Inputs = tuple[tuple[int, int, int | None], ...]
+
+
 def _figures_for(
     scoring: Scoring, members: list[int], period_ids: list[int]
-) -> dict[tuple[int, int], list[tuple[list[int], int | None]]]:
-    """(period, unit) → per component: ([quantity, entries], denominator), read from the
-    aggregates, plans and headcounts."""
+) -> dict[tuple[int, int], Inputs]:
+    """(period, unit) → its inputs, read from the aggregates, plans and headcounts."""
     components = scoring.component_list
     indicator_ids = sorted({c.indicator_id for c in components})
     totals: dict[tuple[int, int, int], tuple[int, int]] = {}
@@ -304,27 +307,41 @@ def _figures_for(
                 plans[(period_id, unit_id, indicator_id)] = (planned, capacity)
         if domain.PER_MEMBER in needs:
             headcounts.update(Unit.objects.filter(pk__in=chunk).values_list("pk", "headcount"))
+    zero = (0, 0)
+    denominator_of = []
+    for c in components:
+        if c.normalisation == domain.PER_MEMBER:
+            denominator_of.append(lambda _p, unit_id, _i: headcounts.get(unit_id))
+        elif c.normalisation == domain.PER_CAPACITY:
+            denominator_of.append(lambda *key: plans.get(key, (None, None))[1])
+        elif c.normalisation == domain.FULFILMENT:
+            denominator_of.append(lambda *key: plans.get(key, (None, None))[0])
+        else:
+            denominator_of.append(None)
+    parts = [(c.indicator_id, get) for c, get in zip(components, denominator_of, strict=True)]
     result = {}
     for period_id in period_ids:
         for unit_id in members:
-            inputs = []
-            for c in components:
-                quantity, entries = totals.get((period_id, unit_id, c.indicator_id), (0, 0))
-                if c.normalisation == domain.PER_MEMBER:
-                    denominator = headcounts.get(unit_id)
-                elif c.normalisation == domain.PER_CAPACITY:
-                    denominator = plans.get((period_id, unit_id, c.indicator_id), (None, None))[1]
-                elif c.normalisation == domain.FULFILMENT:
-                    denominator = plans.get((period_id, unit_id, c.indicator_id), (None, None))[0]
-                else:
-                    denominator = None
-                inputs.append(([quantity, entries], denominator))
-            result[(period_id, unit_id)] = inputs
+            result[(period_id, unit_id)] = tuple(
+                (
+                    *totals.get((period_id, unit_id, indicator_id), zero),
+                    None if get is None else get(period_id, unit_id, indicator_id),
+                )
+                for indicator_id, get in parts
+            )
     return result
 
 
-def _as_figures(inputs: Sequence[tuple[list[int], int | None]]) -> list[domain.Figure]:
-    return [domain.Figure(q, e, d) for (q, e), d in inputs]
+def _as_figures(inputs: Inputs) -> list[domain.Figure]:
+    return [domain.Figure(q, e, d) for q, e, d in inputs]
+
+
+def _as_json(inputs: Inputs) -> tuple[str, str]:
+    """A standing's numerators ([[quantity, entries], …]) and denominators as JSON text,
+    written out: json.dumps for each of thousands of standings costs more than the upsert."""
+    numerators = ", ".join(f"[{q}, {e}]" for q, e, _d in inputs)
+    denominators = ", ".join("null" if d is None else str(d) for _q, _e, d in inputs)
+    return f"[{numerators}]", f"[{denominators}]"
 
 
 def _snapshot_if_new_day(scoring: Scoring, period_ids: list[int], today: dt.date) -> None:
@@ -368,11 +385,9 @@ def _current_goodness(scoring: Scoring, period_ids: list[int]) -> dict[int, dict
     return found
 
 
-def _stored_inputs(
-    scoring: Scoring, period_id: int
-) -> dict[int, list[tuple[list[int], int | None]]]:
+def _stored_inputs(scoring: Scoring, period_id: int) -> dict[int, Inputs]:
     return {
-        unit_id: list(zip(numerators, denominators, strict=True))
+        unit_id: tuple((q, e, d) for (q, e), d in zip(numerators, denominators, strict=True))
         for unit_id, numerators, denominators in Standing.objects.filter(
             scoring=scoring, period_id=period_id
         ).values_list("unit_id", "numerators", "denominators")
@@ -392,6 +407,7 @@ def _rescore(
     period_ids = [p.pk for p in periods]
     components = scoring_components(scoring.component_list)
     single = len(components) == 1
+    rule = domain.goodness_rule(components[0])
     _snapshot_if_new_day(scoring, period_ids, batch.today)
     fresh = _figures_for(scoring, members, period_ids)
     before_all = _current_goodness(scoring, period_ids)
@@ -403,9 +419,8 @@ def _rescore(
         after = dict(before)
         if single:
             for unit_id in members:
-                after[unit_id] = domain.single_goodness(
-                    components[0], _as_figures(fresh[(period_id, unit_id)])[0]
-                )
+                ((quantity, entries, denominator),) = fresh[(period_id, unit_id)]
+                after[unit_id] = rule(quantity, entries, denominator)
         else:
             inputs = _stored_inputs(scoring, period_id)
             inputs.update({u: fresh[(period_id, u)] for u in members})
@@ -419,24 +434,15 @@ def _rescore(
                 if u not in member_set and after[u] != before.get(u)
             )
         for unit_id in members:
-            numerators = [n for n, _d in fresh[(period_id, unit_id)]]
-            denominators = [d for _n, d in fresh[(period_id, unit_id)]]
+            goodness = after[unit_id]
+            inputs_of_unit = fresh[(period_id, unit_id)]
             if (
-                unit_id not in before
-                and after[unit_id] is None
-                and not any(n[1] for n in numerators)
+                goodness is None
+                and unit_id not in before
+                and not any(entries for _q, entries, _d in inputs_of_unit)
             ):
                 continue  # nothing to keep for a unit that has no figure at all yet
-            upserts.append(
-                (
-                    scoring.pk,
-                    period_id,
-                    unit_id,
-                    after[unit_id],
-                    json.dumps(numerators),
-                    json.dumps(denominators),
-                )
-            )
+            upserts.append((scoring.pk, period_id, unit_id, goodness, *_as_json(inputs_of_unit)))
         changes = domain.order_changes(before, after)
         if changes:
             changes_by_period[period_id] = (changes, after)
@@ -531,30 +537,43 @@ def _record_events(
     }
     rows_under = batch.rows_under or {}
     keys = sorted({row.key for u in involved for row in rows_under.get(u, ())})
-    report_ids: dict[str, int] = {}
-    for chunk in _chunks(keys):
-        report_ids.update(
-            Report.objects.filter(idempotency_key__in=chunk).values_list("idempotency_key", "pk")
-        )
+    report_ids = ids_by_key(keys)
     sqlite = connection.vendor == "sqlite"
     recorded_at = connection.ops.adapt_datetimefield_value(batch.now) if sqlite else batch.now
     recorded_on = batch.today.isoformat() if sqlite else batch.today
     convert = _value_converter(scoring)
     rescoring = batch.cause == OvertakingEvent.Cause.RESCORING
+    # Per unit: (whether its reports in the batch correct earlier ones, their ids).
+    moved: dict[int, tuple[bool, set[int]]] = {
+        u: (
+            any(row.corrects_id is not None for row in rows_under.get(u, ())),
+            {report_ids[row.key] for row in rows_under.get(u, ()) if row.key in report_ids},
+        )
+        for u in involved
+    }
     rows = []
     for period_id, (changes, after) in changes_by_period.items():
         ranked = sorted(g for g in after.values() if g is not None)
+        # Per unit: (its value, its rank) — a unit is often in several of a batch's events.
+        standing: dict[int, tuple[Decimal | None, int]] = {}
+        for u in {u for c in changes for u in (c.ahead, c.behind)}:
+            standing[u] = (convert(after[u]), domain.rank_in(ranked, after[u]))
         for change in changes:
-            ahead_value, behind_value = convert(after[change.ahead]), convert(after[change.behind])
-            moved = [row for u in (change.ahead, change.behind) for row in rows_under.get(u, ())]
-            cause = batch.cause
-            if not rescoring:
-                cause = (
-                    OvertakingEvent.Cause.CORRECTION
-                    if any(row.corrects_id is not None for row in moved)
-                    else OvertakingEvent.Cause.REPORTS
-                )
-            ids = sorted({report_ids[row.key] for row in moved if row.key in report_ids})
+            (ahead_value, ahead_rank), (behind_value, behind_rank) = (
+                standing[change.ahead],
+                standing[change.behind],
+            )
+            (ahead_corrects, ahead_ids), (behind_corrects, behind_ids) = (
+                moved[change.ahead],
+                moved[change.behind],
+            )
+            if rescoring:
+                cause = batch.cause
+            elif ahead_corrects or behind_corrects:
+                cause = OvertakingEvent.Cause.CORRECTION
+            else:
+                cause = OvertakingEvent.Cause.REPORTS
+            ids = sorted(ahead_ids | behind_ids)[:REPORT_IDS_PER_EVENT]
             rows.append(
                 (
                     scoring.movement_id,
@@ -563,8 +582,8 @@ def _record_events(
                     change.kind,
                     change.ahead,
                     change.behind,
-                    domain.rank_in(ranked, after[change.ahead]),
-                    domain.rank_in(ranked, after[change.behind]),
+                    ahead_rank,
+                    behind_rank,
                     ahead_value,
                     behind_value,
                     None
@@ -572,7 +591,7 @@ def _record_events(
                     else abs(ahead_value - behind_value),
                     str(cause),
                     batch.id,
-                    json.dumps(ids[:REPORT_IDS_PER_EVENT]),
+                    "[" + ", ".join(map(str, ids)) + "]",
                     recorded_at,
                     recorded_on,
                 )
@@ -589,51 +608,65 @@ def _record_events(
 
 
 def _notify_overtaken(scoring: Scoring, written: list[tuple], created_at) -> None:
-    """One notification per unit passed in a period (naming who passed it) and one to its
-    parent."""
+    """One notification per unit passed in a period, naming who passed it, and one per parent
+    and period naming which of its units were passed: an import that reorders a block tells
+    an enterprise once, not once for each of its teams."""
     by_behind: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for event in written:
         by_behind[(event[4], event[1])].append(event)
     involved = {e[3] for e in written} | {e[4] for e in written}
-    units = {
-        pk: (name, parent_id)
-        for pk, name, parent_id in Unit.objects.filter(pk__in=involved).values_list(
-            "pk", "name", "parent_id"
-        )
-    }
-    periods = dict(Period.objects.filter(pk__in={e[1] for e in written}).values_list("pk", "name"))
-    rows = []
-    for (behind, period_id), passed in by_behind.items():
-        names = [units[e[3]][0] for e in passed]
-        verb = "drew level with" if all(e[2] == domain.DREW_LEVEL for e in passed) else "overtook"
-        who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        where = f"in “{scoring.name}” ({periods[period_id]})"
-        event_id, rank = passed[0][0], passed[0][5]
-        rows.append(
-            (
-                behind,
-                Notification.Kind.OVERTAKEN.value,
-                scoring.movement_id,
-                event_id,
-                f"{who} {verb} you {where}; you are now {rank}.",
-                created_at,
+    units: dict[int, tuple[str, int | None]] = {}
+    with connection.cursor() as cursor:
+        for chunk in _chunks(sorted(involved), 5000):
+            cursor.execute(
+                f"SELECT id, name, parent_id FROM {Unit._meta.db_table} "
+                f"WHERE id IN ({_int_list(chunk)})"
             )
-        )
+            units.update((pk, (name, parent_id)) for pk, name, parent_id in cursor.fetchall())
+    periods = dict(Period.objects.filter(pk__in={e[1] for e in written}).values_list("pk", "name"))
+    kind = Notification.Kind
+    rows = []
+    # parent, period → per unit passed: (its new rank, the unit, who passed it, the verb, the
+    # first event that passed it)
+    below: dict[tuple[int, int], list[tuple[int, int, str, str, int]]] = defaultdict(list)
+    for (behind, period_id), passed in by_behind.items():
+        verb = "drew level with" if all(e[2] == domain.DREW_LEVEL for e in passed) else "overtook"
+        who = _some([units[e[3]][0] for e in passed])
+        event_id, rank = passed[0][0], passed[0][5]
+        where = f"in “{scoring.name}” ({periods[period_id]})"
+        message = f"{who} {verb} you {where}; you are now {_ordinal(rank)}."
+        rows.append((behind, kind.OVERTAKEN.value, scoring.movement_id, event_id, message))
         parent = units[behind][1]
         if parent is not None:
-            rows.append(
-                (
-                    parent,
-                    Notification.Kind.CHILD_OVERTAKEN.value,
-                    scoring.movement_id,
-                    event_id,
-                    f"{who} {verb} {units[behind][0]} {where}; it is now {rank}.",
-                    created_at,
-                )
-            )
+            below[(parent, period_id)].append((rank, behind, who, verb, event_id))
+    for (parent, period_id), children in below.items():
+        children.sort()
+        where = f"in “{scoring.name}” ({periods[period_id]})"
+        rank, behind, who, verb, event_id = children[0]
+        if len(children) == 1:
+            message = f"{who} {verb} {units[behind][0]} {where}; it is now {_ordinal(rank)}."
+        else:
+            named = _some([f"{units[c[1]][0]} (now {_ordinal(c[0])})" for c in children])
+            message = f"{len(children)} of your units were passed {where}: {named}."
+        rows.append((parent, kind.CHILD_OVERTAKEN.value, scoring.movement_id, event_id, message))
     _insert(
-        Notification, ("unit_id", "kind", "movement_id", "event_id", "message", "created_at"), rows
+        Notification,
+        ("unit_id", "kind", "movement_id", "event_id", "message", "created_at"),
+        [(*row, created_at) for row in rows],
     )
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    """'A, B, C and 2 more'."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _ordinal(rank: int) -> str:
+    """1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, … 21st."""
+    if rank % 100 in (11, 12, 13):
+        return f"{rank}th"
+    return f"{rank}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(rank % 10, 'th') }"
 
 
 # --- notifications ----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -121,26 +121,40 @@ def _rounded(numerator: int, denominator: int) -> int:
 def single_goodness(component: Component, figure: Figure | None) -> int | None:
     """`goodness(normalised(...))` in integer arithmetic: an ingest computes it for every
     unit it touches, and Fractions cost several times more (property-tested equal)."""
-    if figure is None or figure.entries <= 0:
+    if figure is None:
         return None
-    kind, quantity = component.normalisation, figure.quantity_minor
+    return goodness_rule(component)(figure.quantity_minor, figure.entries, figure.denominator)
+
+
+def goodness_rule(component: Component) -> Callable[[int, int, int | None], int | None]:
+    """single_goodness for one component as a function of (quantity, entries, denominator),
+    with what depends only on the component worked out once: an ingest applies it to every
+    unit of a block it moves."""
+    kind = component.normalisation
     unit = 10**component.decimal_places
     places = 10 ** GOODNESS_PLACES[kind]
-    denominator = figure.denominator
-    if kind == RAW:
-        scaled = _rounded(quantity * places, unit)
-    elif denominator is None or denominator <= 0:
-        return None
-    elif kind == PER_MEMBER:
-        scaled = _rounded(quantity * places, unit * denominator)
-    elif kind == PER_CAPACITY or not component.less_is_better:
-        scaled = _rounded(quantity * places, denominator)
-    elif quantity <= 0:
-        return GOODNESS_MAX
-    else:
-        scaled = _rounded(denominator * places, quantity)
-    scaled = scaled if component.more_is_better else -scaled
-    return max(-GOODNESS_MAX, min(GOODNESS_MAX, scaled))
+    sign = 1 if component.more_is_better else -1
+    inverse = kind == FULFILMENT and component.less_is_better
+
+    def rule(quantity: int, entries: int, denominator: int | None) -> int | None:
+        if entries <= 0:
+            return None
+        if kind == RAW:
+            scaled = (2 * quantity * places + unit) // (2 * unit)
+        elif denominator is None or denominator <= 0:
+            return None
+        elif kind == PER_MEMBER:
+            scaled = _rounded(quantity * places, unit * denominator)
+        elif not inverse:
+            scaled = _rounded(quantity * places, denominator)
+        elif quantity <= 0:
+            return GOODNESS_MAX
+        else:
+            scaled = _rounded(denominator * places, quantity)
+        scaled *= sign
+        return GOODNESS_MAX if scaled > GOODNESS_MAX else max(-GOODNESS_MAX, scaled)
+
+    return rule
 
 
 def share_of_best(value, best, *, more_is_better: bool) -> Fraction:
@@ -279,36 +293,37 @@ def order_changes(
     still = sorted((after[u], u) for u in both if before[u] == after[u])
     still_goodness = [g for g, _u in still]
     found: dict[tuple[int, int], PairChange] = {}
-
-    def keep(u: int, candidates: Iterable[int]) -> None:
-        target = after[u]
-        nearest = sorted(candidates, key=lambda v: (abs(after[v] - target), v))[:named_per_unit]
+    by_new = sorted(movers, key=lambda u: (after[u], u))
+    exact = len(movers) <= exact_movers
+    if not exact:
+        named_per_unit = named_when_many
+    # An ingest can move thousands of units of a block: the loops below compare goodness
+    # inline (the comparisons _change makes) rather than call a function per pair.
+    for index, u in enumerate(by_new):
+        was, now = before[u], after[u]
+        low, high = (was, now) if was < now else (now, was)
+        start, end = bisect_left(still_goodness, low), bisect_right(still_goodness, high)
+        # Every unit in [start, end) changed order with u; the nearest to u's new goodness
+        # lie at the end it moved to.
+        if now > was:
+            candidates = [v for _g, v in still[max(start, end - named_per_unit) : end]]
+        else:
+            candidates = [v for _g, v in still[start : min(end, start + named_per_unit)]]
+        others = (
+            by_new if exact else by_new[max(0, index - mover_window) : index + mover_window + 1]
+        )
+        for v in others:
+            other_was, other_now = before[v], after[v]
+            if (was > other_was) - (was < other_was) != (now > other_now) - (now < other_now):
+                candidates.append(v)  # u itself compares equal both times: never added
+        if named_per_unit == 1 and candidates:
+            nearest = [min(candidates, key=lambda v: (abs(after[v] - now), v))]
+        else:
+            nearest = sorted(candidates, key=lambda v: (abs(after[v] - now), v))[:named_per_unit]
         for v in nearest:
             change = _change(u, v, before, after)
             if change is not None:
                 found[(min(u, v), max(u, v))] = change
-
-    by_new = sorted(movers, key=lambda u: (after[u], u))
-    position = {u: index for index, u in enumerate(by_new)}
-    exact = len(movers) <= exact_movers
-    if not exact:
-        named_per_unit = named_when_many
-    for u in movers:
-        low, high = sorted((before[u], after[u]))
-        start, end = bisect_left(still_goodness, low), bisect_right(still_goodness, high)
-        # Every unit in [start, end) changed order with u; the nearest to u's new goodness
-        # lie at the end it moved to.
-        if after[u] > before[u]:
-            candidates = [v for _g, v in still[max(start, end - named_per_unit) : end]]
-        else:
-            candidates = [v for _g, v in still[start : min(end, start + named_per_unit)]]
-        if exact:
-            others = movers
-        else:
-            index = position[u]
-            others = by_new[max(0, index - mover_window) : index + mover_window + 1]
-        candidates += [v for v in others if v != u and _change(u, v, before, after) is not None]
-        keep(u, candidates)
     return sorted(found.values(), key=lambda c: (c.ahead, c.behind))
 
 

@@ -22,6 +22,7 @@ from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
 from pacesetter.core.locks import pair_locks, tree_lock
 from pacesetter.core.quantities import QuantityError, parse_quantity, to_minor
+from pacesetter.core.rows import rows_in
 from pacesetter.movements.models import Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Member, Unit
@@ -29,10 +30,10 @@ from pacesetter.units.models import Member, Unit
 from . import aggregates, signals
 from .frame import Frame, frame_of
 from .models import Report
+from .report_selectors import ids_by_key
 
 MAX_BATCH = 10_000
 MAX_KEY_LENGTH = 100
-_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +215,7 @@ def _record(
         signals.reports_recorded.send(sender=Report, movement=movement, rows=new)
     result = IngestResult(created=len(new), replayed=len(prepared) - len(new))
     if return_ids:
-        ids = _ids_by_key([row.key for row in prepared])
+        ids = ids_by_key([row.key for row in prepared])
         result.report_ids = [ids[row.key] for row in prepared]
         result.statuses = ["replayed" if row.number in replays else "created" for row in prepared]
     return result
@@ -429,20 +430,6 @@ def _validate(
     return prepared, errors
 
 
-def _rows_in(sql: str, values: Sequence[str]) -> list[tuple]:
-    """The rows of `sql` whose `{}` is an IN list, for every value, in chunks the database
-    accepts. Plain SQL rather than `filter(field__in=...)`: for 10,000 values the ORM's
-    preparation of each value took 40-70 ms per lookup, several times the query itself."""
-    size = min(_CHUNK, connection.features.max_query_params or _CHUNK)
-    found: list[tuple] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), size):
-            chunk = values[start : start + size]
-            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), chunk)
-            found.extend(cursor.fetchall())
-    return found
-
-
 def _second_levels(latest: set[int], new: list[_Prepared]) -> list[RowError]:
     """A "latest level" indicator has one level per unit and day: a second report for the same
     day would be added to the first, so it is refused in favour of a correction of the first."""
@@ -476,7 +463,7 @@ def _second_levels(latest: set[int], new: list[_Prepared]) -> list[RowError]:
 def _units(codes: set[str]) -> dict[str, tuple[int, str, bool]]:
     return {
         code: (pk, path, archived)
-        for code, pk, path, archived in _rows_in(
+        for code, pk, path, archived in rows_in(
             f"SELECT code, id, path, archived FROM {Unit._meta.db_table} WHERE code IN ({{}})",
             sorted(codes),
         )
@@ -625,22 +612,12 @@ def _value_after(correction_id: int, original_id: int) -> int:
 def _existing_by_key(keys: list[str]) -> dict[str, tuple]:
     return {
         row[0]: row[1:]
-        for row in _rows_in(
+        for row in rows_in(
             "SELECT idempotency_key, unit_id, indicator_id, day, quantity_minor, member_id,"
             f" corrects_id, id FROM {Report._meta.db_table} WHERE idempotency_key IN ({{}})",
             keys,
         )
     }
-
-
-def _ids_by_key(keys: list[str]) -> dict[str, int]:
-    return dict(
-        _rows_in(
-            f"SELECT idempotency_key, id FROM {Report._meta.db_table}"
-            " WHERE idempotency_key IN ({})",
-            keys,
-        )
-    )
 
 
 def _insert(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from pacesetter.core.rows import rows_in
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.units.models import Unit
 
@@ -218,3 +219,14 @@ def entries_on(*, movement: Movement, unit: Unit, day: dt.date, limit: int = 100
         )
         for report in originals
     ]
+
+
+def ids_by_key(keys: Sequence[str]) -> dict[str, int]:
+    """Report id by idempotency key, for the keys that are in the ledger."""
+    return dict(
+        rows_in(
+            f"SELECT idempotency_key, id FROM {Report._meta.db_table}"
+            " WHERE idempotency_key IN ({})",
+            keys,
+        )
+    )
