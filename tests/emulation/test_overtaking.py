@@ -1,5 +1,7 @@
 """Overtaking: an event exactly when the order changes, corrections included; notifications."""
 
+import datetime as dt
+
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
@@ -60,6 +62,22 @@ def test_a_parent_is_told_once_per_period_when_several_of_its_units_are_passed(
     # one per period for each team passed and for C1; none for C2, whose team passed them
     assert Notification.objects.filter(unit=units["C2"]).count() == 0
     assert Notification.objects.count() == 2 * (2 + 1)
+
+
+def test_an_event_names_the_reports_that_moved_the_unit_in_its_period(movement, block):
+    scoring(movement, block, ("steel", "raw"))
+    record(movement, ("W1", "steel", "10"), ("W2", "steel", "20"))  # both in March
+    february = ("W1", "steel", "5", dt.date(2025, 2, 3))
+    result = record(movement, february, ("W1", "steel", "15"))  # W1: 30 (whole), 25 (March)
+    feb_id, march_id = result.report_ids
+    events = {
+        e.period.name: e
+        for e in OvertakingEvent.objects.select_related("period", "ahead", "behind")
+    }
+    assert sorted(events) == ["March 2025", "Whole movement"]  # W2 has nothing in February
+    assert events["Whole movement"].report_ids == [feb_id, march_id]
+    assert events["March 2025"].report_ids == [march_id]
+    assert {codes([e])[0] for e in events.values()} == {("W1", "overtook", "W2")}
 
 
 def test_no_event_when_the_order_does_not_change(movement, block):

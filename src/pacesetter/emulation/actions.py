@@ -20,7 +20,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
@@ -170,8 +170,9 @@ class _Batch:
     movement: Movement
     now: dt.datetime
     today: dt.date
-    # block unit id → the batch's rows in its subtree (a few, for the events' report ids)
-    rows_under: dict[int, list] | None = None
+    # The ingest's rows (for the events' report ids) and their units' lineages by path.
+    rows: Sequence = ()
+    lineages: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def new(cls, movement: Movement, cause: str) -> _Batch:
@@ -201,28 +202,37 @@ def _on_reports_recorded(sender, *, movement: Movement, rows: Sequence, **kwargs
     periods = [
         p for p in movement.periods.all() if any(p.starts_on <= day <= p.ends_on for day in days)
     ]
-    paths: dict[str, list[int]] = {}
-    touched: dict[int, set[int]] = defaultdict(set)  # indicator → units whose figure moved
+    periods_of_day = {
+        day: [p.pk for p in periods if p.starts_on <= day <= p.ends_on] for day in days
+    }
+    lineages: dict[str, list[int]] = {}
+    # (indicator, period) → the units whose figure for it moved: a report's unit and its
+    # ancestors, in the periods holding its day (a March report leaves February as it was).
+    touched: dict[tuple[int, int], set[int]] = defaultdict(set)
     for row in rows:
-        lineage = paths.get(row.unit_path)
+        lineage = lineages.get(row.unit_path)
         if lineage is None:
-            lineage = paths[row.unit_path] = [int(p) for p in row.unit_path.strip("/").split("/")]
-        touched[row.indicator_id].update(lineage)
+            lineage = lineages[row.unit_path] = _lineage(row.unit_path)
+        for period_id in periods_of_day[row.day]:
+            touched[(row.indicator_id, period_id)].update(lineage)
     cause = (
         OvertakingEvent.Cause.CORRECTION
         if any(row.corrects_id is not None for row in rows)
         else OvertakingEvent.Cause.REPORTS
     )
     batch = _Batch.new(movement, cause)
-    batch.rows_under = defaultdict(list)
-    for row in rows:
-        for unit_id in paths[row.unit_path]:
-            found = batch.rows_under[unit_id]
-            if len(found) < REPORT_IDS_PER_EVENT:
-                found.append(row)
+    batch.rows, batch.lineages = rows, lineages
     for scoring in relevant:
-        units = set().union(*(touched[c.indicator_id] for c in scoring.component_list))
-        _rescore(scoring, periods, touched=units, batch=batch)
+        by_period = {
+            p.pk: set().union(*(touched[(c.indicator_id, p.pk)] for c in scoring.component_list))
+            for p in periods
+        }
+        _rescore(scoring, periods, touched=by_period, batch=batch)
+
+
+def _lineage(path: str) -> list[int]:
+    """A unit's id and its ancestors' from its path ("/1/7/42/")."""
+    return [int(part) for part in path.strip("/").split("/")]
 
 
 def _on_unit_moved(
@@ -249,10 +259,11 @@ def _rescore_all(scoring: Scoring, movement: Movement, *, touched: set[int] | No
         Standing.objects.filter(scoring=scoring).exclude(
             unit_id__in=_block_members(scoring.block_id, None)
         ).delete()
+    periods = list(movement.periods.all())
     _rescore(
         with_components([scoring])[0],
-        list(movement.periods.all()),
-        touched=touched,
+        periods,
+        touched=None if touched is None else {p.pk: touched for p in periods},
         batch=_Batch.new(movement, OvertakingEvent.Cause.RESCORING),
     )
 
@@ -339,6 +350,9 @@ def _as_figures(inputs: Inputs) -> list[domain.Figure]:
 def _as_json(inputs: Inputs) -> tuple[str, str]:
     """A standing's numerators ([[quantity, entries], …]) and denominators as JSON text,
     written out: json.dumps for each of thousands of standings costs more than the upsert."""
+    if len(inputs) == 1:
+        ((q, e, d),) = inputs
+        return f"[[{q}, {e}]]", "[null]" if d is None else f"[{d}]"
     numerators = ", ".join(f"[{q}, {e}]" for q, e, _d in inputs)
     denominators = ", ".join("null" if d is None else str(d) for _q, _e, d in inputs)
     return f"[{numerators}]", f"[{denominators}]"
@@ -395,26 +409,35 @@ def _stored_inputs(scoring: Scoring, period_id: int) -> dict[int, Inputs]:
 
 
 def _rescore(
-    scoring: Scoring, periods: list[Period], *, touched: set[int] | None, batch: _Batch
+    scoring: Scoring,
+    periods: list[Period],
+    *,
+    touched: dict[int, set[int]] | None,
+    batch: _Batch,
 ) -> None:
-    """Bring a scoring's standings up to date for the units in `touched` (None: every unit of
-    the block) and record the changes of order they make."""
-    if not periods:
+    """Bring a scoring's standings up to date for the units whose figures moved (`touched`:
+    per period; None: every unit of the block in every period) and record the changes of
+    order they make."""
+    block = _block_members(scoring.block_id, None)
+    members_of = {
+        p.pk: block if touched is None else [u for u in block if u in touched.get(p.pk, ())]
+        for p in periods
+    }
+    period_ids = [pk for pk, members in members_of.items() if members]
+    if not period_ids:
         return
-    members = _block_members(scoring.block_id, touched)
-    if not members:
-        return
-    period_ids = [p.pk for p in periods]
     components = scoring_components(scoring.component_list)
     single = len(components) == 1
     rule = domain.goodness_rule(components[0])
+    scoring_id = scoring.pk
     _snapshot_if_new_day(scoring, period_ids, batch.today)
-    fresh = _figures_for(scoring, members, period_ids)
     before_all = _current_goodness(scoring, period_ids)
     upserts: list[tuple] = []
     goodness_updates: list[tuple[int | None, int, int, int]] = []
     changes_by_period: dict[int, tuple[list[domain.PairChange], dict[int, int | None]]] = {}
     for period_id in period_ids:
+        members = members_of[period_id]
+        fresh = _figures_for(scoring, members, [period_id])
         before = before_all.get(period_id, {})
         after = dict(before)
         if single:
@@ -429,7 +452,7 @@ def _rescore(
             )
             member_set = set(members)
             goodness_updates.extend(
-                (after[u], scoring.pk, period_id, u)
+                (after[u], scoring_id, period_id, u)
                 for u in after
                 if u not in member_set and after[u] != before.get(u)
             )
@@ -442,7 +465,7 @@ def _rescore(
                 and not any(entries for _q, entries, _d in inputs_of_unit)
             ):
                 continue  # nothing to keep for a unit that has no figure at all yet
-            upserts.append((scoring.pk, period_id, unit_id, goodness, *_as_json(inputs_of_unit)))
+            upserts.append((scoring_id, period_id, unit_id, goodness, *_as_json(inputs_of_unit)))
         changes = domain.order_changes(before, after)
         if changes:
             changes_by_period[period_id] = (changes, after)
@@ -529,27 +552,41 @@ def _record_events(
     changes_by_period: dict[int, tuple[list[domain.PairChange], dict[int, int | None]]],
     batch: _Batch,
 ) -> None:
+    # (period, unit) → a few of the batch's reports that moved the unit's figure in the period
+    # (in its subtree, on a day of the period): the reports an event names.
     involved = {
-        u
-        for changes, _a in changes_by_period.values()
+        (period_id, u)
+        for period_id, (changes, _a) in changes_by_period.items()
         for c in changes
         for u in (c.ahead, c.behind)
     }
-    rows_under = batch.rows_under or {}
-    keys = sorted({row.key for u in involved for row in rows_under.get(u, ())})
-    report_ids = ids_by_key(keys)
+    units = {u for _p, u in involved}
+    bounds = {
+        p.pk: (p.starts_on, p.ends_on) for p in Period.objects.filter(pk__in=changes_by_period)
+    }
+    rows_under: dict[tuple[int, int], list] = defaultdict(list)
+    for row in batch.rows:
+        for u in batch.lineages[row.unit_path]:
+            if u not in units:
+                continue
+            for period_id, (starts_on, ends_on) in bounds.items():
+                if starts_on <= row.day <= ends_on:
+                    found = rows_under[(period_id, u)]
+                    if len(found) < REPORT_IDS_PER_EVENT:
+                        found.append(row)
+    report_ids = ids_by_key(sorted({row.key for found in rows_under.values() for row in found}))
     sqlite = connection.vendor == "sqlite"
     recorded_at = connection.ops.adapt_datetimefield_value(batch.now) if sqlite else batch.now
     recorded_on = batch.today.isoformat() if sqlite else batch.today
     convert = _value_converter(scoring)
     rescoring = batch.cause == OvertakingEvent.Cause.RESCORING
-    # Per unit: (whether its reports in the batch correct earlier ones, their ids).
-    moved: dict[int, tuple[bool, set[int]]] = {
-        u: (
-            any(row.corrects_id is not None for row in rows_under.get(u, ())),
-            {report_ids[row.key] for row in rows_under.get(u, ()) if row.key in report_ids},
+    # Per period and unit: (whether those reports correct earlier ones, their ids).
+    moved: dict[tuple[int, int], tuple[bool, set[int]]] = {
+        key: (
+            any(row.corrects_id is not None for row in rows_under.get(key, ())),
+            {report_ids[row.key] for row in rows_under.get(key, ()) if row.key in report_ids},
         )
-        for u in involved
+        for key in involved
     }
     rows = []
     for period_id, (changes, after) in changes_by_period.items():
@@ -564,8 +601,8 @@ def _record_events(
                 standing[change.behind],
             )
             (ahead_corrects, ahead_ids), (behind_corrects, behind_ids) = (
-                moved[change.ahead],
-                moved[change.behind],
+                moved[(period_id, change.ahead)],
+                moved[(period_id, change.behind)],
             )
             if rescoring:
                 cause = batch.cause
