@@ -43,25 +43,25 @@ def test_passing_records_who_passed_whom_by_how_much_and_notifies(movement, bloc
     assert s.pk == event.scoring_id
 
 
-def test_a_parent_is_told_once_per_period_when_several_of_its_units_are_passed(
-    movement, block, units
-):
+def test_each_unit_passed_and_its_parent_are_told_once_per_ingest(movement, block, units):
     scoring(movement, block, ("steel", "raw"))
     record(movement, ("W1", "steel", "10"), ("W2", "steel", "20"), ("W3", "steel", "5"))
     record(movement, ("W3", "steel", "30"))  # W3: 35 passes both of C1's teams
-    period = whole(movement)
-    told = Notification.objects.filter(unit=units["C1"], event__period=period)
-    assert [n.message for n in told] == [
-        "2 of your units were passed in “Main ranking” (Whole movement): "
-        "Unit W2 (now 2nd), Unit W1 (now 3rd)."
-    ]
-    passed = Notification.objects.filter(unit=units["W1"], event__period=period).get()
-    assert passed.message == (
-        "Unit W3 overtook you in “Main ranking” (Whole movement); you are now 3rd."
+    (told,) = Notification.objects.filter(unit=units["C1"])
+    assert told.message == (
+        "2 of your units were passed in “Main ranking”: "
+        "Unit W2 (now 2nd in March 2025 and 2nd in Whole movement), "
+        "Unit W1 (now 3rd in March 2025 and 3rd in Whole movement)."
     )
-    # one per period for each team passed and for C1; none for C2, whose team passed them
+    (passed,) = Notification.objects.filter(unit=units["W1"])
+    assert passed.message == (
+        "Unit W3 overtook you in “Main ranking”; you are now 3rd in March 2025 and 3rd in "
+        "Whole movement."
+    )
+    assert passed.event.behind_id == units["W1"].pk
+    # one for each team passed and one for C1; none for C2, whose team passed them
     assert Notification.objects.filter(unit=units["C2"]).count() == 0
-    assert Notification.objects.count() == 2 * (2 + 1)
+    assert Notification.objects.count() == 3
 
 
 def test_an_event_names_the_reports_that_moved_the_unit_in_its_period(movement, block):

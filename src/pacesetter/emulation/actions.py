@@ -645,13 +645,13 @@ def _record_events(
 
 
 def _notify_overtaken(scoring: Scoring, written: list[tuple], created_at) -> None:
-    """One notification per unit passed in a period, naming who passed it, and one per parent
-    and period naming which of its units were passed: an import that reorders a block tells
-    an enterprise once, not once for each of its teams."""
-    by_behind: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+    """One notification per unit passed, naming who passed it and where it stands now in
+    each period, and one per parent naming which of its units were passed: an import that
+    reorders a block tells each team once and its enterprise once, not once per event."""
+    by_behind: dict[int, list[tuple]] = defaultdict(list)
     for event in written:
-        by_behind[(event[4], event[1])].append(event)
-    involved = {e[3] for e in written} | {e[4] for e in written}
+        by_behind[event[4]].append(event)
+    involved = {e[3] for e in written} | set(by_behind)
     units: dict[int, tuple[str, int | None]] = {}
     with connection.cursor() as cursor:
         for chunk in _chunks(sorted(involved), 5000):
@@ -660,30 +660,42 @@ def _notify_overtaken(scoring: Scoring, written: list[tuple], created_at) -> Non
                 f"WHERE id IN ({_int_list(chunk)})"
             )
             units.update((pk, (name, parent_id)) for pk, name, parent_id in cursor.fetchall())
-    periods = dict(Period.objects.filter(pk__in={e[1] for e in written}).values_list("pk", "name"))
+    # Shorter periods first, the whole movement last: "2nd in March 2025 and 5th in …".
+    periods = {
+        pk: name
+        for pk, name in Period.objects.filter(pk__in={e[1] for e in written})
+        .order_by("is_whole", "starts_on", "pk")
+        .values_list("pk", "name")
+    }
+    order = {pk: index for index, pk in enumerate(periods)}
+    where = f"in “{scoring.name}”"
     kind = Notification.Kind
     rows = []
-    # parent, period → per unit passed: (its new rank, the unit, who passed it, the verb, the
-    # first event that passed it)
-    below: dict[tuple[int, int], list[tuple[int, int, str, str, int]]] = defaultdict(list)
-    for (behind, period_id), passed in by_behind.items():
+    # parent → per unit passed: (its best new rank, the unit, who passed it, the verb, where
+    # it stands now, the first event that passed it)
+    below: dict[int, list[tuple[int, int, str, str, str, int]]] = defaultdict(list)
+    for behind, passed in by_behind.items():
         verb = "drew level with" if all(e[2] == domain.DREW_LEVEL for e in passed) else "overtook"
-        who = _some([units[e[3]][0] for e in passed])
-        event_id, rank = passed[0][0], passed[0][5]
-        where = f"in “{scoring.name}” ({periods[period_id]})"
-        message = f"{who} {verb} you {where}; you are now {_ordinal(rank)}."
+        who = _some(list(dict.fromkeys(units[e[3]][0] for e in passed)))
+        ranks: dict[int, int] = {}
+        for event in passed:
+            ranks.setdefault(event[1], event[5])
+        standing = _and(
+            [f"{_ordinal(ranks[p])} in {periods[p]}" for p in sorted(ranks, key=order.get)]
+        )
+        event_id = passed[0][0]
+        message = f"{who} {verb} you {where}; you are now {standing}."
         rows.append((behind, kind.OVERTAKEN.value, scoring.movement_id, event_id, message))
         parent = units[behind][1]
         if parent is not None:
-            below[(parent, period_id)].append((rank, behind, who, verb, event_id))
-    for (parent, period_id), children in below.items():
+            below[parent].append((min(ranks.values()), behind, who, verb, standing, event_id))
+    for parent, children in below.items():
         children.sort()
-        where = f"in “{scoring.name}” ({periods[period_id]})"
-        rank, behind, who, verb, event_id = children[0]
+        _rank, behind, who, verb, standing, event_id = children[0]
         if len(children) == 1:
-            message = f"{who} {verb} {units[behind][0]} {where}; it is now {_ordinal(rank)}."
+            message = f"{who} {verb} {units[behind][0]} {where}; it is now {standing}."
         else:
-            named = _some([f"{units[c[1]][0]} (now {_ordinal(c[0])})" for c in children])
+            named = _some([f"{units[c[1]][0]} (now {c[4]})" for c in children])
             message = f"{len(children)} of your units were passed {where}: {named}."
         rows.append((parent, kind.CHILD_OVERTAKEN.value, scoring.movement_id, event_id, message))
     _insert(
@@ -697,6 +709,11 @@ def _some(names: list[str], shown: int = 3) -> str:
     """'A, B, C and 2 more'."""
     more = len(names) - shown
     return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _and(parts: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _ordinal(rank: int) -> str:
