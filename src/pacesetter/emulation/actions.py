@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Max
 from django.utils import timezone
 
 from pacesetter.accounts.permissions import Capability, can, current_actor, require
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, ValidationFailed
+from pacesetter.core.rows import insert_rows
 from pacesetter.ledger.models import SubtreePeriodTotal
 from pacesetter.ledger.report_selectors import ids_by_key
 from pacesetter.movements.models import Indicator, Movement, Period, Plan
@@ -474,19 +474,29 @@ def _rescore(
         _record_events(scoring, changes_by_period, batch)
 
 
+_STANDING_COLUMNS = (
+    "scoring_id",
+    "period_id",
+    "unit_id",
+    "goodness",
+    "numerators",
+    "denominators",
+    "updated_at",
+)
+
+
 def _write_standings(upserts: list[tuple], goodness_updates: list[tuple], now: dt.datetime) -> None:
     table = Standing._meta.db_table
     stamp = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
+    insert_rows(
+        table,
+        _STANDING_COLUMNS,
+        [(*row, stamp) for row in upserts],
+        suffix="ON CONFLICT (scoring_id, period_id, unit_id) DO UPDATE SET "
+        "goodness = excluded.goodness, numerators = excluded.numerators, "
+        "denominators = excluded.denominators, updated_at = excluded.updated_at",
+    )
     with connection.cursor() as cursor:
-        if upserts:
-            cursor.executemany(
-                f"INSERT INTO {table} (scoring_id, period_id, unit_id, goodness, numerators, "
-                "denominators, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (scoring_id, period_id, unit_id) DO UPDATE SET "
-                "goodness = excluded.goodness, numerators = excluded.numerators, "
-                "denominators = excluded.denominators, updated_at = excluded.updated_at",
-                [(*row, stamp) for row in upserts],
-            )
         if goodness_updates:
             cursor.executemany(
                 f"UPDATE {table} SET goodness = %s WHERE scoring_id = %s AND period_id = %s "
@@ -532,19 +542,6 @@ _EVENT_COLUMNS = (
     "recorded_at",
     "recorded_on",
 )
-
-
-def _insert(model: type, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Append rows with one prepared statement (executemany): an ingest can write thousands
-    of events, and building a model instance for each costs more than the insert."""
-    if rows:
-        placeholders = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-                f"VALUES ({placeholders})",
-                rows,
-            )
 
 
 def _record_events(
@@ -633,14 +630,9 @@ def _record_events(
                     recorded_on,
                 )
             )
-    before = OvertakingEvent.objects.aggregate(last=Max("id"))["last"] or 0
-    _insert(OvertakingEvent, _EVENT_COLUMNS, rows)
-    # The rows just written, with their ids, for the notifications to point at.
-    written = list(
-        OvertakingEvent.objects.filter(pk__gt=before, batch=batch.id, scoring=scoring)
-        .order_by("pk")
-        .values_list("pk", "period_id", "kind", "ahead_id", "behind_id", "behind_rank")
-    )
+    ids = insert_rows(OvertakingEvent._meta.db_table, _EVENT_COLUMNS, rows, returning="id")
+    # (id, period, kind, ahead, behind, behind's rank): for the notifications to point at.
+    written = [(pk, *row[2:6], row[7]) for pk, row in zip(ids, rows, strict=True)]
     _notify_overtaken(scoring, written, recorded_at)
 
 
@@ -698,8 +690,8 @@ def _notify_overtaken(scoring: Scoring, written: list[tuple], created_at) -> Non
             named = _some([f"{units[c[1]][0]} (now {c[4]})" for c in children])
             message = f"{len(children)} of your units were passed {where}: {named}."
         rows.append((parent, kind.CHILD_OVERTAKEN.value, scoring.movement_id, event_id, message))
-    _insert(
-        Notification,
+    insert_rows(
+        Notification._meta.db_table,
         ("unit_id", "kind", "movement_id", "event_id", "message", "created_at"),
         [(*row, created_at) for row in rows],
     )
