@@ -471,7 +471,8 @@ def _rescore(
             changes_by_period[period_id] = (changes, after)
     _write_standings(upserts, goodness_updates, batch.now)
     if changes_by_period:
-        _record_events(scoring, changes_by_period, batch)
+        changed = {p.pk: p for p in periods if p.pk in changes_by_period}
+        _record_events(scoring, changes_by_period, changed, batch)
 
 
 _STANDING_COLUMNS = (
@@ -547,6 +548,7 @@ _EVENT_COLUMNS = (
 def _record_events(
     scoring: Scoring,
     changes_by_period: dict[int, tuple[list[domain.PairChange], dict[int, int | None]]],
+    periods: dict[int, Period],
     batch: _Batch,
 ) -> None:
     # (period, unit) → a few of the batch's reports that moved the unit's figure in the period
@@ -558,9 +560,7 @@ def _record_events(
         for u in (c.ahead, c.behind)
     }
     units = {u for _p, u in involved}
-    bounds = {
-        p.pk: (p.starts_on, p.ends_on) for p in Period.objects.filter(pk__in=changes_by_period)
-    }
+    bounds = {pk: (p.starts_on, p.ends_on) for pk, p in periods.items()}
     rows_under: dict[tuple[int, int], list] = defaultdict(list)
     for row in batch.rows:
         for u in batch.lineages[row.unit_path]:
@@ -633,10 +633,12 @@ def _record_events(
     ids = insert_rows(OvertakingEvent._meta.db_table, _EVENT_COLUMNS, rows, returning="id")
     # (id, period, kind, ahead, behind, behind's rank): for the notifications to point at.
     written = [(pk, *row[2:6], row[7]) for pk, row in zip(ids, rows, strict=True)]
-    _notify_overtaken(scoring, written, recorded_at)
+    _notify_overtaken(scoring, written, periods, recorded_at)
 
 
-def _notify_overtaken(scoring: Scoring, written: list[tuple], created_at) -> None:
+def _notify_overtaken(
+    scoring: Scoring, written: list[tuple], periods: dict[int, Period], created_at
+) -> None:
     """One notification per unit passed, naming who passed it and where it stands now in
     each period, and one per parent naming which of its units were passed: an import that
     reorders a block tells each team once and its enterprise once, not once per event."""
@@ -653,13 +655,12 @@ def _notify_overtaken(scoring: Scoring, written: list[tuple], created_at) -> Non
             )
             units.update((pk, (name, parent_id)) for pk, name, parent_id in cursor.fetchall())
     # Shorter periods first, the whole movement last: "2nd in March 2025 and 5th in …".
-    periods = {
-        pk: name
-        for pk, name in Period.objects.filter(pk__in={e[1] for e in written})
-        .order_by("is_whole", "starts_on", "pk")
-        .values_list("pk", "name")
+    order = {
+        p.pk: index
+        for index, p in enumerate(
+            sorted(periods.values(), key=lambda p: (p.is_whole, p.starts_on, p.pk))
+        )
     }
-    order = {pk: index for index, pk in enumerate(periods)}
     where = f"in “{scoring.name}”"
     kind = Notification.Kind
     rows = []
@@ -673,7 +674,7 @@ def _notify_overtaken(scoring: Scoring, written: list[tuple], created_at) -> Non
         for event in passed:
             ranks.setdefault(event[1], event[5])
         standing = _and(
-            [f"{_ordinal(ranks[p])} in {periods[p]}" for p in sorted(ranks, key=order.get)]
+            [f"{_ordinal(ranks[p])} in {periods[p].name}" for p in sorted(ranks, key=order.get)]
         )
         event_id = passed[0][0]
         message = f"{who} {verb} you {where}; you are now {standing}."
