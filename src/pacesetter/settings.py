@@ -216,6 +216,12 @@ RATE_LIMIT_WRITES_PER_TOKEN = int(os.environ.get("RATE_LIMIT_WRITES_PER_TOKEN", 
 RATE_LIMIT_WRITES_PER_IP = int(os.environ.get("RATE_LIMIT_WRITES_PER_IP", "6000"))
 NINJA_PAGINATION_PER_PAGE = 100
 
+# Rankings: false (the default), each ingest brings the standings of the blocks it moves up to
+# date and records the overtakings in its own transaction; true, it writes down what to rank
+# and the ranking follower (`pacesetter rank-follower`, a process of its own) ranks it moments
+# later, several ingests at a time: for blocks of thousands fed by many reports a second.
+RANKING_FOLLOWER = _env_bool("RANKING_FOLLOWER")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,8 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
-def test_emulation_bench_runs_and_reports_its_figures(tmp_path: Path):
+
+@pytest.mark.parametrize("mode", ["follower", "inline"])
+def test_emulation_bench_runs_and_reports_its_figures(tmp_path: Path, mode: str):
     var = tmp_path / "var"
     env = {
         **os.environ,
@@ -33,6 +36,7 @@ def test_emulation_bench_runs_and_reports_its_figures(tmp_path: Path):
             "500",
             "--reads",
             "3",
+            *(["--inline-ranking"] if mode == "inline" else []),
         ],
         cwd=tmp_path,
         env=env,
@@ -48,5 +52,12 @@ def test_emulation_bench_runs_and_reports_its_figures(tmp_path: Path):
     for key in ("emulation.ratio", "emulation.top50.ms", "emulation.position.ms"):
         assert results[key] > 0
     assert "ratio on / off" in finished.stdout
+    assert results["emulation.mode"] == mode
+    bench_files = ["emulation.json"]
+    if mode == "follower":
+        # The follower ranked everything: the clock stopped when nothing was pending.
+        assert results["emulation.on.follower"].endswith("; 0 pending.")
+        assert results["emulation.on.seconds"] >= results["emulation.on.ingest_seconds"]
+        bench_files.append("follower.log")
     # Without --keep the bench database is gone.
-    assert sorted(p.name for p in (var / "bench").iterdir()) == ["emulation.json"]
+    assert sorted(p.name for p in (var / "bench").iterdir()) == bench_files

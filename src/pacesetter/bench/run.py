@@ -71,6 +71,8 @@ class Options:
     # `--emulation`: a block's ranking kept current during the ingest (bench/emulation.py)
     emulation: bool = False
     block: int | None = None
+    # ... ranked in each ingest's transaction instead of by the ranking follower
+    inline_ranking: bool = False
     # Parts of the suite after the province: the county, and the emulation bench.
     county: bool = True
     ranking: bool = True

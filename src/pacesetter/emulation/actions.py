@@ -17,13 +17,15 @@ even for earlier days — change today's standings, never a past day's.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from pacesetter.accounts.permissions import Capability, can, current_actor, require
@@ -43,6 +45,7 @@ from .models import (
     ChallengeResult,
     Notification,
     OvertakingEvent,
+    PendingRanking,
     RankingDay,
     Scoring,
     ScoringComponent,
@@ -181,7 +184,9 @@ class _Batch:
 
 def _on_reports_recorded(sender, *, movement: Movement, rows: Sequence, **kwargs) -> None:
     """Receiver of ledger.signals.reports_recorded: keep the movement's standings current
-    and record who overtook whom. Runs inside the ingest's transaction."""
+    and record who overtook whom. Runs inside the ingest's transaction: the ranking is done
+    there and then, or — with the ranking follower on (settings.RANKING_FOLLOWER) — what to
+    rank is written down for the follower (`rank_pending`), in the same transaction."""
     with connection.cursor() as cursor:
         # Most movements rank nothing: one indexed probe, not the scorings with their parts.
         cursor.execute(
@@ -189,15 +194,32 @@ def _on_reports_recorded(sender, *, movement: Movement, rows: Sequence, **kwargs
         )
         if cursor.fetchone() is None:
             return
+    if settings.RANKING_FOLLOWER:
+        _leave_to_follower(movement, rows)
+        return
+    found = _plans(movement, rows, locked=True)
+    if found is not None:
+        batch, plans = found
+        for plan in plans:
+            _apply(plan, batch)
+
+
+def _plans(
+    movement: Movement, rows: Sequence, *, locked: bool
+) -> tuple[_Batch, list[_Plan]] | None:
+    """What the rows (with unit_path, indicator_id, day, key, corrects_id) change in each of
+    the movement's rankings: one plan per scoring that has something to write. `locked`: the
+    caller is in the transaction that will apply the plans, and each scoring's standings are
+    locked for it (PostgreSQL; SQLite has one writer anyway)."""
     scorings = scorings_of(movement)
     if not scorings:
-        return
+        return None
     indicator_ids = {row.indicator_id for row in rows}
     relevant = [
         s for s in scorings if any(c.indicator_id in indicator_ids for c in s.component_list)
     ]
     if not relevant:
-        return
+        return None
     days = {row.day for row in rows}
     periods = [
         p for p in movement.periods.all() if any(p.starts_on <= day <= p.ends_on for day in days)
@@ -222,12 +244,137 @@ def _on_reports_recorded(sender, *, movement: Movement, rows: Sequence, **kwargs
     )
     batch = _Batch.new(movement, cause)
     batch.rows, batch.lineages = rows, lineages
+    plans = []
     for scoring in relevant:
         by_period = {
             p.pk: set().union(*(touched[(c.indicator_id, p.pk)] for c in scoring.component_list))
             for p in periods
         }
-        _rescore(scoring, periods, touched=by_period, batch=batch)
+        plan = _plan(scoring, periods, touched=by_period, batch=batch, locked=locked)
+        if plan is not None:
+            plans.append(plan)
+    return batch, plans
+
+
+# --- the ranking follower --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Moved:
+    """A report as the follower ranks it (the attributes the ledger's rows give the
+    receiver)."""
+
+    unit_path: str
+    indicator_id: int
+    day: dt.date
+    key: str
+    corrects_id: int | None  # 1 for a correction: which report it corrects does not matter
+
+
+def _leave_to_follower(movement: Movement, rows: Sequence) -> None:
+    """Write down what the follower must rank: one row per ingest, whatever its size."""
+    payload = json.dumps(
+        [
+            [row.unit_path, row.indicator_id, row.day.isoformat(), row.key]
+            + ([1] if row.corrects_id is not None else [])
+            for row in rows
+        ],
+        separators=(",", ":"),
+    )
+    insert_rows(
+        PendingRanking._meta.db_table,
+        ("movement_id", "created_at", "rows", "reports"),
+        [(movement.pk, _stamp(timezone.now()), payload, len(rows))],
+    )
+
+
+def _stamp(moment: dt.datetime):
+    return (
+        connection.ops.adapt_datetimefield_value(moment)
+        if connection.vendor == "sqlite"
+        else moment
+    )
+
+
+class _Stale(Exception):
+    """The standings changed between a follower round's reading and its writing."""
+
+
+def rank_pending(*, max_reports: int = 100_000) -> int:
+    """One round of the ranking follower: the oldest pending ingests of one movement (up to
+    `max_reports` reports, whole ingests) ranked together, as the receiver ranks one ingest —
+    standings, overtaking events, notifications — and their pending rows deleted, in one
+    transaction. Returns how many reports it ranked (0: nothing was pending).
+
+    The reading and the arithmetic happen before that transaction, so on SQLite the ingests
+    keep the write lock meanwhile; the transaction applies the round only if no other writer
+    changed the standings of its scorings since it read them, and otherwise the round is
+    worked out again. Several ingests ranked in one round give the events of the change from
+    before the first to after the last (replaying them still gives the order as it is)."""
+    for _attempt in range(10):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, movement_id, reports FROM {PendingRanking._meta.db_table} "
+                "ORDER BY id LIMIT 1000"
+            )
+            found = cursor.fetchall()
+        if not found:
+            return 0
+        movement_id = found[0][1]
+        ids: list[int] = []
+        total = 0
+        for pk, of_movement, reports in found:
+            if of_movement != movement_id:
+                continue
+            if ids and total + reports > max_reports:
+                break
+            ids.append(pk)
+            total += reports
+        moved: list[_Moved] = []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rows FROM {PendingRanking._meta.db_table} "
+                f"WHERE id IN ({_int_list(ids)}) ORDER BY id"
+            )
+            for (payload,) in cursor.fetchall():
+                for path, indicator_id, day, key, *correction in (
+                    json.loads(payload) if isinstance(payload, str) else payload
+                ):
+                    moved.append(
+                        _Moved(
+                            path,
+                            indicator_id,
+                            dt.date.fromisoformat(day),
+                            key,
+                            1 if correction else None,
+                        )
+                    )
+        movement = Movement.objects.get(pk=movement_id)
+        planned = _plans(movement, moved, locked=False)
+        try:
+            with transaction.atomic():
+                if planned is not None:
+                    batch, plans = planned
+                    for plan in plans:
+                        _apply(plan, batch)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"DELETE FROM {PendingRanking._meta.db_table} "
+                        f"WHERE id IN ({_int_list(ids)})"
+                    )
+                    if cursor.rowcount != len(ids):
+                        raise _Stale  # another follower ranked them first
+        except _Stale:
+            continue
+        return total
+    raise StateError("The standings kept changing under the ranking follower; try again.")
+
+
+def pending_reports() -> int:
+    """Reports the follower has still to rank (for its command and the bench)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(SUM(reports), 0) FROM {PendingRanking._meta.db_table}")
+        return int(cursor.fetchone()[0])
 
 
 def _lineage(path: str) -> list[int]:
@@ -408,6 +555,21 @@ def _stored_inputs(scoring: Scoring, period_id: int) -> dict[int, Inputs]:
     }
 
 
+@dataclass
+class _Plan:
+    """A scoring's new standings and the events and notifications they bring, worked out and
+    not yet written (see `_apply`)."""
+
+    scoring: Scoring
+    version: int  # the standings' version they were worked out from
+    period_ids: list[int]
+    upserts: list[tuple]
+    goodness_updates: list[tuple]
+    events: list[tuple] = field(default_factory=list)
+    # (unit, kind, movement, index of the event in `events`, message)
+    notifications: list[tuple] = field(default_factory=list)
+
+
 def _rescore(
     scoring: Scoring,
     periods: list[Period],
@@ -417,20 +579,74 @@ def _rescore(
 ) -> None:
     """Bring a scoring's standings up to date for the units whose figures moved (`touched`:
     per period; None: every unit of the block in every period) and record the changes of
-    order they make."""
+    order they make, in the caller's transaction."""
+    plan = _plan(scoring, periods, touched=touched, batch=batch, locked=True)
+    if plan is not None:
+        _apply(plan, batch)
+
+
+def _standings_version(scoring: Scoring, *, locked: bool) -> int:
+    lock = " FOR UPDATE" if locked and connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT standings_version FROM {Scoring._meta.db_table} WHERE id = %s{lock}",
+            [scoring.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def _apply(plan: _Plan, batch: _Batch) -> None:
+    """Write a plan: the day's snapshot first if the day is new, then the standings, the
+    events and the notifications. Raises _Stale, writing nothing, if the standings are no
+    longer the version the plan was worked out from."""
+    scoring = plan.scoring
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Scoring._meta.db_table} SET standings_version = standings_version + 1 "
+            "WHERE id = %s AND standings_version = %s",
+            [scoring.pk, plan.version],
+        )
+        if cursor.rowcount != 1:
+            raise _Stale
+    _snapshot_if_new_day(scoring, plan.period_ids, batch.today)
+    _write_standings(plan.upserts, plan.goodness_updates, batch.now)
+    if plan.events:
+        ids = insert_rows(
+            OvertakingEvent._meta.db_table, _EVENT_COLUMNS, plan.events, returning="id"
+        )
+        insert_rows(
+            Notification._meta.db_table,
+            ("unit_id", "kind", "movement_id", "event_id", "message", "created_at"),
+            [
+                (unit, kind, movement, ids[event], message, _stamp(batch.now))
+                for unit, kind, movement, event, message in plan.notifications
+            ],
+        )
+
+
+def _plan(
+    scoring: Scoring,
+    periods: list[Period],
+    *,
+    touched: dict[int, set[int]] | None,
+    batch: _Batch,
+    locked: bool,
+) -> _Plan | None:
+    """Work out `_rescore`'s writes without writing: reads only."""
+    version = _standings_version(scoring, locked=locked)
     block = _block_members(scoring.block_id, None)
-    members_of = {
-        p.pk: block if touched is None else [u for u in block if u in touched.get(p.pk, ())]
-        for p in periods
-    }
+    if touched is None:
+        members_of = {p.pk: block for p in periods}
+    else:
+        in_block = set(block)
+        members_of = {p.pk: sorted(in_block.intersection(touched.get(p.pk, ()))) for p in periods}
     period_ids = [pk for pk, members in members_of.items() if members]
     if not period_ids:
-        return
+        return None
     components = scoring_components(scoring.component_list)
     single = len(components) == 1
     rule = domain.goodness_rule(components[0])
     scoring_id = scoring.pk
-    _snapshot_if_new_day(scoring, period_ids, batch.today)
     before_all = _current_goodness(scoring, period_ids)
     upserts: list[tuple] = []
     goodness_updates: list[tuple[int | None, int, int, int]] = []
@@ -469,10 +685,11 @@ def _rescore(
         changes = domain.order_changes(before, after)
         if changes:
             changes_by_period[period_id] = (changes, after)
-    _write_standings(upserts, goodness_updates, batch.now)
+    plan = _Plan(scoring, version, period_ids, upserts, goodness_updates)
     if changes_by_period:
         changed = {p.pk: p for p in periods if p.pk in changes_by_period}
-        _record_events(scoring, changes_by_period, changed, batch)
+        _plan_events(plan, changes_by_period, changed, batch)
+    return plan
 
 
 _STANDING_COLUMNS = (
@@ -545,12 +762,13 @@ _EVENT_COLUMNS = (
 )
 
 
-def _record_events(
-    scoring: Scoring,
+def _plan_events(
+    plan: _Plan,
     changes_by_period: dict[int, tuple[list[domain.PairChange], dict[int, int | None]]],
     periods: dict[int, Period],
     batch: _Batch,
 ) -> None:
+    scoring = plan.scoring
     # (period, unit) → a few of the batch's reports that moved the unit's figure in the period
     # (in its subtree, on a day of the period): the reports an event names.
     involved = {
@@ -560,17 +778,22 @@ def _record_events(
         for u in (c.ahead, c.behind)
     }
     units = {u for _p, u in involved}
-    bounds = {pk: (p.starts_on, p.ends_on) for pk, p in periods.items()}
+    periods_of_day: dict[dt.date, list[int]] = {}
     rows_under: dict[tuple[int, int], list] = defaultdict(list)
     for row in batch.rows:
-        for u in batch.lineages[row.unit_path]:
-            if u not in units:
-                continue
-            for period_id, (starts_on, ends_on) in bounds.items():
-                if starts_on <= row.day <= ends_on:
-                    found = rows_under[(period_id, u)]
-                    if len(found) < REPORT_IDS_PER_EVENT:
-                        found.append(row)
+        named = [u for u in batch.lineages[row.unit_path] if u in units]
+        if not named:
+            continue
+        holding = periods_of_day.get(row.day)
+        if holding is None:
+            holding = periods_of_day[row.day] = [
+                pk for pk, p in periods.items() if p.starts_on <= row.day <= p.ends_on
+            ]
+        for u in named:
+            for period_id in holding:
+                found = rows_under[(period_id, u)]
+                if len(found) < REPORT_IDS_PER_EVENT:
+                    found.append(row)
     report_ids = ids_by_key(sorted({row.key for found in rows_under.values() for row in found}))
     sqlite = connection.vendor == "sqlite"
     recorded_at = connection.ops.adapt_datetimefield_value(batch.now) if sqlite else batch.now
@@ -630,15 +853,13 @@ def _record_events(
                     recorded_on,
                 )
             )
-    ids = insert_rows(OvertakingEvent._meta.db_table, _EVENT_COLUMNS, rows, returning="id")
-    # (id, period, kind, ahead, behind, behind's rank): for the notifications to point at.
-    written = [(pk, *row[2:6], row[7]) for pk, row in zip(ids, rows, strict=True)]
-    _notify_overtaken(scoring, written, periods, recorded_at)
+    plan.events = rows
+    # (index, period, kind, ahead, behind, behind's rank): for the notifications to point at.
+    written = [(index, *row[2:6], row[7]) for index, row in enumerate(rows)]
+    plan.notifications = _notifications(scoring, written, periods)
 
 
-def _notify_overtaken(
-    scoring: Scoring, written: list[tuple], periods: dict[int, Period], created_at
-) -> None:
+def _notifications(scoring: Scoring, written: list[tuple], periods: dict[int, Period]) -> list:
     """One notification per unit passed, naming who passed it and where it stands now in
     each period, and one per parent naming which of its units were passed: an import that
     reorders a block tells each team once and its enterprise once, not once per event."""
@@ -691,11 +912,7 @@ def _notify_overtaken(
             named = _some([f"{units[c[1]][0]} (now {c[4]})" for c in children])
             message = f"{len(children)} of your units were passed {where}: {named}."
         rows.append((parent, kind.CHILD_OVERTAKEN.value, scoring.movement_id, event_id, message))
-    insert_rows(
-        Notification._meta.db_table,
-        ("unit_id", "kind", "movement_id", "event_id", "message", "created_at"),
-        [(*row, created_at) for row in rows],
-    )
+    return rows
 
 
 def _some(names: list[str], shown: int = 3) -> str:

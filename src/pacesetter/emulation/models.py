@@ -10,6 +10,7 @@ their end-of-day snapshots, overtaking events, notifications and challenges.
 - `StandingSnapshot` (append-only): the standings as they stood at the end of a day, written
   just before the first change of a later day. Rankings `as_of` a past day read them.
 - `OvertakingEvent` (append-only) and `Notification`.
+- `PendingRanking`: with the ranking follower on, what the ingest leaves it to rank.
 - `Challenge`, `ChallengeParticipant`, `ChallengeResult` (append-only: the unit's record).
 """
 
@@ -40,6 +41,9 @@ class Scoring(models.Model):
     code = models.SlugField(max_length=64)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Raised by every write of the scoring's standings: the ranking follower computes a round
+    # outside the write lock and applies it only if nobody wrote the standings meanwhile.
+    standings_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["movement", "name"]
@@ -140,6 +144,25 @@ class StandingSnapshot(_StandingFields):
 
     def __str__(self) -> str:
         return f"{self.unit_id} was {self.rank} on {self.day}"
+
+
+class PendingRanking(models.Model):
+    """Reports recorded in a movement with a ranking whose standings are not yet brought up to
+    date: written by the ingest in its transaction when the ranking follower is on
+    (settings.RANKING_FOLLOWER), deleted by the follower in the transaction that applies them
+    (`actions.rank_pending`). Not history: the ledger is."""
+
+    movement = models.ForeignKey(Movement, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    # [[unit path, indicator id, day (ISO), idempotency key, 1 if a correction], ...]
+    rows = models.JSONField()
+    reports = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.reports} reports of movement {self.movement_id} to rank"
 
 
 class OvertakingEvent(models.Model):

@@ -61,6 +61,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--block", type=int, help="with --emulation: the block's size")
         parser.add_argument(
+            "--inline-ranking",
+            action="store_true",
+            help="the emulation part with each ingest ranking in its own transaction (both "
+            "movements in one database, batch by batch in alternation) instead of the ranking "
+            "follower beside the ingest",
+        )
+        parser.add_argument(
             "--no-county",
             action="store_true",
             help="skip the suite's county part (a tenth of the size, at most 1,000 units and "
@@ -139,6 +146,7 @@ class Command(BaseCommand):
                     output=options["output"],
                     emulation=options["emulation"],
                     block=options["block"],
+                    inline_ranking=options["inline_ranking"],
                     county=not options["no_county"],
                     ranking=not options["no_ranking"],
                 )

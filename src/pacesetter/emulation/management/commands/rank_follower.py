@@ -1,0 +1,65 @@
+"""`pacesetter rank-follower`: the ranking follower. With RANKING_FOLLOWER on, ingests leave
+their rankings to it; it ranks what is pending, oldest first, several ingests a round, until
+stopped (SIGTERM or Ctrl-C finish the round under way first). `--once` ranks what is pending
+and exits."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from pacesetter.core.tabular import console_for
+from pacesetter.emulation.actions import pending_reports, rank_pending
+
+
+class Command(BaseCommand):
+    help = "Rank the reports ingests left to the ranking follower (RANKING_FOLLOWER on)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--once", action="store_true", help="rank what is pending, then exit")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=0.2,
+            help="seconds to wait when nothing is pending (default 0.2)",
+        )
+        parser.add_argument(
+            "--max-reports",
+            type=int,
+            default=100_000,
+            help="at most this many reports a round, in whole ingests (default 100,000)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        console = console_for(self.stdout)
+        stopping = []
+
+        def stop(_signum, _frame) -> None:
+            stopping.append(True)
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        rounds = ranked = 0
+        if not options["once"]:
+            console.print("ranking follower: following")
+            self.stdout.flush()
+        try:
+            while not stopping:
+                done = rank_pending(max_reports=options["max_reports"])
+                if done:
+                    rounds += 1
+                    ranked += done
+                    if options["verbosity"] > 1:
+                        console.print(f"round {rounds}: {done:,} reports ranked")
+                    continue
+                if options["once"]:
+                    break
+                time.sleep(options["interval"])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        console.print(
+            f"{ranked:,} reports ranked in {rounds:,} rounds; {pending_reports():,} pending."
+        )
