@@ -60,12 +60,22 @@ def _run_as(username: str, argv: list[str]) -> None:
 
 
 def serve(args: list[str]) -> None:
-    """Collect static files, then replace this process with gunicorn."""
+    """Collect static files, start the ranking follower when RANKING_FOLLOWER is on (it stops
+    when the server does), then replace this process with gunicorn."""
+    import subprocess
+
     import django
+    from django.conf import settings
     from django.core.management import call_command
 
     django.setup()
     call_command("collectstatic", interactive=False, verbosity=0)
+    if settings.RANKING_FOLLOWER:
+        # A child of this process, which becomes gunicorn's master: it follows while its
+        # parent lives.
+        subprocess.Popen(
+            [sys.executable, "-m", "pacesetter.cli", "rank-follower", "--parent", str(os.getpid())]
+        )
     bind = os.environ.get("BIND", "127.0.0.1:8000")
     workers = os.environ.get("WEB_CONCURRENCY", str(min(4, (os.cpu_count() or 1) * 2)))
     os.execvp(

@@ -2,6 +2,10 @@
 ranks them as the ingest itself would have."""
 
 import io
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 from django.core.management import call_command
@@ -221,3 +225,37 @@ def test_replaying_the_followers_events_gives_the_order(movement, block, rounds,
         assert domain.replay({p: before[p] for p in common}, changes) == {
             p: after[p] for p in common
         }
+
+
+def test_the_follower_started_by_a_server_stops_with_it(tmp_path):
+    """`pacesetter serve` starts the follower with `--parent` its own pid: when its parent (the
+    server) is gone, the follower ends by itself instead of ranking on as an orphan."""
+    env = {**os.environ, "PACESETTER_VAR": str(tmp_path), "RANKING_FOLLOWER": "1"}
+    env.pop("DATABASE_URL", None)
+    cli = [sys.executable, "-m", "pacesetter.cli"]
+    subprocess.run([*cli, "migrate", "-v", "0"], env=env, check=True, timeout=300)
+    pid_file = tmp_path / "follower.pid"
+    # A parent that starts the follower as `serve` does, tells its pid and exits at once.
+    parent = (
+        "import subprocess, sys; "
+        "import os; "
+        f"p = subprocess.Popen({[*cli, 'rank-follower', '--interval', '0.05']!r}"
+        " + ['--parent', str(os.getpid())]); "
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))"
+    )
+    subprocess.run([sys.executable, "-c", parent], env=env, check=True, timeout=60)
+    follower = int(pid_file.read_text())
+    deadline = time.monotonic() + 60
+    while _alive(follower):
+        assert time.monotonic() < deadline, "the follower outlived its parent"
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A finished child of init lingers as a zombie until reaped: it is not following.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"

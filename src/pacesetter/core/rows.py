@@ -132,6 +132,11 @@ def insert_rows(
                         break
         return returned
     per_statement = max(1, min(1000, _parameter_limit(connection) // len(columns)))
+    # SQLite's own placeholders: Django's cursor rewrites each %s into ? with a regular
+    # expression, 2.3 ms for a statement of 16,000 of them against 0.7 ms to find none. Not
+    # while queries are logged (DEBUG, tests counting them): the log formats with %s.
+    if not connection.queries_logged:
+        row_sql = "(" + ", ".join(["?"] * len(columns)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]

@@ -1,10 +1,12 @@
 """`pacesetter rank-follower`: the ranking follower. With RANKING_FOLLOWER on, ingests leave
 their rankings to it; it ranks what is pending, oldest first, several ingests a round, until
 stopped (SIGTERM or Ctrl-C finish the round under way first). `--once` ranks what is pending
-and exits."""
+and exits; `--parent PID` (how `pacesetter serve` starts it) also stops when that process, its
+parent, has gone."""
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from typing import Any
@@ -27,6 +29,13 @@ class Command(BaseCommand):
             help="seconds to wait when nothing is pending (default 0.2)",
         )
         parser.add_argument(
+            "--parent",
+            type=int,
+            metavar="PID",
+            help="stop when the process PID, which started this one, has ended (how "
+            "`pacesetter serve` starts it)",
+        )
+        parser.add_argument(
             "--max-reports",
             type=int,
             default=100_000,
@@ -41,6 +50,7 @@ class Command(BaseCommand):
             stopping.append(True)
 
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        parent = options["parent"]
         rounds = ranked = 0
         if not options["once"]:
             console.print("ranking follower: following")
@@ -54,7 +64,7 @@ class Command(BaseCommand):
                     if options["verbosity"] > 1:
                         console.print(f"round {rounds}: {done:,} reports ranked")
                     continue
-                if options["once"]:
+                if options["once"] or (parent is not None and os.getppid() != parent):
                     break
                 time.sleep(options["interval"])
         finally:
