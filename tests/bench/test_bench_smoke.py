@@ -38,9 +38,15 @@ def bench(tmp_path: Path, database: str) -> tuple[dict, str]:
         timeout=600,  # seconds alone on an idle machine; generous for a loaded CI runner
     )
     assert finished.returncode == 0, finished.stderr
-    # Without --keep the bench's own databases are gone; only the results stay.
-    assert sorted(p.name for p in (var / "bench").iterdir()) == ["results.json"]
-    return json.loads((var / "bench" / "results.json").read_text()), finished.stdout
+    # Without --keep the bench's own databases are gone; the results and the ranking
+    # follower's log stay.
+    assert sorted(p.name for p in (var / "bench").iterdir()) == ["follower.log", "results.json"]
+    results = json.loads((var / "bench" / "results.json").read_text())
+    if database != "sqlite":
+        # A PostgreSQL run's keys sit under its name beside a SQLite run's (write_merged).
+        assert "figures.national.ms" not in results
+        results = {key.removeprefix(f"{database}."): value for key, value in results.items()}
+    return results, finished.stdout
 
 
 def check(results: dict, vendor: str) -> None:
@@ -101,3 +107,26 @@ def test_bench_on_postgresql_ingests_every_report_and_keeps_aggregates_equal_to_
     results, _output = bench(tmp_path, "postgresql")
     check(results, "postgresql")
     assert str(results["database.version"]).startswith("PostgreSQL ")
+
+
+def test_runs_on_either_database_and_the_load_test_merge_into_one_results_file(tmp_path: Path):
+    from pacesetter.bench.run import write_merged
+
+    output = tmp_path / "results.json"
+    output.write_text(json.dumps({"load.sqlite.reports_per_s": 400}))
+    write_merged(
+        output, {"ingest.sqlite.ratio_to_floor": 0.57, "figures.national.ms": 6.9}, "sqlite"
+    )
+    write_merged(
+        output,
+        {"ingest.postgresql.ratio_to_floor": 0.55, "figures.national.ms": 12.0, "machine.cores": 2},
+        "postgresql",
+    )
+    assert json.loads(output.read_text()) == {
+        "load.sqlite.reports_per_s": 400,
+        "ingest.sqlite.ratio_to_floor": 0.57,
+        "figures.national.ms": 6.9,
+        "ingest.postgresql.ratio_to_floor": 0.55,
+        "postgresql.figures.national.ms": 12.0,
+        "machine.cores": 2,
+    }

@@ -478,7 +478,7 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
     results["run.seconds"] = round(time.perf_counter() - started, 1)
     output = options.output or bench_dir() / "results.json"
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n")
+    write_merged(output, results, options.database)
     console.print(
         f"the whole bench took {results['run.seconds'] / 60:.1f} min (province: ingest, floor, "
         f"figures and pages {results['run.province_seconds'] / 60:.1f}, titles and drives "
@@ -487,6 +487,26 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
         f"{results['run.ranking_seconds'] / 60:.1f}); results written to {output}"
     )
     return results
+
+
+# Keys that name their database already (ingest.sqlite.*, load.postgresql.*) or are the
+# machine's: kept as they are whichever database a run measured.
+_SHARED_KEYS = ("ingest.", "load.", "machine.")
+
+
+def write_merged(output: Path, results: dict[str, object], database: str) -> None:
+    """Merge a suite run into `output` (results.json), so that `make bench`, `make load` and a
+    PostgreSQL run of the suite sit side by side: a PostgreSQL run's keys are written under
+    `postgresql.` (`postgresql.figures.national.ms`) unless they name their database already
+    (`ingest.postgresql.ratio_to_floor`); a SQLite run's keys as they are."""
+    if database != "sqlite":
+        results = {
+            key if key.startswith(_SHARED_KEYS) else f"{database}.{key}": value
+            for key, value in results.items()
+        }
+    merged = json.loads(output.read_text()) if output.exists() else {}
+    merged.update(results)
+    output.write_text(json.dumps(merged, indent=2, default=str) + "\n")
 
 
 def _part(options: Options, console: Console, *, whole: bool) -> dict[str, object]:
