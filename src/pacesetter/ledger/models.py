@@ -106,6 +106,15 @@ class Report(models.Model):
         )
 
 
+# The aggregates' references carry no database constraint: an aggregate row is derived from
+# reports, which reference their unit and indicator with a constraint, and is checked against
+# them by `rebuild-aggregates --check`. A constraint here would check each of the ~40,000 rows
+# an ingest of 10,000 reports upserts against units, indicators and periods once more — on
+# PostgreSQL, deferred to the commit, a third of the ingest's time (docs/performance.md).
+# Django still applies `on_delete` itself.
+_DERIVED = {"db_index": False, "db_constraint": False, "related_name": "+"}
+
+
 class _Totals(models.Model):
     quantity_minor = models.BigIntegerField(default=0)
     verified_minor = models.BigIntegerField(default=0)
@@ -118,10 +127,8 @@ class _Totals(models.Model):
 
 
 class DailyTotal(_Totals):
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+")
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, db_index=False, related_name="+"
-    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, **_DERIVED)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, **_DERIVED)
     day = models.DateField()
 
     class Meta:
@@ -137,10 +144,8 @@ class SubtreeDailyTotal(_Totals):
     """For "latest level" indicators this holds the day's *change* of the subtree's level;
     the running sum over days gives the level (see ledger.domain.level_deltas)."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+")
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, db_index=False, related_name="+"
-    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, **_DERIVED)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, **_DERIVED)
     day = models.DateField()
 
     class Meta:
@@ -155,11 +160,9 @@ class SubtreeDailyTotal(_Totals):
 
 
 class SubtreePeriodTotal(_Totals):
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+")
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, db_index=False, related_name="+"
-    )
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, db_index=False, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, **_DERIVED)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, **_DERIVED)
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, **_DERIVED)
 
     class Meta:
         constraints = [
