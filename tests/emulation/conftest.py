@@ -68,3 +68,16 @@ def plan(movement, unit_code, indicator, **values):
         movement=movement,
         rows=[movement_actions.PlanRow(unit_code=unit_code, indicator=indicator, **values)],
     )
+
+
+def assert_events_give_the_order(before: dict, after: dict, events) -> None:
+    """`events` name exactly the pairs of units ranked both times whose order changed from the
+    pairwise order `before` to `after` (domain.pairwise), and replaying them on `before` gives
+    `after`."""
+    from pacesetter.emulation import domain
+
+    changes = [domain.PairChange(e.ahead_id, e.behind_id, e.kind) for e in events]
+    common = before.keys() & after.keys()
+    changed = {pair for pair in common if before[pair] != after[pair]}
+    assert sorted(tuple(sorted((c.ahead, c.behind))) for c in changes) == sorted(changed)
+    assert domain.replay({p: before[p] for p in common}, changes) == {p: after[p] for p in common}

@@ -19,7 +19,7 @@ from pacesetter.emulation.models import Notification, OvertakingEvent, PendingRa
 from pacesetter.ledger.actions import correct_report
 from pacesetter.ledger.models import Report
 
-from .conftest import record, scoring, whole
+from .conftest import assert_events_give_the_order, record, scoring, whole
 
 
 @pytest.fixture
@@ -222,13 +222,7 @@ def test_replaying_the_followers_events_gives_the_order(movement, block, rounds,
         events = list(
             OvertakingEvent.objects.filter(scoring=s, period=period).order_by("id")[seen:]
         )
-        changes = [domain.PairChange(e.ahead_id, e.behind_id, e.kind) for e in events]
-        common = before.keys() & after.keys()
-        changed = {pair for pair in common if before[pair] != after[pair]}
-        assert sorted(tuple(sorted((c.ahead, c.behind))) for c in changes) == sorted(changed)
-        assert domain.replay({p: before[p] for p in common}, changes) == {
-            p: after[p] for p in common
-        }
+        assert_events_give_the_order(before, after, events)
 
 
 def test_the_follower_started_by_a_server_stops_with_it(tmp_path):

@@ -12,7 +12,7 @@ from pacesetter.emulation.models import Notification, OvertakingEvent, Standing
 from pacesetter.ledger.actions import correct_report
 from pacesetter.ledger.models import Report
 
-from .conftest import record, scoring, whole
+from .conftest import assert_events_give_the_order, record, scoring, whole
 
 pytestmark = pytest.mark.django_db
 
@@ -194,13 +194,7 @@ def test_events_exactly_when_the_order_changes(movement, block, steps):
         events = list(
             OvertakingEvent.objects.filter(scoring=s, period=period).order_by("id")[seen:]
         )
-        changes = [domain.PairChange(e.ahead_id, e.behind_id, e.kind) for e in events]
-        common = before.keys() & after.keys()
-        changed = {pair for pair in common if before[pair] != after[pair]}
-        assert sorted(tuple(sorted((c.ahead, c.behind))) for c in changes) == sorted(changed)
-        assert domain.replay({p: before[p] for p in common}, changes) == {
-            p: after[p] for p in common
-        }
+        assert_events_give_the_order(before, after, events)
 
 
 def test_a_move_re_ranks_the_ancestors_it_changes(movement, units):

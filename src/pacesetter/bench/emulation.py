@@ -19,7 +19,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -53,7 +52,7 @@ from .run import (
     drop_database,
     fresh_database,
 )
-from .server import database_url
+from .server import database_url, pacesetter_process
 
 TARGET_RATIO = 0.8
 TARGET_READ_MS = 50.0
@@ -225,18 +224,7 @@ def _start_follower(log_path: Path) -> subprocess.Popen:
         "PACESETTER_VAR": str(settings.VAR_DIR),
         "RANKING_FOLLOWER": "1",
     }
-    with log_path.open("wb") as log:
-        follower = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "pacesetter"),
-                "rank-follower",
-                "--interval",
-                "0.05",
-            ],
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    follower = pacesetter_process(["rank-follower", "--interval", "0.05"], environment, log_path)
     # The clock starts once it follows (Django loaded, connected), not while it starts up.
     deadline = time.monotonic() + 120
     while "following" not in log_path.read_text():
@@ -364,21 +352,9 @@ def _measure_inline(
         results["emulation.database.vendor"] = options.database
         results["emulation.database.version"] = database_version()
         with console.status(f"a tree of {size.units:,} units, two movements, the ranking…"):
-            tree = generate.tree(size.units)
-            import_units(rows=tree.rows)
-            root = Unit.objects.get(code=tree.root_code)
-            year = timezone.now().year - 1
-            on, off = _movement(root, "ranked", year), _movement(root, "unranked", year)
-            members = list(Unit.objects.filter(code__in=tree.leaf_codes[: size.block]))
-            _rank(on, members)
-            rows = generate.reports(
-                leaf_codes=tree.leaf_codes,
-                indicators=generate.INDICATORS,
-                count=size.reports,
-                days=generate.days_of(on.starts_on, on.ends_on),
-                seed=options.seed,
-            )
-            chunks = batches(rows, options.batch)
+            world = _world(size, options, ranked=True)
+            root, on, members, chunks = world.root, world.movement, world.members, world.chunks
+            off = _movement(root, "unranked", on.starts_on.year)
             # The same reports for the other movement, under keys of their own.
             twins = [
                 [replace(r, idempotency_key="u" + r.idempotency_key) for r in c] for c in chunks
@@ -404,7 +380,7 @@ def _measure_inline(
                     ingest(which, movement, part)
                 progress.advance(task, len(chunk))
         gc.unfreeze()
-        del rows, chunks, twins
+        del world, chunks, twins
         rate_on, rate_off = created["on"] / seconds["on"], created["off"] / seconds["off"]
         results.update(
             {

@@ -36,6 +36,20 @@ def database_url() -> str:
     return f"postgresql://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
 
 
+def pacesetter_process(
+    args: list[str], environment: dict[str, str], log_path: Path
+) -> subprocess.Popen:
+    """`pacesetter ARGS…` as an operator runs it, from this environment's installation, its
+    output to `log_path`."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "pacesetter"), *args],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def serve(var: Path, *, ready_path: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
     """Start the server with `env` added (e.g. the write limits off: one client address sends
     everything) and return it and its port once GET `ready_path` answers. Its output goes to
@@ -51,18 +65,7 @@ def serve(var: Path, *, ready_path: str, env: dict[str, str]) -> tuple[subproces
         **env,
     }
     log_path = var / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "pacesetter"),
-                "serve",
-                "--access-logfile",
-                "/dev/null",
-            ],
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    server = pacesetter_process(["serve", "--access-logfile", "/dev/null"], environment, log_path)
     deadline = time.monotonic() + START_SECONDS
     while True:
         try:
