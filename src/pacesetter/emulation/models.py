@@ -202,8 +202,8 @@ class OvertakingEvent(models.Model):
         indexes = [
             # Both take each new event at their end. No index by unit: one unit's events (the
             # API's `?unit=` filter) are read newest first off the movement's, which is what
-            # the planners chose even with (ahead, id) and (behind, id) there, and those two
-            # took every event at a random place: 40% of the follower's writing time at a
+            # SQLite's planner chose even with (ahead, id) and (behind, id) there, and those
+            # two took every event at a random place: 40% of the follower's writing time at a
             # block of 10,000 (docs/performance.md).
             models.Index(fields=["movement", "id"], name="overtaking_by_movement"),
             models.Index(fields=["scoring", "period", "id"], name="overtaking_by_scoring"),
