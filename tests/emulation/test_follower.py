@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pacesetter.emulation import actions, domain
+from pacesetter.audit.models import AuditEvent
+from pacesetter.emulation import actions, domain, selectors
 from pacesetter.emulation.models import Notification, OvertakingEvent, PendingRanking, Standing
 from pacesetter.ledger.actions import correct_report
 from pacesetter.ledger.models import Report
@@ -50,9 +51,12 @@ def test_an_ingest_leaves_its_ranking_to_the_follower(movement, block, follower)
     assert goodness(s, whole(movement)) == {}
     pending = PendingRanking.objects.get()
     assert pending.reports == 2 and pending.movement == movement
-    assert actions.pending_reports() == 2
+    assert selectors.pending_reports() == 2
 
     assert actions.rank_pending() == 2
+    # The round is audited, in the transaction that applied it.
+    event = AuditEvent.objects.get(action="emulation.rank_pending")
+    assert event.movement_id == movement.pk and event.after == {"reports": 2, "ingests": 1}
     ranked = goodness(s, whole(movement))
     assert sorted(ranked.values()) == [10_000_000, 20_000_000]  # 10 t and 20 t, 6 places
     assert not PendingRanking.objects.exists()

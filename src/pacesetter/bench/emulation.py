@@ -268,7 +268,7 @@ def _measure_follower(
         lag = {"max": 0}
 
         def note_lag() -> None:
-            lag["max"] = max(lag["max"], emulation.pending_reports())
+            lag["max"] = max(lag["max"], selectors.pending_reports())
 
         try:
             started = time.perf_counter()
@@ -276,10 +276,10 @@ def _measure_follower(
                 world, console, "ingest, ranked", after_batch=note_lag
             )
             deadline = time.monotonic() + DRAIN_SECONDS
-            while emulation.pending_reports() and time.monotonic() < deadline:
+            while selectors.pending_reports() and time.monotonic() < deadline:
                 time.sleep(0.02)
             seconds_on = time.perf_counter() - started
-            left = emulation.pending_reports()
+            left = selectors.pending_reports()
         finally:
             follower.terminate()
             try:

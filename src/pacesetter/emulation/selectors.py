@@ -41,6 +41,7 @@ from .models import (
     ChallengeResult,
     Notification,
     OvertakingEvent,
+    PendingRanking,
     RankingDay,
     Scoring,
     ScoringComponent,
@@ -490,6 +491,13 @@ def notifications_for(*, actor: Actor, limit: int = 50) -> list[Notification]:
         .select_related("unit", "movement")
         .order_by("-id")[:limit]
     )
+
+
+def pending_reports() -> int:
+    """Reports the ranking follower has still to rank (for its command and the bench)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(SUM(reports), 0) FROM {PendingRanking._meta.db_table}")
+        return int(cursor.fetchone()[0])
 
 
 # --- learning from the better --------------------------------------------------------------

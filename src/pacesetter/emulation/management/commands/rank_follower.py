@@ -14,7 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from pacesetter.core.tabular import console_for
-from pacesetter.emulation.actions import pending_reports, rank_pending
+from pacesetter.emulation.actions import rank_pending
+from pacesetter.emulation.selectors import pending_reports
 
 
 class Command(BaseCommand):
