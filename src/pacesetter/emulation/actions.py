@@ -289,6 +289,7 @@ def _leave_to_follower(movement: Movement, rows: Sequence) -> None:
 
 
 def _stamp(moment: dt.datetime):
+    """A moment as the raw statements of this module pass it (SQLite takes text)."""
     return (
         connection.ops.adapt_datetimefield_value(moment)
         if connection.vendor == "sqlite"
@@ -619,11 +620,12 @@ def _apply(plan: _Plan, batch: _Batch) -> None:
         ids = insert_rows(
             OvertakingEvent._meta.db_table, _EVENT_COLUMNS, plan.events, returning="id"
         )
+        created_at = _stamp(batch.now)
         insert_rows(
             Notification._meta.db_table,
             ("unit_id", "kind", "movement_id", "event_id", "message", "created_at"),
             [
-                (unit, kind, movement, ids[event], message, _stamp(batch.now))
+                (unit, kind, movement, ids[event], message, created_at)
                 for unit, kind, movement, event, message in plan.notifications
             ],
         )
@@ -710,7 +712,7 @@ _STANDING_COLUMNS = (
 
 def _write_standings(upserts: list[tuple], goodness_updates: list[tuple], now: dt.datetime) -> None:
     table = Standing._meta.db_table
-    stamp = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
+    stamp = _stamp(now)
     insert_rows(
         table,
         _STANDING_COLUMNS,
@@ -800,9 +802,8 @@ def _plan_events(
                 if len(found) < REPORT_IDS_PER_EVENT:
                     found.append(row)
     report_ids = ids_by_key(sorted({row.key for found in rows_under.values() for row in found}))
-    sqlite = connection.vendor == "sqlite"
-    recorded_at = connection.ops.adapt_datetimefield_value(batch.now) if sqlite else batch.now
-    recorded_on = batch.today.isoformat() if sqlite else batch.today
+    recorded_at = _stamp(batch.now)
+    recorded_on = batch.today.isoformat() if connection.vendor == "sqlite" else batch.today
     convert = _value_converter(scoring)
     rescoring = batch.cause == OvertakingEvent.Cause.RESCORING
     # Per period and unit: (whether those reports correct earlier ones, their ids).
