@@ -122,7 +122,16 @@ def test_runs_on_either_database_and_the_load_test_merge_into_one_results_file(t
         {"ingest.postgresql.ratio_to_floor": 0.55, "figures.national.ms": 12.0, "machine.cores": 2},
         "postgresql",
     )
+    # `make load` adds the machine's description only where none is there yet.
+    write_merged(
+        output,
+        {"load.sqlite.p95_ms": 51.5},
+        "sqlite",
+        defaults={"machine.cores": 8, "machine.cpu": "Xeon"},
+    )
     assert json.loads(output.read_text()) == {
+        "load.sqlite.p95_ms": 51.5,
+        "machine.cpu": "Xeon",
         "load.sqlite.reports_per_s": 400,
         "ingest.sqlite.ratio_to_floor": 0.57,
         "figures.national.ms": 6.9,

@@ -46,7 +46,7 @@ from pacesetter.movements import actions as movements
 from pacesetter.units.actions import UnitRow, import_units
 from pacesetter.units.models import Unit
 
-from .server import serve
+from .server import serve, stop
 
 UNITS = 100_000
 RATE = 500
@@ -300,11 +300,7 @@ def burst(*, seed: int, rate: int, seconds: int, console: Console) -> dict:
     elapsed = time.perf_counter() - start
     server_cpu = _cpu_seconds(server_pids) - server_cpu
     client_cpu = time.process_time() - client_cpu
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
+    stop(server)
     stored = dict(SignUp.objects.filter(call=call).values_list("idempotency_key", "code"))
     answered = {f"bench:{seed}:{i}": code for i, code in codes.items()}
     lost = sum(1 for key, code in answered.items() if stored.get(key) != code)

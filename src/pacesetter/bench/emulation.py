@@ -52,7 +52,7 @@ from .run import (
     drop_database,
     fresh_database,
 )
-from .server import database_url, pacesetter_process
+from .server import database_url, pacesetter_process, stop
 
 TARGET_RATIO = 0.8
 TARGET_READ_MS = 50.0
@@ -281,11 +281,7 @@ def _measure_follower(
             seconds_on = time.perf_counter() - started
             left = selectors.pending_reports()
         finally:
-            follower.terminate()
-            try:
-                follower.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                follower.kill()
+            stop(follower, timeout=60)
         if left:
             raise RuntimeError(f"the follower left {left:,} reports unranked; see {log_path}")
         summary = log_path.read_text().strip().splitlines()

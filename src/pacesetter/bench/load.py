@@ -29,7 +29,6 @@ from __future__ import annotations
 import http.client
 import json
 import random
-import subprocess
 import tempfile
 import threading
 import time
@@ -51,7 +50,7 @@ from pacesetter.ledger.models import Report
 from pacesetter.movements.models import Movement
 
 from . import generate
-from .server import serve
+from .server import serve, stop
 
 UNITS = 1_000
 REPORTS = 100_000
@@ -396,11 +395,7 @@ def measure(options: LoadOptions, console: Console) -> dict[str, object]:
             if not step.held:
                 break
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     with console.status("load: checking the ledger and the aggregates…"):
         stored = Report.objects.count()
         keys = set(driver.accepted_keys)
@@ -459,7 +454,7 @@ def run_alone(options: LoadOptions, console: Console | None = None) -> dict[str,
     """`pacesetter bench --load`: on a fresh bench database; merges the results into
     var/bench/results.json (or `options.output`)."""
     from .machine import describe
-    from .run import bench_dir, database_version, drop_database, fresh_database
+    from .run import bench_dir, database_version, drop_database, fresh_database, write_merged
 
     console = console or Console()
     results: dict[str, object] = {}
@@ -472,9 +467,6 @@ def run_alone(options: LoadOptions, console: Console | None = None) -> dict[str,
         if not options.keep:
             drop_database(options.database, name)
     output = options.output or bench_dir() / "results.json"
-    merged = json.loads(output.read_text()) if output.exists() else {}
-    merged.update({key: value for key, value in describe().items() if key not in merged})
-    merged.update(results)
-    output.write_text(json.dumps(merged, indent=2, default=str) + "\n")
+    write_merged(output, results, options.database, defaults=describe())
     console.print(f"results written to {output}")
     return results

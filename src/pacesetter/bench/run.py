@@ -494,17 +494,25 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
 _SHARED_KEYS = ("ingest.", "load.", "machine.")
 
 
-def write_merged(output: Path, results: dict[str, object], database: str) -> None:
-    """Merge a suite run into `output` (results.json), so that `make bench`, `make load` and a
+def write_merged(
+    output: Path,
+    results: dict[str, object],
+    database: str,
+    *,
+    defaults: dict[str, object] | None = None,
+) -> None:
+    """Merge a run into `output` (results.json), so that `make bench`, `make load` and a
     PostgreSQL run of the suite sit side by side: a PostgreSQL run's keys are written under
     `postgresql.` (`postgresql.figures.national.ms`) unless they name their database already
-    (`ingest.postgresql.ratio_to_floor`); a SQLite run's keys as they are."""
+    (`ingest.postgresql.ratio_to_floor`); a SQLite run's keys as they are. `defaults` are
+    written only where the file has no such key yet."""
     if database != "sqlite":
         results = {
             key if key.startswith(_SHARED_KEYS) else f"{database}.{key}": value
             for key, value in results.items()
         }
     merged = json.loads(output.read_text()) if output.exists() else {}
+    merged.update({key: value for key, value in (defaults or {}).items() if key not in merged})
     merged.update(results)
     output.write_text(json.dumps(merged, indent=2, default=str) + "\n")
 

@@ -50,6 +50,15 @@ def pacesetter_process(
         )
 
 
+def stop(process: subprocess.Popen, *, timeout: float = 20) -> None:
+    """SIGTERM, and SIGKILL if it has not ended `timeout` seconds later."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def serve(var: Path, *, ready_path: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
     """Start the server with `env` added (e.g. the write limits off: one client address sends
     everything) and return it and its port once GET `ready_path` answers. Its output goes to
