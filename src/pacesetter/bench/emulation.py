@@ -20,6 +20,8 @@ import os
 import statistics
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -182,6 +184,20 @@ def _world(size: Sizes, options: Options, *, ranked: bool) -> _World:
     return _World(root, movement, members, batches(rows, options.batch))
 
 
+@contextmanager
+def _migrated(
+    options: Options, console: Console, label: str, results: dict[str, object]
+) -> Iterator[str]:
+    """A fresh, migrated bench database for the duration (see run.fresh_database), queries
+    not logged; the database's vendor and version go into `results`."""
+    with override_settings(DEBUG=False), fresh_database(options.database) as name:
+        console.print(f"[bold]pacesetter bench --emulation[/] {label}: {name}")
+        call_command("migrate", interactive=False, verbosity=0)
+        results["emulation.database.vendor"] = options.database
+        results["emulation.database.version"] = database_version()
+        yield name
+
+
 def _rank(movement: Movement, members: list[Unit]) -> None:
     """The block of `members`, ranked in `movement` by raw output."""
     block = create_block(code="bench-block", name="Bench block")
@@ -244,11 +260,7 @@ def _measure_follower(
     production), the clock stopped only when the follower has ranked the last report. Both
     see the same database growth; the follower takes the second core and queues for SQLite's
     one write lock like any writer."""
-    with override_settings(DEBUG=False), fresh_database(options.database) as name:
-        console.print(f"[bold]pacesetter bench --emulation[/] (follower) · no ranking: {name}")
-        call_command("migrate", interactive=False, verbosity=0)
-        results["emulation.database.vendor"] = options.database
-        results["emulation.database.version"] = database_version()
+    with _migrated(options, console, "(follower) · no ranking", results) as name:
         with console.status(f"a tree of {size.units:,} units, a movement without a ranking…"):
             world = _world(size, options, ranked=False)
         seconds_off, created_off = _ingest_all(world, console, "ingest, no ranking")
@@ -256,11 +268,9 @@ def _measure_follower(
         connections.close_all()
         drop_database(options.database, name)
     with (
-        override_settings(DEBUG=False, RANKING_FOLLOWER=True),
-        fresh_database(options.database) as name,
+        override_settings(RANKING_FOLLOWER=True),
+        _migrated(options, console, "(follower) · ranked", results) as name,
     ):
-        console.print(f"[bold]pacesetter bench --emulation[/] (follower) · ranked: {name}")
-        call_command("migrate", interactive=False, verbosity=0)
         with console.status(f"a tree of {size.units:,} units, the block ranked…"):
             world = _world(size, options, ranked=True)
         log_path = bench_dir() / "follower.log"
@@ -342,11 +352,7 @@ def _measure_inline(
     """One fresh database, two movements over one tree: the same reports to the ranked one
     (ranked in each ingest's transaction) and to the unranked one, batch by batch in
     alternation (which goes first alternates), so both see the same database growth."""
-    with override_settings(DEBUG=False), fresh_database(options.database) as name:
-        console.print(f"[bold]pacesetter bench --emulation[/] on a fresh database: {name}")
-        call_command("migrate", interactive=False, verbosity=0)
-        results["emulation.database.vendor"] = options.database
-        results["emulation.database.version"] = database_version()
+    with _migrated(options, console, "on a fresh database", results) as name:
         with console.status(f"a tree of {size.units:,} units, two movements, the ranking…"):
             world = _world(size, options, ranked=True)
             root, on, members, chunks = world.root, world.movement, world.members, world.chunks
