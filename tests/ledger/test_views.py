@@ -288,7 +288,7 @@ def test_upload_page_queries_are_pinned(signed_in, movement, django_assert_num_q
 # ingest (validation, inserts, aggregate upserts, its audit row and the hooks of other apps)
 # and the totals after, all rolled back. The movement's frame (indicators, periods, scope)
 # is read once per process (ledger.frame), so the first preview reads 2 more.
-PREVIEW_QUERIES = 25
+PREVIEW_QUERIES = 21
 
 
 def test_preview_queries_are_pinned_and_do_not_grow_with_rows(signed_in, movement):

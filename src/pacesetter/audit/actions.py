@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import asdict, is_dataclass
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
@@ -133,10 +134,16 @@ def _describe(target: Any) -> tuple[str, str, str, Any]:
             snapshot(target) if target.pk is not None else None,
         )
     if is_dataclass(target) and not isinstance(target, type):
-        summary = {
-            key: (len(value) if isinstance(value, list | tuple | dict) else _plain(value))
-            for key, value in asdict(target).items()
-        }
+        # The fields as they are, not `asdict`'s deep copy of all of them: an ingest's result
+        # holds a list of up to 10,000 ids, and only its length is kept.
+        summary = {}
+        for field in dataclass_fields(target):
+            value = getattr(target, field.name)
+            if is_dataclass(value) and not isinstance(value, type):
+                value = asdict(value)
+            summary[field.name] = (
+                len(value) if isinstance(value, list | tuple | dict) else _plain(value)
+            )
         return type(target).__name__, "", "", summary
     if isinstance(target, list | tuple):
         return "list", "", f"{len(target)} items", {"count": len(target)}

@@ -57,23 +57,41 @@ def fetch_one(
     """The first row of `sql` as a `model` instance, or None. `sql` must select
     `select_list(model)` first, then one column for each name in `extra`, which are set as
     attributes on the instance as they come."""
-    alias = router.db_for_read(model)
+    found = fetch_models([model], sql, params, extra=extra)
+    return None if found is None else found[0]
+
+
+def fetch_models(
+    models_: Sequence[type[models.Model]],
+    sql: str,
+    params: Sequence[Any],
+    *,
+    extra: Sequence[str] = (),
+) -> list[Any] | None:
+    """The first row of `sql` as one instance of each model (a join in one statement), or
+    None. `sql` selects `select_list(model)` of each model in turn, then the `extra` columns,
+    which are set as attributes on the first instance."""
+    alias = router.db_for_read(models_[0])
     connection = connections[alias]
-    _, names, converters = _plan(model, alias)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    values = []
-    for value, column_converters in zip(row, converters, strict=False):
-        for convert, column in column_converters:
-            value = convert(value, column, connection)
-        values.append(value)
-    instance = model.from_db(alias, names, values)
-    for name, value in zip(extra, row[len(names) :], strict=True):
-        setattr(instance, name, value)
-    return instance
+    instances: list[Any] = []
+    offset = 0
+    for model in models_:
+        _, names, converters = _plan(model, alias)
+        values = []
+        for value, column_converters in zip(row[offset:], converters, strict=False):
+            for convert, column in column_converters:
+                value = convert(value, column, connection)
+            values.append(value)
+        instances.append(model.from_db(alias, names, values))
+        offset += len(names)
+    for name, value in zip(extra, row[offset:], strict=True):
+        setattr(instances[0], name, value)
+    return instances
 
 
 def rows_in(sql: str, values: Sequence[str]) -> list[tuple]:

@@ -22,7 +22,7 @@ from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
 from pacesetter.core.locks import pair_locks, tree_lock
 from pacesetter.core.quantities import QuantityError, parse_quantity, to_minor
-from pacesetter.core.rows import rows_in
+from pacesetter.core.rows import insert_rows, rows_in
 from pacesetter.movements.models import Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Member, Unit
@@ -142,16 +142,20 @@ def record_reports(
         raise ValidationFailed(f"At most {MAX_BATCH:,} rows per call; this call has {len(rows):,}.")
     if source not in Report.Source.values:
         raise ValidationFailed(f"Unknown source {source!r}.")
-    for attempt in range(3):
+    # On SQLite the transaction began with BEGIN IMMEDIATE (the audit's, around this call): no
+    # other writer can record a key between our check and our insert, so there is nothing to
+    # retry and no savepoint to retry from (two statements of a one-report call).
+    retries = 3 if connection.vendor == "postgresql" else 1
+    for attempt in range(retries):
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=retries > 1):
                 return _record(movement, rows, source, entered_by, verified, return_ids)
         except (IntegrityError, OperationalError) as exc:
             # Another writer recorded one of these keys between our check and our insert, or
             # two batches sharing keys deadlocked on PostgreSQL's unique index: run again, and
             # the rows the other writer recorded are now replays or conflicts.
             retryable = isinstance(exc, IntegrityError) or _is_deadlock(exc)
-            if not retryable or attempt == 2:
+            if not retryable or attempt == retries - 1:
                 raise
     raise AssertionError("unreachable")
 
@@ -169,24 +173,33 @@ def _record(
     return_ids: bool,
 ) -> IngestResult:
     tree_lock(exclusive=False)
-    # The status as of this transaction (another process may have closed the movement).
+    # The status and the scope as of this transaction (another process may have closed the
+    # movement; paths change when a unit moves), in one statement.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT status FROM movements_movement WHERE id = %s", [movement.pk])
-        movement.status = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT m.status, u.path FROM movements_movement m"
+            " LEFT JOIN movements_movement_scope s ON s.movement_id = m.id"
+            " LEFT JOIN units_unit u ON u.id = s.unit_id WHERE m.id = %s",
+            [movement.pk],
+        )
+        found = cursor.fetchall()
+    movement.status = found[0][0]
+    scope_paths = [path for _status, path in found if path is not None]
     if movement.status != Movement.Status.LAUNCHED:
         raise StateError(
             f"Movement {movement.slug!r} is {movement.status}: reports are accepted only while it is launched."
         )
     movement_frame = frame_of(movement)
-    prepared, errors = _validate(movement, movement_frame, rows, verified)
-    new, replays, key_errors = _check_keys(prepared)
+    prepared, errors = _validate(movement, movement_frame, rows, scope_paths, verified)
+    new, replays, stored_ids, key_errors = _check_keys(prepared)
     errors.extend(key_errors)
     errors.extend(_second_levels(movement_frame.latest_ids, new))
     errors.sort(key=lambda e: e.row)
     raise_for_rows(errors, what="report", total=len(rows))
 
+    new_ids: list[int] | None = []
     if new:
-        _insert(movement, new, source, entered_by, verified)
+        new_ids = _insert(movement, new, source, entered_by, verified, return_ids=return_ids)
         verified_flag = 1 if verified else 0
         own: dict[aggregates.DayKey, aggregates.Totals] = defaultdict(aggregates._zero)
         for row in new:
@@ -215,14 +228,21 @@ def _record(
         signals.reports_recorded.send(sender=Report, movement=movement, rows=new)
     result = IngestResult(created=len(new), replayed=len(prepared) - len(new))
     if return_ids:
-        ids = ids_by_key([row.key for row in prepared])
+        if new and new_ids is None:  # PostgreSQL's COPY gives no ids back
+            ids = ids_by_key([row.key for row in prepared])
+        else:
+            ids = {**stored_ids, **dict(zip((row.key for row in new), new_ids or [], strict=True))}
         result.report_ids = [ids[row.key] for row in prepared]
         result.statuses = ["replayed" if row.number in replays else "created" for row in prepared]
     return result
 
 
 def _validate(
-    movement: Movement, frame: Frame, rows: Sequence[ReportRow], verified: bool = False
+    movement: Movement,
+    frame: Frame,
+    rows: Sequence[ReportRow],
+    scope_paths: list[str],
+    verified: bool = False,
 ) -> tuple[list[_Prepared], list[RowError]]:
     errors: list[RowError] = []
     actor = current_actor()
@@ -231,13 +251,6 @@ def _validate(
     everywhere = EVERYWHERE in may_report
     permitted_cache: dict[str, bool] = {}
     indicators = frame.indicators
-    with connection.cursor() as cursor:  # fresh: paths change when a unit moves
-        cursor.execute(
-            "SELECT u.path FROM movements_movement_scope s JOIN units_unit u ON u.id = s.unit_id"
-            " WHERE s.movement_id = %s",
-            [movement.pk],
-        )
-        scope_paths = [path for (path,) in cursor.fetchall()]
     member_codes = {row.member for row in rows if row.member}
     members = (
         dict(
@@ -520,8 +533,11 @@ def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
     return {pk: states[root] for pk, root in root_of.items()}
 
 
-def _check_keys(prepared: list[_Prepared]) -> tuple[list[_Prepared], set[int], list[RowError]]:
-    """Split rows into new ones and replays; refuse keys reused for other content.
+def _check_keys(
+    prepared: list[_Prepared],
+) -> tuple[list[_Prepared], set[int], dict[str, int], list[RowError]]:
+    """Split rows into new ones and replays (their row numbers, and the ids of the reports
+    they replay by key); refuse keys reused for other content.
 
     A correction is compared by what it asks for (the report it corrects and the value it
     sets), and its change is computed here, in row order, for new rows only: a replayed
@@ -529,6 +545,7 @@ def _check_keys(prepared: list[_Prepared]) -> tuple[list[_Prepared], set[int], l
     """
     errors: list[RowError] = []
     replays: set[int] = set()
+    stored_ids: dict[str, int] = {}
     new: list[_Prepared] = []
     existing = _existing_by_key([row.key for row in prepared])
     in_batch: dict[str, _Prepared] = {}
@@ -555,6 +572,7 @@ def _check_keys(prepared: list[_Prepared]) -> tuple[list[_Prepared], set[int], l
                 )
             if same:
                 replays.add(row.number)
+                stored_ids[row.key] = stored[6]
             else:
                 conflict(
                     row, f"key {row.key!r} was already used for a different report (id {stored[6]})"
@@ -596,7 +614,7 @@ def _check_keys(prepared: list[_Prepared]) -> tuple[list[_Prepared], set[int], l
             row.state["counted"] = counted
         in_batch[row.key] = row
         new.append(row)
-    return new, replays, errors
+    return new, replays, stored_ids, errors
 
 
 def _value_after(correction_id: int, original_id: int) -> int:
@@ -621,9 +639,16 @@ def _existing_by_key(keys: list[str]) -> dict[str, tuple]:
 
 
 def _insert(
-    movement: Movement, rows: list[_Prepared], source: str, entered_by, verified: bool
-) -> None:
-    """Append rows to the ledger: COPY on PostgreSQL, executemany on SQLite."""
+    movement: Movement,
+    rows: list[_Prepared],
+    source: str,
+    entered_by,
+    verified: bool,
+    *,
+    return_ids: bool,
+) -> list[int] | None:
+    """Append rows to the ledger: COPY on PostgreSQL (None: it gives no ids back), multi-row
+    INSERTs on SQLite (the new ids in row order when `return_ids`, else None)."""
     now = timezone.now()
     verification = Report.Verification.VERIFIED if verified else Report.Verification.UNVERIFIED
     user_id = entered_by.pk if entered_by is not None else None
@@ -651,31 +676,32 @@ def _insert(
                             r.reason,
                         )
                     )
-        return
+        return None
     entered_at = connection.ops.adapt_datetimefield_value(now)
-    placeholders = ", ".join(["%s"] * len(_COLUMNS))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO ledger_report ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
-            [
-                (
-                    movement.pk,
-                    r.unit_id,
-                    r.member_id,
-                    r.indicator_id,
-                    r.day.isoformat(),
-                    r.quantity_minor,
-                    source,
-                    user_id,
-                    entered_at,
-                    r.key,
-                    verification,
-                    r.corrects_id,
-                    r.reason,
-                )
-                for r in rows
-            ],
-        )
+    ids = insert_rows(
+        "ledger_report",
+        _COLUMNS,
+        [
+            (
+                movement.pk,
+                r.unit_id,
+                r.member_id,
+                r.indicator_id,
+                r.day.isoformat(),
+                r.quantity_minor,
+                source,
+                user_id,
+                entered_at,
+                r.key,
+                verification,
+                r.corrects_id,
+                r.reason,
+            )
+            for r in rows
+        ],
+        returning="id" if return_ids else None,
+    )
+    return ids if return_ids else None
 
 
 @audited("ledger.correct_report")

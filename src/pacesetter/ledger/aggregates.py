@@ -221,7 +221,10 @@ def _upsert(model: type, key_column: str, rows: Mapping[tuple, Totals]) -> int:
         model._meta.db_table,
         key_column,
         vendor=vendor,
-        key_type=model._meta.get_field(key_column).db_type(connection),
+        # The column's type names PostgreSQL's array; SQLite's statement has none.
+        key_type=model._meta.get_field(key_column).db_type(connection)
+        if vendor == "postgresql"
+        else "",
     )
     # Sorting the keys alone gives the same order as sorting the items (keys are unique) and
     # is several times faster; the vendor is looked up once, not once per row.
