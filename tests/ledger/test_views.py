@@ -287,8 +287,10 @@ def test_upload_page_queries_are_pinned(signed_in, movement, django_assert_num_q
 # session, user, movement, scope, the stored upload's indicators, the totals before; the
 # ingest (validation, inserts, aggregate upserts, its audit row and the hooks of other apps)
 # and the totals after, all rolled back. The movement's frame (indicators, periods, scope)
-# is read once per process (ledger.frame), so the first preview reads 2 more.
-PREVIEW_QUERIES = 21
+# is read once per process (ledger.frame), so the first preview reads 2 more. PostgreSQL
+# reads 3 more: the ingest's savepoint and its release (a retry after a concurrent writer
+# needs them), and the new reports' ids, which its COPY does not give back.
+PREVIEW_QUERIES = {"sqlite": 21, "postgresql": 24}
 
 
 def test_preview_queries_are_pinned_and_do_not_grow_with_rows(signed_in, movement):
@@ -301,4 +303,5 @@ def test_preview_queries_are_pinned_and_do_not_grow_with_rows(signed_in, movemen
         with CaptureQueriesContext(connection) as context:
             assert signed_in.get(url).status_code == 200
         counts.append(len(context.captured_queries))
-    assert counts == [PREVIEW_QUERIES, PREVIEW_QUERIES]
+    expected = PREVIEW_QUERIES[connection.vendor]
+    assert counts == [expected, expected]
