@@ -54,7 +54,7 @@ from .server import serve, stop
 
 UNITS = 1_000
 REPORTS = 100_000
-RATES = (50, 100, 200, 300, 400)
+RATES = (50, 100, 200, 300, 400, 500, 600)  # until one is not held
 STEP_SECONDS = 15
 TARGET_P95_MS = 250.0
 DRAIN = 20
