@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # A refusal a page did not handle (403 NotAllowed, 409 StateError) as its error page.
     "pacesetter.core.pages.ActionErrorPages",
-    "csp.middleware.CSPMiddleware",
+    "pacesetter.core.csp.CSPMiddleware",
     "pacesetter.core.ratelimit.WriteRateLimitMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into its response.
     "axes.middleware.AxesMiddleware",

@@ -86,6 +86,32 @@ def test_pages_carry_a_strict_content_security_policy_and_frame_refusal(organise
     assert "<script>" not in body and " style=" not in body
 
 
+def test_the_policy_built_once_is_django_csps_own_and_follows_changes(settings):
+    """pacesetter.core.csp gives the header django-csp would build, on API answers too; a
+    changed setting or a view's own policy is built afresh."""
+    from csp.decorators import csp_update
+    from csp.utils import build_policy
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from pacesetter.core.csp import CSPMiddleware
+
+    answer = Client().get("/api/v1/openapi.json")
+    assert answer["Content-Security-Policy"] == build_policy()
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'", "cdn.example"]}}
+    assert Client().get("/api/v1/openapi.json")["Content-Security-Policy"] == (
+        "default-src 'self' cdn.example"
+    )
+
+    @csp_update({"img-src": "tiles.example"})
+    def view(request):
+        return HttpResponse("map")
+
+    middleware = CSPMiddleware(view)
+    policy = middleware(RequestFactory().get("/map/"))["Content-Security-Policy"]
+    assert "img-src tiles.example" in policy and "default-src 'self' cdn.example" in policy
+
+
 def test_writes_are_rate_limited_per_address_and_reads_are_not(organiser, settings):
     settings.RATE_LIMIT_WRITES_PER_IP = 3
     client = Client(REMOTE_ADDR="192.0.2.50")

@@ -26,7 +26,9 @@ def pacesetter_deploy_checks(app_configs: Any = None, **kwargs: Any) -> list:
                     id="pacesetter.E001",
                 )
             )
-    if "csp.middleware.CSPMiddleware" not in settings.MIDDLEWARE:
+    if not {"csp.middleware.CSPMiddleware", "pacesetter.core.csp.CSPMiddleware"} & set(
+        settings.MIDDLEWARE
+    ):
         problems.append(Error("django-csp's middleware is not installed.", id="pacesetter.E002"))
     if "axes.middleware.AxesMiddleware" not in settings.MIDDLEWARE or not getattr(
         settings, "AXES_ENABLED", True
