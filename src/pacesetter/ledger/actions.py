@@ -197,7 +197,7 @@ def _record(
     errors.sort(key=lambda e: e.row)
     raise_for_rows(errors, what="report", total=len(rows))
 
-    new_ids: list[int] | None = []
+    new_ids: list[int] | None = []  # none new, none to return
     if new:
         new_ids = _insert(movement, new, source, entered_by, verified, return_ids=return_ids)
         verified_flag = 1 if verified else 0
@@ -228,10 +228,10 @@ def _record(
         signals.reports_recorded.send(sender=Report, movement=movement, rows=new)
     result = IngestResult(created=len(new), replayed=len(prepared) - len(new))
     if return_ids:
-        if new and new_ids is None:  # PostgreSQL's COPY gives no ids back
+        if new_ids is None:  # PostgreSQL's COPY gives no ids back
             ids = ids_by_key([row.key for row in prepared])
         else:
-            ids = {**stored_ids, **dict(zip((row.key for row in new), new_ids or [], strict=True))}
+            ids = {**stored_ids, **dict(zip((row.key for row in new), new_ids, strict=True))}
         result.report_ids = [ids[row.key] for row in prepared]
         result.statuses = ["replayed" if row.number in replays else "created" for row in prepared]
     return result
@@ -648,7 +648,7 @@ def _insert(
     return_ids: bool,
 ) -> list[int] | None:
     """Append rows to the ledger: COPY on PostgreSQL (None: it gives no ids back), multi-row
-    INSERTs on SQLite (the new ids in row order when `return_ids`, else None)."""
+    INSERTs on SQLite (the new ids in row order when `return_ids`, else an empty list)."""
     now = timezone.now()
     verification = Report.Verification.VERIFIED if verified else Report.Verification.UNVERIFIED
     user_id = entered_by.pk if entered_by is not None else None
@@ -678,7 +678,7 @@ def _insert(
                     )
         return None
     entered_at = connection.ops.adapt_datetimefield_value(now)
-    ids = insert_rows(
+    return insert_rows(
         "ledger_report",
         _COLUMNS,
         [
@@ -701,7 +701,6 @@ def _insert(
         ],
         returning="id" if return_ids else None,
     )
-    return ids if return_ids else None
 
 
 @audited("ledger.correct_report")
