@@ -203,6 +203,27 @@ def test_reports_only_while_launched(units, status):
     assert nothing_written()
 
 
+def test_ids_follow_the_rows_of_a_batch_of_new_rows_replays_and_repeats(movement):
+    """Each row gets the id of the report it recorded or replayed, in row order: new rows
+    from the insert, stored replays from the key check, a repeat within the batch its
+    first row's."""
+    ingest(
+        movement,
+        ReportRow(unit="W1", indicator="steel", day=DAY, quantity="2", idempotency_key="old"),
+    )
+    result = ingest(
+        movement,
+        ReportRow(unit="W1", indicator="steel", day=DAY, quantity="3", idempotency_key="a"),
+        ReportRow(unit="W1", indicator="steel", day=DAY, quantity="2", idempotency_key="old"),
+        ReportRow(unit="W1", indicator="steel", day=DAY, quantity="4", idempotency_key="b"),
+        ReportRow(unit="W1", indicator="steel", day=DAY, quantity="3", idempotency_key="a"),
+    )
+    by_key = dict(Report.objects.values_list("idempotency_key", "pk"))
+    assert result.report_ids == [by_key["a"], by_key["old"], by_key["b"], by_key["a"]]
+    assert result.statuses == ["created", "replayed", "created", "replayed"]
+    assert by_key["a"] != by_key["b"]
+
+
 def test_batch_limit(movement):
     rows = [ReportRow(unit="W1", indicator="steel", day=DAY, quantity="1")] * (MAX_BATCH + 1)
     with pytest.raises(
