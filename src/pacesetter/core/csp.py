@@ -49,7 +49,7 @@ def site_policies() -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
 
 @receiver(setting_changed)
 def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
         site_policies.cache_clear()
 
 

@@ -16,7 +16,7 @@ before the POSIX one. Readers never pass the gate. An in-memory database
 
 The cursor also remembers each statement's `?` form. Django writes `%s` placeholders and its
 cursor rewrites them with a regular expression on every execute: 5% of a one-report API
-call, whose seventeen statements are the same text every time (see docs/performance.md).
+call, whose thirteen statements are the same text every time (see docs/performance.md).
 """
 
 from __future__ import annotations
