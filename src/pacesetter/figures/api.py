@@ -60,6 +60,8 @@ def _indicator_figures(
             "base": quantity(plan.base),
             "base_label": plan.base_label,
         },
+        "planned": quantity(figure.planned),
+        "planned_below": figure.planned_below,
         "children_planned": quantity(figure.children_planned),
         "fulfilment": figure.fulfilment,
         "fulfilment_verified": figure.fulfilment_verified,

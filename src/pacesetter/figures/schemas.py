@@ -63,7 +63,16 @@ class IndicatorFiguresOut(Schema):
     entries: int
     days_reported: int
     plan: PlanFiguresOut | None
-    children_planned: Quantity | None = Field(..., description="The sum of the children's plans")
+    planned: Quantity | None = Field(
+        ...,
+        description="What fulfilment and pace are measured against: the unit's own plan, or "
+        "with planned_below the children's plans summed (a child without a plan of its own "
+        "counts the plans below it, however deep)",
+    )
+    planned_below: bool = Field(..., description="planned is the plans below, summed")
+    children_planned: Quantity | None = Field(
+        ..., description="The children's plans summed, as planned_below counts them"
+    )
     fulfilment: Percent | None
     fulfilment_verified: Percent | None
     capacity_utilisation: Percent | None

@@ -11,11 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, FloatField, OuterRef, Subquery, Sum
+from django.db.models import F, FloatField, OuterRef, Subquery
 from django.db.models.functions import Cast, Coalesce
 
 from pacesetter.ledger.models import Report, SubtreeDailyTotal, SubtreePeriodTotal
-from pacesetter.movements.models import Indicator, Movement, Period, Plan, Pledge
+from pacesetter.movements.models import Indicator, Movement, Period, Plan, PlanTotal, Pledge
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Unit
 
@@ -41,6 +41,10 @@ class IndicatorFigures:
     entries: int
     days_reported: int
     plan: PlanFigures | None
+    # What fulfilment and pace are measured against: the unit's own plan, or (planned_below)
+    # the effective plans of its children summed, however deep the plans were set.
+    planned: Decimal | None
+    planned_below: bool
     children_planned: Decimal | None
     fulfilment: Decimal | None
     fulfilment_verified: Decimal | None
@@ -91,12 +95,13 @@ def unit_figures(
         p.indicator_id: p
         for p in Plan.objects.filter(unit=unit, period=period, indicator_id__in=by_id)
     }
-    children_planned = dict(
-        Plan.objects.filter(unit__parent=unit, period=period, indicator_id__in=by_id)
-        .values("indicator_id")
-        .annotate(total=Sum("planned_minor"))
-        .values_list("indicator_id", "total")
-    )
+    # The plans rolled up (movements.domain): the effective plan and the children's, summed.
+    rolled_up = {
+        indicator_id: (planned, below if children else None)
+        for indicator_id, planned, below, children in PlanTotal.objects.filter(
+            unit=unit, period=period, indicator_id__in=by_id
+        ).values_list("indicator_id", "planned_minor", "below_minor", "children_planned")
+    }
     daily: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     days_reported: dict[int, int] = defaultdict(int)
     for indicator_id, day, quantity, day_entries in (
@@ -147,7 +152,9 @@ def unit_figures(
             if plan
             else None
         )
-        planned = plan_figures.planned if plan_figures else None
+        effective_minor, below_minor = rolled_up.get(indicator.pk, (None, None))
+        # The unit's own plan when it has one, else the plans below it, summed.
+        planned = indicator.from_minor(effective_minor)
         day_series = [(day, indicator.quantity(q)) for day, q in daily[indicator.pk]]
         pledged = None
         for pledge in pledges[indicator.pk]:
@@ -176,7 +183,10 @@ def unit_figures(
                 entries=entries,
                 days_reported=days_reported.get(indicator.pk, 0),
                 plan=plan_figures,
-                children_planned=indicator.from_minor(children_planned.get(indicator.pk)),
+                planned=planned,
+                planned_below=planned is not None
+                and (plan_figures is None or plan_figures.planned is None),
+                children_planned=indicator.from_minor(below_minor),
                 fulfilment=domain.fulfilment(actual, planned, less_is_better=less),
                 fulfilment_verified=domain.fulfilment(
                     actual_verified, planned, less_is_better=less
@@ -259,7 +269,7 @@ def children_figures(
     }
     planned = {
         (unit_id, indicator_id): quantity
-        for unit_id, indicator_id, quantity in Plan.objects.filter(
+        for unit_id, indicator_id, quantity in PlanTotal.objects.filter(
             unit_id__in=child_ids, indicator_id__in=by_id, period=period
         ).values_list("unit_id", "indicator_id", "planned_minor")
     }

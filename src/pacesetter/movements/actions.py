@@ -22,6 +22,7 @@ from pacesetter.core.quantities import (
 )
 from pacesetter.units.models import Unit
 
+from . import plan_totals
 from .models import Indicator, Movement, Period, Plan, Pledge
 from .selectors import in_scope
 
@@ -276,6 +277,17 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
                 )
             )
     raise_for_rows(errors, what="plan", total=len(rows))
+    plan_totals.plans_changed(
+        [
+            (
+                plan.unit.lineage_ids,
+                plan.unit.pk,
+                (plan.indicator.pk, plan.period.pk),
+                plan.planned_minor,
+            )
+            for plan in prepared
+        ]
+    )
     Plan.objects.bulk_create(
         prepared,
         update_conflicts=True,

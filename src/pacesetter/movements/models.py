@@ -208,3 +208,31 @@ class Pledge(models.Model):
 
     def __str__(self) -> str:
         return f"Pledge of {self.unit.code} on {self.indicator.code}"
+
+
+# Derived from plans and the tree, like the ledger's aggregates from reports: no database
+# constraint on the references (checked by `rebuild-aggregates --check` instead).
+_DERIVED = {"db_index": False, "db_constraint": False, "related_name": "+"}
+
+
+class PlanTotal(models.Model):
+    """A unit's plans rolled up (see movements.domain): its effective plan — its own planned
+    quantity, or else the sum of its children's effective plans — and that sum beside it.
+
+    Kept current by `set_plans` and unit moves in their own transaction, so a page reads a
+    national plan as one row."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, **_DERIVED)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, **_DERIVED)
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, **_DERIVED)
+    planned_minor = models.BigIntegerField(null=True, blank=True)
+    below_minor = models.BigIntegerField(default=0)
+    children_planned = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "indicator", "period"], name="plan_total_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.indicator_id} · {self.period_id}: {self.planned_minor}"

@@ -184,7 +184,8 @@ def _record(movement: Movement, item: tuple[Unit, IndicatorFigures]) -> dict[str
         "as_of": figure.as_of.isoformat(),
         "actual": _quantity(figure.actual, places),
         "actual_verified": _quantity(figure.actual_verified, places),
-        "planned": _quantity(plan.planned if plan else None, places),
+        "planned": _quantity(figure.planned, places),
+        "planned_below": figure.planned_below,
         "children_planned": _quantity(figure.children_planned, places),
         "rated_capacity": _quantity(plan.rated_capacity if plan else None, places),
         "daily_assignment": _quantity(plan.daily_assignment if plan else None, places),
@@ -228,12 +229,12 @@ def _table(selection: _Selection, figures: list[tuple[Unit, IndicatorFigures]]) 
     for unit, figure in figures:
         indicator = figure.indicator
         places = indicator.decimal_places
-        plan, growth = figure.plan, figure.growth
+        growth = figure.growth
         table.add_row(
             unit.code,
             f"{indicator.code} ({indicator.measure})",
             format_quantity(figure.actual, places),
-            format_quantity(plan.planned if plan else None, places),
+            format_quantity(figure.planned, places) + (" (below)" if figure.planned_below else ""),
             format_percent(figure.fulfilment),
             format_percent(figure.capacity_utilisation),
             format_percent(figure.daily_assignment_rate),

@@ -11,6 +11,7 @@ from rich.table import Table
 from pacesetter.core.quantities import format_quantity
 from pacesetter.core.tabular import console_for
 from pacesetter.ledger.aggregates import Difference, rebuild
+from pacesetter.movements import plan_totals
 from pacesetter.movements.models import Indicator, Movement, Period
 from pacesetter.units.models import Unit
 
@@ -45,16 +46,21 @@ class Command(BaseCommand):
                 raise CommandError(f"No movement {movement!r}.")
         with console_for(self.stderr).status("recomputing the aggregates from the ledger…"):
             differences = rebuild(movement_id=movement_id, fix=fix)
-        if not differences:
+            plan_differences = plan_totals.rebuild(movement_id=movement_id, fix=fix)
+        if not differences and not plan_differences:
             console.print("no differences")
             return
-        console.print(_differences_table(differences))
+        if differences:
+            console.print(_differences_table(differences))
+        if plan_differences:
+            console.print(_plan_differences_table(plan_differences))
+        differences = [*differences, *plan_differences]
         count = f"{len(differences):,} difference{'' if len(differences) == 1 else 's'}"
         if fix:
             console.print(f"fixed {count}")
             return
         raise CommandError(
-            f"{count} between the aggregates and the ledger; "
+            f"{count} between the aggregates and the ledger or the plans; "
             "`pacesetter rebuild-aggregates --fix` replaces the stored aggregates.",
             returncode=1,
         )
@@ -106,3 +112,28 @@ def _totals(values: list[int], indicator: Indicator | None) -> str:
         f"{format_quantity(indicator.from_minor(verified), places)} · "
         f"{entries:,} · {verified_entries:,}"
     )
+
+
+def _plan_differences_table(differences: list) -> Table:
+    """The plan roll-ups that differ from a fresh roll-up of the plans (minor units)."""
+    shown = differences[:SHOWN_DIFFERENCES]
+    unit_codes = dict(
+        Unit.objects.filter(pk__in={key[0] for key, *_ in shown}).values_list("pk", "code")
+    )
+    table = Table(
+        title="plan roll-ups (effective plan · the children's summed · children planned)",
+        title_justify="left",
+    )
+    for name in ("unit", "indicator", "period", "stored", "plans"):
+        table.add_column(name)
+    for (unit_id, (indicator_id, period_id)), have, want in shown:
+        table.add_row(
+            unit_codes.get(unit_id, f"#{unit_id}"),
+            f"#{indicator_id}",
+            f"#{period_id}",
+            *(
+                "—" if t is None else f"{t.planned} · {t.below} · {t.children_planned}"
+                for t in (have, want)
+            ),
+        )
+    return table
