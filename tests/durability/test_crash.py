@@ -127,8 +127,10 @@ class Client:
 def stored_keys(site) -> dict[str, int]:
     out = site.shell(
         "import json\n"
+        "from pacesetter.ledger.domain import client_key\n"
         "from pacesetter.ledger.models import Report\n"
-        "print(json.dumps(dict(Report.objects.values_list('idempotency_key', 'id'))))\n"
+        "rows = Report.objects.values_list('idempotency_key', 'id')\n"
+        "print(json.dumps({client_key(key): pk for key, pk in rows}))\n"
     )
     return json.loads(out.strip().splitlines()[-1])
 

@@ -9,6 +9,7 @@ from django.db import connection
 from pacesetter.core.errors import Conflict, RowError, StateError, ValidationFailed
 from pacesetter.ledger import aggregates
 from pacesetter.ledger.actions import MAX_BATCH, ReportRow, correct_report, record_reports
+from pacesetter.ledger.domain import client_key
 from pacesetter.ledger.models import DailyTotal, Report, SubtreePeriodTotal
 from pacesetter.movements import actions as movement_actions
 from pacesetter.units import actions as unit_actions
@@ -218,7 +219,9 @@ def test_ids_follow_the_rows_of_a_batch_of_new_rows_replays_and_repeats(movement
         ReportRow(unit="W1", indicator="steel", day=DAY, quantity="4", idempotency_key="b"),
         ReportRow(unit="W1", indicator="steel", day=DAY, quantity="3", idempotency_key="a"),
     )
-    by_key = dict(Report.objects.values_list("idempotency_key", "pk"))
+    by_key = {
+        client_key(key): pk for key, pk in Report.objects.values_list("idempotency_key", "pk")
+    }
     assert result.report_ids == [by_key["a"], by_key["old"], by_key["b"], by_key["a"]]
     assert result.statuses == ["created", "replayed", "created", "replayed"]
     assert by_key["a"] != by_key["b"]

@@ -27,7 +27,7 @@ from pacesetter.movements.models import Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Member, Unit
 
-from . import aggregates, signals
+from . import aggregates, domain, signals
 from .frame import Frame, frame_of
 from .models import Report
 from .report_selectors import ids_by_key
@@ -190,8 +190,9 @@ def _record(
             f"Movement {movement.slug!r} is {movement.status}: reports are accepted only while it is launched."
         )
     movement_frame = frame_of(movement)
-    prepared, errors = _validate(movement, movement_frame, rows, scope_paths, verified)
-    new, replays, stored_ids, key_errors = _check_keys(prepared)
+    owner_id = entered_by.pk if entered_by is not None else None
+    prepared, errors = _validate(movement, movement_frame, rows, scope_paths, verified, owner_id)
+    new, replays, stored_ids, key_errors = _check_keys(movement.pk, owner_id, prepared)
     errors.extend(key_errors)
     errors.extend(_second_levels(movement_frame.latest_ids, new))
     errors.sort(key=lambda e: e.row)
@@ -229,7 +230,7 @@ def _record(
     result = IngestResult(created=len(new), replayed=len(prepared) - len(new))
     if return_ids:
         if new_ids is None:  # PostgreSQL's COPY gives no ids back
-            ids = ids_by_key([row.key for row in prepared])
+            ids = {**stored_ids, **ids_by_key([row.key for row in new])}
         else:
             ids = {**stored_ids, **dict(zip((row.key for row in new), new_ids, strict=True))}
         result.report_ids = [ids[row.key] for row in prepared]
@@ -243,6 +244,7 @@ def _validate(
     rows: Sequence[ReportRow],
     scope_paths: list[str],
     verified: bool = False,
+    owner_id: int | None = None,
 ) -> tuple[list[_Prepared], list[RowError]]:
     errors: list[RowError] = []
     actor = current_actor()
@@ -423,6 +425,13 @@ def _validate(
                     number, "idempotency_key", f"at most {MAX_KEY_LENGTH} characters", "too_long"
                 )
             )
+        elif domain.has_control_character(key):
+            errors.append(
+                RowError(
+                    number, "idempotency_key", "must not contain control characters", "invalid"
+                )
+            )
+        key = domain.scoped_key(movement.pk, owner_id, key)
 
         if len(errors) == before and unit is not None and indicator is not None and day is not None:
             prepared.append(
@@ -534,7 +543,7 @@ def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
 
 
 def _check_keys(
-    prepared: list[_Prepared],
+    movement_id: int, owner_id: int | None, prepared: list[_Prepared]
 ) -> tuple[list[_Prepared], set[int], dict[str, int], list[RowError]]:
     """Split rows into new ones and replays (their row numbers, and the ids of the reports
     they replay by key); refuse keys reused for other content.
@@ -547,7 +556,7 @@ def _check_keys(
     replays: set[int] = set()
     stored_ids: dict[str, int] = {}
     new: list[_Prepared] = []
-    existing = _existing_by_key([row.key for row in prepared])
+    existing = _existing_by_key(movement_id, owner_id, [row.key for row in prepared])
     in_batch: dict[str, _Prepared] = {}
 
     def conflict(row: _Prepared, message: str) -> None:
@@ -575,7 +584,9 @@ def _check_keys(
                 stored_ids[row.key] = stored[6]
             else:
                 conflict(
-                    row, f"key {row.key!r} was already used for a different report (id {stored[6]})"
+                    row,
+                    f"key {domain.client_key(row.key)!r} was already used for a different report"
+                    f" (id {stored[6]})",
                 )
             continue
         earlier = in_batch.get(row.key)
@@ -592,7 +603,9 @@ def _check_keys(
                 replays.add(row.number)
             else:
                 conflict(
-                    row, f"key {row.key!r} is used by row {earlier.number} for a different report"
+                    row,
+                    f"key {domain.client_key(row.key)!r} is used by row {earlier.number}"
+                    " for a different report",
                 )
             continue
         if row.state is not None:
@@ -627,15 +640,23 @@ def _value_after(correction_id: int, original_id: int) -> int:
     )
 
 
-def _existing_by_key(keys: list[str]) -> dict[str, tuple]:
-    return {
-        row[0]: row[1:]
-        for row in rows_in(
-            "SELECT idempotency_key, unit_id, indicator_id, day, quantity_minor, member_id,"
-            f" corrects_id, id FROM {Report._meta.db_table} WHERE idempotency_key IN ({{}})",
-            keys,
-        )
-    }
+def _existing_by_key(movement_id: int, owner_id: int | None, keys: list[str]) -> dict[str, tuple]:
+    """The stored reports of these scoped keys, by scoped key. A key stored before keys were
+    scoped (without the separator) counts only in its own movement and for whoever entered it:
+    looked up in the same statement, by the client's key."""
+    legacy = {domain.client_key(key): key for key in keys}
+    found: dict[str, tuple] = {}
+    for stored_key, *values, stored_movement, entered_by_id in rows_in(
+        "SELECT idempotency_key, unit_id, indicator_id, day, quantity_minor, member_id,"
+        f" corrects_id, id, movement_id, entered_by_id FROM {Report._meta.db_table}"
+        " WHERE idempotency_key IN ({})",
+        [*keys, *legacy],
+    ):
+        if domain.KEY_SCOPE_SEPARATOR in stored_key:
+            found[stored_key] = tuple(values)
+        elif stored_movement == movement_id and (entered_by_id or None) == (owner_id or None):
+            found[legacy[stored_key]] = tuple(values)
+    return found
 
 
 def _insert(

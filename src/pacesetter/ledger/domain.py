@@ -56,3 +56,30 @@ def level_deltas(
 def series_from_days(days: Mapping[dt.date, tuple[int, int]]) -> list[tuple[dt.date, int]]:
     """(value, entries) per day → the level series: days with at least one report."""
     return sorted((day, value) for day, (value, entries) in days.items() if entries > 0)
+
+
+# ─── Idempotency keys, scoped to the movement and the caller ───
+#
+# A client chooses its keys, so a key means something only to the one who chose it: the same
+# key from two callers, or in two movements, is two reports, and no caller can learn of (or
+# claim) another's key. The ledger stores the scoped key — "<movement>.<owner>" and the unit
+# separator before the client's key (owner: the person who entered it, 0 for the system) — so
+# one unique column keeps the guarantee on both databases. Client keys can hold no control
+# character, so the separator tells a scoped key from one stored before keys were scoped;
+# those are read as scoped to their own movement and the person who entered them.
+
+KEY_SCOPE_SEPARATOR = "\x1f"
+
+
+def scoped_key(movement_id: int, owner_id: int | None, key: str) -> str:
+    return f"{movement_id}.{owner_id or 0}{KEY_SCOPE_SEPARATOR}{key}"
+
+
+def client_key(stored: str) -> str:
+    """The key as its client gave it."""
+    return stored.rpartition(KEY_SCOPE_SEPARATOR)[2]
+
+
+def has_control_character(text: str) -> bool:
+    """C0 and C1 controls and DEL: PostgreSQL stores no NUL, and none belongs in a key."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)

@@ -67,7 +67,9 @@ class Report(models.Model):
         related_name="+",
     )
     entered_at = models.DateTimeField()
-    idempotency_key = models.CharField(max_length=100, unique=True)
+    # The scoped key (ledger.domain.scoped_key): the movement and the owner before the
+    # client's key of at most 100 characters.
+    idempotency_key = models.CharField(max_length=140, unique=True)
     verification = models.CharField(
         max_length=10, choices=Verification.choices, default=Verification.UNVERIFIED
     )

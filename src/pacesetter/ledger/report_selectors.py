@@ -19,6 +19,7 @@ from pacesetter.core.rows import rows_in
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.units.models import Unit
 
+from . import domain
 from .models import Report
 
 
@@ -133,7 +134,7 @@ def _entries(rows: list[tuple], indicators: dict[int, Indicator]) -> list[Ledger
                 source=source,
                 entered_by=by,
                 entered_at=at,
-                idempotency_key=key,
+                idempotency_key=domain.client_key(key),
                 verification=verification,
                 corrects=corrects,
                 reason=reason,

@@ -25,7 +25,10 @@ class ReportIn(Schema):
     quantity: QuantityIn | None = None
     member: str | None = Field(None, description="A member's external id, optional")
     idempotency_key: str | None = Field(
-        None, description="Send the same key again and the report is not counted twice"
+        None,
+        description="Send the same key again and the report is not counted twice. A key is "
+        "yours alone: scoped to the movement and to the person (or token's owner) sending it, "
+        "so the same key from another caller is another report",
     )
     corrects: int | None = Field(
         None, description="For a correction: the id of the report it corrects"
