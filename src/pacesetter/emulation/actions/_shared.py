@@ -30,7 +30,7 @@ def _int_list(values: Iterable[int]) -> str:
 
 
 def _stamp(moment: dt.datetime):
-    """A moment as the raw statements of this module pass it (SQLite takes text)."""
+    """A moment as the raw statements of these modules pass it (SQLite takes text)."""
     return (
         connection.ops.adapt_datetimefield_value(moment)
         if connection.vendor == "sqlite"
