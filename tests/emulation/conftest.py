@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from pacesetter.emulation import actions, selectors
+from pacesetter.emulation.actions import challenges, standings
 from pacesetter.ledger.actions import ReportRow, record_reports
 from pacesetter.movements import actions as movement_actions
 from pacesetter.units import actions as unit_actions
@@ -28,7 +29,9 @@ def today(monkeypatch):
         current["day"] = day
         return day
 
-    monkeypatch.setattr(actions, "_today", lambda movement: current["day"])
+    # Where `_today` is looked up: the standings' batches and the challenges' deadlines.
+    monkeypatch.setattr(standings, "_today", lambda movement: current["day"])
+    monkeypatch.setattr(challenges, "_today", lambda movement: current["day"])
     monkeypatch.setattr(selectors, "movement_today", lambda movement: current["day"])
     return set_day
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from pacesetter.audit.models import AuditEvent
 from pacesetter.emulation import actions, domain, selectors
+from pacesetter.emulation.actions import follower as ranking_follower
 from pacesetter.emulation.models import Notification, OvertakingEvent, PendingRanking, Standing
 from pacesetter.ledger.actions import correct_report
 from pacesetter.ledger.models import Report
@@ -127,7 +128,7 @@ def test_a_round_worked_out_on_standings_that_changed_meanwhile_is_worked_out_ag
     record(movement, ("W1", "steel", "10"), ("W2", "steel", "20"))
     actions.rank_pending()
     record(movement, ("W1", "steel", "15"))  # W1 passes W2
-    original = actions._plans
+    original = ranking_follower._plans
     calls = []
 
     def plans_then_someone_writes(*args, **kwargs):
@@ -138,7 +139,7 @@ def test_a_round_worked_out_on_standings_that_changed_meanwhile_is_worked_out_ag
             actions.refresh_scoring(scoring=s)
         return found
 
-    monkeypatch.setattr(actions, "_plans", plans_then_someone_writes)
+    monkeypatch.setattr(ranking_follower, "_plans", plans_then_someone_writes)
     assert actions.rank_pending() == 1
     assert len(calls) == 2
     # The refresh saw W1 pass W2 (a re-ranking, in March and in the whole movement); the

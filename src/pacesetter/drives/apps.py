@@ -10,10 +10,10 @@ class DrivesConfig(AppConfig):
     def ready(self) -> None:
         from pacesetter.units.signals import unit_moved
 
-        from . import actions
+        from .actions import receivers
 
         def shift(sender, *, unit, old_ancestor_ids, new_ancestor_ids, **kwargs):
-            actions._shift_subtree(
+            receivers._shift_subtree(
                 unit=unit, old_ancestor_ids=old_ancestor_ids, new_ancestor_ids=new_ancestor_ids
             )
 

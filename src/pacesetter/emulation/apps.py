@@ -9,10 +9,10 @@ class EmulationConfig(AppConfig):
         from pacesetter.ledger.signals import reports_recorded
         from pacesetter.units.signals import unit_moved
 
-        from . import actions
+        from .actions import receivers
 
         reports_recorded.connect(
-            actions._on_reports_recorded, dispatch_uid="emulation.standings", weak=False
+            receivers._on_reports_recorded, dispatch_uid="emulation.standings", weak=False
         )
         # After the ledger's own receiver (its app is ready first): it shifts the totals.
-        unit_moved.connect(actions._on_unit_moved, dispatch_uid="emulation.moved", weak=False)
+        unit_moved.connect(receivers._on_unit_moved, dispatch_uid="emulation.moved", weak=False)

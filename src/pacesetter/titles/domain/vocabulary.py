@@ -1,0 +1,80 @@
+"""The vocabulary of the rule language: ordinal scales, the facts a rule may name and their
+parameters, operators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RATINGS = ("not_completed", "completed", "good", "excellent")
+DISCIPLINE_LEVELS = ("none", "reprimand", "warning", "demotion", "dismissal")
+INITIATIVE_SCOPES = ("none", "unit", "grassroots", "provincial", "national")
+ORDINALS: dict[str, tuple[str, ...]] = {
+    "rating": RATINGS,
+    "discipline_level": DISCIPLINE_LEVELS,
+    "initiative_scope": INITIATIVE_SCOPES,
+}
+SUBJECTS = ("person", "unit")
+FIGURES = ("all", "verified")
+ROUNDINGS = ("floor", "ceil", "nearest")
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """A fact a rule may look at: its kind of value, who has it, the parameters it takes."""
+
+    name: str
+    kind: str  # "number" | "ordinal" | "bool"
+    subjects: tuple[str, ...]
+    parameters: tuple[str, ...] = ()
+    description: str = ""
+
+
+FACTS: dict[str, FactSpec] = {
+    spec.name: spec
+    for spec in (
+        FactSpec("rating", "ordinal", SUBJECTS, description="the year's task-completion rating"),
+        FactSpec("months_worked", "number", ("person",), description="months worked in the year"),
+        FactSpec(
+            "discipline_level",
+            "ordinal",
+            SUBJECTS,
+            description="the highest disciplinary measure in force during the year",
+        ),
+        FactSpec(
+            "discipline_pending",
+            "bool",
+            SUBJECTS,
+            description="a disciplinary case, investigation or inspection still open",
+        ),
+        FactSpec(
+            "initiative_scope",
+            "ordinal",
+            SUBJECTS,
+            parameters=("years",),
+            description="the widest scope of an initiative recognised in the year (or the last N years)",
+        ),
+        FactSpec(
+            "plan_fulfilment",
+            "number",
+            ("unit",),
+            parameters=("indicator", "figures", "every"),
+            description="actual ÷ plan, in %, from the ledger's aggregates",
+        ),
+        FactSpec(
+            "all_verified",
+            "bool",
+            ("unit",),
+            parameters=("indicator",),
+            description="every report of the year on the indicator is verified",
+        ),
+        FactSpec(
+            "rank_in_block",
+            "number",
+            ("unit",),
+            parameters=("block", "indicator", "figures"),
+            description="place in the block by plan fulfilment (1 = first)",
+        ),
+    )
+}
+PARAMETER_VALUES: dict[str, tuple[str, ...]] = {"figures": FIGURES, "every": ("month",)}
+OPERATORS = (">=", ">", "<=", "<", "==", "!=")
