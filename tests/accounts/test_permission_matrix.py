@@ -406,7 +406,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ),
     # audit
     ("GET", "/api/v1/audit"): Endpoint(
-        anyone(200),
+        lambda role, position: 200 if A in EXPECTED_CAPABILITIES[role] else 403,
         "/api/v1/audit?action=accounts.grant_role",
         contains=_has('"target": "someone'),
         shown=listed(A),
@@ -686,7 +686,9 @@ PAGES: dict[str, Page] = {
         "/grants/{w.others_grant.pk}/withdraw/",
         "POST",
     ),
-    "audit-trail": Page(anyone(200), "/audit/"),
+    "audit-trail": Page(
+        lambda role, position: 200 if A in EXPECTED_CAPABILITIES[role] else 403, "/audit/"
+    ),
     # figures
     "home": Page(anyone(200), "/", public=200),
     "movement-detail": Page(movement_of_c1(200), "/movements/running/"),

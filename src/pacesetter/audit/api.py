@@ -27,7 +27,8 @@ def list_events(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
 ):
-    """Newest first. Events about units where you may audit, and your own."""
+    """Newest first: events about the units where you may audit (as an organiser), and your
+    own. Without the audit right anywhere: 403."""
     return selectors.events_visible_to(
         current_actor(),
         unit_path=unit_for_field(unit, field="unit", capability=Capability.AUDIT).path

@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from pacesetter.accounts.permissions import EVERYWHERE, Actor, Capability
+from pacesetter.core.errors import NotAllowed
 
 from .models import AuditEvent
 
@@ -22,6 +23,10 @@ def events_visible_to(
     until: dt.datetime | None = None,
 ) -> QuerySet[AuditEvent]:
     paths = actor.paths(Capability.AUDIT)
+    if not paths:
+        # The trail is for those who audit a subtree (organisers, operators): it names people
+        # and what they changed, which a unit head or reporter has no right to read.
+        raise NotAllowed("Only organisers read the audit trail; ask one of your subtree's.")
     events = AuditEvent.objects.select_related("user", "token")
     if EVERYWHERE not in paths:
         visible = Q(user=actor.user) if actor.user is not None else Q(pk__in=[])
