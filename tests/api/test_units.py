@@ -45,7 +45,7 @@ def test_create_unit_refuses_an_existing_code_without_touching_it(api, units):
         {
             "row": 1,
             "field": "code",
-            "message": "a unit with code 'W1' already exists",
+            "message": "the code 'W1' is already in use",
             "code": "duplicate",
         }
     ]
@@ -284,3 +284,38 @@ def test_unit_plans_keep_it_from_deletion(api, movement, units):
         movement=movement, rows=[movement_actions.PlanRow("W4", "steel", "5")]
     )
     problem(api.delete("/api/v1/units/W4"), 409)
+
+
+def test_a_code_taken_in_a_hidden_subtree_is_refused_in_the_words_of_any_taken_code(units):
+    from django.test import Client
+
+    from pacesetter.accounts.actions import create_token
+    from pacesetter.accounts.models import Grant, Role
+    from tests import factories
+
+    head = factories.UserFactory(username="p1-head")
+    Grant.objects.create(user=head, role=Role.ORGANISER, unit=units["P1"])
+    api = Client(
+        headers={"Authorization": f"Bearer {create_token(user=head, name='t', scope='full')[1]}"}
+    )
+    answers = {}
+    for code in ("W1", "W4"):  # W1 lies in P1, which the head sees; W4 in P2, which they do not
+        answers[code] = problem(
+            post(
+                api,
+                "/api/v1/units",
+                {"code": code, "name": "New", "kind": "workteam", "parent": "C1"},
+            ),
+            422,
+        )
+    hidden, visible = answers["W4"], answers["W1"]
+    assert hidden["errors"] == [
+        {
+            "row": 1,
+            "field": "code",
+            "message": "the code 'W4' is already in use",
+            "code": "duplicate",
+        }
+    ]
+    assert hidden["detail"] == visible["detail"].replace("W1", "W4")
+    assert "Unit W4" not in json.dumps(hidden) and "P2" not in json.dumps(hidden)

@@ -144,7 +144,7 @@ def test_blocks_hold_units_across_the_tree(units):
 
 
 def test_create_unit_refuses_an_existing_code(units):
-    with pytest.raises(ValidationFailed, match="already exists"):
+    with pytest.raises(ValidationFailed, match="already in use"):
         actions.create_unit(code="W1", name="Renamed", kind="workteam", parent=units["C1"])
     assert Unit.objects.get(code="W1").name == "Unit W1"
 

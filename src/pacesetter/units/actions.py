@@ -26,6 +26,19 @@ def _kind(code: str) -> UnitKind:
     return kind
 
 
+def refuse_taken_code(code: str) -> None:
+    """Codes are unique across the installation, like usernames. A taken code is refused in
+    the same words wherever the unit holding it is: the answer names no unit, so it tells a
+    caller nothing about a subtree they cannot see beyond "this code is taken"."""
+    if Unit.objects.filter(code=code.strip()).exists():
+        raise ValidationFailed(
+            f"The code {code.strip()!r} is already in use; choose another.",
+            errors=[
+                RowError(1, "code", f"the code {code.strip()!r} is already in use", "duplicate")
+            ],
+        )
+
+
 @audited("units.create_unit")
 def create_unit(
     *,
@@ -36,11 +49,7 @@ def create_unit(
     headcount: int = 0,
 ) -> Unit:
     """Create one unit under `parent` (or a root). Codes are unique across the whole tree."""
-    if Unit.objects.filter(code=code.strip()).exists():
-        raise ValidationFailed(
-            f"A unit with code {code!r} already exists.",
-            errors=[RowError(1, "code", f"a unit with code {code!r} already exists", "duplicate")],
-        )
+    refuse_taken_code(code)
     import_units(
         rows=[
             UnitRow(

@@ -101,17 +101,9 @@ def _may(unit: Unit, capability: Capability) -> bool:
 @router.post("/units", response={201: UnitOut, **WRITE_REFUSALS})
 def create_unit(request: HttpRequest, payload: UnitIn):
     """Create one unit under `parent` (or a root). An existing code is refused (422)."""
-    if Unit.objects.filter(code=payload.code.strip()).exists():
-        # `actions.create_unit` goes through the import, which would *update* an existing
-        # unit of that code under the same parent; a create must not rename someone's unit.
-        raise ValidationFailed(
-            f"A unit with code {payload.code!r} already exists.",
-            errors=[
-                RowError(
-                    1, "code", f"a unit with code {payload.code!r} already exists", "duplicate"
-                )
-            ],
-        )
+    # `actions.create_unit` goes through the import, which would *update* an existing unit of
+    # that code under the same parent; a create must not rename someone's unit.
+    actions.refuse_taken_code(payload.code)
     parent = (
         unit_for_field(payload.parent, field="parent", capability=Capability.MANAGE_UNITS)
         if payload.parent
