@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
-import secrets
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -45,6 +41,7 @@ from pacesetter.core.errors import (
 )
 from pacesetter.core.pages import add_row_errors
 from pacesetter.core.tabular import TabularError, open_table
+from pacesetter.core.uploads import Upload, drop_upload, keep_upload, refusal, stored_upload
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Unit, tree_order
@@ -57,10 +54,7 @@ from .report_selectors import entries_on
 
 SESSION_UNITS = "report_units"  # movement id → the unit code last reported for
 SESSION_UPLOADS = "report_uploads"  # upload token → {movement, name, suffix}
-UPLOAD_SUFFIXES = (".csv", ".xlsx")
-UPLOAD_KEEP_SECONDS = 24 * 3600
 PREVIEW_ROWS = 200
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,40}")
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -321,47 +315,7 @@ def undo_report(request: HttpRequest, slug: str, report_id: int) -> HttpResponse
 # --- bulk upload -----------------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _forget_old_uploads() -> None:
-    """Uploads never confirmed are removed after a day."""
-    cutoff = time.time() - UPLOAD_KEEP_SECONDS
-    for stale in _upload_dir().iterdir():
-        if stale.is_file() and stale.stat().st_mtime < cutoff:
-            stale.unlink(missing_ok=True)
-
-
-@dataclass
-class _Upload:
-    token: str
-    name: str
-    path: Path
-
-
-def _stored_upload(request: HttpRequest, movement: Movement, token: str) -> _Upload:
-    """An upload of this session for this movement; 404 for anything else (another person's
-    token, an expired or already applied upload)."""
-    info = request.session.get(SESSION_UPLOADS, {}).get(token)
-    if not _TOKEN.fullmatch(token) or not info or info["movement"] != movement.pk:
-        raise Http404("No such upload: it was applied already, or it expired.")
-    path = _upload_dir() / f"{token}{info['suffix']}"
-    if not path.is_file():
-        raise Http404("No such upload: it was applied already, or it expired.")
-    return _Upload(token, info["name"], path)
-
-
-def _drop_upload(request: HttpRequest, upload: _Upload) -> None:
-    upload.path.unlink(missing_ok=True)
-    uploads = dict(request.session.get(SESSION_UPLOADS, {}))
-    uploads.pop(upload.token, None)
-    request.session[SESSION_UPLOADS] = uploads
-
-
-def _parse(upload: _Upload) -> tuple[list[_Pending], str | None]:
+def _parse(upload: Upload) -> tuple[list[_Pending], str | None]:
     """The file's rows as the import command reads them (same columns, same idempotency keys:
     a file uploaded here and imported with `pacesetter import-reports` counts once), or the
     reason the file cannot be read."""
@@ -489,29 +443,13 @@ def report_upload(request: HttpRequest, slug: str) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
-        suffix = Path(uploaded.name).suffix.lower()
-        if suffix not in UPLOAD_SUFFIXES:
-            form.add_error("file", "Give a .csv or .xlsx file.")
-        elif uploaded.size > settings.UPLOAD_MAX_BYTES:
-            form.add_error(
-                "file",
-                f"The file has {uploaded.size:,} bytes; at most {settings.UPLOAD_MAX_BYTES:,} "
-                "are accepted here. Split it, or use `pacesetter import-reports`.",
-            )
+        refused = refusal(uploaded)
+        if refused:
+            form.add_error("file", refused)
         else:
-            _forget_old_uploads()
-            token = secrets.token_urlsafe(24)
-            with (_upload_dir() / f"{token}{suffix}").open("wb") as target:
-                for chunk in uploaded.chunks():
-                    target.write(chunk)
-            request.session[SESSION_UPLOADS] = {
-                **request.session.get(SESSION_UPLOADS, {}),
-                token: {
-                    "movement": movement.pk,
-                    "name": Path(uploaded.name).name[:200],
-                    "suffix": suffix,
-                },
-            }
+            token = keep_upload(
+                request, kind=SESSION_UPLOADS, movement_id=movement.pk, uploaded=uploaded
+            )
             return redirect("report-upload-preview", slug=movement.slug, token=token)
     return render(
         request,
@@ -531,10 +469,10 @@ def report_upload_preview(request: HttpRequest, slug: str, token: str) -> HttpRe
     """GET: the parsed rows, every bad row marked, and what confirming would change.
     POST: confirm — record every row or none."""
     movement, _ = _reporting(slug)
-    upload = _stored_upload(request, movement, token)
+    upload = stored_upload(request, kind=SESSION_UPLOADS, movement_id=movement.pk, token=token)
     pending, problem = _parse(upload)
     if problem is not None:
-        _drop_upload(request, upload)
+        drop_upload(request, kind=SESSION_UPLOADS, upload=upload)
         messages.error(request, problem)
         return redirect("report-upload", slug=movement.slug)
     if request.method == "POST":
@@ -547,7 +485,7 @@ def report_upload_preview(request: HttpRequest, slug: str, token: str) -> HttpRe
             # the preview again, as it is now. Nothing was recorded.
             status = 422
         else:
-            _drop_upload(request, upload)
+            drop_upload(request, kind=SESSION_UPLOADS, upload=upload)
             messages.success(
                 request,
                 f"{upload.name}: {result.created:,} reports recorded"

@@ -4,26 +4,11 @@ its row errors are put back beside the fields they name."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
-
-from pacesetter.core.tabular import TabularError, open_table
 
 from .actions import PlanRow
 from .models import Indicator, Movement
-
-PLAN_REQUIRED = ("unit_code", "indicator")
-PLAN_OPTIONAL = (
-    "period",
-    "planned",
-    "rated_capacity",
-    "daily_assignment",
-    "base",
-    "base_label",
-)
-PLAN_ALIASES = {"unit": "unit_code"}
 
 
 class MovementForm(forms.Form):
@@ -123,21 +108,3 @@ class PlanUploadForm(forms.Form):
         help_text="CSV (UTF-8) or XLSX with a header row: unit_code, indicator, and any of "
         "period, planned, rated_capacity, daily_assignment, base, base_label.",
     )
-
-
-def plan_rows(path: Path) -> list[tuple[int, PlanRow]]:
-    """(file row number, plan) for every row of a plans file; TabularError if it cannot be
-    read or has more rows than an upload may."""
-    rows: list[tuple[int, PlanRow]] = []
-    with open_table(path) as table:
-        columns = table.columns(
-            required=PLAN_REQUIRED, optional=PLAN_OPTIONAL, aliases=PLAN_ALIASES
-        )
-        for number, cells in table.rows():
-            values = {name: cells[index].strip() for name, index in columns.items()}
-            rows.append((number, PlanRow(**values)))
-            if len(rows) > settings.UPLOAD_MAX_ROWS:
-                raise TabularError(f"more than {settings.UPLOAD_MAX_ROWS:,} rows; split the file.")
-    if not rows:
-        raise TabularError("the file has a header but no rows.")
-    return rows

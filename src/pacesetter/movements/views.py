@@ -28,16 +28,14 @@ from pacesetter.units.models import Unit, tree_order
 
 from . import actions
 from .forms import (
-    PLAN_OPTIONAL,
-    PLAN_REQUIRED,
     IndicatorForm,
     MovementForm,
     PeriodForm,
     PlanForm,
     PlanUploadForm,
-    plan_rows,
 )
 from .models import Movement, Plan
+from .plan_files import PLAN_OPTIONAL, PLAN_REQUIRED, plan_rows
 
 PLANS_SHOWN = 200
 
@@ -242,7 +240,7 @@ def plans_upload(request: HttpRequest, slug: str) -> HttpResponse:
                     for chunk in uploaded.chunks():
                         target.write(chunk)
                 try:
-                    numbered = plan_rows(path)
+                    numbered = plan_rows(path, max_rows=settings.UPLOAD_MAX_ROWS)
                 except TabularError as exc:
                     form.add_error("file", str(exc).replace(path.name, uploaded.name))
                     numbered = []
