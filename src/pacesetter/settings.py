@@ -8,6 +8,7 @@ ALLOWED_HOSTS  default: 127.0.0.1,localhost
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -69,7 +70,12 @@ INSTALLED_APPS = [
     "pacesetter.emulation",
     "pacesetter.drives",
     "pacesetter.titles",
+    "pacesetter.demo",
 ]
+# The bench suite is no part of the product: its app (the `bench` command) is listed when the
+# package is installed beside it, as in a developer's checkout, and a build without it runs.
+if importlib.util.find_spec("pacesetter_bench") is not None:
+    INSTALLED_APPS.append("pacesetter_bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from pacesetter.core.api import api
+from pacesetter.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),

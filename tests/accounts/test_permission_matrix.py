@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from pacesetter.accounts import actions as account_actions
 from pacesetter.accounts.models import Grant, Role
-from pacesetter.core.api import api
+from pacesetter.api import api
 from pacesetter.ledger import actions as ledger_actions
 from pacesetter.movements import actions as movement_actions
 from pacesetter.units import actions as unit_actions

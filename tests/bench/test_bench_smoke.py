@@ -110,7 +110,7 @@ def test_bench_on_postgresql_ingests_every_report_and_keeps_aggregates_equal_to_
 
 
 def test_runs_on_either_database_and_the_load_test_merge_into_one_results_file(tmp_path: Path):
-    from pacesetter.bench.run import write_merged
+    from pacesetter_bench.run import write_merged
 
     output = tmp_path / "results.json"
     output.write_text(json.dumps({"load.sqlite.reports_per_s": 400}))

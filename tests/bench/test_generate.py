@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from pacesetter.bench import generate
+from pacesetter_bench import generate
 
 DAYS = generate.days_of(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 

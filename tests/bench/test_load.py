@@ -4,7 +4,7 @@ minutes; it is run by hand and its numbers are in docs/performance.md.)"""
 
 from __future__ import annotations
 
-from pacesetter.bench.load import TARGET_P95_MS, Step
+from pacesetter_bench.load import TARGET_P95_MS, Step
 
 
 def step(rate: int, latencies_ms: list[float], errors: dict[str, int] | None = None) -> Step:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from pacesetter.bench.server import free_port
+from pacesetter_bench.server import free_port
 from tests.browser.conftest import BIN, CHROMIUM, SCREENSHOTS, screenshot
 
 PASSWORD = "titles-browser-password"

@@ -2,7 +2,7 @@ import io
 
 from rich.console import Console
 
-from pacesetter.bench import drives as drives_bench
+from pacesetter_bench import drives as drives_bench
 
 
 def test_enlistment_bench_small(db):

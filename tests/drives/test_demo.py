@@ -5,8 +5,8 @@ while) checks everything."""
 import datetime as dt
 from decimal import Decimal
 
-from pacesetter import demo_drives
-from pacesetter.demo import UNITS
+from pacesetter.demo import drives as demo_drives
+from pacesetter.demo.movements import UNITS
 from pacesetter.drives import selectors
 from pacesetter.drives.models import (
     DonationDrive,

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from pacesetter.core.quantities import round_percent
-from pacesetter.demo import load_demo
+from pacesetter.demo.movements import load_demo
 from pacesetter.figures.selectors import unit_figures
 from pacesetter.ledger import aggregates
 from pacesetter.ledger.models import Report

@@ -1,6 +1,6 @@
-"""The REST API, mounted at /api/v1/: one router per app, one way to authenticate, one shape
-for every error (problem+json, see core.problem). OpenAPI at /api/v1/openapi.json, docs at
-/api/v1/docs."""
+"""What every app's API shares: exact decimals in request bodies and the OpenAPI schema's
+problem+json media type. The API itself (every app's router, mounted at /api/v1/) is put
+together above all apps, in `pacesetter.api`."""
 
 from __future__ import annotations
 
@@ -8,20 +8,9 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404, HttpRequest
-from ninja import NinjaAPI, Router
+from django.http import HttpRequest
+from ninja import NinjaAPI
 from ninja.parser import Parser
-
-from pacesetter.accounts.api import router as accounts_router
-from pacesetter.accounts.auth import api_auth
-from pacesetter.audit.api import router as audit_router
-from pacesetter.drives.api import router as drives_router
-from pacesetter.emulation.api import router as emulation_router
-from pacesetter.figures.api import router as figures_router
-from pacesetter.ledger.api import router as ledger_router
-from pacesetter.movements.api import router as movements_router
-from pacesetter.titles.api import router as titles_router
-from pacesetter.units.api import router as units_router
 
 from . import problem
 
@@ -45,44 +34,3 @@ class PacesetterAPI(NinjaAPI):
                     if body.get("schema", {}).get("$ref", "").endswith("/Problem"):
                         content[problem.CONTENT_TYPE] = content.pop("application/json")
         return schema
-
-
-api = PacesetterAPI(
-    title="Pacesetter API",
-    version="1",
-    description=(
-        "Movements, plans, the append-only report ledger and honest figures. Authenticate with "
-        "`Authorization: Bearer ps_…` (create one on your account page, /account/, or with POST /api/v1/tokens) or a signed-in session "
-        "(unsafe methods then need the `X-CSRFToken` header). Quantities are decimal strings in "
-        "the indicator's unit, percentages decimal strings with one decimal, never capped at "
-        "100. Every error is `application/problem+json` with the rows and fields to fix."
-    ),
-    auth=api_auth,
-    parser=DecimalJSONParser(),
-    urls_namespace="api",
-)
-problem.install(api)
-
-api.add_router("", units_router)
-api.add_router("", movements_router)
-api.add_router("", ledger_router)
-api.add_router("", figures_router)
-api.add_router("", titles_router)
-api.add_router("", emulation_router)
-api.add_router("", accounts_router)
-api.add_router("", audit_router)
-api.add_router("", drives_router)
-
-# Last, so it matches only what no router did: an unknown address under /api/v1/ answers a
-# problem+json 404 rather than the site's HTML page.
-_fallback = Router()
-
-
-@_fallback.api_operation(
-    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
-)
-def not_found(request: HttpRequest, rest: str) -> None:
-    raise Http404(f"There is no API endpoint at /api/v1/{rest}.")
-
-
-api.add_router("", _fallback)

@@ -24,6 +24,7 @@ from django.urls import reverse
 from rich.console import Console
 from rich.table import Table
 
+import pacesetter.titles
 from pacesetter.titles import actions as titles
 from pacesetter.titles.models import DisciplinaryMeasure, Judgement, Title, YearlyEvaluation
 from pacesetter.units.actions import UnitRow, import_units
@@ -33,7 +34,8 @@ PERSONS = 100_000
 TEAM_SIZE = 100
 YEAR = 2024
 TARGET_SECONDS = 60.0
-PACK = Path(__file__).resolve().parents[1] / "titles" / "packs" / "vn-emulation.yaml"
+# The pack ships inside the titles app, wherever the product is installed.
+PACK = Path(pacesetter.titles.__file__).resolve().parent / "packs" / "vn-emulation.yaml"
 
 
 def _people(persons: int, seed: int) -> Unit:

@@ -16,9 +16,9 @@ is then opened on its own and checked (`PRAGMA integrity_check`, the manifest ag
 A restore refuses a database that holds data unless forced, loads the backup, and checks the
 result the same way: the manifest matches and the aggregates equal the ledger.
 
-This module sits in core because it copies every app's tables; the one check that knows the
-ledger (`ledger.aggregates.rebuild`) is imported where it runs, not at import time, so core
-still imports nothing above it.
+This module sits in the ledger because what it checks is the ledger: it copies every app's
+tables (through Django's app registry, importing none of them), but the sums and the rebuild
+that tell a sound backup from a broken one are the ledger's and its aggregates'.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, connections, transaction
+
+from . import aggregates
+from .models import DailyTotal, Report, SubtreeDailyTotal, SubtreePeriodTotal
 
 MANIFEST_VERSION = 1
 # Tables `migrate` fills by itself: a freshly migrated database is still "empty".
@@ -59,8 +62,6 @@ def _tables() -> list[str]:
 
 def _summed() -> dict[str, str]:
     """Tables whose quantities are summed in the manifest: the ledger and its aggregates."""
-    from pacesetter.ledger.models import DailyTotal, Report, SubtreeDailyTotal, SubtreePeriodTotal
-
     return {
         model._meta.db_table: "quantity_minor"
         for model in (Report, DailyTotal, SubtreeDailyTotal, SubtreePeriodTotal)
@@ -146,8 +147,6 @@ class Check:
 
     @property
     def reports(self) -> int:
-        from pacesetter.ledger.models import Report
-
         return self.manifest["counts"].get(Report._meta.db_table) or 0
 
 
@@ -164,9 +163,7 @@ def compare_manifests(expected: dict[str, Any], found: dict[str, Any]) -> list[s
 
 
 def _aggregate_differences() -> int:
-    from pacesetter.ledger.aggregates import rebuild
-
-    return len(rebuild())
+    return len(aggregates.rebuild())
 
 
 @dataclass

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pacesetter.bench import drives as drives_bench
-from pacesetter.bench import load as load_bench
-from pacesetter.bench import titles as titles_bench
-from pacesetter.bench.run import DATABASES, BenchError, Options, run
+from pacesetter_bench import drives as drives_bench
+from pacesetter_bench import load as load_bench
+from pacesetter_bench import titles as titles_bench
+from pacesetter_bench.run import DATABASES, BenchError, Options, run
 
 
 class Command(BaseCommand):

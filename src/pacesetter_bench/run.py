@@ -68,7 +68,7 @@ class Options:
     check: bool = False
     keep: bool = False
     output: Path | None = None
-    # `--emulation`: a block's ranking kept current during the ingest (bench/emulation.py)
+    # `--emulation`: a block's ranking kept current during the ingest (emulation.py)
     emulation: bool = False
     block: int | None = None
     # ... ranked in each ingest's transaction instead of by the ranking follower

@@ -24,12 +24,13 @@ from django.db import transaction
 
 from pacesetter.accounts.actions import grant_role
 from pacesetter.accounts.models import Role
-from pacesetter.demo_drives import load_drives
 from pacesetter.ledger.actions import ReportRow, record_reports
 from pacesetter.movements import actions as movements
 from pacesetter.movements.models import Movement
 from pacesetter.units.actions import UnitRow, import_units
 from pacesetter.units.models import Unit
+
+from .drives import load_drives
 
 DEMO_USERNAME = "demo"
 
@@ -214,7 +215,7 @@ def _demo_user():
 
 def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> DemoResult:
     """Load the demo movements; those that exist already are left untouched. `drives=False`
-    leaves out the drives (pacesetter.demo_drives: minutes, for the 740,000 sign-ups)."""
+    leaves out the drives (`demo.drives`: minutes, for the 740,000 sign-ups)."""
     result = DemoResult()
     user, result.login = _demo_user()
     import_units(rows=UNITS)
@@ -229,7 +230,7 @@ def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> 
             _load_movement(spec, user)
         result.created.append(spec.slug)
     _load_rankings()
-    # The drives rows of the figures table (pacesetter.demo_drives).
+    # The drives rows of the figures table (`demo.drives`).
     if drives:
         loaded = load_drives(user, without=without)
         result.created += loaded.created

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pacesetter.core.ops import OpsError, restore
 from pacesetter.core.tabular import console_for
+from pacesetter.ledger.backups import OpsError, restore
 
 
 class Command(BaseCommand):

@@ -1,5 +1,5 @@
 """`pacesetter backup [PATH]`: a consistent copy of the database while the server runs, with a
-manifest beside it and a check that its aggregates equal its ledger (core.ops)."""
+manifest beside it and a check that its aggregates equal its ledger (ledger.backups)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pacesetter.core.ops import OpsError, backup
 from pacesetter.core.tabular import console_for
+from pacesetter.ledger.backups import OpsError, backup
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from pacesetter.demo import load_demo
+from pacesetter.demo.movements import load_demo
 
 
 class Command(BaseCommand):
