@@ -757,6 +757,10 @@ PAGES: dict[str, Page] = {
             )
         },
     ),
+    # an organiser's preview of an upload of theirs; no upload has this token
+    "movement-plans-preview": Page(
+        movement_of_c1(404, need=ORG), "/organise/draft/plans/upload/" + "t" * 32 + "/"
+    ),
     "movement-plans-template": Page(
         movement_of_c1(200, need=ORG), "/organise/draft/plans/template.csv"
     ),

@@ -46,8 +46,11 @@ def test_an_organiser_calls_and_launches_a_movement(world, page):
             "buffer": b"unit_code,indicator,planned\nBT-N,repairs,5\nBT-S,repairs,7\n",
         }
     )
-    page.locator("#plans").get_by_role("button", name="Upload the plans").click()
-    expect(page.locator(".messages")).to_contain_text("2 plans saved")
+    page.locator("#plans").get_by_role("button", name="Preview the plans").click()
+    expect(page.get_by_role("status")).to_contain_text("Confirming creates 2 plans")
+    accessible(page, "organise-plans-preview")
+    page.get_by_role("button", name="Confirm: save 2 plans").click()
+    expect(page.locator(".messages")).to_contain_text("2 plans created, 0 changed")
     expect(page.locator("#plans table")).to_contain_text("South kiln team")
     accessible(page, "organise-ready")
 
@@ -69,7 +72,7 @@ def test_a_bad_plans_file_lists_every_bad_row(world, page):
             "buffer": b"unit_code,indicator,planned\nBT-N,bricks,x\nNOPE,bricks,5\n",
         }
     )
-    page.locator("#plans").get_by_role("button", name="Upload the plans").click()
-    expect(page.locator("#plans")).to_contain_text("2 of 2 rows are not valid")
-    expect(page.locator("#plans tr.bad")).to_have_count(2)
+    page.locator("#plans").get_by_role("button", name="Preview the plans").click()
+    expect(page.get_by_role("alert")).to_contain_text("2 of 2 rows are not valid")
+    expect(page.locator("tr.bad")).to_have_count(2)
     accessible(page, "organise-plans-errors")

@@ -137,7 +137,7 @@ def _plans_file(lines):
     return stream
 
 
-def test_plans_from_a_file_all_or_nothing_with_row_errors(signed_in, draft):
+def test_plans_from_a_file_are_previewed_then_saved_all_or_nothing(signed_in, draft):
     url = f"/organise/{draft.slug}/plans/upload/"
     bad = _plans_file(
         [
@@ -148,15 +148,30 @@ def test_plans_from_a_file_all_or_nothing_with_row_errors(signed_in, draft):
         ]
     )
     response = signed_in.post(url, {"file": bad})
-    assert response.status_code == 422
-    page = response.content.decode()
-    assert "2 of 3 rows are not valid; no plan was saved." in page
+    assert response.status_code == 302
+    preview = signed_in.get(response["Location"])
+    assert preview.status_code == 422
+    page = preview.content.decode()
+    assert "2 of 3 rows are not valid." in page and "No plan has been saved." in page
     assert '<td class="num">3</td><td>unit_code</td>' in page
     assert '<td class="num">4</td><td>rated_capacity</td>' in page
+    assert "Confirm" not in page
     assert not Plan.objects.exists()
+
     good = _plans_file(["unit,indicator,planned", "W1,steel,100", "W2,steel,80.5"])
-    assert signed_in.post(url, {"file": good}).status_code == 302
+    preview_url = signed_in.post(url, {"file": good})["Location"]
+    page = signed_in.get(preview_url).content.decode()
+    assert "Confirming creates 2 plans, changes 0 and leaves 0 as they are." in page
+    assert '<tr data-unit="W2"><td>W2</td><td>steel</td><td>Whole movement</td>' in page
+    assert not Plan.objects.exists()  # a preview saves nothing
+    assert signed_in.post(preview_url).status_code == 302
     assert Plan.objects.count() == 2
+    assert signed_in.get(preview_url).status_code == 404  # applied: the upload is gone
+
+    again = _plans_file(["unit,indicator,planned", "W1,steel,100", "W2,steel,90"])
+    page = signed_in.get(signed_in.post(url, {"file": again})["Location"]).content.decode()
+    assert "Confirming creates 0 plans, changes 1 and leaves 1 as they are." in page
+    assert "<del>80.5</del> → 90.0" in page
 
 
 def test_plans_template(signed_in, draft):

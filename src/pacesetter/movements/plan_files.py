@@ -55,8 +55,18 @@ class PlanChange:
     unit: str
     indicator: str
     period: str
-    before: tuple | None  # the quantities in the indicator's unit, None: a new plan
+    places: int
+    before: tuple | None  # the quantities in the indicator's unit and the base label; None: new
     after: tuple
+
+    @property
+    def columns(self) -> list[tuple[object, object, bool]]:
+        """(before, after, changed) for planned, rated capacity, daily assignment and base."""
+        before = self.before or (None,) * len(self.after)
+        return [
+            (old, new, self.before is not None and old != new)
+            for old, new in zip(before[:4], self.after[:4], strict=True)
+        ]
 
 
 @dataclass
@@ -109,6 +119,7 @@ def apply_plans(
                     plan.unit.code,
                     plan.indicator.code,
                     plan.period.name,
+                    plan.indicator.decimal_places,
                     _shown(plan, old[1]) if old else None,
                     _shown(plan, values),
                 )

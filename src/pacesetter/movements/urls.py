@@ -15,6 +15,11 @@ urlpatterns = [
     path("organise/<slug:slug>/plans/", views.plan_set, name="movement-plan-set"),
     path("organise/<slug:slug>/plans/upload/", views.plans_upload, name="movement-plans-upload"),
     path(
+        "organise/<slug:slug>/plans/upload/<str:token>/",
+        views.plans_preview,
+        name="movement-plans-preview",
+    ),
+    path(
         "organise/<slug:slug>/plans/template.csv",
         views.plans_template,
         name="movement-plans-template",

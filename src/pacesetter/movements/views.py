@@ -4,9 +4,6 @@ never needs the admin."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,9 +21,11 @@ from pacesetter.accounts.permissions import (
 from pacesetter.core.errors import ActionError, RowError, ValidationFailed
 from pacesetter.core.pages import add_row_errors
 from pacesetter.core.tabular import TabularError
+from pacesetter.core.uploads import drop_upload, keep_upload, refusal, stored_upload
 from pacesetter.units.models import Unit, tree_order
 
-from . import actions
+from . import actions, plan_files
+from .actions import PlanRow
 from .forms import (
     IndicatorForm,
     MovementForm,
@@ -127,7 +126,6 @@ def _organise_page(
         "period_form": forms.get("period_form") or PeriodForm(),
         "plan_form": forms.get("plan_form") or PlanForm(movement=movement),
         "upload_form": forms.get("upload_form") or PlanUploadForm(),
-        "plan_file_errors": forms.get("plan_file_errors") or [],
         "plan_columns": [*PLAN_REQUIRED, *PLAN_OPTIONAL],
     }
     return render(request, "movements/organise.html", context, status=status)
@@ -218,53 +216,87 @@ def plan_set(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+SESSION_PLAN_UPLOADS = "plan_uploads"  # upload token → {movement, name, suffix}
+PREVIEW_CHANGES = 200
+
+
 @login_required
 @require_POST
 def plans_upload(request: HttpRequest, slug: str) -> HttpResponse:
-    """Plans from a CSV or XLSX file, all rows or none; every bad row is listed with its
-    row number in the file."""
+    """A CSV or XLSX file of plans, kept until its preview is confirmed."""
     movement, _ = _organised(slug)
     form = PlanUploadForm(request.POST, request.FILES)
-    errors: list[RowError] = []
     if form.is_valid():
         uploaded = form.cleaned_data["file"]
-        suffix = Path(uploaded.name).suffix.lower()
-        if suffix not in (".csv", ".xlsx"):
-            form.add_error("file", "Give a .csv or .xlsx file.")
-        elif uploaded.size > settings.UPLOAD_MAX_BYTES:
-            form.add_error("file", f"At most {settings.UPLOAD_MAX_BYTES:,} bytes.")
+        refused = refusal(uploaded)
+        if refused:
+            form.add_error("file", refused)
         else:
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"plans{suffix}"
-                with path.open("wb") as target:
-                    for chunk in uploaded.chunks():
-                        target.write(chunk)
-                try:
-                    numbered = plan_rows(path, max_rows=settings.UPLOAD_MAX_ROWS)
-                except TabularError as exc:
-                    form.add_error("file", str(exc).replace(path.name, uploaded.name))
-                    numbered = []
-            if numbered:
-                try:
-                    count = actions.set_plans(movement=movement, rows=[r for _, r in numbered])
-                except ValidationFailed as exc:
-                    errors = [
-                        RowError(numbered[e.row - 1][0], e.field, e.message, e.code)
-                        if 1 <= e.row <= len(numbered)
-                        else e
-                        for e in exc.errors
-                    ]
-                    form.add_error(
-                        "file",
-                        f"{len({e.row for e in errors})} of {len(numbered)} rows are not valid; "
-                        "no plan was saved.",
-                    )
-                except ActionError as exc:
-                    form.add_error("file", exc.detail)
-                else:
-                    messages.success(request, f"{uploaded.name}: {count} plans saved.")
-                    return _back(movement, "plans")
-    return _organise_page(request, movement, 422, upload_form=form, plan_file_errors=errors)
+            token = keep_upload(
+                request, kind=SESSION_PLAN_UPLOADS, movement_id=movement.pk, uploaded=uploaded
+            )
+            return redirect("movement-plans-preview", slug=movement.slug, token=token)
+    return _organise_page(request, movement, 422, upload_form=form)
+
+
+def _file_errors(exc: ValidationFailed, numbered: list[tuple[int, PlanRow]]) -> list[RowError]:
+    """The action numbers rows 1, 2, 3… as given; the page names the file's rows."""
+    return [
+        RowError(numbered[e.row - 1][0], e.field, e.message, e.code)
+        if 1 <= e.row <= len(numbered)
+        else e
+        for e in exc.errors
+    ]
+
+
+@login_required
+def plans_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """GET: every bad row of the file, or the plans it creates and changes (before → after).
+    POST: confirm — set every plan or none."""
+    movement, _ = _organised(slug)
+    upload = stored_upload(request, kind=SESSION_PLAN_UPLOADS, movement_id=movement.pk, token=token)
+    try:
+        numbered = plan_rows(upload.path, max_rows=settings.UPLOAD_MAX_ROWS)
+    except TabularError as exc:
+        drop_upload(request, kind=SESSION_PLAN_UPLOADS, upload=upload)
+        messages.error(request, f"{upload.name}: {str(exc).replace(upload.path.name, upload.name)}")
+        return _back(movement, "plans")
+    rows = [row for _, row in numbered]
+    errors: list[RowError] = []
+    problem = ""
+    status = 200
+    changes = None
+    try:
+        changes = plan_files.apply_plans(
+            movement=movement, rows=rows, dry_run=request.method != "POST"
+        )
+    except ValidationFailed as exc:
+        errors, status = _file_errors(exc, numbered), 422
+    except ActionError as exc:
+        problem, status = exc.detail, 422
+    if request.method == "POST" and changes is not None:
+        drop_upload(request, kind=SESSION_PLAN_UPLOADS, upload=upload)
+        messages.success(
+            request,
+            f"{upload.name}: {len(changes.created)} plans created, {len(changes.changed)} changed, "
+            f"{changes.unchanged} as they were.",
+        )
+        return _back(movement, "plans")
+    return render(
+        request,
+        "movements/plans_preview.html",
+        {
+            "movement": movement,
+            "upload": upload,
+            "rows": len(rows),
+            "errors": errors,
+            "bad_rows": len({e.row for e in errors}),
+            "problem": problem,
+            "changes": changes,
+            "shown": ([*changes.created, *changes.changed][:PREVIEW_CHANGES] if changes else []),
+        },
+        status=status,
+    )
 
 
 @login_required
