@@ -210,3 +210,18 @@ def test_fatal_errors_exit_1_and_record_nothing(cli, movement, units, tmp_path):
     outcome = cli("import_reports", str(good), "--movement", movement.slug)
     assert (outcome.code, "is closed" in outcome.err) == (1, True)
     assert not Report.objects.exists()
+
+
+def test_a_nul_idempotency_key_is_a_row_error_and_nothing_is_recorded(cli, movement, tmp_path):
+    path = write_csv(
+        tmp_path / "reports.csv",
+        [
+            [*HEADER, "idempotency_key"],
+            ["W1", "steel", "2025-03-10", "1", "k1"],
+            ["W2", "steel", "2025-03-10", "2", "k\x002"],
+        ],
+    )
+    outcome = cli("import_reports", str(path), "--movement", movement.slug)
+    assert outcome.code == 1
+    assert "row 3, idempotency_key: contains the control character U+0000" in outcome.err
+    assert not Report.objects.exists()

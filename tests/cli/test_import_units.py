@@ -75,3 +75,18 @@ def test_unknown_file_type_is_refused(cli, db, tmp_path):
     path.write_text("code,name,kind\n")
     outcome = cli("import_units", str(path))
     assert outcome.code == 1 and "give a .csv or .xlsx file" in outcome.err
+
+
+def test_a_name_with_a_nul_character_is_a_row_error_on_every_database(cli, db, tmp_path):
+    path = write_csv(
+        tmp_path / "units.csv",
+        [
+            HEADER,
+            ["KP", "Country", "country", "", ""],
+            ["P1", "Prov\x00ince", "province", "KP", ""],
+        ],
+    )
+    outcome = cli("import_units", str(path))
+    assert outcome.code == 1
+    assert "row 3, name: contains the control character U+0000" in outcome.err
+    assert not Unit.objects.exists()

@@ -70,3 +70,26 @@ def test_xlsx_is_read_past_a_wrong_stated_size(tmp_path):
     with open_table(shrunk) as table:
         assert table.total is None
         assert [number for number, _cells in table.rows()] == [2, 3]
+
+
+def test_control_characters_refuse_the_file_naming_every_row_and_column(tmp_path):
+    path = write_csv(
+        tmp_path / "t.csv",
+        [["unit", "note"], ["W1", "two\tcells\r\nof text"], ["W\x002", "x"], ["W3", "\x1b[31m"]],
+    )
+    with open_table(path) as table, pytest.raises(TabularError) as refused:
+        table.fingerprint()
+    assert [(e.row, e.field, e.code) for e in refused.value.errors] == [
+        (3, "unit", "control_character"),
+        (4, "note", "control_character"),
+    ]
+    assert "t.csv: row 3, unit: contains the control character U+0000" in str(refused.value)
+    with open_table(path) as table, pytest.raises(TabularError, match="row 3, unit: contains"):
+        list(table.rows())
+
+
+def test_control_characters_in_xlsx_cells_are_refused(tmp_path):
+    path = write_xlsx(tmp_path / "t.xlsx", [["unit", "note"], ["W1", "fine"], ["W2", "a\x7fb"]])
+    with open_table(path) as table, pytest.raises(TabularError) as refused:
+        list(table.rows())
+    assert [(e.row, e.field) for e in refused.value.errors] == [(3, "note")]

@@ -28,13 +28,23 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from pacesetter.core.errors import RowError
+from pacesetter.core.text import control_character, control_character_message
 
 _CHUNK = 1 << 20  # bytes read at a time while hashing
 
 
 class TabularError(Exception):
     """The file cannot be read as a table: unknown type, unreadable, not UTF-8, no header,
-    missing columns. The message says which and where."""
+    missing columns, text with control characters. The message says which and where; `errors`
+    holds the rows and fields to fix, when the fault is in rows."""
+
+    def __init__(self, message: str, *, errors: Sequence[RowError] = ()):
+        super().__init__(message)
+        self.errors = list(errors)
+
+
+# A file with control characters in many rows is named by its first few; the rest are alike.
+SHOWN_CONTROL_ERRORS = 20
 
 
 class Table:
@@ -55,6 +65,9 @@ class Table:
         for number, cells in self._raw_rows():
             if not any(cell.strip() for cell in cells):
                 continue
+            errors = self._control_character_errors(number, cells)
+            if errors:
+                raise self._refusal(errors)
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             yield number, cells
@@ -103,6 +116,34 @@ class Table:
         idempotency keys). Reads the file once more from its start, apart from `rows`."""
         raise NotImplementedError
 
+    def _control_character_errors(self, number: int, cells: list[str]) -> list[RowError]:
+        """Text may hold no control characters (core.text): a row error for each cell that
+        does, named by the header's column."""
+        found = []
+        for index, cell in enumerate(cells):
+            character = control_character(cell)
+            if character is not None:
+                field = self.header[index].strip() if index < len(self.header) else ""
+                found.append(
+                    RowError(
+                        number,
+                        field or f"column {index + 1}",
+                        control_character_message(character),
+                        "control_character",
+                    )
+                )
+        return found
+
+    def _refusal(self, errors: list[RowError]) -> TabularError:
+        shown = "; ".join(
+            f"row {e.row:,}, {e.field}: {e.message}" for e in errors[:SHOWN_CONTROL_ERRORS]
+        )
+        more = len(errors) - SHOWN_CONTROL_ERRORS
+        return TabularError(
+            f"{self.path.name}: {shown}{f' (and {more:,} more)' if more > 0 else ''}",
+            errors=errors,
+        )
+
     def _raw_rows(self) -> Iterator[tuple[int, list[str]]]:
         raise NotImplementedError
 
@@ -146,14 +187,19 @@ class _CsvTable(Table):
         return self._binary.tell()
 
     def fingerprint(self) -> str:
-        """Also parses the whole file on the way, so that a file that is not UTF-8 or that
-        breaks off inside a quoted cell is refused before any row is used — not half-way
-        through an import, after which the corrected file would be another file."""
+        """Also parses the whole file on the way, so that a file that is not UTF-8, that
+        breaks off inside a quoted cell or that holds control characters (every such cell is
+        listed) is refused before any row is used — not half-way through an import, after
+        which the corrected file would be another file."""
         digest = hashlib.sha256()
+        errors: list[RowError] = []
         with self.path.open("rb", buffering=0) as raw:
             text = _text(io.BufferedReader(_Hashing(raw, digest), buffer_size=_CHUNK))
-            for _cells in _checked(text, self.path):
-                pass
+            for number, cells in enumerate(_checked(text, self.path), start=1):
+                if number > 1:
+                    errors.extend(self._control_character_errors(number, cells))
+        if errors:
+            raise self._refusal(errors)
         return digest.hexdigest()
 
     def close(self) -> None:
