@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
 from .errors import RowError
@@ -64,3 +65,9 @@ def _row_and_field(path: tuple[str | int, ...]) -> tuple[int, str]:
             rest = path[index + 1 :]
             return part + 1, ".".join(str(p) for p in rest) or "body"
     return 1, ".".join(str(p) for p in path) or "body"
+
+
+def refuse_control_characters(value: Any) -> None:
+    """A form field validator: text with a control character is not valid."""
+    if isinstance(value, str) and (character := control_character(value)) is not None:
+        raise ValidationError(control_character_message(character), code="control_character")

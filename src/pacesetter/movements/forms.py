@@ -9,6 +9,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 
+from pacesetter.core.forms import PlainTextForm
 from pacesetter.core.tabular import TabularError, open_table
 
 from .actions import PlanRow
@@ -26,7 +27,7 @@ PLAN_OPTIONAL = (
 PLAN_ALIASES = {"unit": "unit_code"}
 
 
-class MovementForm(forms.Form):
+class MovementForm(PlainTextForm):
     title = forms.CharField(max_length=200)
     slug = forms.SlugField(
         max_length=80,
@@ -69,7 +70,7 @@ class MovementForm(forms.Form):
         return [code for code in re.split(r"[\s,;]+", self.cleaned_data.get("scope") or "") if code]
 
 
-class IndicatorForm(forms.Form):
+class IndicatorForm(PlainTextForm):
     code = forms.SlugField(max_length=64, help_text="Its name in files and the API, e.g. steel.")
     name = forms.CharField(max_length=200)
     unit_of_measure = forms.CharField(
@@ -84,13 +85,13 @@ class IndicatorForm(forms.Form):
     allow_negative = forms.BooleanField(label="Negative quantities allowed", required=False)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PlainTextForm):
     name = forms.CharField(max_length=100, help_text="e.g. First quarter")
     starts_on = forms.DateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class PlanForm(forms.Form):
+class PlanForm(PlainTextForm):
     unit_code = forms.CharField(label="Unit code", max_length=64)
     indicator = forms.ChoiceField()
     period = forms.ChoiceField(required=False)
@@ -117,7 +118,7 @@ class PlanForm(forms.Form):
         return PlanRow(**self.cleaned_data)
 
 
-class PlanUploadForm(forms.Form):
+class PlanUploadForm(PlainTextForm):
     file = forms.FileField(
         label="Plans file",
         help_text="CSV (UTF-8) or XLSX with a header row: unit_code, indicator, and any of "
