@@ -225,3 +225,11 @@ def test_a_nul_idempotency_key_is_a_row_error_and_nothing_is_recorded(cli, movem
     assert outcome.code == 1
     assert "row 3, idempotency_key: contains the control character U+0000" in outcome.err
     assert not Report.objects.exists()
+
+
+def test_a_semicolon_export_with_a_byte_order_mark(cli, movement, tmp_path):
+    path = tmp_path / "reports.csv"
+    path.write_bytes("\ufeffunit;indicator;day;quantity\r\nW1;steel;2025-03-10;2\r\n".encode())
+    outcome = cli("import_reports", str(path), "--movement", movement.slug)
+    assert outcome.code == 0, outcome.err
+    assert Report.objects.get().quantity_minor == 20

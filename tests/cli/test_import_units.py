@@ -90,3 +90,14 @@ def test_a_name_with_a_nul_character_is_a_row_error_on_every_database(cli, db, t
     assert outcome.code == 1
     assert "row 3, name: contains the control character U+0000" in outcome.err
     assert not Unit.objects.exists()
+
+
+def test_a_semicolon_export_with_a_byte_order_mark(cli, db, tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_bytes(
+        "\ufeffcode;name;kind;parent_code\r\nKP;Country;country;\r\nP1;Province, north;"
+        "province;KP\r\n".encode()
+    )
+    outcome = cli("import_units", str(path))
+    assert outcome.code == 0, outcome.err
+    assert Unit.objects.get(code="P1").name == "Province, north"

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from pacesetter.core.tabular import TabularError, cell_text, open_table
+from pacesetter.core.tabular import TabularError, cell_text, delimiter_of, open_table
 from tests.cli.conftest import write_csv, write_xlsx
 
 
@@ -93,3 +93,32 @@ def test_control_characters_in_xlsx_cells_are_refused(tmp_path):
     with open_table(path) as table, pytest.raises(TabularError) as refused:
         list(table.rows())
     assert [(e.row, e.field) for e in refused.value.errors] == [(3, "note")]
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("unit,day", ","),
+        ("unit;day", ";"),
+        ("unit\tday", "\t"),
+        ("unit", ","),  # one column: nothing to tell, nothing to split
+        ('"unit, code";day', ";"),  # a separator inside quotes does not count
+        ("unit;day,of;report", ";"),
+    ],
+)
+def test_the_separator_is_the_one_the_header_holds_most_of(header, delimiter):
+    assert delimiter_of(f"{header}\nW1,2,3;4;5;6\n") == delimiter
+
+
+def test_a_spreadsheet_export_with_a_bom_and_semicolons_reads_like_any_csv(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes('\ufeffunit;quantity;note\r\nW1;1,5;"a; b"\r\n'.encode())
+    with open_table(path) as table:
+        assert table.delimiter == ";"
+        assert table.columns(required=["unit", "quantity"]) == {"unit": 0, "quantity": 1}
+        assert list(table.rows()) == [(2, ["W1", "1,5", "a; b"])]
+        assert table.fingerprint() == hashlib.sha256(path.read_bytes()).hexdigest()
+    tabs = tmp_path / "tabs.csv"
+    tabs.write_text("unit\tquantity\nW1\t2\n")
+    with open_table(tabs) as table:
+        assert (table.delimiter, list(table.rows())) == ("\t", [(2, ["W1", "2"])])

@@ -174,3 +174,11 @@ def test_organise_page_queries_are_pinned(signed_in, draft, django_assert_num_qu
 def test_create_page_queries_are_pinned(signed_in, django_assert_num_queries):
     with django_assert_num_queries(2):
         assert signed_in.get("/organise/new/").status_code == 200
+
+
+def test_plans_from_a_semicolon_export_with_a_byte_order_mark(signed_in, draft):
+    upload = io.BytesIO("\ufeffunit_code;indicator;planned\r\nW1;steel;100\r\n".encode())
+    upload.name = "plans.csv"
+    response = signed_in.post(f"/organise/{draft.slug}/plans/upload/", {"file": upload})
+    assert response.status_code == 302, response.content.decode()
+    assert Plan.objects.get().unit.code == "W1"

@@ -57,6 +57,9 @@ class Table:
     header: list[str]
     # What `position` counts up to: bytes for CSV, data rows for XLSX; None when unknown.
     total: int | None
+    # The CSV separator the file was read with (see csv_delimiter); None for XLSX, whose
+    # numbers are cells, not text.
+    delimiter: str | None = None
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(row number, cells) for every non-blank data row; cells padded to the header's
@@ -165,10 +168,11 @@ class Table:
 class _CsvTable(Table):
     def __init__(self, path: Path):
         self.path = path
+        self.delimiter = csv_delimiter(path)
         self._binary = path.open("rb")
         self.total = path.stat().st_size
         self._text = _text(self._binary)
-        self._rows = _checked(self._text, path)
+        self._rows = _checked(self._text, path, self.delimiter)
         try:
             first = next(self._rows, None)
             if first is None or not any(cell.strip() for cell in first):
@@ -195,7 +199,7 @@ class _CsvTable(Table):
         errors: list[RowError] = []
         with self.path.open("rb", buffering=0) as raw:
             text = _text(io.BufferedReader(_Hashing(raw, digest), buffer_size=_CHUNK))
-            for number, cells in enumerate(_checked(text, self.path), start=1):
+            for number, cells in enumerate(_checked(text, self.path, self.delimiter), start=1):
                 if number > 1:
                     errors.extend(self._control_character_errors(number, cells))
         if errors:
@@ -211,11 +215,43 @@ def _text(binary: IO[bytes]) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
 
 
-def _checked(text: io.TextIOWrapper, path: Path) -> Iterator[list[str]]:
+DELIMITERS = (",", ";", "\t")
+_SNIFFED = 64 * 1024  # bytes looked at for the header row: far more than any header takes
+
+
+def csv_delimiter(path: Path) -> str:
+    """The separator of a CSV file: `,`, `;` or tab, whichever its header row holds most of
+    outside quotes (`,` when it holds none, as in a file of one column).
+
+    Spreadsheet programs in locales with a decimal comma save CSV with `;` between cells, and
+    some save tab-separated text as .csv; the header row says which, since column names hold
+    no separators. Any reader of CSV calls this, so every import takes the same files.
+    """
+    with path.open("rb") as source:
+        head = source.read(_SNIFFED).decode("utf-8-sig", errors="replace")
+    return delimiter_of(head)
+
+
+def delimiter_of(text: str) -> str:
+    """The separator `csv_delimiter` finds in the start of a file's text."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for character in text:
+        if character == '"':
+            quoted = not quoted
+        elif not quoted and character in "\r\n":
+            break
+        elif not quoted and character in counts:
+            counts[character] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])  # ties go to the earlier: `,` first
+    return best if counts[best] else ","
+
+
+def _checked(text: io.TextIOWrapper, path: Path, delimiter: str) -> Iterator[list[str]]:
     """The CSV rows of `text`, with decoding and parsing errors turned into a TabularError
     that says where. Strict: a quote left open would otherwise swallow the rest of the file
     into one cell without a word."""
-    reader = csv.reader(text, strict=True)
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
     line = 0
     try:
         for cells in reader:
@@ -357,7 +393,8 @@ def cell_text(value: object) -> str:
 
 
 def open_table(path: Path) -> Table:
-    """Open a CSV (UTF-8, comma-separated, header first) or XLSX (first worksheet) file."""
+    """Open a CSV (UTF-8 with or without a byte-order mark; separated by `,`, `;` or tab;
+    header first) or XLSX (first worksheet) file."""
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
         raise TabularError(f"{path.name}: give a .csv or .xlsx file.")
