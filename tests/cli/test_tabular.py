@@ -7,7 +7,13 @@ import zipfile
 
 import pytest
 
-from pacesetter.core.tabular import TabularError, cell_text, delimiter_of, open_table
+from pacesetter.core.tabular import (
+    TabularError,
+    cell_text,
+    decimal_point_text,
+    delimiter_of,
+    open_table,
+)
 from tests.cli.conftest import write_csv, write_xlsx
 
 
@@ -122,3 +128,32 @@ def test_a_spreadsheet_export_with_a_bom_and_semicolons_reads_like_any_csv(tmp_p
     tabs.write_text("unit\tquantity\nW1\t2\n")
     with open_table(tabs) as table:
         assert (table.delimiter, list(table.rows())) == ("\t", [(2, ["W1", "2"])])
+
+
+@pytest.mark.parametrize(
+    ("cell", "text"),
+    [
+        ("1,5", "1.5"),
+        ("-1,25", "-1.25"),
+        ("1.234,5", "1234.5"),
+        ("1 234,5", "1234.5"),
+        ("1\u00a0234", "1234"),
+        ("12", "12"),
+        ("1.5", "1.5"),  # not comma notation: left for the parser
+        ("1,2,3", "1,2,3"),
+        ("x", "x"),
+    ],
+)
+def test_decimal_comma_text(cell, text):
+    assert decimal_point_text(cell) == text
+
+
+def test_a_decimal_comma_is_read_only_in_a_semicolon_file(tmp_path):
+    semicolons = tmp_path / "s.csv"
+    semicolons.write_text("unit;quantity\nW1;1,5\n")
+    commas = write_csv(tmp_path / "c.csv", [["unit", "quantity"], ["W1", "1,5"]])
+    with open_table(semicolons) as table:
+        assert table.quantity_text("1,5", decimal_comma=True) == "1.5"
+        assert table.quantity_text("1,5", decimal_comma=False) == "1,5"
+    with open_table(commas) as table:
+        assert table.quantity_text("1,5", decimal_comma=True) == "1,5"

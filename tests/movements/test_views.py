@@ -5,7 +5,7 @@ import io
 import pytest
 
 from pacesetter.accounts import actions as account_actions
-from pacesetter.movements.models import Movement, Plan
+from pacesetter.movements.models import Indicator, Movement, Plan
 from tests import factories
 
 
@@ -89,9 +89,11 @@ def test_indicators_periods_plans_launch_close(signed_in, units):
             "aggregation": "sum",
             "direction": "more",
             "decimal_places": "1",
+            "decimal_comma": "on",
         },
     )
     assert response.status_code == 302
+    assert Indicator.objects.get(code="area").decimal_comma
     assert signed_in.post(f"{base}/periods/monthly/").status_code == 302
     response = signed_in.post(
         f"{base}/plans/", {"unit_code": "P1", "indicator": "area", "planned": "1200.5"}
@@ -182,3 +184,18 @@ def test_plans_from_a_semicolon_export_with_a_byte_order_mark(signed_in, draft):
     response = signed_in.post(f"/organise/{draft.slug}/plans/upload/", {"file": upload})
     assert response.status_code == 302, response.content.decode()
     assert Plan.objects.get().unit.code == "W1"
+
+
+def test_plans_from_a_semicolon_file_with_decimal_commas_where_the_indicator_says_so(
+    signed_in, draft
+):
+    url = f"/organise/{draft.slug}/plans/upload/"
+    upload = io.BytesIO(b"unit_code;indicator;planned\nW1;steel;1.200,5\n")
+    upload.name = "plans.csv"
+    response = signed_in.post(url, {"file": upload})
+    assert response.status_code == 422  # a point-decimal indicator: refused, never 12005
+    assert "not a number" in response.content.decode() and not Plan.objects.exists()
+    draft.indicators.filter(code="steel").update(decimal_comma=True)
+    upload.seek(0)
+    assert signed_in.post(url, {"file": upload}).status_code == 302
+    assert Plan.objects.get().planned_minor == 12005

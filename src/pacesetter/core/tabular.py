@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -79,6 +80,18 @@ class Table:
     def position(self) -> int:
         """Progress so far, in the unit of `total`."""
         raise NotImplementedError
+
+    def quantity_text(self, cell: str, *, decimal_comma: bool) -> str:
+        """A quantity cell as the quantity parser reads it (a decimal point, no grouping).
+
+        In a file separated by `;`, a quantity of an indicator that takes a decimal comma is
+        read with one: "1,5" is 1.5, "1.234,5" and "1 234,5" are 1234.5. Everywhere else the
+        cell is left as it is, and the parser refuses "1,5" as not a number — a decimal comma
+        is never read as a thousands separator, so 1,5 never silently becomes 15.
+        """
+        if self.delimiter == ";" and decimal_comma:
+            return decimal_point_text(cell)
+        return cell
 
     def columns(
         self,
@@ -292,6 +305,20 @@ class _Hashing(io.RawIOBase):
         if count:
             self._digest.update(memoryview(buffer)[:count])
         return count or 0
+
+
+# A number written with a decimal comma, thousands grouped by points or spaces (also the
+# no-break spaces spreadsheets use).
+_COMMA_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:[. \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?")
+
+
+def decimal_point_text(text: str) -> str:
+    """A number written with a decimal comma ("1.234,5") as the same number written with a
+    decimal point ("1234.5"); any other text as it is, for the quantity parser to judge."""
+    number = text.strip()
+    if not _COMMA_NUMBER.fullmatch(number):
+        return text
+    return re.sub(r"[. \u00a0\u202f]", "", number).replace(",", ".")
 
 
 # An XLSX file is a zip of XML. A crafted one (a "zip bomb") expands a few kilobytes into

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from pacesetter.core.forms import PlainTextForm
 from pacesetter.core.tabular import TabularError, open_table
@@ -83,6 +84,11 @@ class IndicatorForm(PlainTextForm):
     direction = forms.ChoiceField(choices=Indicator.Direction.choices)
     decimal_places = forms.IntegerField(label="Decimal places", min_value=0, initial=0)
     allow_negative = forms.BooleanField(label="Negative quantities allowed", required=False)
+    decimal_comma = forms.BooleanField(
+        label=_("Decimal comma in files separated by ';'"),
+        help_text=_("As spreadsheets save them in many locales: 1,5 is one and a half."),
+        required=False,
+    )
 
 
 class PeriodForm(PlainTextForm):
@@ -126,16 +132,28 @@ class PlanUploadForm(PlainTextForm):
     )
 
 
-def plan_rows(path: Path) -> list[tuple[int, PlanRow]]:
-    """(file row number, plan) for every row of a plans file; TabularError if it cannot be
-    read or has more rows than an upload may."""
+PLAN_QUANTITIES = ("planned", "rated_capacity", "daily_assignment", "base")
+
+
+def plan_rows(path: Path, movement: Movement) -> list[tuple[int, PlanRow]]:
+    """(file row number, plan) for every row of a plans file of `movement`; TabularError if
+    it cannot be read or has more rows than an upload may."""
     rows: list[tuple[int, PlanRow]] = []
     with open_table(path) as table:
+        commas = (
+            set(movement.indicators.filter(decimal_comma=True).values_list("code", flat=True))
+            if table.delimiter == ";"
+            else set()
+        )
         columns = table.columns(
             required=PLAN_REQUIRED, optional=PLAN_OPTIONAL, aliases=PLAN_ALIASES
         )
         for number, cells in table.rows():
             values = {name: cells[index].strip() for name, index in columns.items()}
+            comma = values["indicator"] in commas
+            for name in PLAN_QUANTITIES:
+                if name in values:
+                    values[name] = table.quantity_text(values[name], decimal_comma=comma)
             rows.append((number, PlanRow(**values)))
             if len(rows) > settings.UPLOAD_MAX_ROWS:
                 raise TabularError(f"more than {settings.UPLOAD_MAX_ROWS:,} rows; split the file.")

@@ -242,7 +242,7 @@ def plans_upload(request: HttpRequest, slug: str) -> HttpResponse:
                     for chunk in uploaded.chunks():
                         target.write(chunk)
                 try:
-                    numbered = plan_rows(path)
+                    numbered = plan_rows(path, movement)
                 except TabularError as exc:
                     form.add_error("file", str(exc).replace(path.name, uploaded.name))
                     numbered = []
