@@ -128,6 +128,8 @@ def test_a_method_the_address_does_not_take_is_405_problem(api, units):
 
 def test_an_address_under_api_outside_v1_is_404_problem(client):
     problem(client.get("/api/v0/units"), 404)
+    problem(client.get("/api"), 404)
+    assert client.get("/apiary")["Content-Type"].startswith("text/html")
 
 
 def test_a_suspicious_request_is_400_problem(api, units):

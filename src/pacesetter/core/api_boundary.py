@@ -46,7 +46,7 @@ class ApiBoundary:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path_info.startswith(PREFIX):
+        if not (request.path_info + "/").startswith(PREFIX):
             return self.get_response(request)
         refusal = refuse(request)
         response = refusal or self.get_response(request)
