@@ -79,6 +79,9 @@ if importlib.util.find_spec("pacesetter_bench") is not None:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Near the top, so that it sees every error response under /api/, whichever layer below
+    # gave it, and refuses a body before anything reads it.
+    "pacesetter.core.api_boundary.ApiBoundary",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -102,6 +102,7 @@ def test_lifecycle_draft_launch_close(api, draft):
         "direction": "more",
         "allow_negative": False,
         "decimal_places": 0,
+        "decimal_comma": False,
         "position": 0,
     }
     problem(post(api, f"/api/v1/movements/{draft}/close"), 409)
@@ -110,6 +111,13 @@ def test_lifecycle_draft_launch_close(api, draft):
     problem(post(api, f"/api/v1/movements/{draft}/launch"), 409)
     closed = body(post(api, f"/api/v1/movements/{draft}/close"))
     assert closed["status"] == "closed" and closed["closed_at"]
+
+
+def test_an_indicator_may_take_a_decimal_comma_in_files(api, draft):
+    payload = {"code": "grain", "name": "Grain", "unit_of_measure": "t", "decimal_comma": True}
+    created = body(post(api, f"/api/v1/movements/{draft}/indicators", payload), 201)
+    assert created["decimal_comma"] is True
+    assert Indicator.objects.get(movement__slug=draft, code="grain").decimal_comma
 
 
 def test_indicators_add_and_list(api, draft):

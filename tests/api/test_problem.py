@@ -2,6 +2,8 @@
 
 import json
 
+from django.test import Client
+
 from pacesetter.core.problem import row_errors_from_validation
 from tests.api.conftest import post, problem
 
@@ -91,3 +93,123 @@ def test_openapi_documents_every_app_and_problem_responses(api):
     assert list(refused["content"]) == ["application/problem+json"]
     assert {"TokenAuth", "SessionAuth"} <= schema["components"]["securitySchemes"].keys()
     assert api.get("/api/v1/docs").status_code == 200
+
+
+# --- errors raised around the endpoints, not in them --------------------------------------
+
+REPORTS = "/api/v1/movements/drive/reports"
+
+
+def test_a_body_over_the_limit_is_413_problem_naming_the_limit(api, movement, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.post(REPORTS, "x" * 1001, content_type="application/json")
+    body = problem(response, 413)
+    assert body["detail"].startswith("The body is 1,001 bytes; the API takes at most 1,000 bytes.")
+
+
+def test_a_body_that_is_not_json_is_415_problem(api, movement):
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):
+        response = api.post(REPORTS, json.dumps({"unit": "W1"}), content_type=content_type)
+        assert problem(response, 415)["detail"].startswith(f"The body is {content_type};")
+        assert response["Accept"] == "application/json"
+    # A form or an upload too: no endpoint of the API takes one.
+    problem(api.post(REPORTS, {"unit": "W1"}), 415)
+    # A write without a body has nothing to misread.
+    response = api.post("/api/v1/movements/drive/close", "", content_type="text/plain")
+    assert response.status_code == 200, response.content
+
+
+def test_a_method_the_address_does_not_take_is_405_problem(api, units):
+    response = api.put("/api/v1/units", json.dumps({}), content_type="application/json")
+    body = problem(response, 405)
+    assert response["Allow"] == "POST"
+    assert body["detail"] == "This address does not take the method PUT; it takes POST."
+
+
+def test_an_address_under_api_outside_v1_is_404_problem(client):
+    problem(client.get("/api/v0/units"), 404)
+    problem(client.get("/api"), 404)
+    assert client.get("/apiary")["Content-Type"].startswith("text/html")
+
+
+def test_a_suspicious_request_is_400_problem(api, units):
+    # Django refuses an unknown host before any view: its handler400 is HTML for pages.
+    problem(api.get("/api/v1/units", HTTP_HOST="evil.example"), 400)
+
+
+def test_a_server_error_is_500_problem(token, units, monkeypatch):
+    from pacesetter.units import api as units_api
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(units_api, "unit_or_404", fail)
+    client = Client(headers={"Authorization": f"Bearer {token[1]}"}, raise_request_exception=False)
+    body = problem(client.get("/api/v1/units/KP"), 500)
+    assert "boom" not in body["detail"]
+
+
+def test_a_session_write_without_the_csrf_token_is_403_problem(user, units):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    body = problem(post(client, "/api/v1/units", {"code": "N", "name": "N", "kind": "farm"}), 403)
+    assert "X-CSRFToken" in body["detail"]
+
+
+def test_a_403_from_an_action_is_problem(token, units):
+    from pacesetter.accounts.models import Grant, Role
+    from tests import factories
+
+    viewer = factories.UserFactory(username="viewer")
+    Grant.objects.create(user=viewer, role=Role.VIEWER, unit=units["KP"])
+    client = Client()
+    client.force_login(viewer)
+    response = post(
+        client, "/api/v1/units", {"code": "N", "name": "N", "kind": "farm", "parent": "KP"}
+    )
+    problem(response, 403)
+
+
+# --- control characters (core.text) -------------------------------------------------------
+
+
+def test_a_control_character_in_a_bulk_body_names_its_row_and_field(api, movement):
+    from pacesetter.ledger.models import Report
+
+    rows = [
+        {"unit": "W1", "indicator": "steel", "day": "2025-03-10", "quantity": "1"},
+        {"unit": "W2", "indicator": "steel", "day": "2025-03-10", "quantity": "1"},
+    ]
+    rows[1]["idempotency_key"] = "key\u0000"
+    rows[0]["member"] = "a\bb"  # backspace, sent as the JSON escape \b
+    body = problem(post(api, REPORTS, {"reports": rows}), 422)
+    assert body["type"] == "urn:pacesetter:problem:invalid-request"
+    assert body["errors"] == [
+        {
+            "row": 1,
+            "field": "member",
+            "message": "contains the control character U+0008, which text may not hold; remove it.",
+            "code": "control_character",
+        },
+        {
+            "row": 2,
+            "field": "idempotency_key",
+            "message": "contains the control character U+0000, which text may not hold; remove it.",
+            "code": "control_character",
+        },
+    ]
+    assert not Report.objects.exists()
+
+
+def test_a_control_character_in_the_query_string_is_refused(api, movement):
+    body = problem(api.get(REPORTS, {"unit": "W1\u001b"}), 422)
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(1, "unit")]
+
+
+def test_tabs_and_line_breaks_are_text(api, units):
+    response = post(
+        api,
+        "/api/v1/units",
+        {"code": "T1", "name": "Two\tlines\r\nof name", "kind": "farm", "parent": "KP"},
+    )
+    assert response.status_code == 201, response.content

@@ -211,3 +211,54 @@ def test_fatal_errors_exit_1_and_record_nothing(cli, movement, units, tmp_path):
     outcome = cli("import_reports", str(good), "--movement", movement.slug)
     assert (outcome.code, "is closed" in outcome.err) == (1, True)
     assert not Report.objects.exists()
+
+
+def test_a_nul_idempotency_key_is_a_row_error_and_nothing_is_recorded(cli, movement, tmp_path):
+    path = write_csv(
+        tmp_path / "reports.csv",
+        [
+            [*HEADER, "idempotency_key"],
+            ["W1", "steel", "2025-03-10", "1", "k1"],
+            ["W2", "steel", "2025-03-10", "2", "k\x002"],
+        ],
+    )
+    outcome = cli("import_reports", str(path), "--movement", movement.slug)
+    assert outcome.code == 1
+    assert "row 3, idempotency_key: contains the control character U+0000" in outcome.err
+    assert not Report.objects.exists()
+
+
+def test_a_semicolon_export_with_a_byte_order_mark(cli, movement, tmp_path):
+    path = tmp_path / "reports.csv"
+    path.write_bytes("\ufeffunit;indicator;day;quantity\r\nW1;steel;2025-03-10;2\r\n".encode())
+    outcome = cli("import_reports", str(path), "--movement", movement.slug)
+    assert outcome.code == 0, outcome.err
+    assert Report.objects.get().quantity_minor == 20
+
+
+def test_a_decimal_comma_where_the_indicator_says_so_and_a_row_error_elsewhere(
+    cli, movement, tmp_path
+):
+    movement.indicators.filter(code="steel").update(decimal_comma=True)
+    path = tmp_path / "reports.csv"
+    path.write_bytes(
+        "\ufeffunit;indicator;day;quantity\r\n"
+        "W1;steel;2025-03-10;1,5\r\n"
+        "W2;steel;2025-03-10;1.234,5\r\n"
+        "W1;stock;2025-03-10;2,0\r\n".encode()
+    )
+    outcome = cli("import_reports", str(path), "--movement", movement.slug)
+    assert outcome.code == 2, outcome.err
+    assert sorted(Report.objects.values_list("indicator__code", "quantity_minor")) == [
+        ("steel", 15),
+        ("steel", 12345),
+    ]
+    rejects = tmp_path / "reports.csv.rejects.csv"
+    rejected = rejects.read_text().splitlines()
+    assert rejected[0].startswith("unit;indicator;day;quantity;")
+    assert len(rejected) == 2 and "'2,0' is not a number" in rejected[1]
+    # Marked as it should have been, the indicator takes the corrected rejects as they are.
+    movement.indicators.filter(code="stock").update(decimal_comma=True)
+    outcome = cli("import_reports", str(rejects), "--movement", movement.slug)
+    assert outcome.code == 0, outcome.err
+    assert Report.objects.get(indicator__code="stock").quantity_minor == 2

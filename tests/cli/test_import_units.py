@@ -75,3 +75,29 @@ def test_unknown_file_type_is_refused(cli, db, tmp_path):
     path.write_text("code,name,kind\n")
     outcome = cli("import_units", str(path))
     assert outcome.code == 1 and "give a .csv or .xlsx file" in outcome.err
+
+
+def test_a_name_with_a_nul_character_is_a_row_error_on_every_database(cli, db, tmp_path):
+    path = write_csv(
+        tmp_path / "units.csv",
+        [
+            HEADER,
+            ["KP", "Country", "country", "", ""],
+            ["P1", "Prov\x00ince", "province", "KP", ""],
+        ],
+    )
+    outcome = cli("import_units", str(path))
+    assert outcome.code == 1
+    assert "row 3, name: contains the control character U+0000" in outcome.err
+    assert not Unit.objects.exists()
+
+
+def test_a_semicolon_export_with_a_byte_order_mark(cli, db, tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_bytes(
+        "\ufeffcode;name;kind;parent_code\r\nKP;Country;country;\r\nP1;Province, north;"
+        "province;KP\r\n".encode()
+    )
+    outcome = cli("import_units", str(path))
+    assert outcome.code == 0, outcome.err
+    assert Unit.objects.get(code="P1").name == "Province, north"

@@ -305,3 +305,9 @@ def test_preview_queries_are_pinned_and_do_not_grow_with_rows(signed_in, movemen
         counts.append(len(context.captured_queries))
     expected = PREVIEW_QUERIES[connection.vendor]
     assert counts == [expected, expected]
+
+
+def test_upload_reads_a_semicolon_export_with_a_byte_order_mark(signed_in, movement):
+    upload = io.BytesIO("\ufeffunit;indicator;day;quantity\r\nW1;steel;2025-03-10;10\r\n".encode())
+    response = _upload(signed_in, movement, upload)
+    assert "All 1 rows are valid" in signed_in.get(response["Location"]).content.decode()

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from pacesetter.accounts import actions as account_actions
-from pacesetter.movements.models import Movement, Plan
+from pacesetter.movements.models import Indicator, Movement, Plan
 from tests import factories
 
 
@@ -89,9 +89,11 @@ def test_indicators_periods_plans_launch_close(signed_in, units):
             "aggregation": "sum",
             "direction": "more",
             "decimal_places": "1",
+            "decimal_comma": "on",
         },
     )
     assert response.status_code == 302
+    assert Indicator.objects.get(code="area").decimal_comma
     assert signed_in.post(f"{base}/periods/monthly/").status_code == 302
     response = signed_in.post(
         f"{base}/plans/", {"unit_code": "P1", "indicator": "area", "planned": "1200.5"}
@@ -189,3 +191,35 @@ def test_organise_page_queries_are_pinned(signed_in, draft, django_assert_num_qu
 def test_create_page_queries_are_pinned(signed_in, django_assert_num_queries):
     with django_assert_num_queries(2):
         assert signed_in.get("/organise/new/").status_code == 200
+
+
+def _upload_and_confirm(client, url, upload):
+    """Upload, read the preview, confirm: the preview's status and its page."""
+    preview_url = client.post(url, {"file": upload})["Location"]
+    preview = client.get(preview_url)
+    if preview.status_code == 200:
+        assert client.post(preview_url).status_code == 302
+    return preview.status_code, preview.content.decode()
+
+
+def test_plans_from_a_semicolon_export_with_a_byte_order_mark(signed_in, draft):
+    upload = io.BytesIO("\ufeffunit_code;indicator;planned\r\nW1;steel;100\r\n".encode())
+    upload.name = "plans.csv"
+    status, page = _upload_and_confirm(signed_in, f"/organise/{draft.slug}/plans/upload/", upload)
+    assert status == 200, page
+    assert Plan.objects.get().unit.code == "W1"
+
+
+def test_plans_from_a_semicolon_file_with_decimal_commas_where_the_indicator_says_so(
+    signed_in, draft
+):
+    url = f"/organise/{draft.slug}/plans/upload/"
+    upload = io.BytesIO(b"unit_code;indicator;planned\nW1;steel;1.200,5\n")
+    upload.name = "plans.csv"
+    status, page = _upload_and_confirm(signed_in, url, upload)
+    assert status == 422  # a point-decimal indicator: refused, never 12005
+    assert "not a number" in page and not Plan.objects.exists()
+    draft.indicators.filter(code="steel").update(decimal_comma=True)
+    upload.seek(0)
+    assert _upload_and_confirm(signed_in, url, upload)[0] == 200
+    assert Plan.objects.get().planned_minor == 12005

@@ -58,3 +58,10 @@ def test_load_title_pack_acting_as_someone_without_an_organiser_role_is_refused(
     with acting_as(actor_for(reporter)), pytest.raises(CommandError, match="Only organisers"):
         call_command("load_title_pack", "production", stdout=io.StringIO())
     assert not PackRevision.objects.exists()
+
+
+def test_import_facts_from_a_semicolon_export_with_a_byte_order_mark(tmp_path, people):
+    path = tmp_path / "evaluations.csv"
+    path.write_bytes("\ufeffmember;year;rating\r\nw1-0;2024;good\r\n".encode())
+    call_command("import_title_facts", str(path), kind="evaluations", stdout=io.StringIO())
+    assert YearlyEvaluation.objects.get().member == people["w1-0"]

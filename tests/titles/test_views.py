@@ -245,3 +245,11 @@ def test_facts_upload_keeps_the_web_upload_limits(operator, people, settings):
     page = operator.post("/titles/facts/", {"kind": "evaluations", "file": small}).content.decode()
     assert "at most 10 are accepted here" in page
     assert not YearlyEvaluation.objects.exists()
+
+
+def test_facts_upload_from_a_semicolon_export(operator, people):
+    upload = io.BytesIO("\ufeffmember;year;rating\r\nw1-0;2024;good\r\n".encode())
+    upload.name = "evaluations.csv"
+    response = operator.post("/titles/facts/", {"kind": "evaluations", "file": upload})
+    assert response.status_code == 302, response.content.decode()
+    assert YearlyEvaluation.objects.get().member == people["w1-0"]

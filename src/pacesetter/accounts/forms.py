@@ -5,12 +5,13 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from pacesetter.core.forms import PlainTextForm
 from pacesetter.movements.models import Movement
 
 from .models import Role, TokenScope
 
 
-class TokenForm(forms.Form):
+class TokenForm(PlainTextForm):
     name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “field app”.")
     scope = forms.ChoiceField(
         choices=TokenScope.choices,
@@ -31,7 +32,7 @@ class TokenForm(forms.Form):
         return timezone.now() + dt.timedelta(days=days) if days else None
 
 
-class GrantForm(forms.Form):
+class GrantForm(PlainTextForm):
     username = forms.CharField(max_length=150, label="Person (username)")
     role = forms.ChoiceField(choices=Role.choices)
     movement = forms.ModelChoiceField(

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from pacesetter.accounts.permissions import Capability, current_actor, unit_filter
+from pacesetter.core.forms import PlainTextForm
 from pacesetter.units.models import Unit
 
 from . import selectors
@@ -16,7 +17,7 @@ from . import selectors
 PAGE_SIZE = 50
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(PlainTextForm):
     unit = forms.CharField(required=False, label="Unit code", help_text="It and its subtree.")
     action = forms.CharField(required=False, help_text="An action or its start, e.g. ledger.")
     user = forms.CharField(required=False, label="Username")

@@ -59,10 +59,11 @@ class Problem(Schema):
 
 # The `response=` entries for an endpoint's refusals, so the OpenAPI document lists them. Any
 # session-authenticated write may also meet the CSRF check (403), and a body that is not JSON
-# at all is a 400 (the API fuzz tests found it undocumented).
+# at all is a 400 (the API fuzz tests found it undocumented); a body over the limit is a 413
+# and one that is not JSON a 415 (core.api_boundary).
 READ_REFUSALS: dict[int, type[Problem]] = {status: Problem for status in (401, 404, 422)}
 WRITE_REFUSALS: dict[int, type[Problem]] = {
-    status: Problem for status in (400, 401, 403, 404, 409, 422)
+    status: Problem for status in (400, 401, 403, 404, 409, 413, 415, 422)
 }
 
 

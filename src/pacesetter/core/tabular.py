@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -28,13 +29,23 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from pacesetter.core.errors import RowError
+from pacesetter.core.text import control_character, control_character_message
 
 _CHUNK = 1 << 20  # bytes read at a time while hashing
 
 
 class TabularError(Exception):
     """The file cannot be read as a table: unknown type, unreadable, not UTF-8, no header,
-    missing columns. The message says which and where."""
+    missing columns, text with control characters. The message says which and where; `errors`
+    holds the rows and fields to fix, when the fault is in rows."""
+
+    def __init__(self, message: str, *, errors: Sequence[RowError] = ()):
+        super().__init__(message)
+        self.errors = list(errors)
+
+
+# A file with control characters in many rows is named by its first few; the rest are alike.
+SHOWN_CONTROL_ERRORS = 20
 
 
 class Table:
@@ -47,6 +58,9 @@ class Table:
     header: list[str]
     # What `position` counts up to: bytes for CSV, data rows for XLSX; None when unknown.
     total: int | None
+    # The CSV separator the file was read with (see csv_delimiter); None for XLSX, whose
+    # numbers are cells, not text.
+    delimiter: str | None = None
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(row number, cells) for every non-blank data row; cells padded to the header's
@@ -55,6 +69,9 @@ class Table:
         for number, cells in self._raw_rows():
             if not any(cell.strip() for cell in cells):
                 continue
+            errors = self._control_character_errors(number, cells)
+            if errors:
+                raise self._refusal(errors)
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             yield number, cells
@@ -63,6 +80,18 @@ class Table:
     def position(self) -> int:
         """Progress so far, in the unit of `total`."""
         raise NotImplementedError
+
+    def quantity_text(self, cell: str, *, decimal_comma: bool) -> str:
+        """A quantity cell as the quantity parser reads it (a decimal point, no grouping).
+
+        In a file separated by `;`, a quantity of an indicator that takes a decimal comma is
+        read with one: "1,5" is 1.5, "1.234,5" and "1 234,5" are 1234.5. Everywhere else the
+        cell is left as it is, and the parser refuses "1,5" as not a number — a decimal comma
+        is never read as a thousands separator, so 1,5 never silently becomes 15.
+        """
+        if self.delimiter == ";" and decimal_comma:
+            return decimal_point_text(cell)
+        return cell
 
     def columns(
         self,
@@ -103,6 +132,34 @@ class Table:
         idempotency keys). Reads the file once more from its start, apart from `rows`."""
         raise NotImplementedError
 
+    def _control_character_errors(self, number: int, cells: list[str]) -> list[RowError]:
+        """Text may hold no control characters (core.text): a row error for each cell that
+        does, named by the header's column."""
+        found = []
+        for index, cell in enumerate(cells):
+            character = control_character(cell)
+            if character is not None:
+                field = self.header[index].strip() if index < len(self.header) else ""
+                found.append(
+                    RowError(
+                        number,
+                        field or f"column {index + 1}",
+                        control_character_message(character),
+                        "control_character",
+                    )
+                )
+        return found
+
+    def _refusal(self, errors: list[RowError]) -> TabularError:
+        shown = "; ".join(
+            f"row {e.row:,}, {e.field}: {e.message}" for e in errors[:SHOWN_CONTROL_ERRORS]
+        )
+        more = len(errors) - SHOWN_CONTROL_ERRORS
+        return TabularError(
+            f"{self.path.name}: {shown}{f' (and {more:,} more)' if more > 0 else ''}",
+            errors=errors,
+        )
+
     def _raw_rows(self) -> Iterator[tuple[int, list[str]]]:
         raise NotImplementedError
 
@@ -124,10 +181,11 @@ class Table:
 class _CsvTable(Table):
     def __init__(self, path: Path):
         self.path = path
+        self.delimiter = csv_delimiter(path)
         self._binary = path.open("rb")
         self.total = path.stat().st_size
         self._text = _text(self._binary)
-        self._rows = _checked(self._text, path)
+        self._rows = _checked(self._text, path, self.delimiter)
         try:
             first = next(self._rows, None)
             if first is None or not any(cell.strip() for cell in first):
@@ -146,14 +204,19 @@ class _CsvTable(Table):
         return self._binary.tell()
 
     def fingerprint(self) -> str:
-        """Also parses the whole file on the way, so that a file that is not UTF-8 or that
-        breaks off inside a quoted cell is refused before any row is used — not half-way
-        through an import, after which the corrected file would be another file."""
+        """Also parses the whole file on the way, so that a file that is not UTF-8, that
+        breaks off inside a quoted cell or that holds control characters (every such cell is
+        listed) is refused before any row is used — not half-way through an import, after
+        which the corrected file would be another file."""
         digest = hashlib.sha256()
+        errors: list[RowError] = []
         with self.path.open("rb", buffering=0) as raw:
             text = _text(io.BufferedReader(_Hashing(raw, digest), buffer_size=_CHUNK))
-            for _cells in _checked(text, self.path):
-                pass
+            for number, cells in enumerate(_checked(text, self.path, self.delimiter), start=1):
+                if number > 1:
+                    errors.extend(self._control_character_errors(number, cells))
+        if errors:
+            raise self._refusal(errors)
         return digest.hexdigest()
 
     def close(self) -> None:
@@ -165,11 +228,43 @@ def _text(binary: IO[bytes]) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
 
 
-def _checked(text: io.TextIOWrapper, path: Path) -> Iterator[list[str]]:
+DELIMITERS = (",", ";", "\t")
+_SNIFFED = 64 * 1024  # bytes looked at for the header row: far more than any header takes
+
+
+def csv_delimiter(path: Path) -> str:
+    """The separator of a CSV file: `,`, `;` or tab, whichever its header row holds most of
+    outside quotes (`,` when it holds none, as in a file of one column).
+
+    Spreadsheet programs in locales with a decimal comma save CSV with `;` between cells, and
+    some save tab-separated text as .csv; the header row says which, since column names hold
+    no separators. Any reader of CSV calls this, so every import takes the same files.
+    """
+    with path.open("rb") as source:
+        head = source.read(_SNIFFED).decode("utf-8-sig", errors="replace")
+    return delimiter_of(head)
+
+
+def delimiter_of(text: str) -> str:
+    """The separator `csv_delimiter` finds in the start of a file's text."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for character in text:
+        if character == '"':
+            quoted = not quoted
+        elif not quoted and character in "\r\n":
+            break
+        elif not quoted and character in counts:
+            counts[character] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])  # ties go to the earlier: `,` first
+    return best if counts[best] else ","
+
+
+def _checked(text: io.TextIOWrapper, path: Path, delimiter: str) -> Iterator[list[str]]:
     """The CSV rows of `text`, with decoding and parsing errors turned into a TabularError
     that says where. Strict: a quote left open would otherwise swallow the rest of the file
     into one cell without a word."""
-    reader = csv.reader(text, strict=True)
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
     line = 0
     try:
         for cells in reader:
@@ -210,6 +305,20 @@ class _Hashing(io.RawIOBase):
         if count:
             self._digest.update(memoryview(buffer)[:count])
         return count or 0
+
+
+# A number written with a decimal comma, thousands grouped by points or spaces (also the
+# no-break spaces spreadsheets use).
+_COMMA_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:[. \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?")
+
+
+def decimal_point_text(text: str) -> str:
+    """A number written with a decimal comma ("1.234,5") as the same number written with a
+    decimal point ("1234.5"); any other text as it is, for the quantity parser to judge."""
+    number = text.strip()
+    if not _COMMA_NUMBER.fullmatch(number):
+        return text
+    return re.sub(r"[. \u00a0\u202f]", "", number).replace(",", ".")
 
 
 # An XLSX file is a zip of XML. A crafted one (a "zip bomb") expands a few kilobytes into
@@ -311,7 +420,8 @@ def cell_text(value: object) -> str:
 
 
 def open_table(path: Path) -> Table:
-    """Open a CSV (UTF-8, comma-separated, header first) or XLSX (first worksheet) file."""
+    """Open a CSV (UTF-8 with or without a byte-order mark; separated by `,`, `;` or tab;
+    header first) or XLSX (first worksheet) file."""
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
         raise TabularError(f"{path.name}: give a .csv or .xlsx file.")

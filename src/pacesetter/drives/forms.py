@@ -6,11 +6,13 @@ import uuid
 
 from django import forms
 
+from pacesetter.core.forms import PlainTextForm
+
 from . import domain
 from .models import DonationEntry, VolunteerCall
 
 
-class KeyedForm(forms.Form):
+class KeyedForm(PlainTextForm):
     """A form with an idempotency key made when the form is shown: submitting the same form
     twice (a double click, a retry after a timeout) records once."""
 
@@ -97,7 +99,7 @@ class SignUpForm(KeyedForm):
             )
 
 
-class CodeForm(forms.Form):
+class CodeForm(PlainTextForm):
     code = forms.CharField(label="Confirmation code", max_length=12)
 
 

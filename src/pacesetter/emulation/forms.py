@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
+from pacesetter.core.forms import PlainTextForm
+
 from . import domain
 from .models import Normalisation
 
 
-class ChallengeForm(forms.Form):
+class ChallengeForm(PlainTextForm):
     challenger = forms.ChoiceField(label="Your unit", help_text="A unit you plan for.")
     opponent = forms.CharField(label="Challenge a unit (its code)", required=False, max_length=64)
     group = forms.ChoiceField(label="…or a whole group (block)", required=False)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from django import forms
 
+from pacesetter.core.forms import PlainTextForm
 from pacesetter.movements.models import Indicator
 from pacesetter.units.models import Unit
 
@@ -21,7 +22,7 @@ def new_key(kind: str) -> str:
     return f"web-{kind}:{uuid.uuid4().hex}"
 
 
-class ReportForm(forms.Form):
+class ReportForm(PlainTextForm):
     unit = forms.CharField(max_length=64)
     indicator = forms.ChoiceField()
     day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
@@ -60,7 +61,7 @@ class ReportForm(forms.Form):
             self.fields["quantity"].help_text = "In the indicator's unit of measure."
 
 
-class UndoForm(forms.Form):
+class UndoForm(PlainTextForm):
     reason = forms.CharField(
         max_length=500,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
@@ -69,7 +70,7 @@ class UndoForm(forms.Form):
     idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
 
 
-class UploadForm(forms.Form):
+class UploadForm(PlainTextForm):
     file = forms.FileField(
         help_text="CSV (UTF-8) or XLSX, header row first: unit, indicator, day, quantity; "
         "optionally member and idempotency_key."

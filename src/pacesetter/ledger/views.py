@@ -48,7 +48,14 @@ from pacesetter.units.models import Unit, tree_order
 
 from .actions import MAX_BATCH, IngestResult, ReportRow, correct_report, record_reports
 from .forms import MAX_UNIT_CHOICES, ReportForm, UndoForm, UploadForm, new_key
-from .management.commands.import_reports import ALIASES, OPTIONAL, REQUIRED, _batches, _Pending
+from .management.commands.import_reports import (
+    ALIASES,
+    OPTIONAL,
+    REQUIRED,
+    _batches,
+    _Pending,
+    decimal_comma_codes,
+)
 from .models import Report, SubtreePeriodTotal
 from .report_selectors import entries_on
 
@@ -315,7 +322,7 @@ def undo_report(request: HttpRequest, slug: str, report_id: int) -> HttpResponse
 # --- bulk upload -----------------------------------------------------------------------------
 
 
-def _parse(upload: Upload) -> tuple[list[_Pending], str | None]:
+def _parse(movement: Movement, upload: Upload) -> tuple[list[_Pending], str | None]:
     """The file's rows as the import command reads them (same columns, same idempotency keys:
     a file uploaded here and imported with `pacesetter import-reports` counts once), or the
     reason the file cannot be read."""
@@ -324,7 +331,8 @@ def _parse(upload: Upload) -> tuple[list[_Pending], str | None]:
             columns = table.columns(required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
             key_prefix = f"file:{table.fingerprint()[:16]}"
             pending: list[_Pending] = []
-            for batch in _batches(table, columns, key_prefix, MAX_BATCH):
+            commas = decimal_comma_codes(movement, table)
+            for batch in _batches(table, columns, key_prefix, MAX_BATCH, decimal_comma=commas):
                 pending.extend(batch)
                 if len(pending) > settings.UPLOAD_MAX_ROWS:
                     return [], (
@@ -470,7 +478,7 @@ def report_upload_preview(request: HttpRequest, slug: str, token: str) -> HttpRe
     POST: confirm — record every row or none."""
     movement, _ = _reporting(slug)
     upload = stored_upload(request, kind=SESSION_UPLOADS, movement_id=movement.pk, token=token)
-    pending, problem = _parse(upload)
+    pending, problem = _parse(movement, upload)
     if problem is not None:
         drop_upload(request, kind=SESSION_UPLOADS, upload=upload)
         messages.error(request, problem)

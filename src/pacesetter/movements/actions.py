@@ -96,6 +96,7 @@ def add_indicator(
     direction: str = Indicator.Direction.MORE,
     allow_negative: bool = False,
     decimal_places: int = 0,
+    decimal_comma: bool = False,
 ) -> Indicator:
     """Add an indicator. Only while the movement is a draft: reports are stored in the
     indicator's minor units, so its decimal places cannot change once reports may exist."""
@@ -119,6 +120,7 @@ def add_indicator(
         direction=direction,
         allow_negative=allow_negative,
         decimal_places=decimal_places,
+        decimal_comma=decimal_comma,
         position=movement.indicators.count(),
     )
 

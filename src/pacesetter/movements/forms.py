@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pacesetter.core.forms import PlainTextForm
 
 from .actions import PlanRow
 from .models import Indicator, Movement
 
 
-class MovementForm(forms.Form):
+class MovementForm(PlainTextForm):
     title = forms.CharField(max_length=200)
     slug = forms.SlugField(
         max_length=80,
@@ -54,7 +57,7 @@ class MovementForm(forms.Form):
         return [code for code in re.split(r"[\s,;]+", self.cleaned_data.get("scope") or "") if code]
 
 
-class IndicatorForm(forms.Form):
+class IndicatorForm(PlainTextForm):
     code = forms.SlugField(max_length=64, help_text="Its name in files and the API, e.g. steel.")
     name = forms.CharField(max_length=200)
     unit_of_measure = forms.CharField(
@@ -67,15 +70,20 @@ class IndicatorForm(forms.Form):
     direction = forms.ChoiceField(choices=Indicator.Direction.choices)
     decimal_places = forms.IntegerField(label="Decimal places", min_value=0, initial=0)
     allow_negative = forms.BooleanField(label="Negative quantities allowed", required=False)
+    decimal_comma = forms.BooleanField(
+        label=_("Decimal comma in files separated by ';'"),
+        help_text=_("As spreadsheets save them in many locales: 1,5 is one and a half."),
+        required=False,
+    )
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PlainTextForm):
     name = forms.CharField(max_length=100, help_text="e.g. First quarter")
     starts_on = forms.DateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class PlanForm(forms.Form):
+class PlanForm(PlainTextForm):
     unit_code = forms.CharField(label="Unit code", max_length=64)
     indicator = forms.ChoiceField()
     period = forms.ChoiceField(required=False)
@@ -102,7 +110,7 @@ class PlanForm(forms.Form):
         return PlanRow(**self.cleaned_data)
 
 
-class PlanUploadForm(forms.Form):
+class PlanUploadForm(PlainTextForm):
     file = forms.FileField(
         label="Plans file",
         help_text="CSV (UTF-8) or XLSX with a header row: unit_code, indicator, and any of "

@@ -84,6 +84,15 @@ class Indicator(models.Model):
     direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.MORE)
     allow_negative = models.BooleanField(default=False)
     decimal_places = models.PositiveSmallIntegerField(default=0)
+    # Files from spreadsheets in many locales are `;`-separated and write 1,5 for one and a
+    # half. Whether a comma in a quantity is the decimal sign cannot be told from the number
+    # ("1,500"), so the organiser says it, per indicator; the comma is read so only in a file
+    # separated by `;` (core.tabular), never in the API or a form.
+    decimal_comma = models.BooleanField(
+        default=False,
+        help_text="In files separated by ';', quantities are written with a decimal comma "
+        "(1,5 is one and a half).",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

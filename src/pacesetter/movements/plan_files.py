@@ -29,19 +29,32 @@ PLAN_OPTIONAL = (
     "base_label",
 )
 PLAN_ALIASES = {"unit": "unit_code"}
+PLAN_QUANTITIES = ("planned", "rated_capacity", "daily_assignment", "base")
 _VALUES = ("planned_minor", "rated_capacity_minor", "daily_assignment_minor", "base_minor")
 
 
-def plan_rows(path: Path, *, max_rows: int | None = None) -> list[tuple[int, PlanRow]]:
-    """(file row number, plan) for every row of a plans file; TabularError if it cannot be
-    read, or has more than `max_rows` rows."""
+def plan_rows(
+    path: Path, movement: Movement, *, max_rows: int | None = None
+) -> list[tuple[int, PlanRow]]:
+    """(file row number, plan) for every row of a plans file of `movement`; TabularError if it
+    cannot be read, or has more than `max_rows` rows. In a ';'-separated file the quantities of
+    an indicator with decimal commas are read with them (1,5 is one and a half)."""
     rows: list[tuple[int, PlanRow]] = []
     with open_table(path) as table:
+        commas = (
+            set(movement.indicators.filter(decimal_comma=True).values_list("code", flat=True))
+            if table.delimiter == ";"
+            else set()
+        )
         columns = table.columns(
             required=PLAN_REQUIRED, optional=PLAN_OPTIONAL, aliases=PLAN_ALIASES
         )
         for number, cells in table.rows():
             values = {name: cells[index].strip() for name, index in columns.items()}
+            comma = values["indicator"] in commas
+            for name in PLAN_QUANTITIES:
+                if name in values:
+                    values[name] = table.quantity_text(values[name], decimal_comma=comma)
             rows.append((number, PlanRow(**values)))
             if max_rows is not None and len(rows) > max_rows:
                 raise TabularError(f"more than {max_rows:,} rows; split the file.")

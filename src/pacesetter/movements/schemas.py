@@ -102,6 +102,9 @@ class IndicatorIn(Schema):
     direction: str = Field(Indicator.Direction.MORE, description="more | less")
     allow_negative: bool = False
     decimal_places: int = 0
+    decimal_comma: bool = Field(
+        False, description="in files separated by ';', quantities use a decimal comma"
+    )
 
 
 class IndicatorOut(Schema):
@@ -113,6 +116,7 @@ class IndicatorOut(Schema):
     direction: str
     allow_negative: bool
     decimal_places: int
+    decimal_comma: bool
     position: int
 
 

@@ -256,7 +256,7 @@ def plans_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     movement, _ = _organised(slug)
     upload = stored_upload(request, kind=SESSION_PLAN_UPLOADS, movement_id=movement.pk, token=token)
     try:
-        numbered = plan_rows(upload.path, max_rows=settings.UPLOAD_MAX_ROWS)
+        numbered = plan_rows(upload.path, movement, max_rows=settings.UPLOAD_MAX_ROWS)
     except TabularError as exc:
         drop_upload(request, kind=SESSION_PLAN_UPLOADS, upload=upload)
         messages.error(request, f"{upload.name}: {str(exc).replace(upload.path.name, upload.name)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from pacesetter.core.forms import PlainTextForm
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit
 
@@ -11,7 +12,7 @@ from .actions import FACT_KINDS
 from .domain import DISCIPLINE_LEVELS, INITIATIVE_SCOPES, RATINGS
 
 
-class PackForm(forms.Form):
+class PackForm(PlainTextForm):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "code"}),
         label="Rule pack (YAML or JSON)",
@@ -28,7 +29,7 @@ class PackForm(forms.Form):
         self.problems = []  # RowErrors from the parser: line, path, message
 
 
-class RunForm(forms.Form):
+class RunForm(PlainTextForm):
     year = forms.IntegerField(min_value=1900, max_value=2200, help_text="the year judged")
     scope = forms.CharField(
         max_length=64, label="Unit", help_text="code of the unit whose members or units are judged"
@@ -56,17 +57,17 @@ class RunForm(forms.Form):
         return movement
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(PlainTextForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     revoked_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class FactsUploadForm(forms.Form):
+class FactsUploadForm(PlainTextForm):
     kind = forms.ChoiceField(choices=[(k, k) for k in FACT_KINDS])
     file = forms.FileField(help_text="CSV (UTF-8, header first) or XLSX")
 
 
-class FactForm(forms.Form):
+class FactForm(PlainTextForm):
     """One fact typed in: the subject, then the fields of its kind (the action checks them)."""
 
     kind = forms.ChoiceField(choices=[(k, k) for k in FACT_KINDS])

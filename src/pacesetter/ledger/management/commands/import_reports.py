@@ -72,8 +72,11 @@ class RejectsFile:
     a rejects file an earlier run left at the path is replaced, or removed if this run refuses
     nothing (it would list rows that are now recorded)."""
 
-    def __init__(self, path: Path, header: list[str]):
+    def __init__(self, path: Path, header: list[str], delimiter: str | None = None):
         self.path = path
+        # The imported file's separator, so that a `;` file's decimal commas still read as
+        # such when the corrected rejects are imported.
+        self._delimiter = delimiter or ","
         self._keep = [
             i for i, name in enumerate(header) if name.strip().lower() not in REJECT_COLUMNS
         ]
@@ -84,7 +87,7 @@ class RejectsFile:
     def write(self, pending: _Pending, errors: list[RowError]) -> None:
         if self._writer is None:
             self._stream = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._stream)
+            self._writer = csv.writer(self._stream, delimiter=self._delimiter)
             self._writer.writerow([*self._header, *REJECT_COLUMNS])
         cells = pending.cells
         self._writer.writerow(
@@ -122,7 +125,8 @@ def import_table(
     `record_reports`; refused rows go to `rejects`. `summary` is filled in as batches commit,
     so it is right up to the last committed batch if a fatal error stops the import."""
     columns = table.columns(required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
-    for batch in _batches(table, columns, key_prefix, batch_size):
+    commas = decimal_comma_codes(movement, table)
+    for batch in _batches(table, columns, key_prefix, batch_size, decimal_comma=commas):
         result, refused = _record_batch(movement, batch, source)
         summary.rows += len(batch)
         summary.created += result.created
@@ -135,8 +139,22 @@ def import_table(
         on_batch()
 
 
+def decimal_comma_codes(movement: Movement, table: Table) -> frozenset[str]:
+    """The codes of the movement's indicators whose quantities take a decimal comma in
+    `table` (see Table.quantity_text): none unless it is separated by `;`, and then no
+    query is spent on it."""
+    if table.delimiter != ";":
+        return frozenset()
+    return frozenset(movement.indicators.filter(decimal_comma=True).values_list("code", flat=True))
+
+
 def _batches(
-    table: Table, columns: dict[str, int], key_prefix: str, size: int
+    table: Table,
+    columns: dict[str, int],
+    key_prefix: str,
+    size: int,
+    *,
+    decimal_comma: frozenset[str] = frozenset(),
 ) -> Iterator[list[_Pending]]:
     def cell(cells: list[str], name: str) -> str:
         index = columns.get(name)
@@ -144,11 +162,14 @@ def _batches(
 
     batch: list[_Pending] = []
     for number, cells in table.rows():
+        indicator = cell(cells, "indicator")
         row = ReportRow(
             unit=cell(cells, "unit"),
-            indicator=cell(cells, "indicator"),
+            indicator=indicator,
             day=cell(cells, "day"),
-            quantity=cell(cells, "quantity"),
+            quantity=table.quantity_text(
+                cell(cells, "quantity"), decimal_comma=indicator.strip() in decimal_comma
+            ),
             member=cell(cells, "member").strip() or None,
             # The file's hash and the row's number name the row across reruns of this file.
             idempotency_key=cell(cells, "idempotency_key").strip() or f"{key_prefix}:{number}",
@@ -263,7 +284,7 @@ class Command(BaseCommand):
                 # Refuse a file without the columns before reading it through to hash it.
                 table.columns(required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
                 key_prefix = f"file:{table.fingerprint()[:16]}"
-                rejects_file = RejectsFile(rejects_path, table.header)
+                rejects_file = RejectsFile(rejects_path, table.header, table.delimiter)
                 finished = False
                 try:
                     self._with_progress(
