@@ -1,0 +1,58 @@
+"""`pacesetter create-movement FILE.yaml`: a movement, its indicators, periods and blocks from
+a setup file, all or nothing (the format: `pacesetter.movements.setup_file`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.table import Table
+
+from pacesetter.core.errors import ActionError
+from pacesetter.core.tabular import console_for
+from pacesetter.movements.setup_file import create_from_setup, read_setup
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a movement from a YAML setup file: slug, title, call_text, organiser (a unit "
+        "code), scope, starts_on, ends_on, time_zone, public, indicators, periods ('monthly' "
+        "or a list), blocks and launch. The whole file is checked first; every problem is "
+        "named by its line; nothing is created unless all of it is. See docs/setting-up.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="a .yaml file")
+
+    def handle(self, *args: Any, file: Path, **options: Any) -> None:
+        console = console_for(self.stdout)
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"{file}: cannot be read ({exc}).") from None
+        try:
+            created = create_from_setup(read_setup(text))
+        except ActionError as exc:
+            problems = Table(title=f"{file.name}: problems", title_justify="left")
+            for name in ("line", "where", "problem"):
+                problems.add_column(name, justify="right" if name == "line" else "left")
+            for error in exc.errors:
+                problems.add_row(str(error.row), error.field, error.message)
+            if exc.errors:
+                console.print(problems)
+            raise CommandError(exc.detail) from None
+        movement = created.movement
+        summary = Table(
+            show_header=False,
+            box=None,
+            title=f"{file.name} → {movement.slug}",
+            title_justify="left",
+        )
+        summary.add_column()
+        summary.add_column()
+        summary.add_row("movement", f"{movement.title} ({movement.status})")
+        summary.add_row("indicators", ", ".join(i.code for i in created.indicators) or "none")
+        summary.add_row("periods", f"{created.periods:,} besides the whole movement")
+        summary.add_row("blocks", ", ".join(b.code for b in created.blocks) or "none")
+        console.print(summary)
