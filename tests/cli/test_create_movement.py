@@ -98,3 +98,23 @@ def test_unknown_units_are_named(cli, units, tmp_path):
     outcome = cli("create_movement", str(path))
     assert outcome.code == 1 and "no unit with code 'NOPE'" in outcome.out
     assert not Movement.objects.exists()
+
+
+def test_a_person_creates_only_under_units_they_organise(cli, units, tmp_path):
+    from pacesetter.accounts.models import Grant, Role
+    from pacesetter.accounts.permissions import acting_as, actor_for
+    from tests import factories
+
+    head = factories.UserFactory(username="p2-organiser")
+    Grant.objects.create(user=head, role=Role.ORGANISER, unit=units["P2"])
+    Grant.objects.create(user=head, role=Role.VIEWER, unit=units["P1"])
+    path = tmp_path / "kiln.yaml"
+    path.write_text(
+        SETUP.replace("organiser: KP", "organiser: P1").replace("scope: [P1]", "scope: [C3, KP]")
+    )
+    with acting_as(actor_for(head)):
+        outcome = cli("create_movement", str(path))
+    # P1 they see but do not organise; KP, above them, does not exist for them.
+    assert outcome.code == 1 and "you may not organise movements for P1" in outcome.out
+    assert "no unit with code 'KP'" in outcome.out
+    assert not Movement.objects.exists()

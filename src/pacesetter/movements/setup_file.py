@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from pacesetter.accounts.permissions import Capability, can, current_actor
 from pacesetter.core.errors import ActionError, RowError, ValidationFailed
 from pacesetter.units import actions as unit_actions
 from pacesetter.units.models import Block, Unit
@@ -287,18 +288,21 @@ def create_from_setup(setup: MovementSetup) -> Created:
     codes |= {code for block in setup.blocks for code in block["units"]}
     units = {u.code: u for u in Unit.objects.filter(code__in=[c for c in codes if c])}
 
-    def unit(code: str, place: str) -> Unit | None:
+    actor = current_actor()
+
+    def unit(code: str, place: str, capability: Capability = Capability.VIEW) -> Unit | None:
         found = units.get(code)
-        if found is None:
-            problems.append(
-                SetupProblem(
-                    setup.lines.get(place.split("[")[0], 1), place, f"no unit with code {code!r}"
-                )
-            )
+        line = setup.lines.get(place.split("[")[0], 1)
+        if found is None or not can(actor, Capability.VIEW, found):
+            # What the actor may not see does not exist for them.
+            problems.append(SetupProblem(line, place, f"no unit with code {code!r}"))
+            return None
+        if not can(actor, capability, found):
+            problems.append(SetupProblem(line, place, f"you may not organise movements for {code}"))
         return found
 
-    organiser = unit(setup.values["organiser"], "organiser")
-    scope = [unit(code, "scope") for code in setup.values.get("scope", [])]
+    organiser = unit(setup.values["organiser"], "organiser", Capability.ORGANISE)
+    scope = [unit(code, "scope", Capability.ORGANISE) for code in setup.values.get("scope", [])]
     blocks_units = [
         [unit(code, f"blocks[{n}].units") for code in block["units"]]
         for n, block in enumerate(setup.blocks, start=1)
