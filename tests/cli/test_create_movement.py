@@ -118,3 +118,24 @@ def test_a_person_creates_only_under_units_they_organise(cli, units, tmp_path):
     assert outcome.code == 1 and "you may not organise movements for P1" in outcome.out
     assert "no unit with code 'KP'" in outcome.out
     assert not Movement.objects.exists()
+
+
+def test_plans_in_the_file_are_set_and_their_bad_rows_named(cli, units, tmp_path):
+    from decimal import Decimal
+
+    from pacesetter.figures.selectors import unit_figures
+
+    path = tmp_path / "plans.yaml"
+    plans = "plans:\n  - {unit: W1, indicator: repairs, planned: 4}\n  - {unit: W3, indicator: repairs, period: October, planned: 2}\n"
+    path.write_text(SETUP + plans)
+    assert cli("create_movement", str(path)).code == 0
+    movement = Movement.objects.get()
+    (repairs, _bricks) = unit_figures(unit=units["P1"], movement=movement)
+    assert repairs.planned == Decimal(4) and repairs.planned_below
+    path.write_text(
+        SETUP.replace("kiln-repair", "other").replace("kiln-teams", "k2")
+        + plans.replace("W3", "NOPE")
+    )
+    outcome = cli("create_movement", str(path))
+    assert outcome.code == 1 and "plans[2].unit" in outcome.out and "'NOPE'" in outcome.out
+    assert Movement.objects.count() == 1

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ from pacesetter.units import actions as unit_actions
 from pacesetter.units.models import Block, Unit
 
 from . import actions
+from .actions import PlanRow
 from .models import Indicator, Movement
 
 MOVEMENT_KEYS = {
@@ -54,6 +56,7 @@ MOVEMENT_KEYS = {
     "indicators",
     "periods",
     "blocks",
+    "plans",
     "launch",
 }
 REQUIRED = ("title", "organiser", "starts_on", "ends_on")
@@ -71,6 +74,17 @@ INDICATOR_KEYS = {
 INDICATOR_REQUIRED = ("code", "name", "unit_of_measure")
 PERIOD_KEYS = ("name", "starts_on", "ends_on")
 BLOCK_KEYS = {"code", "name", "description", "units"}
+# A plan's field in the file → PlanRow's
+PLAN_KEYS = {
+    "unit": "unit_code",
+    "indicator": "indicator",
+    "period": "period",
+    "planned": "planned",
+    "rated_capacity": "rated_capacity",
+    "daily_assignment": "daily_assignment",
+    "base": "base",
+    "base_label": "base_label",
+}
 
 
 @dataclass
@@ -93,16 +107,40 @@ class MovementSetup:
     periods: list[dict[str, Any]] = field(default_factory=list)
     blocks: list[dict[str, Any]] = field(default_factory=list)
     launch: bool = False
+    plans: list[PlanRow] = field(default_factory=list)
+    prefix: str = ""  # where in the file: "" or "movements[2]"
     lines: dict[str, int] = field(default_factory=dict)  # place → line, for the actions' errors
 
 
-class _Reader:
+def at(prefix: str, name: str) -> str:
+    """A place in the file: `movements[2]` and `title` make `movements[2].title`."""
+    return f"{prefix}.{name}" if prefix else name
+
+
+class SetupReader:
+    """Reads the nodes of a setup file, keeping each value's line; every problem is collected
+    (with its line and place), none stops the reading."""
+
     def __init__(self) -> None:
         self.problems: list[SetupProblem] = []
-        self.setup = MovementSetup()
+        self.lines: dict[str, int] = {}
 
     def problem(self, node: yaml.Node, place: str, message: str) -> None:
         self.problems.append(SetupProblem(node.start_mark.line + 1, place, message))
+
+    def compose(self, text: str) -> yaml.Node | None:
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1
+            self.problems.append(
+                SetupProblem(line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")
+            )
+            return None
+        if root is None:
+            self.problems.append(SetupProblem(1, "", "the file is empty"))
+        return root
 
     def mapping(self, node: yaml.Node, place: str, keys: set[str]) -> dict[str, yaml.Node]:
         if not isinstance(node, yaml.MappingNode):
@@ -111,7 +149,7 @@ class _Reader:
         found: dict[str, yaml.Node] = {}
         for key_node, value in node.value:
             key = str(key_node.value)
-            here = f"{place}.{key}" if place else key
+            here = at(place, key)
             if key not in keys:
                 self.problem(
                     key_node, here, f"unknown field; expected one of {', '.join(sorted(keys))}"
@@ -120,8 +158,14 @@ class _Reader:
                 self.problem(key_node, here, "given twice")
             else:
                 found[key] = value
-                self.setup.lines[here] = key_node.start_mark.line + 1
+                self.lines[here] = key_node.start_mark.line + 1
         return found
+
+    def required(self, node: yaml.Node, parts: dict, place: str, names: Iterable[str]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for name in names:
+                if name not in parts:
+                    self.problem(node, at(place, name), "required")
 
     def scalar(self, node: yaml.Node, place: str, kind: type) -> Any:
         if not isinstance(node, yaml.ScalarNode):
@@ -146,104 +190,112 @@ class _Reader:
             return []
         return [str(item.value) for item in node.value if isinstance(item, yaml.ScalarNode)]
 
-    def read(self, text: str) -> MovementSetup:
-        try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 1
-            self.problems.append(
-                SetupProblem(line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")
-            )
-            return self.setup
-        if root is None:
-            self.problems.append(SetupProblem(1, "", "the file is empty"))
-            return self.setup
-        parts = self.mapping(root, "", MOVEMENT_KEYS)
-        for name in REQUIRED:
-            if name not in parts and isinstance(root, yaml.MappingNode):
-                self.problem(root, name, "required")
-        values = self.setup.values
-        for name, kind in (("slug", str), ("title", str), ("call_text", str), ("time_zone", str)):
-            if name in parts:
-                values[name] = self.scalar(parts[name], name, kind)
-        for name in ("starts_on", "ends_on"):
-            if name in parts:
-                values[name] = self.scalar(parts[name], name, dt.date)
-        if "public" in parts:
-            values["is_public"] = self.scalar(parts["public"], "public", bool)
-        if "organiser" in parts:
-            values["organiser"] = self.scalar(parts["organiser"], "organiser", str)
-        if "scope" in parts:
-            values["scope"] = self.codes(parts["scope"], "scope")
-        if "launch" in parts:
-            self.setup.launch = bool(self.scalar(parts["launch"], "launch", bool))
-        if "indicators" in parts:
-            self._indicators(parts["indicators"])
-        if "periods" in parts:
-            self._periods(parts["periods"])
-        if "blocks" in parts:
-            self._blocks(parts["blocks"])
-        return self.setup
-
-    def _items(self, node: yaml.Node, place: str) -> list[yaml.Node]:
+    def items(self, node: yaml.Node, place: str) -> list[yaml.Node]:
         if not isinstance(node, yaml.SequenceNode):
             self.problem(node, place, "expected a list")
             return []
         return list(node.value)
 
-    def _indicators(self, node: yaml.Node) -> None:
+    def movement(self, node: yaml.Node, prefix: str = "") -> MovementSetup:
+        setup = MovementSetup(prefix=prefix, lines=self.lines)
+        parts = self.mapping(node, prefix, MOVEMENT_KEYS)
+        self.required(node, parts, prefix, REQUIRED)
+        values = setup.values
+        for name, kind in (("slug", str), ("title", str), ("call_text", str), ("time_zone", str)):
+            if name in parts:
+                values[name] = self.scalar(parts[name], at(prefix, name), kind)
+        for name in ("starts_on", "ends_on"):
+            if name in parts:
+                values[name] = self.scalar(parts[name], at(prefix, name), dt.date)
+        if "public" in parts:
+            values["is_public"] = self.scalar(parts["public"], at(prefix, "public"), bool)
+        if "organiser" in parts:
+            values["organiser"] = self.scalar(parts["organiser"], at(prefix, "organiser"), str)
+        if "scope" in parts:
+            values["scope"] = self.codes(parts["scope"], at(prefix, "scope"))
+        if "launch" in parts:
+            setup.launch = bool(self.scalar(parts["launch"], at(prefix, "launch"), bool))
+        if "indicators" in parts:
+            self._indicators(parts["indicators"], setup)
+        if "periods" in parts:
+            self._periods(parts["periods"], setup)
+        if "blocks" in parts:
+            setup.blocks = self.blocks(parts["blocks"], at(prefix, "blocks"))
+        if "plans" in parts:
+            self._plans(parts["plans"], setup)
+        return setup
+
+    def _indicators(self, node: yaml.Node, setup: MovementSetup) -> None:
         seen: dict[str, int] = {}
-        for number, item in enumerate(self._items(node, "indicators"), start=1):
-            place = f"indicators[{number}]"
+        for number, item in enumerate(self.items(node, at(setup.prefix, "indicators")), start=1):
+            place = at(setup.prefix, f"indicators[{number}]")
             parts = self.mapping(item, place, set(INDICATOR_KEYS))
             indicator = {
-                name: self.scalar(parts[name], f"{place}.{name}", kind)
+                name: self.scalar(parts[name], at(place, name), kind)
                 for name, kind in INDICATOR_KEYS.items()
                 if name in parts
             }
-            for name in INDICATOR_REQUIRED:
-                if name not in parts:
-                    self.problem(item, f"{place}.{name}", "required")
+            self.required(item, parts, place, INDICATOR_REQUIRED)
             code = indicator.get("code")
             if code in seen:
-                self.problem(item, f"{place}.code", f"repeats indicators[{seen[code]}]")
+                self.problem(item, at(place, "code"), f"repeats indicators[{seen[code]}]")
             elif code:
                 seen[code] = number
-            self.setup.indicators.append(indicator)
+            setup.indicators.append(indicator)
 
-    def _periods(self, node: yaml.Node) -> None:
+    def _periods(self, node: yaml.Node, setup: MovementSetup) -> None:
         if isinstance(node, yaml.ScalarNode):
             if node.value != "monthly":
-                self.problem(node, "periods", "expected 'monthly' or a list of periods")
-            self.setup.monthly = True
+                self.problem(
+                    node, at(setup.prefix, "periods"), "expected 'monthly' or a list of periods"
+                )
+            setup.monthly = True
             return
-        for number, item in enumerate(self._items(node, "periods"), start=1):
-            place = f"periods[{number}]"
+        for number, item in enumerate(self.items(node, at(setup.prefix, "periods")), start=1):
+            place = at(setup.prefix, f"periods[{number}]")
             parts = self.mapping(item, place, set(PERIOD_KEYS))
-            period = {}
-            for name in PERIOD_KEYS:
-                if name not in parts:
-                    self.problem(item, f"{place}.{name}", "required")
-                else:
-                    kind = str if name == "name" else dt.date
-                    period[name] = self.scalar(parts[name], f"{place}.{name}", kind)
-            self.setup.periods.append(period)
-
-    def _blocks(self, node: yaml.Node) -> None:
-        for number, item in enumerate(self._items(node, "blocks"), start=1):
-            place = f"blocks[{number}]"
-            parts = self.mapping(item, place, BLOCK_KEYS)
-            block: dict[str, Any] = {}
-            for name in ("code", "name", "description"):
-                if name in parts:
-                    block[name] = self.scalar(parts[name], f"{place}.{name}", str)
-                elif name != "description":
-                    self.problem(item, f"{place}.{name}", "required")
-            block["units"] = (
-                self.codes(parts["units"], f"{place}.units") if "units" in parts else []
+            self.required(item, parts, place, PERIOD_KEYS)
+            setup.periods.append(
+                {
+                    name: self.scalar(
+                        parts[name], at(place, name), str if name == "name" else dt.date
+                    )
+                    for name in PERIOD_KEYS
+                    if name in parts
+                }
             )
-            self.setup.blocks.append(block)
+
+    def _plans(self, node: yaml.Node, setup: MovementSetup) -> None:
+        for number, item in enumerate(self.items(node, at(setup.prefix, "plans")), start=1):
+            place = at(setup.prefix, f"plans[{number}]")
+            parts = self.mapping(item, place, set(PLAN_KEYS))
+            self.required(item, parts, place, ("unit", "indicator"))
+            values = {
+                PLAN_KEYS[name]: ""
+                if parts[name].value in ("", "null", "~")
+                else str(parts[name].value)
+                for name in parts
+                if isinstance(parts[name], yaml.ScalarNode)
+            }
+            if "unit_code" in values and "indicator" in values:
+                setup.plans.append(PlanRow(**values))
+
+    def blocks(self, node: yaml.Node, place: str) -> list[dict[str, Any]]:
+        found = []
+        for number, item in enumerate(self.items(node, place), start=1):
+            here = f"{place}[{number}]"
+            parts = self.mapping(item, here, BLOCK_KEYS)
+            self.required(item, parts, here, ("code", "name"))
+            block: dict[str, Any] = {
+                name: self.scalar(parts[name], at(here, name), str)
+                for name in ("code", "name", "description")
+                if name in parts
+            }
+            block["units"] = (
+                self.codes(parts["units"], at(here, "units")) if "units" in parts else []
+            )
+            found.append(block)
+        return found
 
 
 _KIND_NAMES = {
@@ -256,8 +308,9 @@ _KIND_NAMES = {
 
 def read_setup(text: str) -> MovementSetup:
     """The file's movement, or ValidationFailed listing every problem by line and place."""
-    reader = _Reader()
-    setup = reader.read(text)
+    reader = SetupReader()
+    root = reader.compose(text)
+    setup = reader.movement(root) if root is not None else MovementSetup()
     _raise(reader.problems)
     return setup
 
@@ -292,7 +345,7 @@ def create_from_setup(setup: MovementSetup) -> Created:
 
     def unit(code: str, place: str, capability: Capability = Capability.VIEW) -> Unit | None:
         found = units.get(code)
-        line = setup.lines.get(place.split("[")[0], 1)
+        line = setup.lines.get(at(setup.prefix, place.split("[")[0]), 1)
         if found is None or not can(actor, Capability.VIEW, found):
             # What the actor may not see does not exist for them.
             problems.append(SetupProblem(line, place, f"no unit with code {code!r}"))
@@ -351,26 +404,48 @@ def create_from_setup(setup: MovementSetup) -> Created:
                     zip(setup.blocks, blocks_units, strict=True), start=1
                 )
             ]
+            if setup.plans:
+                _step(
+                    setup,
+                    "plans",
+                    lambda: actions.set_plans(movement=movement, rows=setup.plans),
+                    rows="plans",
+                    fields={"unit_code": "unit"},
+                )
             if setup.launch:
                 movement = _step(
                     setup, "launch", lambda: actions.launch_movement(movement=movement)
                 )
-    except _Refused as refused:
-        _raise([refused.problem])
+    except Refused as refused:
+        _raise(refused.problems)
     return Created(movement, indicators, len(periods), blocks)
 
 
-class _Refused(Exception):
-    def __init__(self, problem: SetupProblem):
-        self.problem = problem
+class Refused(Exception):
+    """An action refused a step of the file: the problems it names."""
+
+    def __init__(self, problems: list[SetupProblem]):
+        self.problems = problems
 
 
-def _step(setup: MovementSetup, place: str, act):
-    """Run one action; its refusal rolls the whole file back and is named by the file's place."""
+def _step(setup: MovementSetup, place: str, act, *, rows: str = "", fields: dict | None = None):
+    """Run one action; its refusal rolls the whole file back and is named by the file's place
+    (with `rows`, the action's row errors are the file's `rows[n]`, each named)."""
     try:
         return act()
     except ActionError as exc:
-        error = exc.errors[0] if exc.errors else None
-        where = ".".join(p for p in (place, error.field if error else "") if p)
-        line = setup.lines.get(where) or setup.lines.get(place) or 1
-        raise _Refused(SetupProblem(line, where, error.message if error else exc.detail)) from None
+        problems = []
+        for error in exc.errors or [None]:
+            base = at(setup.prefix, f"{rows}[{error.row}]" if rows and error else place)
+            field_name = (fields or {}).get(error.field, error.field) if error else ""
+            where = at(base, field_name) if field_name else base
+            line = (
+                setup.lines.get(where)
+                or setup.lines.get(base)
+                or setup.lines.get(at(setup.prefix, rows or place))
+                or 1
+            )
+            problems.append(SetupProblem(line, where, error.message if error else exc.detail))
+            if not rows:
+                break
+        raise Refused(problems) from None
