@@ -169,3 +169,42 @@ def test_admin_is_read_only(client, user, call, donation_drive, model):
     client.force_login(user)
     assert client.get(f"/admin/drives/{model}/").status_code == 200
     assert client.get(f"/admin/drives/{model}/add/").status_code == 403
+
+
+def test_donation_entries_come_ten_at_a_time_latest_first(donation_drive, client, user):
+    import re
+
+    actions.record_donations(
+        drive=donation_drive,
+        rows=[
+            actions.DonationRow(item="rice", stage="received", unit="W1", quantity=n)
+            for n in range(1, 21)
+        ],
+    )
+    latest = list(DonationEntry.objects.order_by("-id").values_list("pk", flat=True))
+    client.force_login(user)
+    url = reverse("drives-donations", args=["rice"])
+    page = client.get(url).content.decode()
+    assert re.findall(r'data-entry="(\d+)"', page) == [str(pk) for pk in latest[:10]]
+    assert 'hx-get="?entries=2"' in page
+    rows = client.get(url + "?entries=2", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in rows and "<form" not in rows
+    assert re.findall(r'data-entry="(\d+)"', rows) == [str(pk) for pk in latest[10:]]
+    assert "Show more" not in rows  # the twenty are all shown
+
+
+def test_sign_ups_come_twenty_at_a_time_in_the_order_they_came(public_call, client, user):
+    import re
+
+    actions.sign_up(
+        call=public_call, rows=[person(n, role="rescue", gender="male", age=20) for n in range(30)]
+    )
+    codes = list(SignUp.objects.order_by("id").values_list("code", flat=True))
+    client.force_login(user)
+    url = reverse("drives-volunteers", args=["open-call"])
+    page = client.get(url + "?status=signed_up").content.decode()
+    assert re.findall(r'<tr data-code="([^"]+)"', page) == codes[:20]
+    assert 'hx-get="?status=signed_up&amp;signups=2"' in page
+    rows = client.get(url + "?status=signed_up&signups=2", headers={"HX-Request": "true"})
+    rows = rows.content.decode()
+    assert "<html" not in rows and re.findall(r'<tr data-code="([^"]+)"', rows) == codes[20:]
