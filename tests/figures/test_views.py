@@ -400,7 +400,7 @@ def many_reports(reported):
 def _report_days(html: str) -> list[str]:
     import re
 
-    return re.findall(r'<tr id="report-\d+"><td>([^<]+)</td>', html)
+    return re.findall(r'<tr id="report-\d+"><td class="day">([^<]+)</td>', html)
 
 
 def test_own_reports_come_ten_at_a_time_newest_first(client, many_reports, user):
