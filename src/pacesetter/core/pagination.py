@@ -45,6 +45,7 @@ class Slice(Generic[T]):
     has_next: bool
     param: str
     query: str  # the request's other parameters, urlencoded
+    path: str = ""  # the page's own address, where a form's POST renders it at another
 
     @property
     def next_query(self) -> str:
@@ -66,6 +67,7 @@ def slice_of(
     *,
     param: str,
     size: int,
+    path: str = "",
 ) -> Slice[T]:
     """The slice of a list the request asks for: `fetch(offset, limit)` reads the rows in
     the list's order (newest first); one row past the slice tells whether more follow, so
@@ -80,6 +82,7 @@ def slice_of(
         has_next=len(rows) > size,
         param=param,
         query=query.urlencode(),
+        path=path,
     )
 
 
