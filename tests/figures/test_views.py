@@ -313,9 +313,9 @@ def test_many_children_are_shown_a_page_at_a_time(client, reported, user, units)
     )
     client.force_login(user)
     first = client.get(f"/movements/{reported.slug}/units/C2/").content.decode()
-    assert "1–50 of 56" in first and "Team 049" in first and "Team 050" not in first
+    assert "1–20 of 26" in first and "Team 019" in first and "Team 020" not in first
     second = client.get(f"/movements/{reported.slug}/units/C2/?page=2").content.decode()
-    assert "51–56 of 56" in second and "Team 050" in second and 'rel="prev"' in second
+    assert "21–26 of 26" in second and "Team 020" in second and 'rel="prev"' in second
     assert client.get(f"/movements/{reported.slug}/units/C2/?page=x").status_code == 200
 
 
@@ -434,3 +434,16 @@ def test_the_next_rows_take_a_fixed_number_of_queries(
     # corrections: none of the page's figures, which the rows do not show.
     with django_assert_num_queries(7):
         client.get(url, headers={"HX-Request": "true"})
+
+
+def test_indicators_after_the_first_are_collapsed_until_sorted_or_paged(client, reported, user):
+    import re
+
+    client.force_login(user)
+    page = client.get(f"/movements/{reported.slug}/").content.decode()
+    opened = re.findall(r'<details class="indicator"( open)?>', page)
+    assert opened == [" open"] + [""] * (len(opened) - 1) and len(opened) == 4
+    # each says its actual and fulfilment in its summary, shown while it is closed
+    assert 'class="when-closed muted">· 120.0 · 120.0%</span>' in page
+    sorted_page = client.get(f"/movements/{reported.slug}/?sort=actual").content.decode()
+    assert re.findall(r'<details class="indicator"( open)?>', sorted_page) == [" open"] * 4

@@ -30,8 +30,9 @@ from pacesetter.units.models import Unit
 
 from . import charts, selectors
 
-# A unit with 1,000 children shows them a page at a time, every child ranked by the sort.
-CHILDREN_PER_PAGE = 50
+# A unit with 1,000 children shows them a page at a time, every child ranked by the sort;
+# twenty rows are a phone's screen or two.
+CHILDREN_PER_PAGE = 20
 # A unit's own reports, newest first: a phone shows ten before the rest of the page, and
 # "Show more" adds ten at a time (the railway's 50 rows were 4,000 px of a 390 px phone).
 REPORTS_PER_SLICE = 10
