@@ -208,3 +208,27 @@ def test_sign_ups_come_twenty_at_a_time_in_the_order_they_came(public_call, clie
     rows = client.get(url + "?status=signed_up&signups=2", headers={"HX-Request": "true"})
     rows = rows.content.decode()
     assert "<html" not in rows and re.findall(r'<tr data-code="([^"]+)"', rows) == codes[20:]
+
+
+def test_holdings_come_ten_at_a_time_largest_first(donation_drive, client, user, units):
+    import re
+
+    from pacesetter.drives.models import DonationBalance
+    from tests import factories
+
+    extra = [factories.unit(f"HOLD{n:02}", units["C1"], kind="workteam") for n in range(12)]
+    actions.record_donations(
+        drive=donation_drive,
+        rows=[
+            actions.DonationRow(item="rice", stage="received", unit=u.code, quantity=n)
+            for n, u in enumerate(extra, start=1)
+        ],
+    )
+    largest = list(DonationBalance.objects.order_by("-received_minor").values_list("pk", flat=True))
+    client.force_login(user)
+    url = reverse("drives-donations", args=["rice"])
+    page = client.get(url).content.decode()
+    assert re.findall(r'data-balance="(\d+)"', page) == [str(pk) for pk in largest[:10]]
+    rows = client.get(url + "?balances=2", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in rows
+    assert re.findall(r'data-balance="(\d+)"', rows) == [str(pk) for pk in largest[10:]]

@@ -195,12 +195,14 @@ def recent_entries(
     )
 
 
-def balances(*, drive: DonationDrive, unit: Unit, limit: int = 50) -> list[DonationBalance]:
-    """What units of the subtree hold, largest holdings first."""
+def balances(
+    *, drive: DonationDrive, unit: Unit, offset: int = 0, limit: int = 50
+) -> list[DonationBalance]:
+    """What units of the subtree hold, largest holdings first, `limit` from `offset`."""
     return list(
         DonationBalance.objects.filter(drive=drive, unit__path__startswith=unit.path)
         .select_related("item", "unit")
-        .order_by("item__position", "-received_minor", "unit__code")[:limit]
+        .order_by("item__position", "-received_minor", "unit__code", "id")[offset : offset + limit]
     )
 
 

@@ -41,8 +41,9 @@ from .forms import CodeForm, DistributionForm, EnlistmentForm, GiftForm, SignUpF
 from .models import DonationEntry, SignUp
 from .receipts import receipt_pdf
 
-# Long lists a slice at a time with "Show more": the latest donation entries first; the
-# sign-ups in the order they came, the queue a manager works through.
+# Long lists a slice at a time with "Show more": the latest donation entries first, the
+# largest holdings first; the sign-ups in the order they came, the queue a manager works
+# through.
 ENTRIES_SHOWN = 10
 SIGNUPS_SHOWN = 20
 
@@ -116,6 +117,12 @@ def donations(request: HttpRequest, slug: str) -> HttpResponse:
             "drives/donations.html#entry-rows",
             {"movement": movement, "entries": _entries(request, drive, unit)},
         )
+    if wants_more(request, "balances"):
+        return render(
+            request,
+            "drives/donations.html#balance-rows",
+            {"balances": _balances(request, drive, unit)},
+        )
     # Prefixed: the two forms share field names, and ids must be unique on the page.
     today = movement_today(movement)
     gift_form = GiftForm(items=items, initial={"unit": unit.code, "day": today}, prefix="gift")
@@ -163,7 +170,7 @@ def donations(request: HttpRequest, slug: str) -> HttpResponse:
             "drive": drive,
             "unit": unit,
             "overview": selectors.donation_overview(drive=drive, unit=unit),
-            "balances": selectors.balances(drive=drive, unit=unit),
+            "balances": _balances(request, drive, unit),
             "entries": _entries(request, drive, unit),
             "breadcrumbs": list(unit_selectors.ancestors(unit)),
             "may_record": may_record,
@@ -181,6 +188,17 @@ def _entries(request: HttpRequest, drive, unit: Unit):
             drive=drive, unit=unit, offset=offset, limit=limit
         ),
         param="entries",
+        size=ENTRIES_SHOWN,
+    )
+
+
+def _balances(request: HttpRequest, drive, unit: Unit):
+    return slice_of(
+        request,
+        lambda offset, limit: selectors.balances(
+            drive=drive, unit=unit, offset=offset, limit=limit
+        ),
+        param="balances",
         size=ENTRIES_SHOWN,
     )
 
