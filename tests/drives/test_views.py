@@ -193,7 +193,7 @@ def test_donation_entries_come_ten_at_a_time_latest_first(donation_drive, client
     assert "Show more" not in rows  # the twenty are all shown
 
 
-def test_sign_ups_come_twenty_at_a_time_in_the_order_they_came(public_call, client, user):
+def test_sign_ups_come_ten_at_a_time_in_the_order_they_came(public_call, client, user):
     import re
 
     actions.sign_up(
@@ -203,11 +203,12 @@ def test_sign_ups_come_twenty_at_a_time_in_the_order_they_came(public_call, clie
     client.force_login(user)
     url = reverse("drives-volunteers", args=["open-call"])
     page = client.get(url + "?status=signed_up").content.decode()
-    assert re.findall(r'<tr data-code="([^"]+)"', page) == codes[:20]
+    assert re.findall(r'<tr data-code="([^"]+)"', page) == codes[:10]
     assert 'hx-get="?status=signed_up&amp;signups=2"' in page
-    rows = client.get(url + "?status=signed_up&signups=2", headers={"HX-Request": "true"})
+    rows = client.get(url + "?status=signed_up&signups=3", headers={"HX-Request": "true"})
     rows = rows.content.decode()
     assert "<html" not in rows and re.findall(r'<tr data-code="([^"]+)"', rows) == codes[20:]
+    assert "Show more" not in rows
 
 
 def test_holdings_come_ten_at_a_time_largest_first(donation_drive, client, user, units):
@@ -232,3 +233,10 @@ def test_holdings_come_ten_at_a_time_largest_first(donation_drive, client, user,
     rows = client.get(url + "?balances=2", headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in rows
     assert re.findall(r'data-balance="(\d+)"', rows) == [str(pk) for pk in largest[10:]]
+
+
+def test_the_day_table_is_closed_beside_its_chart(public_call, client):
+    actions.sign_up(call=public_call, rows=[person(1, role="rescue", gender="male", age=20)])
+    page = client.get(reverse("drives-volunteers", args=["open-call"])).content.decode()
+    assert 'class="chart"' in page
+    assert page.index("<details><summary>Each day") < page.index('<table class="by-day">')

@@ -45,7 +45,7 @@ from .receipts import receipt_pdf
 # largest holdings first; the sign-ups in the order they came, the queue a manager works
 # through.
 ENTRIES_SHOWN = 10
-SIGNUPS_SHOWN = 20
+SIGNUPS_SHOWN = 10
 
 
 def sign_in_unless_public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
