@@ -155,6 +155,7 @@ def test_the_trail_page_comes_twenty_at_a_time_newest_first(units, user):
     page = client.get("/audit/?action=units").content.decode()
     shown = [int(pk) for pk in re.findall(r'data-event="(\d+)"', page)]
     assert len(shown) == 20 and shown == sorted(shown, reverse=True)
+    assert '<td class="nowrap">' in page  # a time on one line, not three on a phone
     assert 'hx-get="?action=units&amp;page=2"' in page
     rows = client.get("/audit/?action=units&page=2", headers={"HX-Request": "true"})
     rows = rows.content.decode()
