@@ -33,7 +33,8 @@ MAX_SLICE = 10_000  # a slice number past any list a person pages through by han
 
 @dataclass(frozen=True)
 class Slice(Generic[T]):
-    """One slice of a list shown on a page, newest first: its rows, and whether more follow.
+    """One slice of a list shown on a page (newest first, where its rows have an age): its
+    rows, and whether more follow.
 
     The "Show more" control (core/_more.html) links to the next slice by the query parameter
     `param`, keeping the page's other parameters (a sort, a filter): without JavaScript the
@@ -53,7 +54,7 @@ class Slice(Generic[T]):
         return f"{self.query}&{own}" if self.query else own
 
 
-def slice_number(request: HttpRequest, param: str) -> int:
+def _slice_number(request: HttpRequest, param: str) -> int:
     """The slice the request asks for by `param` (1 when absent or not a number)."""
     try:
         return min(max(1, int(request.GET.get(param, "1"))), MAX_SLICE)
@@ -70,9 +71,9 @@ def slice_of(
     path: str = "",
 ) -> Slice[T]:
     """The slice of a list the request asks for: `fetch(offset, limit)` reads the rows in
-    the list's order (newest first); one row past the slice tells whether more follow, so
-    no count is needed."""
-    number = slice_number(request, param)
+    the list's order; one row past the slice tells whether more follow, so no count is
+    needed."""
+    number = _slice_number(request, param)
     rows = list(fetch((number - 1) * size, size + 1))
     query = request.GET.copy()
     query.pop(param, None)
@@ -89,4 +90,4 @@ def slice_of(
 def wants_more(request: HttpRequest, param: str) -> bool:
     """Whether this is htmx asking for the next slice of the list `param` names: then the
     view answers with the list's partial alone."""
-    return bool(getattr(request, "htmx", False)) and param in request.GET
+    return bool(request.htmx) and param in request.GET
