@@ -154,3 +154,33 @@ def test_notifications_come_a_slice_at_a_time_newest_first(client, movement, ran
     rows = client.get("/notifications/?page=2", headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in rows and "Mark all read" not in rows
     assert rows.count('data-kind="') == min(20, count - 20)
+
+
+def test_challenges_come_a_slice_at_a_time_newest_first(client, movement, units, admin_user):
+    from pacesetter.emulation.models import ChallengeParticipant
+
+    made = []
+    for n in range(25):
+        challenge = Challenge.objects.create(
+            movement=movement,
+            challenger=units["W1"],
+            indicator=movement.indicators.get(code="steel"),
+            normalisation="raw",
+            period=movement.periods.get(is_whole=True),
+            answer_by=dt.date(2025, 3, 1),
+            stake=f"stake {n}",
+        )
+        ChallengeParticipant.objects.create(
+            challenge=challenge, unit=units["W1"], answer="challenger"
+        )
+        made.append(challenge.pk)
+    client.force_login(admin_user)
+    url = f"/movements/{movement.slug}/emulation/challenges/"
+    page = client.get(url).content.decode()
+    shown = [int(pk) for pk in re.findall(r'href="/challenges/(\d+)/"', page)]
+    assert shown == sorted(made, reverse=True)[:20] and 'hx-get="?page=2"' in page
+    rows = client.get(url + "?page=2", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in rows
+    assert [int(pk) for pk in re.findall(r'href="/challenges/(\d+)/"', rows)] == sorted(made)[:5][
+        ::-1
+    ]

@@ -715,15 +715,18 @@ def _challenge_display(challenge: Challenge, value) -> str:
     return f"{format_quantity(decimal, indicator.decimal_places)} {indicator.measure}"
 
 
-def challenges_of(*, movement: Movement, actor: Actor) -> list[Challenge]:
-    """The movement's challenges that involve a unit the actor may view, newest first."""
+def challenges_of(
+    *, movement: Movement, actor: Actor, offset: int = 0, limit: int | None = None
+) -> list[Challenge]:
+    """The movement's challenges that involve a unit the actor may view, newest first
+    (`limit` of them from `offset`, or all)."""
     visible = ChallengeParticipant.objects.filter(
         unit_filter(actor, Capability.VIEW), challenge__movement=movement
     ).values("challenge_id")
     return list(
         Challenge.objects.filter(movement=movement, pk__in=visible)
         .select_related("challenger", "indicator", "period", "group")
-        .order_by("-id")
+        .order_by("-id")[offset : None if limit is None else offset + limit]
     )
 
 

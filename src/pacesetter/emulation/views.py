@@ -29,7 +29,7 @@ from .forms import ChallengeForm
 from .models import Challenge, ChallengeParticipant, ChallengeResult, Notification
 
 PAGE = 50
-# Overtakings and notifications, newest first, a slice at a time with "Show more".
+# Overtakings, notifications and challenges, newest first, a slice at a time with "Show more".
 FEED_PAGE = 20
 
 
@@ -155,6 +155,19 @@ def challenges(request: HttpRequest, slug: str) -> HttpResponse:
     movement = _movement(request, slug)
     if isinstance(movement, HttpResponse):
         return movement
+    actor = current_actor()
+    challenges = slice_of(
+        request,
+        lambda offset, limit: selectors.challenges_of(
+            movement=movement, actor=actor, offset=offset, limit=limit
+        ),
+        param="page",
+        size=FEED_PAGE,
+    )
+    if request.method == "GET" and wants_more(request, "page"):
+        return render(
+            request, "emulation/challenges.html#challenge-rows", {"challenges": challenges}
+        )
     form = _challenge_form(request, movement)
     if request.method == "POST":
         if form is None:
@@ -195,7 +208,7 @@ def challenges(request: HttpRequest, slug: str) -> HttpResponse:
         "emulation/challenges.html",
         {
             "movement": movement,
-            "challenges": selectors.challenges_of(movement=movement, actor=current_actor()),
+            "challenges": challenges,
             "form": form,
         },
         status=422 if form is not None and form.errors else 200,
