@@ -46,10 +46,10 @@ def test_drill_down_through_the_tree(live_url, page):
     expect(reports).to_have_count(10)
     expect(reports.first).to_contain_text("Dec 1947")
     accessible(page, "movement-branch")
-    page.get_by_role("link", name="More reports").click()
+    page.get_by_role("link", name="Show more reports").click()
     expect(reports).to_have_count(12)
     expect(reports.last).to_contain_text("Jan 1947")
-    expect(page.get_by_role("link", name="More reports")).to_have_count(0)
+    expect(page.get_by_role("link", name="Show more reports")).to_have_count(0)
 
 
 def test_railway_page_ends_on_a_phone_and_shows_more_reports(live_url, page):
@@ -62,7 +62,7 @@ def test_railway_page_ends_on_a_phone_and_shows_more_reports(live_url, page):
     expect(reports).to_have_count(10)
     expect(reports.first).to_contain_text("14 May 1958")
     screenshot(page, "movement-railway-first-reports")
-    page.get_by_role("link", name="More reports").click()
+    page.get_by_role("link", name="Show more reports").click()
     expect(reports).to_have_count(20)
     expect(reports.nth(10)).to_contain_text("4 May 1958")
     assert "?reports=" not in page.url  # appended in place, not a new page
@@ -83,7 +83,7 @@ def test_railway_page_ends_on_a_phone_and_shows_more_reports(live_url, page):
 def test_show_more_is_a_link_without_javascript(live_url, page_without_javascript):
     page = page_without_javascript
     page.goto(live_url + "/movements/haeju-hasong-railway-1958/")
-    page.get_by_role("link", name="More reports").click()
+    page.get_by_role("link", name="Show more reports").click()
     assert page.url.endswith("?reports=2")
     reports = page.locator("#own-reports ~ div table tbody tr[id^=report-]")
     expect(reports).to_have_count(10)
