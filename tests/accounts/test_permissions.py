@@ -135,3 +135,26 @@ def test_a_unit_head_for_one_movement_grants_roles_in_that_movement_only(person,
     with acting_as(actor_for(everywhere)):
         actions.grant_role(user=newcomer, role=Role.REPORTER, unit=units["W2"], movement=other)
         actions.withdraw_grant(grant=given)
+
+
+def test_the_roles_page_shows_a_slice_of_the_subtree_and_more_on_asking(
+    client, person, units, monkeypatch
+):
+    import re
+
+    from pacesetter.accounts import views
+
+    monkeypatch.setattr(views, "GRANTS_SHOWN", 3)
+    actions.grant_role(user=person, role=Role.ORGANISER, unit=units["KP"])
+    for n in range(5):
+        holder = factories.UserFactory(username=f"holder{n}")
+        actions.grant_role(user=holder, role=Role.REPORTER, unit=units["W1"])
+    client.force_login(person)
+    page = client.get("/units/C1/roles/").content.decode()
+    holders = re.findall(r"<td>(holder\d)</td>", page)
+    assert holders == ["holder0", "holder1", "holder2"] and 'hx-get="?page=2"' in page
+    rows = client.get("/units/C1/roles/?page=2", headers={"HX-Request": "true"})
+    rows = rows.content.decode()
+    assert "<html" not in rows and '<form method="post" novalidate' not in rows
+    assert re.findall(r"<td>(holder\d)</td>", rows) == ["holder3", "holder4"]
+    assert "Show more" not in rows

@@ -143,3 +143,22 @@ def test_organisers_read_their_subtree_and_their_own_events_only(units):
     assert [e["target"] for e in listed] == [str(units["W1"])]
     page = client.get("/audit/?action=units.archive").content.decode()
     assert str(units["W1"]) in page and str(units["W4"]) not in page
+
+
+def test_the_trail_page_comes_twenty_at_a_time_newest_first(units, user):
+    import re
+
+    for n in range(25):
+        unit_actions.create_block(code=f"block-{n}", name=f"Block {n}")
+    client = Client()
+    client.force_login(user)
+    page = client.get("/audit/?action=units").content.decode()
+    shown = [int(pk) for pk in re.findall(r'data-event="(\d+)"', page)]
+    assert len(shown) == 20 and shown == sorted(shown, reverse=True)
+    assert '<td class="nowrap">' in page  # a time on one line, not three on a phone
+    assert 'hx-get="?action=units&amp;page=2"' in page
+    rows = client.get("/audit/?action=units&page=2", headers={"HX-Request": "true"})
+    rows = rows.content.decode()
+    assert "<html" not in rows and "<form" not in rows
+    more = [int(pk) for pk in re.findall(r'data-event="(\d+)"', rows)]
+    assert more and max(more) < min(shown)

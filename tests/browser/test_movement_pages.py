@@ -41,10 +41,53 @@ def test_drill_down_through_the_tree(live_url, page):
     page.get_by_role("link", name="Metallurgical industry").click()
     expect(page.locator("[data-figure=fulfilment]")).to_have_text("104.5%")
     expect(page.get_by_role("navigation", name="Breadcrumbs")).to_contain_text("State-run industry")
-    expect(page.locator("#own-reports + div table tbody tr")).to_have_count(
-        12
-    )  # its monthly reports
+    # Its twelve monthly reports, the newest ten first; "Show more" brings the other two.
+    reports = page.locator("#own-reports ~ div table tbody tr[id^=report-]")
+    expect(reports).to_have_count(10)
+    expect(reports.first).to_contain_text("Dec 1947")
     accessible(page, "movement-branch")
+    page.get_by_role("link", name="Show more reports").click()
+    expect(reports).to_have_count(12)
+    expect(reports.last).to_contain_text("Jan 1947")
+    expect(page.get_by_role("link", name="Show more reports")).to_have_count(0)
+
+
+def test_railway_page_ends_on_a_phone_and_shows_more_reports(live_url, page):
+    """The organiser's own 75 daily reports were a 4,000 px table on a phone: now ten, and
+    "Show more" appends ten more in place; a chart's point tells its value when tapped."""
+    page.goto(live_url + "/movements/haeju-hasong-railway-1958/")
+    if page.viewport_name == "phone":
+        assert page.evaluate("document.documentElement.scrollHeight") < 2500
+    reports = page.locator("#own-reports ~ div table tbody tr[id^=report-]")
+    expect(reports).to_have_count(10)
+    expect(reports.first).to_contain_text("14 May 1958")
+    screenshot(page, "movement-railway-first-reports")
+    page.get_by_role("link", name="Show more reports").click()
+    expect(reports).to_have_count(20)
+    expect(reports.nth(10)).to_contain_text("4 May 1958")
+    assert "?reports=" not in page.url  # appended in place, not a new page
+    # The last day's mark on the cumulative line (drawn over the days before it).
+    point = page.locator(".chart").first.locator(".point").last
+    value = point.locator(".value")
+    expect(value).to_be_hidden()
+    if page.viewport_name == "phone":
+        point.tap()
+    else:
+        point.hover()
+    expect(value).to_be_visible()
+    expect(value).to_have_text("14 May 1958: 75")
+    page.locator(".charts").first.scroll_into_view_if_needed()
+    screenshot(page, "movement-railway-value-shown")
+
+
+def test_show_more_is_a_link_without_javascript(live_url, page_without_javascript):
+    page = page_without_javascript
+    page.goto(live_url + "/movements/haeju-hasong-railway-1958/")
+    page.get_by_role("link", name="Show more reports").click()
+    assert page.url.endswith("?reports=2")
+    reports = page.locator("#own-reports ~ div table tbody tr[id^=report-]")
+    expect(reports).to_have_count(10)
+    expect(reports.first).to_contain_text("4 May 1958")
 
 
 def test_unknown_page_is_a_clear_404(live_url, page):

@@ -169,3 +169,74 @@ def test_admin_is_read_only(client, user, call, donation_drive, model):
     client.force_login(user)
     assert client.get(f"/admin/drives/{model}/").status_code == 200
     assert client.get(f"/admin/drives/{model}/add/").status_code == 403
+
+
+def test_donation_entries_come_ten_at_a_time_latest_first(donation_drive, client, user):
+    import re
+
+    actions.record_donations(
+        drive=donation_drive,
+        rows=[
+            actions.DonationRow(item="rice", stage="received", unit="W1", quantity=n)
+            for n in range(1, 21)
+        ],
+    )
+    latest = list(DonationEntry.objects.order_by("-id").values_list("pk", flat=True))
+    client.force_login(user)
+    url = reverse("drives-donations", args=["rice"])
+    page = client.get(url).content.decode()
+    assert re.findall(r'data-entry="(\d+)"', page) == [str(pk) for pk in latest[:10]]
+    assert 'hx-get="?entries=2"' in page
+    rows = client.get(url + "?entries=2", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in rows and "<form" not in rows
+    assert re.findall(r'data-entry="(\d+)"', rows) == [str(pk) for pk in latest[10:]]
+    assert "Show more" not in rows  # the twenty are all shown
+
+
+def test_sign_ups_come_ten_at_a_time_in_the_order_they_came(public_call, client, user):
+    import re
+
+    actions.sign_up(
+        call=public_call, rows=[person(n, role="rescue", gender="male", age=20) for n in range(30)]
+    )
+    codes = list(SignUp.objects.order_by("id").values_list("code", flat=True))
+    client.force_login(user)
+    url = reverse("drives-volunteers", args=["open-call"])
+    page = client.get(url + "?status=signed_up").content.decode()
+    assert re.findall(r'<tr data-code="([^"]+)"', page) == codes[:10]
+    assert 'hx-get="?status=signed_up&amp;signups=2"' in page
+    rows = client.get(url + "?status=signed_up&signups=3", headers={"HX-Request": "true"})
+    rows = rows.content.decode()
+    assert "<html" not in rows and re.findall(r'<tr data-code="([^"]+)"', rows) == codes[20:]
+    assert "Show more" not in rows
+
+
+def test_holdings_come_ten_at_a_time_largest_first(donation_drive, client, user, units):
+    import re
+
+    from pacesetter.drives.models import DonationBalance
+    from tests import factories
+
+    extra = [factories.unit(f"HOLD{n:02}", units["C1"], kind="workteam") for n in range(12)]
+    actions.record_donations(
+        drive=donation_drive,
+        rows=[
+            actions.DonationRow(item="rice", stage="received", unit=u.code, quantity=n)
+            for n, u in enumerate(extra, start=1)
+        ],
+    )
+    largest = list(DonationBalance.objects.order_by("-received_minor").values_list("pk", flat=True))
+    client.force_login(user)
+    url = reverse("drives-donations", args=["rice"])
+    page = client.get(url).content.decode()
+    assert re.findall(r'data-balance="(\d+)"', page) == [str(pk) for pk in largest[:10]]
+    rows = client.get(url + "?balances=2", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in rows
+    assert re.findall(r'data-balance="(\d+)"', rows) == [str(pk) for pk in largest[10:]]
+
+
+def test_the_day_table_is_closed_beside_its_chart(public_call, client):
+    actions.sign_up(call=public_call, rows=[person(1, role="rescue", gender="male", age=20)])
+    page = client.get(reverse("drives-volunteers", args=["open-call"])).content.decode()
+    assert 'class="chart"' in page
+    assert page.index("<details><summary>Each day") < page.index('<table class="by-day">')

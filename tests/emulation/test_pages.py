@@ -1,6 +1,7 @@
 """Pages and the API: leaderboard, feed, challenges, notifications; query counts pinned."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -112,3 +113,74 @@ def test_notifications_page(client, movement, ranked, head):
     client.post("/notifications/", {"up_to": 10**9})
     assert "· new" not in client.get("/notifications/").content.decode()
     assert Challenge.objects.count() == 0
+
+
+def _copies(model, original, count: int) -> list[int]:
+    """`count` copies of a row, the newest last; their ids."""
+    made = []
+    for _ in range(count):
+        original.pk = None
+        original.save()
+        made.append(original.pk)
+    return made
+
+
+def test_overtakings_come_a_slice_at_a_time_newest_first(client, movement, ranked, admin_user):
+    from pacesetter.emulation.models import OvertakingEvent
+
+    ids = sorted(OvertakingEvent.objects.values_list("pk", flat=True), reverse=True)
+    ids = sorted(ids + _copies(OvertakingEvent, OvertakingEvent.objects.first(), 30), reverse=True)
+    client.force_login(admin_user)
+    url = f"/movements/{movement.slug}/emulation/overtakings/"
+    page = client.get(url).content.decode()
+    assert re.findall(r'data-event="(\d+)"', page) == [str(i) for i in ids[:20]]
+    assert 'href="?page=2"' in page and "<html" in page
+    rows = client.get(url + "?page=2", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in rows and "<h1" not in rows
+    assert re.findall(r'data-event="(\d+)"', rows) == [str(i) for i in ids[20:40]]
+    assert ("Show more" in rows) == (len(ids) > 40)
+
+
+def test_notifications_come_a_slice_at_a_time_newest_first(client, movement, ranked, head):
+    from pacesetter.emulation.models import Notification
+
+    _copies(Notification, Notification.objects.filter(unit__code="W2").first(), 30)
+    count = Notification.objects.filter(unit__path__startswith=head.grants.first().unit.path)
+    count = count.count()
+    assert count > 30
+    client.force_login(head)
+    page = client.get("/notifications/").content.decode()
+    assert page.count('data-kind="') == 20 and 'hx-get="?page=2"' in page
+    rows = client.get("/notifications/?page=2", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in rows and "Mark all read" not in rows
+    assert rows.count('data-kind="') == min(20, count - 20)
+
+
+def test_challenges_come_a_slice_at_a_time_newest_first(client, movement, units, admin_user):
+    from pacesetter.emulation.models import ChallengeParticipant
+
+    made = []
+    for n in range(25):
+        challenge = Challenge.objects.create(
+            movement=movement,
+            challenger=units["W1"],
+            indicator=movement.indicators.get(code="steel"),
+            normalisation="raw",
+            period=movement.periods.get(is_whole=True),
+            answer_by=dt.date(2025, 3, 1),
+            stake=f"stake {n}",
+        )
+        ChallengeParticipant.objects.create(
+            challenge=challenge, unit=units["W1"], answer="challenger"
+        )
+        made.append(challenge.pk)
+    client.force_login(admin_user)
+    url = f"/movements/{movement.slug}/emulation/challenges/"
+    page = client.get(url).content.decode()
+    shown = [int(pk) for pk in re.findall(r'href="/challenges/(\d+)/"', page)]
+    assert shown == sorted(made, reverse=True)[:20] and 'hx-get="?page=2"' in page
+    rows = client.get(url + "?page=2", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in rows
+    assert [int(pk) for pk in re.findall(r'href="/challenges/(\d+)/"', rows)] == sorted(made)[:5][
+        ::-1
+    ]

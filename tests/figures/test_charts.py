@@ -18,8 +18,8 @@ def test_cumulative_chart_draws_plan_actual_and_projection():
     )
     assert 'class="plan"' in svg and 'class="projection"' in svg and 'class="actual"' in svg
     # The frame is 5% above the highest line: the projection, 20 + 10 a day × 9 days = 110.
-    # 200 px of plot height over 115.5: 10 → 17.3 px, 20 → 34.6 px above the base at 212.
-    assert 'points="56.0,212.0 56.0,194.7 113.2,177.4"' in svg
+    # 182 px of plot height over 115.5: 10 → 15.8 px, 20 → 31.5 px above the base at 212.
+    assert 'points="56.0,212.0 56.0,196.2 113.2,180.5"' in svg
     assert "Steel &lt;t&gt;" in svg and "<t>" not in svg  # labels are escaped
     assert 'role="img"' in svg
 
@@ -39,3 +39,30 @@ def test_no_projection_once_the_period_is_over_and_bars_per_day():
         daily=[(START, Decimal(5)), (END, Decimal(2))], start=START, end=END, label="x"
     )
     assert bars.count('class="bar"') == 2
+
+
+def test_each_point_and_bar_tells_its_value_on_hover_and_tap():
+    import re
+
+    daily = [(START, Decimal("1250.5")), (START + dt.timedelta(days=3), Decimal(10))]
+    cumulative = charts.cumulative_chart(
+        daily=daily,
+        planned=Decimal(2000),
+        start=START,
+        end=END,
+        as_of=START + dt.timedelta(days=5),
+        run_rate=None,
+        label="x",
+    )
+    bars = charts.daily_chart(daily=daily, start=START, end=END, label="x")
+    # One mark per day with reports: the running total, then each day's own quantity.
+    for svg, values in (
+        (cumulative, ["1 Jan 2025: 1,250.5", "4 Jan 2025: 1,260.5"]),
+        (bars, ["1 Jan 2025: 1,250.5", "4 Jan 2025: 10"]),
+    ):
+        points = re.findall(r'<g class="point" tabindex="-1">(.*?)</g>', svg)
+        assert len(points) == 2
+        for point, value in zip(points, values, strict=True):
+            # the title for a pointer's hover, the label the stylesheet shows on focus (a tap)
+            assert f"<title>{value}</title>" in point
+            assert re.search(rf'<text class="value" [^>]*>{value}</text>', point)

@@ -313,9 +313,9 @@ def test_many_children_are_shown_a_page_at_a_time(client, reported, user, units)
     )
     client.force_login(user)
     first = client.get(f"/movements/{reported.slug}/units/C2/").content.decode()
-    assert "1–50 of 56" in first and "Team 049" in first and "Team 050" not in first
+    assert "1–20 of 26" in first and "Team 019" in first and "Team 020" not in first
     second = client.get(f"/movements/{reported.slug}/units/C2/?page=2").content.decode()
-    assert "51–56 of 56" in second and "Team 050" in second and 'rel="prev"' in second
+    assert "21–26 of 26" in second and "Team 020" in second and 'rel="prev"' in second
     assert client.get(f"/movements/{reported.slug}/units/C2/?page=x").status_code == 200
 
 
@@ -380,3 +380,70 @@ def test_own_reports_and_the_day_list_seek_the_units_index(reported, units):
         with connection.cursor() as cursor:
             plans.append(str(cursor.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()))
     assert all("report_unit_indicator_day" in plan for plan in plans), plans
+
+
+@pytest.fixture
+def many_reports(reported):
+    """W1 reports 31 days, 1–31 March (the 10th already): four slices of its own reports."""
+    record_reports(
+        movement=reported,
+        rows=[
+            ReportRow(unit="W1", indicator="steel", day=f"2025-03-{day:02d}", quantity=str(day))
+            for day in range(1, 32)
+            if day != 10
+        ],
+        source="api",
+    )
+    return reported
+
+
+def _report_days(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<tr id="report-\d+"><td class="day">([^<]+)</td>', html)
+
+
+def test_own_reports_come_ten_at_a_time_newest_first(client, many_reports, user):
+    client.force_login(user)
+    page = client.get(f"/movements/{many_reports.slug}/units/W1/").content.decode()
+    assert _report_days(page) == [f"{day} Mar 2025" for day in range(31, 21, -1)]
+    assert 'href="?reports=2"' in page and 'hx-get="?reports=2"' in page
+    # Without JavaScript the link opens the whole page with the next ten.
+    page = client.get(f"/movements/{many_reports.slug}/units/W1/?reports=2").content.decode()
+    assert "<html" in page
+    assert _report_days(page) == [f"{day} Mar 2025" for day in range(21, 11, -1)]
+
+
+def test_show_more_answers_htmx_with_the_next_rows_alone(client, many_reports, user):
+    client.force_login(user)
+    url = f"/movements/{many_reports.slug}/units/W1/?sort=actual&reports=3"
+    rows = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in rows and "<table" not in rows and "Actual, as of" not in rows
+    assert _report_days(rows) == [f"{day} Mar 2025" for day in range(11, 1, -1)]
+    assert 'hx-get="?sort=actual&amp;reports=4"' in rows  # the next, keeping the sort
+    last = client.get(url.replace("=3", "=4"), headers={"HX-Request": "true"}).content.decode()
+    assert _report_days(last) == ["1 Mar 2025"] and "Show more" not in last
+
+
+def test_the_next_rows_take_a_fixed_number_of_queries(
+    client, many_reports, user, django_assert_num_queries
+):
+    client.force_login(user)
+    url = f"/movements/{many_reports.slug}/units/W1/?reports=2"
+    # The visitor's session and roles, the movement, the unit, the reports and their
+    # corrections: none of the page's figures, which the rows do not show.
+    with django_assert_num_queries(7):
+        client.get(url, headers={"HX-Request": "true"})
+
+
+def test_indicators_after_the_first_are_collapsed_until_sorted_or_paged(client, reported, user):
+    import re
+
+    client.force_login(user)
+    page = client.get(f"/movements/{reported.slug}/").content.decode()
+    opened = re.findall(r'<details class="indicator"( open)?>', page)
+    assert opened == [" open"] + [""] * (len(opened) - 1) and len(opened) == 4
+    # each says its actual and fulfilment in its summary, shown while it is closed
+    assert 'class="when-closed muted">· 120.0 · 120.0%</span>' in page
+    sorted_page = client.get(f"/movements/{reported.slug}/?sort=actual").content.decode()
+    assert re.findall(r'<details class="indicator"( open)?>', sorted_page) == [" open"] * 4

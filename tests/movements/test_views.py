@@ -223,3 +223,26 @@ def test_plans_from_a_semicolon_file_with_decimal_commas_where_the_indicator_say
     upload.seek(0)
     assert _upload_and_confirm(signed_in, url, upload)[0] == 200
     assert Plan.objects.get().planned_minor == 12005
+
+
+def test_plans_come_a_slice_at_a_time_in_the_trees_order(signed_in, draft, units, monkeypatch):
+    import re
+
+    from pacesetter.movements import actions, views
+
+    monkeypatch.setattr(views, "PLANS_SHOWN", 4)
+    codes = ["KP", "P1", "C1", "W1", "W2", "C2"]
+    actions.set_plans(movement=draft, rows=[actions.PlanRow(c, "steel", "10") for c in codes])
+    url = f"/organise/{draft.slug}/"
+    page = signed_in.get(url).content.decode()
+    assert re.findall(r'<span class="muted">(\w+)</span></td><td>Steel', page) == codes[:4]
+    assert "6 plans" in page and f'hx-get="{url}?plans=2"' in page
+    rows = signed_in.get(url + "?plans=2", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in rows and "Set a plan" not in rows
+    assert re.findall(r'<span class="muted">(\w+)</span></td><td>Steel', rows) == codes[4:]
+    # After a refused form the page is rendered at the form's address: "Show more" still
+    # asks the organise page.
+    refused = signed_in.post(
+        f"/organise/{draft.slug}/plans/", {"unit_code": "W1", "indicator": "steel", "planned": "x"}
+    )
+    assert f'href="{url}?plans=2"' in refused.content.decode()

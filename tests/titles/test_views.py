@@ -253,3 +253,41 @@ def test_facts_upload_from_a_semicolon_export(operator, people):
     response = operator.post("/titles/facts/", {"kind": "evaluations", "file": upload})
     assert response.status_code == 302, response.content.decode()
     assert YearlyEvaluation.objects.get().member == people["w1-0"]
+
+
+def test_evaluations_awards_and_candidates_come_a_slice_at_a_time(
+    operator, vn_pack, people, units, monkeypatch
+):
+    from pacesetter.titles import views
+
+    monkeypatch.setattr(views, "LIST_SLICE", 2)
+    monkeypatch.setattr(views, "CANDIDATES_SLICE", 4)
+    record_advanced_workers(people)
+    title = advanced_worker(vn_pack)
+    runs = [actions.run_evaluation(title=title, year=2024, scope=units["W1"]) for _ in range(3)]
+    award_all(runs[-1])
+    awards = list(Award.objects.order_by("-year", "-id").values_list("pk", flat=True))
+    url = "/titles/packs/vn-emulation/advanced_worker/"
+    page = operator.get(url).content.decode()
+    run_links = re.findall(r'href="/titles/runs/(\d+)/"', page)
+    assert run_links == [str(runs[2].pk), str(runs[1].pk)]  # the newest first
+    award_links = re.findall(r'href="/titles/awards/(\d+)/"', page)
+    assert award_links == [str(pk) for pk in awards[:2]]
+    assert 'hx-get="?runs=2"' in page and 'hx-get="?awards=2"' in page
+    htmx = {"HX-Request": "true"}
+    more_runs = operator.get(url + "?runs=2", headers=htmx).content.decode()
+    assert "<html" not in more_runs and "/titles/awards/" not in more_runs
+    assert re.findall(r'href="/titles/runs/(\d+)/"', more_runs) == [str(runs[0].pk)]
+    assert "Show more" not in more_runs
+    more_awards = operator.get(url + "?awards=3", headers=htmx).content.decode()
+    assert re.findall(r'href="/titles/awards/(\d+)/"', more_awards) == [
+        str(pk) for pk in awards[4:6]
+    ]
+    assert 'hx-get="?awards=4"' in more_awards
+
+    run_url = f"/titles/runs/{runs[-1].pk}/"
+    page = operator.get(run_url + "?show=all").content.decode()
+    assert len(re.findall(r'href="/titles/candidates/\d+/"', page)) == 4
+    assert 'hx-get="?show=all&amp;candidates=2"' in page
+    last = operator.get(run_url + "?show=all&candidates=3", headers=htmx).content.decode()
+    assert "<html" not in last and len(re.findall(r'href="/titles/candidates/\d+/"', last)) == 2

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pacesetter.core.errors import ActionError
+from pacesetter.core.pagination import slice_of, wants_more
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit
 
@@ -17,6 +18,10 @@ from . import actions, selectors
 from .forms import GrantForm, TokenForm
 from .models import Grant
 from .permissions import Capability, current_actor, movement_filter, require, unit_filter
+
+# The roles on a subtree in the tree's order, a slice at a time with "Show more": a
+# province's page is not every grant of its thousands of units at once.
+GRANTS_SHOWN = 50
 
 
 @login_required
@@ -75,6 +80,16 @@ def unit_roles(request: HttpRequest, code: str) -> HttpResponse:
         Unit.objects.filter(unit_filter(actor, Capability.VIEW, field="")), code=code
     )
     require(actor, Capability.GRANT, unit)
+    grants = slice_of(
+        request,
+        lambda offset, limit: selectors.grants_visible_to(actor, unit=unit)[
+            offset : offset + limit
+        ],
+        param="page",
+        size=GRANTS_SHOWN,
+    )
+    if request.method == "GET" and wants_more(request, "page"):
+        return render(request, "accounts/unit_roles.html#grant-rows", {"grants": grants})
     movements = Movement.objects.filter(movement_filter(actor)).distinct().order_by("title")
     form = GrantForm(request.POST or None, movements=movements)
     if request.method == "POST" and form.is_valid():
@@ -104,7 +119,7 @@ def unit_roles(request: HttpRequest, code: str) -> HttpResponse:
         {
             "unit": unit,
             "form": form,
-            "grants": selectors.grants_visible_to(actor, unit=unit),
+            "grants": grants,
         },
     )
 

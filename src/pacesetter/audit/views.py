@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from pacesetter.accounts.permissions import Capability, current_actor, unit_filter
 from pacesetter.core.forms import PlainTextForm
+from pacesetter.core.pagination import slice_of, wants_more
 from pacesetter.units.models import Unit
 
 from . import selectors
 
-PAGE_SIZE = 50
+# Newest first, twenty at a time with "Show more": no count of the whole trail is needed.
+PAGE_SIZE = 20
 
 
 class AuditFilterForm(PlainTextForm):
@@ -51,11 +52,12 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         since=data.get("since"),
         until=data.get("until"),
     )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+    shown = slice_of(
         request,
-        "audit/trail.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        lambda offset, limit: events[offset : offset + limit],
+        param="page",
+        size=PAGE_SIZE,
     )
+    if wants_more(request, "page"):
+        return render(request, "audit/trail.html#event-rows", {"events": shown})
+    return render(request, "audit/trail.html", {"form": form, "events": shown})

@@ -184,20 +184,25 @@ def donation_overview(*, drive: DonationDrive, unit: Unit) -> DonationOverview:
     )
 
 
-def recent_entries(*, drive: DonationDrive, unit: Unit, limit: int = 25) -> list[DonationEntry]:
+def recent_entries(
+    *, drive: DonationDrive, unit: Unit, offset: int = 0, limit: int = 25
+) -> list[DonationEntry]:
+    """The subtree's donation entries, latest first, `limit` of them from `offset`."""
     return list(
         DonationEntry.objects.filter(drive=drive, unit__path__startswith=unit.path)
         .select_related("item", "unit", "donor_member", "donor_unit", "recipient_unit")
-        .order_by("-id")[:limit]
+        .order_by("-id")[offset : offset + limit]
     )
 
 
-def balances(*, drive: DonationDrive, unit: Unit, limit: int = 50) -> list[DonationBalance]:
-    """What units of the subtree hold, largest holdings first."""
+def balances(
+    *, drive: DonationDrive, unit: Unit, offset: int = 0, limit: int = 50
+) -> list[DonationBalance]:
+    """What units of the subtree hold, largest holdings first, `limit` from `offset`."""
     return list(
         DonationBalance.objects.filter(drive=drive, unit__path__startswith=unit.path)
         .select_related("item", "unit")
-        .order_by("item__position", "-received_minor", "unit__code")[:limit]
+        .order_by("item__position", "-received_minor", "unit__code", "id")[offset : offset + limit]
     )
 
 
@@ -345,11 +350,17 @@ def signup_by_code(code: str) -> SignUp | None:
     )
 
 
-def signups_for_unit(*, call: VolunteerCall, unit: Unit, status: str = "", limit: int = 50):
+def signups_for_unit(
+    *, call: VolunteerCall, unit: Unit, status: str = "", offset: int = 0, limit: int = 50
+):
+    """The subtree's sign-ups in the order they came (a queue: the first come are answered
+    first), `limit` of them from `offset`."""
     query = SignUp.objects.filter(call=call, unit__path__startswith=unit.path)
     if status:
         query = query.filter(status=status)
-    return list(query.select_related("unit", "role", "place__unit").order_by("id")[:limit])
+    return list(
+        query.select_related("unit", "role", "place__unit").order_by("id")[offset : offset + limit]
+    )
 
 
 # --- daily enlistment -------------------------------------------------------------------------

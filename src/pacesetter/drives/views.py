@@ -29,6 +29,7 @@ from pacesetter.accounts.permissions import (
 )
 from pacesetter.core.errors import ActionError, NotAllowed
 from pacesetter.core.pages import add_row_errors
+from pacesetter.core.pagination import slice_of, wants_more
 from pacesetter.figures import charts
 from pacesetter.movements.models import Movement
 from pacesetter.movements.selectors import movement_today
@@ -40,7 +41,11 @@ from .forms import CodeForm, DistributionForm, EnlistmentForm, GiftForm, SignUpF
 from .models import DonationEntry, SignUp
 from .receipts import receipt_pdf
 
-SIGNUPS_SHOWN = 50
+# Long lists a slice at a time with "Show more": the latest donation entries first, the
+# largest holdings first; the sign-ups in the order they came, the queue a manager works
+# through.
+ENTRIES_SHOWN = 10
+SIGNUPS_SHOWN = 10
 
 
 def sign_in_unless_public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -106,6 +111,18 @@ def donations(request: HttpRequest, slug: str) -> HttpResponse:
     may_record = movement.status == Movement.Status.LAUNCHED and can(
         actor, Capability.REPORT, unit, movement
     )
+    if wants_more(request, "entries"):
+        return render(
+            request,
+            "drives/donations.html#entry-rows",
+            {"movement": movement, "entries": _entries(request, drive, unit)},
+        )
+    if wants_more(request, "balances"):
+        return render(
+            request,
+            "drives/donations.html#balance-rows",
+            {"balances": _balances(request, drive, unit)},
+        )
     # Prefixed: the two forms share field names, and ids must be unique on the page.
     today = movement_today(movement)
     gift_form = GiftForm(items=items, initial={"unit": unit.code, "day": today}, prefix="gift")
@@ -153,14 +170,36 @@ def donations(request: HttpRequest, slug: str) -> HttpResponse:
             "drive": drive,
             "unit": unit,
             "overview": selectors.donation_overview(drive=drive, unit=unit),
-            "balances": selectors.balances(drive=drive, unit=unit),
-            "entries": selectors.recent_entries(drive=drive, unit=unit),
+            "balances": _balances(request, drive, unit),
+            "entries": _entries(request, drive, unit),
             "breadcrumbs": list(unit_selectors.ancestors(unit)),
             "may_record": may_record,
             "gift_form": gift_form,
             "distribution_form": distribution_form,
             "new_entry": int(entry_id) if entry_id.isdigit() and request.method == "GET" else None,
         },
+    )
+
+
+def _entries(request: HttpRequest, drive, unit: Unit):
+    return slice_of(
+        request,
+        lambda offset, limit: selectors.recent_entries(
+            drive=drive, unit=unit, offset=offset, limit=limit
+        ),
+        param="entries",
+        size=ENTRIES_SHOWN,
+    )
+
+
+def _balances(request: HttpRequest, drive, unit: Unit):
+    return slice_of(
+        request,
+        lambda offset, limit: selectors.balances(
+            drive=drive, unit=unit, offset=offset, limit=limit
+        ),
+        param="balances",
+        size=ENTRIES_SHOWN,
     )
 
 
@@ -227,6 +266,24 @@ def volunteers(request: HttpRequest, slug: str) -> HttpResponse:
     may_manage = can(actor, Capability.PLAN, unit, movement)
     status = request.GET.get("status", "")
     status = status if status in SignUp.Status.values else ""
+    signups = (
+        slice_of(
+            request,
+            lambda offset, limit: selectors.signups_for_unit(
+                call=call, unit=unit, status=status, offset=offset, limit=limit
+            ),
+            param="signups",
+            size=SIGNUPS_SHOWN,
+        )
+        if may_manage
+        else None
+    )
+    if signups is not None and wants_more(request, "signups"):
+        return render(
+            request,
+            "drives/volunteers.html#signup-rows",
+            {"movement": movement, "signups": signups, "places": overview.places},
+        )
     days = [(day, count) for day, count in overview.by_day]
     chart = (
         charts.daily_chart(
@@ -252,11 +309,7 @@ def volunteers(request: HttpRequest, slug: str) -> HttpResponse:
             "may_manage": may_manage,
             "status": status,
             "statuses": SignUp.Status.choices,
-            "signups": selectors.signups_for_unit(
-                call=call, unit=unit, status=status, limit=SIGNUPS_SHOWN
-            )
-            if may_manage
-            else [],
+            "signups": signups,
             "places": overview.places,
         },
     )

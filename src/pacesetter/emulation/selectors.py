@@ -458,7 +458,12 @@ def end_of_day(movement: Movement, day: dt.date) -> dt.datetime:
 
 
 def overtaking_feed(
-    *, movement: Movement, limit: int = 20, before_id: int | None = None, unit: Unit | None = None
+    *,
+    movement: Movement,
+    limit: int = 20,
+    before_id: int | None = None,
+    unit: Unit | None = None,
+    offset: int = 0,
 ):
     """The movement's latest overtaking events, newest first, in 1 query."""
     events = OvertakingEvent.objects.filter(movement=movement).select_related(
@@ -468,7 +473,7 @@ def overtaking_feed(
         events = events.filter(Q(ahead=unit) | Q(behind=unit))
     if before_id is not None:
         events = events.filter(pk__lt=before_id)
-    found = list(events.order_by("-id")[:limit])
+    found = list(events.order_by("-id")[offset : offset + limit])
     # The scorings' components, once each (1 query more when there are events), to show
     # each margin in its scoring's terms.
     scorings = with_components({e.scoring_id: e.scoring for e in found}.values())
@@ -483,13 +488,13 @@ def margin_display(event: OvertakingEvent) -> str:
     return gap_display(event.scoring, event.margin)
 
 
-def notifications_for(*, actor: Actor, limit: int = 50) -> list[Notification]:
+def notifications_for(*, actor: Actor, limit: int = 50, offset: int = 0) -> list[Notification]:
     """The notifications of the units the actor may view, newest first, in 1 query (plus the
     actor's grants, read once)."""
     return list(
         Notification.objects.filter(unit_filter(actor, Capability.VIEW))
         .select_related("unit", "movement")
-        .order_by("-id")[:limit]
+        .order_by("-id")[offset : offset + limit]
     )
 
 
@@ -710,15 +715,18 @@ def _challenge_display(challenge: Challenge, value) -> str:
     return f"{format_quantity(decimal, indicator.decimal_places)} {indicator.measure}"
 
 
-def challenges_of(*, movement: Movement, actor: Actor) -> list[Challenge]:
-    """The movement's challenges that involve a unit the actor may view, newest first."""
+def challenges_of(
+    *, movement: Movement, actor: Actor, offset: int = 0, limit: int | None = None
+) -> list[Challenge]:
+    """The movement's challenges that involve a unit the actor may view, newest first
+    (`limit` of them from `offset`, or all)."""
     visible = ChallengeParticipant.objects.filter(
         unit_filter(actor, Capability.VIEW), challenge__movement=movement
     ).values("challenge_id")
     return list(
         Challenge.objects.filter(movement=movement, pk__in=visible)
         .select_related("challenger", "indicator", "period", "group")
-        .order_by("-id")
+        .order_by("-id")[offset : None if limit is None else offset + limit]
     )
 
 

@@ -20,6 +20,7 @@ from pacesetter.accounts.permissions import (
 )
 from pacesetter.core.errors import ActionError
 from pacesetter.core.pages import add_row_errors
+from pacesetter.core.pagination import slice_of, wants_more
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Block, Unit, tree_order
 
@@ -28,7 +29,8 @@ from .forms import ChallengeForm
 from .models import Challenge, ChallengeParticipant, ChallengeResult, Notification
 
 PAGE = 50
-FEED_PAGE = 50
+# Overtakings, notifications and challenges, newest first, a slice at a time with "Show more".
+FEED_PAGE = 20
 
 
 def _movement(request: HttpRequest, slug: str) -> Movement | HttpResponse:
@@ -107,20 +109,18 @@ def overtakings(request: HttpRequest, slug: str) -> HttpResponse:
     movement = _movement(request, slug)
     if isinstance(movement, HttpResponse):
         return movement
-    try:
-        before = int(request.GET["before"]) if request.GET.get("before") else None
-    except ValueError:
-        before = None
-    events = selectors.overtaking_feed(movement=movement, limit=FEED_PAGE, before_id=before)
-    return render(
+    events = slice_of(
         request,
-        "emulation/overtakings.html",
-        {
-            "movement": movement,
-            "overtakings": events,
-            "next_before": events[-1].pk if len(events) == FEED_PAGE else None,
-        },
+        lambda offset, limit: selectors.overtaking_feed(
+            movement=movement, offset=offset, limit=limit
+        ),
+        param="page",
+        size=FEED_PAGE,
     )
+    context = {"movement": movement, "overtakings": events.items, "more": events}
+    if wants_more(request, "page"):
+        return render(request, "emulation/_overtaking_feed.html#feed-items", context)
+    return render(request, "emulation/overtakings.html", context)
 
 
 def _challenge_form(request: HttpRequest, movement: Movement) -> ChallengeForm | None:
@@ -155,6 +155,19 @@ def challenges(request: HttpRequest, slug: str) -> HttpResponse:
     movement = _movement(request, slug)
     if isinstance(movement, HttpResponse):
         return movement
+    actor = current_actor()
+    challenges = slice_of(
+        request,
+        lambda offset, limit: selectors.challenges_of(
+            movement=movement, actor=actor, offset=offset, limit=limit
+        ),
+        param="page",
+        size=FEED_PAGE,
+    )
+    if request.method == "GET" and wants_more(request, "page"):
+        return render(
+            request, "emulation/challenges.html#challenge-rows", {"challenges": challenges}
+        )
     form = _challenge_form(request, movement)
     if request.method == "POST":
         if form is None:
@@ -195,7 +208,7 @@ def challenges(request: HttpRequest, slug: str) -> HttpResponse:
         "emulation/challenges.html",
         {
             "movement": movement,
-            "challenges": selectors.challenges_of(movement=movement, actor=current_actor()),
+            "challenges": challenges,
             "form": form,
         },
         status=422 if form is not None and form.errors else 200,
@@ -262,15 +275,22 @@ def notifications(request: HttpRequest) -> HttpResponse:
     """What happened to the units the signed-in person may view: overtaken, challenged,
     answers, results. "Mark all read" marks what this page showed."""
     actor = current_actor()
-    shown = selectors.notifications_for(actor=actor, limit=100)
     if request.method == "POST":
         return _mark_read(request, actor)
+    shown = slice_of(
+        request,
+        lambda offset, limit: selectors.notifications_for(actor=actor, offset=offset, limit=limit),
+        param="page",
+        size=FEED_PAGE,
+    )
+    if wants_more(request, "page"):
+        return render(request, "emulation/notifications.html#notification-items", {"more": shown})
     return render(
         request,
         "emulation/notifications.html",
         {
-            "notifications": shown,
-            "up_to": max((n.pk for n in shown), default=0),
+            "more": shown,
+            "up_to": max((n.pk for n in shown.items), default=0),
         },
     )
 

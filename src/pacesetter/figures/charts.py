@@ -13,7 +13,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28
+# TOP leaves a band above the plot for the value of the point under the pointer or last
+# tapped: drawn there, no later bar or point is painted over it.
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 30, 28
 
 
 def _px(value: Decimal | float) -> str:
@@ -35,10 +37,14 @@ class _Frame:
 
 
 def _axes(frame: _Frame, start: dt.date, end: dt.date, top_label: str) -> SafeString:
+    """The two axes with few labels (the period's first and last day, 0 and the top): the
+    chart is drawn at 640 units and shrinks to half on a phone, where the stylesheet sets the
+    labels' size for that width; more labels would not fit."""
     base = HEIGHT - BOTTOM
     return format_html(
         '<line class="axis" x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>'
         '<line class="axis" x1="{l}" y1="{t}" x2="{l}" y2="{b}"/>'
+        '<line class="grid" x1="{l}" y1="{t}" x2="{r}" y2="{t}"/>'
         '<text class="tick" x="{l}" y="{ty}" text-anchor="start">{s}</text>'
         '<text class="tick" x="{r}" y="{ty}" text-anchor="end">{e}</text>'
         '<text class="tick" x="{lx}" y="{b}" text-anchor="end">0</text>'
@@ -47,12 +53,30 @@ def _axes(frame: _Frame, start: dt.date, end: dt.date, top_label: str) -> SafeSt
         r=WIDTH - RIGHT,
         b=base,
         t=TOP,
-        ty=HEIGHT - 8,
+        ty=HEIGHT - 6,
         lx=LEFT - 6,
-        tt=TOP + 10,
+        tt=TOP + 14,
         s=start.strftime("%-d %b %Y"),
         e=end.strftime("%-d %b %Y"),
         top=top_label,
+    )
+
+
+def _exact(value: Decimal) -> str:
+    """A quantity as the value label shows it: every digit, grouped in thousands."""
+    return f"{value.normalize():,f}"
+
+
+def _point(x: float, mark: str, text: str) -> str:
+    """A point or bar that shows its value: its <title> on hover (desktop), and a label in
+    the band above the plot while hovered or focused. tabindex -1 makes a tap focus it (a
+    phone has no hover) without putting hundreds of bars in the keyboard's tab order; the
+    chart's description and the page's figures carry the same numbers in text. `text` is
+    a date and a number: nothing to escape."""
+    anchor = "start" if x < LEFT + 90 else "end" if x > WIDTH - RIGHT - 90 else "middle"
+    return (
+        f'<g class="point" tabindex="-1">{mark}<text class="value" x="{x:.1f}" '
+        f'y="{TOP - 8}" text-anchor="{anchor}">{text}</text><title>{text}</title></g>'
     )
 
 
@@ -111,6 +135,22 @@ def cumulative_chart(
             )
         )
     parts.append(format_html('<polyline class="actual" points="{}"/>', actual))
+    # A mark for each day with reports (not the line's start at 0, nor the day carried
+    # forward to today).
+    reported = {day for day, _ in daily}
+    parts.append(
+        mark_safe(
+            "".join(
+                _point(
+                    float(frame.x(d)),
+                    f'<circle cx="{_px(frame.x(d))}" cy="{_px(frame.y(v))}" r="4"/>',
+                    f"{d:%-d %b %Y}: {_exact(v)}",
+                )
+                for d, v in points[1:]
+                if d in reported
+            )
+        )
+    )
     description = f"Cumulative {label}: {total:f} by {as_of:%-d %b %Y}" + (
         f" against a plan of {planned:f}" if planned else ""
     )
@@ -140,9 +180,13 @@ def daily_chart(
     scale = float(HEIGHT - TOP - BOTTOM) / float(frame.top)
     bars = mark_safe(
         "".join(
-            f'<rect class="bar" x="{LEFT + (d - start).days * step - bar / 2:.1f}" '
-            f'y="{base - max(float(q), 0.0) * scale:.1f}" width="{bar:.1f}" '
-            f'height="{max(float(q), 0.0) * scale:.1f}"><title>{d.isoformat()}: {q}</title></rect>'
+            _point(
+                LEFT + (d - start).days * step,
+                f'<rect class="bar" x="{LEFT + (d - start).days * step - bar / 2:.1f}" '
+                f'y="{base - max(float(q), 0.0) * scale:.1f}" width="{bar:.1f}" '
+                f'height="{max(float(q), 0.0) * scale:.1f}"/>',
+                f"{d:%-d %b %Y}: {_exact(Decimal(q))}",
+            )
             for d, q in shown
         )
     )

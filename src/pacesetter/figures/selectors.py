@@ -336,9 +336,12 @@ class ReportLine:
     effective: Decimal
 
 
-def own_reports(*, unit: Unit, movement: Movement, limit: int = 50) -> list[ReportLine]:
-    """The unit's own latest reports (not its subtree's), each with its corrections beside it,
-    in 2 queries. This reads the ledger, but only one unit's latest page of it."""
+def own_reports(
+    *, unit: Unit, movement: Movement, offset: int = 0, limit: int = 50
+) -> list[ReportLine]:
+    """The unit's own reports (not its subtree's), latest day first, `limit` of them from
+    `offset`, each with its corrections beside it, in 2 queries. This reads the ledger, but
+    only one unit's slice of it."""
     # By the movement's indicators, not the movement: SQLite would otherwise walk the
     # (movement, id) index through every report of the movement (0.2 s at 200,000 reports);
     # this way it seeks (unit, indicator) in the unit's own index (2 ms).
@@ -349,7 +352,7 @@ def own_reports(*, unit: Unit, movement: Movement, limit: int = 50) -> list[Repo
             corrects__isnull=True,
         )
         .select_related("indicator", "entered_by")
-        .order_by("-day", "-id")[:limit]
+        .order_by("-day", "-id")[offset : offset + limit]
     )
     corrections: dict[int, list[Report]] = defaultdict(list)
     for correction in (

@@ -20,6 +20,7 @@ from pacesetter.accounts.permissions import (
 )
 from pacesetter.core.errors import ActionError, RowError, ValidationFailed
 from pacesetter.core.pages import add_row_errors
+from pacesetter.core.pagination import slice_of, wants_more
 from pacesetter.core.tabular import TabularError
 from pacesetter.core.uploads import drop_upload, keep_upload, refusal, stored_upload
 from pacesetter.units.models import Unit, tree_order
@@ -36,7 +37,9 @@ from .forms import (
 from .models import Movement, Plan
 from .plan_files import PLAN_OPTIONAL, PLAN_REQUIRED, plan_rows
 
-PLANS_SHOWN = 200
+# The plans in the tree's order, a slice at a time with "Show more" (300 counties' plans
+# were one long table).
+PLANS_SHOWN = 50
 
 
 @login_required
@@ -107,18 +110,28 @@ def _organised(slug: str) -> tuple[Movement, list[str]]:
 def _organise_page(
     request: HttpRequest, movement: Movement, status: int = 200, **forms
 ) -> HttpResponse:
-    plans = Plan.objects.filter(indicator__movement=movement)
+    plans = slice_of(
+        request,
+        lambda offset, limit: (
+            Plan.objects.filter(indicator__movement=movement)
+            .select_related("unit", "indicator", "period")
+            .order_by("indicator__position", "period__starts_on", "unit__path")[
+                offset : offset + limit
+            ]
+        ),
+        param="plans",
+        size=PLANS_SHOWN,
+        path=reverse("movement-organise", args=[movement.slug]),
+    )
+    if request.method == "GET" and wants_more(request, "plans"):
+        return render(request, "movements/organise.html#plan-rows", {"plans": plans})
     context = {
         "movement": movement,
         "scope": list(movement.scope.order_by(tree_order())),
         "indicators": list(movement.indicators.all()),
         "periods": list(movement.periods.all()),
-        "plans": list(
-            plans.select_related("unit", "indicator", "period").order_by(
-                "indicator__position", "period__starts_on", "unit__path"
-            )[:PLANS_SHOWN]
-        ),
-        "plan_count": plans.count(),
+        "plans": plans,
+        "plan_count": Plan.objects.filter(indicator__movement=movement).count(),
         "is_draft": movement.status == Movement.Status.DRAFT,
         "is_launched": movement.status == Movement.Status.LAUNCHED,
         "indicator_form": forms.get("indicator_form")

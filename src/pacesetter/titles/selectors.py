@@ -82,7 +82,7 @@ def runs_of(title: Title, unit_q: Q) -> QuerySet[EvaluationRun]:
 
 
 def candidates_of(
-    run: EvaluationRun, *, show: str = "eligible", limit: int = 200
+    run: EvaluationRun, *, show: str = "eligible", offset: int = 0, limit: int = 200
 ) -> list[Candidate]:
     # The explanations stay in the database until a candidate's page asks for one.
     rows = run.results.select_related("member", "unit", "nomination").defer("explanation")
@@ -90,10 +90,10 @@ def candidates_of(
         rows = rows.filter(eligible=True)
     elif show == "not_eligible":
         rows = rows.filter(eligible=False)
-    return list(rows.order_by("-selected", "-eligible", "position", "id")[:limit])
+    return list(rows.order_by("-selected", "-eligible", "position", "id")[offset : offset + limit])
 
 
-def nominations_of(run: EvaluationRun) -> list[Nomination]:
+def nominations_of(run: EvaluationRun, *, offset: int = 0, limit: int = 200) -> list[Nomination]:
     return list(
         Nomination.objects.filter(candidate__run=run)
         .select_related("candidate__member", "candidate__unit", "award")
@@ -102,15 +102,15 @@ def nominations_of(run: EvaluationRun) -> list[Nomination]:
             no=Count("votes", filter=Q(votes__choice="no")),
             abstain=Count("votes", filter=Q(votes__choice="abstain")),
         )
-        .order_by("id")
+        .order_by("id")[offset : offset + limit]
     )
 
 
-def awards_of(title: Title, unit_q: Q, limit: int = 200) -> list[Award]:
+def awards_of(title: Title, unit_q: Q, *, offset: int = 0, limit: int = 200) -> list[Award]:
     return list(
         Award.objects.filter(unit_q, title=title)
         .select_related("member", "unit", "revocation")
-        .order_by("-year", "-id")[:limit]
+        .order_by("-year", "-id")[offset : offset + limit]
     )
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from pacesetter.accounts.permissions import Capability, can, current_actor, require, unit_filter
 from pacesetter.core.errors import ActionError, ValidationFailed
 from pacesetter.core.pages import add_row_errors
+from pacesetter.core.pagination import slice_of, wants_more
 from pacesetter.core.tabular import TabularError
 from pacesetter.units.models import Member, Unit
 
@@ -31,6 +32,10 @@ from .forms import FactForm, FactsUploadForm, PackForm, RevokeForm, RunForm
 from .models import Award, Candidate, Nomination, RulePack, Title
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
+# Long lists a slice at a time with "Show more": evaluations and awards newest first,
+# nominations in the order they were made, candidates by outcome and rank.
+LIST_SLICE = 20
+CANDIDATES_SLICE = 50
 
 
 def shipped_packs() -> list[tuple[str, str]]:
@@ -150,6 +155,20 @@ def title_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
                 form.add_error(None, exc.detail)
             else:
                 return redirect("titles:run", run.pk)
+    fetch = {
+        "runs": lambda offset, limit: selectors.runs_of(
+            title, unit_filter(actor, Capability.VIEW, field="scope")
+        )[offset : offset + limit],
+        "awards": lambda offset, limit: selectors.awards_of(
+            title, unit_filter(actor, Capability.VIEW), offset=offset, limit=limit
+        ),
+    }
+    for param, partial in (("runs", "run-rows"), ("awards", "award-items")):
+        if wants_more(request, param):
+            shown = slice_of(request, fetch[param], param=param, size=LIST_SLICE)
+            return render(request, f"titles/title_detail.html#{partial}", {param: shown})
+    runs = slice_of(request, fetch["runs"], param="runs", size=LIST_SLICE)
+    awards = slice_of(request, fetch["awards"], param="awards", size=LIST_SLICE)
     return render(
         request,
         "titles/title_detail.html",
@@ -157,10 +176,8 @@ def title_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
             "title": title,
             "rule": rule,
             "form": form,
-            "runs": list(
-                selectors.runs_of(title, unit_filter(actor, Capability.VIEW, field="scope"))[:50]
-            ),
-            "awards": selectors.awards_of(title, unit_filter(actor, Capability.VIEW)),
+            "runs": runs,
+            "awards": awards,
             "may_organise": bool(actor.paths(Capability.ORGANISE)),
         },
     )
@@ -173,21 +190,36 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     show = request.GET.get("show", "all")
     show = show if show in ("all", "eligible", "not_eligible") else "all"
     rule, version = selectors.rule_of(run)
-    nominations = selectors.nominations_of(run)
+    candidates = slice_of(
+        request,
+        lambda offset, limit: selectors.candidates_of(run, show=show, offset=offset, limit=limit),
+        param="candidates",
+        size=CANDIDATES_SLICE,
+    )
+    if wants_more(request, "candidates"):
+        return render(request, "titles/run_detail.html#candidate-rows", {"candidates": candidates})
+    nominations = slice_of(
+        request,
+        lambda offset, limit: selectors.nominations_of(run, offset=offset, limit=limit),
+        param="nominations",
+        size=LIST_SLICE,
+    )
     voted = set(
         Nomination.objects.filter(
             candidate__run=run, votes__voter_id=getattr(actor.user, "pk", None)
         ).values_list("pk", flat=True)
     )
+    # The next nominations need the same votes and rights as the page: only the rows are sent.
+    partial = "#nomination-rows" if wants_more(request, "nominations") else ""
     return render(
         request,
-        "titles/run_detail.html",
+        f"titles/run_detail.html{partial}",
         {
             "run": run,
             "rule": rule,
             "version": version,
             "show": show,
-            "candidates": selectors.candidates_of(run, show=show),
+            "candidates": candidates,
             "nominations": nominations,
             "voted": voted,
             "may_organise": can(actor, Capability.ORGANISE, run.scope, run.movement),

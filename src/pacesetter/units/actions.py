@@ -15,6 +15,7 @@ from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, ValidationFailed, raise_for_rows
 from pacesetter.core.locks import tree_lock
 
+from . import selectors
 from .models import Block, Member, Unit, UnitKind
 from .signals import unit_moved
 
@@ -24,19 +25,6 @@ def _kind(code: str) -> UnitKind:
         code=code, defaults={"name": code.replace("-", " ").replace("_", " ").capitalize()}
     )
     return kind
-
-
-def refuse_taken_code(code: str) -> None:
-    """Codes are unique across the installation, like usernames. A taken code is refused in
-    the same words wherever the unit holding it is: the answer names no unit, so it tells a
-    caller nothing about a subtree they cannot see beyond "this code is taken"."""
-    if Unit.objects.filter(code=code.strip()).exists():
-        raise ValidationFailed(
-            f"The code {code.strip()!r} is already in use; choose another.",
-            errors=[
-                RowError(1, "code", f"the code {code.strip()!r} is already in use", "duplicate")
-            ],
-        )
 
 
 @audited("units.create_unit")
@@ -49,7 +37,7 @@ def create_unit(
     headcount: int = 0,
 ) -> Unit:
     """Create one unit under `parent` (or a root). Codes are unique across the whole tree."""
-    refuse_taken_code(code)
+    selectors.refuse_taken_code(code)
     import_units(
         rows=[
             UnitRow(

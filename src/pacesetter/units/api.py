@@ -103,7 +103,7 @@ def create_unit(request: HttpRequest, payload: UnitIn):
     """Create one unit under `parent` (or a root). An existing code is refused (422)."""
     # `actions.create_unit` goes through the import, which would *update* an existing unit of
     # that code under the same parent; a create must not rename someone's unit.
-    actions.refuse_taken_code(payload.code)
+    selectors.refuse_taken_code(payload.code)
     parent = (
         unit_for_field(payload.parent, field="parent", capability=Capability.MANAGE_UNITS)
         if payload.parent

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from pacesetter.core.errors import RowError, ValidationFailed
+
 from .models import Unit
 
 
@@ -29,3 +31,16 @@ def children(unit: Unit) -> QuerySet[Unit]:
 
 def roots() -> QuerySet[Unit]:
     return Unit.objects.filter(parent__isnull=True).order_by("name")
+
+
+def refuse_taken_code(code: str) -> None:
+    """Codes are unique across the installation, like usernames. A taken code is refused in
+    the same words wherever the unit holding it is: the answer names no unit, so it tells a
+    caller nothing about a subtree they cannot see beyond "this code is taken"."""
+    if Unit.objects.filter(code=code.strip()).exists():
+        raise ValidationFailed(
+            f"The code {code.strip()!r} is already in use; choose another.",
+            errors=[
+                RowError(1, "code", f"the code {code.strip()!r} is already in use", "duplicate")
+            ],
+        )
