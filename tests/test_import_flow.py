@@ -20,7 +20,8 @@ The layers, lowest first (docs/architecture.md draws them):
 5. ledger.
 6. figures.
 7. emulation, titles, drives: siblings, each above figures.
-8. The project (settings, urls, api, cli, wsgi, asgi) and the demo, above every app.
+8. The project (settings, urls, api, cli, wsgi, asgi), the setup files (`apply`, `export`,
+   which reach every app's actions) and the demo, above every app.
 
 Imports within one layer are allowed (an app's own modules, and the accounts ↔ audit pair).
 The bench suite (`pacesetter_bench`) lives outside the product package: nothing in it may
@@ -58,6 +59,7 @@ LAYERS: dict[str, int] = {
     "pacesetter.emulation": 7,
     "pacesetter.titles": 7,
     "pacesetter.drives": 7,
+    "pacesetter.setup": ABOVE_EVERYTHING,
     "pacesetter.demo": ABOVE_EVERYTHING,
     "pacesetter": ABOVE_EVERYTHING,  # settings, urls, api, cli, wsgi, asgi
     "pacesetter_bench": BENCH,

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pacesetter.emulation",
     "pacesetter.drives",
     "pacesetter.titles",
+    "pacesetter.setup",
     "pacesetter.demo",
 ]
 # The bench suite is no part of the product: its app (the `bench` command) is listed when the

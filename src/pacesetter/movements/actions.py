@@ -84,6 +84,36 @@ def create_movement(
     return movement
 
 
+@audited("movements.update_movement")
+def update_movement(
+    *,
+    movement: Movement,
+    title: str | None = None,
+    call_text: str | None = None,
+    is_public: bool | None = None,
+) -> Movement:
+    """Change what a movement says of itself: its title, its call and whether it is public.
+    Its dates, organiser, scope and time zone stay as created: its periods and every figure
+    already kept hang on them."""
+    _require_editable(movement)
+    if title is not None and not title.strip():
+        _refuse("title", "a title is required", "required")
+    movement = Movement.objects.select_for_update().get(pk=movement.pk)
+    note(before=movement)
+    changed = [
+        field
+        for field, value in (("title", title), ("call_text", call_text), ("is_public", is_public))
+        if value is not None and getattr(movement, field) != value
+    ]
+    for field in changed:
+        setattr(
+            movement, field, {"title": title, "call_text": call_text, "is_public": is_public}[field]
+        )
+    if changed:
+        movement.save(update_fields=changed)
+    return movement
+
+
 @audited("movements.add_indicator")
 def add_indicator(
     *,

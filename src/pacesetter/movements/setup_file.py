@@ -298,6 +298,13 @@ class SetupReader:
         return found
 
 
+# What a refused capability is called in a problem: "you may not organise movements for P1".
+MAY = {
+    Capability.VIEW: "see",
+    Capability.ORGANISE: "organise movements for",
+    Capability.MANAGE_UNITS: "manage units under",
+}
+
 _KIND_NAMES = {
     str: "text",
     int: "a whole number",
@@ -311,16 +318,16 @@ def read_setup(text: str) -> MovementSetup:
     reader = SetupReader()
     root = reader.compose(text)
     setup = reader.movement(root) if root is not None else MovementSetup()
-    _raise(reader.problems)
+    raise_problems(reader.problems)
     return setup
 
 
-def _raise(problems: list[SetupProblem]) -> None:
+def raise_problems(problems: list[SetupProblem], *, outcome: str = "nothing was created") -> None:
     if problems:
         problems.sort(key=lambda p: p.line)
         raise ValidationFailed(
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the setup file; "
-            "nothing was created.",
+            f"{outcome}.",
             errors=[p.as_row_error() for p in problems],
         )
 
@@ -351,26 +358,26 @@ def create_from_setup(setup: MovementSetup) -> Created:
             problems.append(SetupProblem(line, place, f"no unit with code {code!r}"))
             return None
         if not can(actor, capability, found):
-            problems.append(SetupProblem(line, place, f"you may not organise movements for {code}"))
+            problems.append(SetupProblem(line, place, f"you may not {MAY[capability]} {code}"))
         return found
 
     organiser = unit(setup.values["organiser"], "organiser", Capability.ORGANISE)
     scope = [unit(code, "scope", Capability.ORGANISE) for code in setup.values.get("scope", [])]
     blocks_units = [
-        [unit(code, f"blocks[{n}].units") for code in block["units"]]
+        [unit(code, f"blocks[{n}].units", Capability.MANAGE_UNITS) for code in block["units"]]
         for n, block in enumerate(setup.blocks, start=1)
     ]
-    _raise(problems)
+    raise_problems(problems)
     values = {k: v for k, v in setup.values.items() if k not in ("organiser", "scope")}
     try:
         with transaction.atomic():
-            movement = _step(
+            movement = step(
                 setup,
                 "",
                 lambda: actions.create_movement(organiser=organiser, scope=scope, **values),
             )
             indicators = [
-                _step(
+                step(
                     setup,
                     f"indicators[{n}]",
                     lambda spec=spec: actions.add_indicator(movement=movement, **spec),
@@ -381,7 +388,7 @@ def create_from_setup(setup: MovementSetup) -> Created:
                 actions.add_monthly_periods(movement=movement)
                 if setup.monthly
                 else [
-                    _step(
+                    step(
                         setup,
                         f"periods[{n}]",
                         lambda spec=spec: actions.add_period(movement=movement, **spec),
@@ -390,7 +397,7 @@ def create_from_setup(setup: MovementSetup) -> Created:
                 ]
             )
             blocks = [
-                _step(
+                step(
                     setup,
                     f"blocks[{n}]",
                     lambda spec=spec, members=members: unit_actions.create_block(
@@ -405,7 +412,7 @@ def create_from_setup(setup: MovementSetup) -> Created:
                 )
             ]
             if setup.plans:
-                _step(
+                step(
                     setup,
                     "plans",
                     lambda: actions.set_plans(movement=movement, rows=setup.plans),
@@ -413,11 +420,9 @@ def create_from_setup(setup: MovementSetup) -> Created:
                     fields={"unit_code": "unit"},
                 )
             if setup.launch:
-                movement = _step(
-                    setup, "launch", lambda: actions.launch_movement(movement=movement)
-                )
+                movement = step(setup, "launch", lambda: actions.launch_movement(movement=movement))
     except Refused as refused:
-        _raise(refused.problems)
+        raise_problems(refused.problems)
     return Created(movement, indicators, len(periods), blocks)
 
 
@@ -428,7 +433,7 @@ class Refused(Exception):
         self.problems = problems
 
 
-def _step(setup: MovementSetup, place: str, act, *, rows: str = "", fields: dict | None = None):
+def step(setup: MovementSetup, place: str, act, *, rows: str = "", fields: dict | None = None):
     """Run one action; its refusal rolls the whole file back and is named by the file's place
     (with `rows`, the action's row errors are the file's `rows[n]`, each named)."""
     try:

@@ -386,6 +386,23 @@ def create_block(
     return block
 
 
+@audited("units.update_block")
+def update_block(*, block: Block, name: str | None = None, description: str | None = None) -> Block:
+    """Rename a block or change its description; its code stays (rankings name it)."""
+    if name is not None and not name.strip():
+        raise ValidationFailed(
+            "A block needs a name.", errors=[RowError(1, "name", "a name is required", "required")]
+        )
+    note(before=block)
+    wanted = {"name": name, "description": description}
+    changed = [k for k, v in wanted.items() if v is not None and getattr(block, k) != v]
+    for attribute in changed:
+        setattr(block, attribute, wanted[attribute])
+    if changed:
+        block.save(update_fields=changed)
+    return block
+
+
 @audited("units.set_block_units")
 def set_block_units(*, block: Block, units: Iterable[Unit]) -> Block:
     units = list(units)

@@ -1,0 +1,114 @@
+"""`pacesetter apply`: declarative and idempotent; `--dry-run` prints the plan; `export`
+writes the file that recreates a movement."""
+
+import textwrap
+
+import yaml
+
+from pacesetter.movements.models import Movement, Plan
+from pacesetter.units.models import Block, Unit
+
+SETUP = textwrap.dedent(
+    """\
+    units:
+      - {code: BT, name: Brickworks, kind: enterprise, parent: C1, headcount: 40}
+      - {code: BT-N, name: North kiln team, kind: workteam, parent: BT}
+      - {code: BT-S, name: South kiln team, kind: workteam, parent: BT}
+    blocks:
+      - {code: kiln-teams, name: Kiln teams, units: [BT-N, BT-S]}
+    movements:
+      - slug: kiln-repair
+        title: Kiln repair
+        organiser: BT
+        starts_on: 2025-10-01
+        ends_on: 2025-10-28
+        time_zone: Europe/Paris
+        indicators:
+          - {code: repairs, name: Kilns repaired, unit_of_measure: kilns}
+        periods:
+          - {name: Week 1, starts_on: 2025-10-01, ends_on: 2025-10-07}
+          - {name: Week 2, starts_on: 2025-10-08, ends_on: 2025-10-14}
+        plans:
+          - {unit: BT-N, indicator: repairs, planned: 5}
+          - {unit: BT-S, indicator: repairs, period: Week 1, planned: 2}
+        launch: true
+    """
+)
+
+
+def _apply(cli, tmp_path, text, *flags):
+    path = tmp_path / "setup.yaml"
+    path.write_text(text)
+    return cli("apply", str(path), *flags)
+
+
+def test_applying_twice_changes_nothing_the_second_time(cli, units, tmp_path):
+    first = _apply(cli, tmp_path, SETUP)
+    assert first.code == 0, first.out + first.err
+    assert "create unit BT-N (North kiln team)" in first.out
+    assert "create movement kiln-repair: 1 indicators, 2 periods, 2 plans, launched" in first.out
+    movement = Movement.objects.get(slug="kiln-repair")
+    assert movement.status == "launched" and Plan.objects.count() == 2
+    assert Unit.objects.get(code="BT").parent.code == "C1"
+    again = _apply(cli, tmp_path, SETUP)
+    assert (again.code, "no change" in again.out) == (0, True), again.out
+
+
+def test_a_changed_file_changes_only_what_changed(cli, units, tmp_path):
+    assert _apply(cli, tmp_path, SETUP).code == 0
+    changed = (
+        SETUP.replace("title: Kiln repair", "title: Kiln repair before the frost")
+        .replace("planned: 5", "planned: 6")
+        .replace("name: South kiln team", "name: Southern kiln team")
+        .replace("units: [BT-N, BT-S]", "units: [BT-N]")
+    )
+    outcome = _apply(cli, tmp_path, changed)
+    assert outcome.code == 0, outcome.err
+    lines = [line.strip() for line in outcome.out.splitlines()[1:]]
+    assert lines == [
+        "change unit BT-S: name 'South kiln team' → 'Southern kiln team'",
+        "change block kiln-teams: remove BT-S",
+        "change movement kiln-repair: title",
+        "change plan of BT-N on repairs (Whole movement)",
+    ]
+    assert Movement.objects.get().title == "Kiln repair before the frost"
+    assert list(Block.objects.get().units.values_list("code", flat=True)) == ["BT-N"]
+
+
+def test_a_dry_run_prints_the_plan_and_changes_nothing(cli, units, tmp_path):
+    outcome = _apply(cli, tmp_path, SETUP, "--dry-run")
+    assert outcome.code == 0 and "would change (dry run: nothing changed)" in outcome.out
+    assert "create block kiln-teams of 2 units" in outcome.out
+    assert not Movement.objects.exists() and not Unit.objects.filter(code="BT").exists()
+
+
+def test_what_cannot_change_is_refused_by_its_line_and_nothing_changes(cli, units, tmp_path):
+    assert _apply(cli, tmp_path, SETUP).code == 0
+    bad = (
+        SETUP.replace("ends_on: 2025-10-28", "ends_on: 2025-11-28")
+        .replace("unit_of_measure: kilns}", "unit_of_measure: kilns, decimal_places: 1}")
+        .replace("headcount: 40", "headcount: 41")
+    )
+    outcome = _apply(cli, tmp_path, bad)
+    assert outcome.code == 1 and "nothing was changed" in outcome.err
+    assert "movements[1].ends_on" in outcome.out and "cannot change once created" in outcome.out
+    assert Unit.objects.get(code="BT").headcount == 40  # the units' change rolled back too
+
+
+def test_unknown_fields_are_named(cli, units, tmp_path):
+    outcome = _apply(cli, tmp_path, SETUP.replace("headcount: 40}", "headcount: 40, colour: red}"))
+    assert outcome.code == 1 and "units[1].colour" in outcome.out and "unknown field" in outcome.out
+
+
+def test_export_writes_what_apply_reads_back_unchanged(cli, units, tmp_path):
+    assert _apply(cli, tmp_path, SETUP).code == 0
+    exported = cli("export", "kiln-repair")
+    assert exported.code == 0
+    document = yaml.safe_load(exported.out)
+    assert [u["code"] for u in document["units"]][:3] == ["KP", "P1", "C1"]
+    assert document["movements"][0]["plans"] == [
+        {"unit": "BT-N", "indicator": "repairs", "planned": "5"},
+        {"unit": "BT-S", "indicator": "repairs", "period": "Week 1", "planned": "2"},
+    ]
+    again = _apply(cli, tmp_path, exported.out)
+    assert again.code == 0 and "no change" in again.out, again.out
