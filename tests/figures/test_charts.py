@@ -19,7 +19,7 @@ def test_cumulative_chart_draws_plan_actual_and_projection():
     assert 'class="plan"' in svg and 'class="projection"' in svg and 'class="actual"' in svg
     # The frame is 5% above the highest line: the projection, 20 + 10 a day × 9 days = 110.
     # 182 px of plot height over 115.5: 10 → 15.8 px, 20 → 31.5 px above the base at 212.
-    assert 'points="56.0,212.0 56.0,196.2 113.2,180.5"' in svg
+    assert 'points="84.0,212.0 84.0,196.2 138.4,180.5"' in svg
     assert "Steel &lt;t&gt;" in svg and "<t>" not in svg  # labels are escaped
     assert 'role="img"' in svg
 

@@ -15,7 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 WIDTH, HEIGHT = 640, 240
 # TOP leaves a band above the plot for the value of the point under the pointer or last
 # tapped: drawn there, no later bar or point is painted over it.
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 30, 28
+# LEFT holds the top label ("43.89k") at the phone's 22-unit labels without clipping it.
+LEFT, RIGHT, TOP, BOTTOM = 84, 12, 30, 28
 
 
 def _px(value: Decimal | float) -> str:
