@@ -112,3 +112,52 @@ def test_export_writes_what_apply_reads_back_unchanged(cli, units, tmp_path):
     ]
     again = _apply(cli, tmp_path, exported.out)
     assert again.code == 0 and "no change" in again.out, again.out
+
+
+RANKED = SETUP.replace(
+    "    launch: true\n",
+    "    rankings:\n"
+    "      - code: teams\n"
+    "        name: Kiln teams by plan fulfilment\n"
+    "        block: kiln-teams\n"
+    "        components: [{indicator: repairs, normalisation: fulfilment}]\n"
+    "    launch: true\n",
+)
+assert "rankings:" in RANKED
+
+
+def test_a_ranked_block_is_set_up_from_the_file_and_ranks_reports(cli, units, tmp_path):
+    from pacesetter.emulation.models import Scoring
+    from pacesetter.emulation.selectors import leaderboard, with_components
+    from pacesetter.ledger.actions import ReportRow, record_reports
+
+    outcome = _apply(cli, tmp_path, RANKED)
+    assert outcome.code == 0, outcome.out + outcome.err
+    scoring = Scoring.objects.get(code="teams")
+    assert (scoring.block.code, [c.normalisation for c in scoring.components.all()]) == (
+        "kiln-teams",
+        ["fulfilment"],
+    )
+    movement = Movement.objects.get()
+    record_reports(
+        movement=movement,
+        rows=[ReportRow(unit="BT-N", indicator="repairs", day="2025-10-02", quantity="4")],
+        source="api",
+    )
+    (scoring,) = with_components([scoring])
+    board = leaderboard(scoring=scoring, period=movement.periods.get(is_whole=True))
+    assert board.rows[0].unit.code == "BT-N"
+    assert "no change" in _apply(cli, tmp_path, RANKED).out
+    changed = _apply(
+        cli, tmp_path, RANKED.replace("normalisation: fulfilment", "normalisation: raw")
+    )
+    assert changed.code == 1 and "a ranking cannot change once created" in changed.out
+    exported = yaml.safe_load(cli("export", "kiln-repair").out)
+    assert exported["movements"][0]["rankings"] == [
+        {
+            "code": "teams",
+            "name": "Kiln teams by plan fulfilment",
+            "block": "kiln-teams",
+            "components": [{"indicator": "repairs", "normalisation": "fulfilment", "weight": "1"}],
+        }
+    ]

@@ -32,16 +32,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from django.db import transaction
 
-from pacesetter.accounts.permissions import Capability, can, current_actor
-from pacesetter.core.errors import ActionError, RowError, ValidationFailed
-from pacesetter.units import actions as unit_actions
-from pacesetter.units.models import Block, Unit
+from pacesetter.core.errors import RowError, ValidationFailed
 
-from . import actions
 from .actions import PlanRow
-from .models import Indicator, Movement
 
 MOVEMENT_KEYS = {
     "slug",
@@ -57,6 +51,7 @@ MOVEMENT_KEYS = {
     "periods",
     "blocks",
     "plans",
+    "rankings",
     "launch",
 }
 REQUIRED = ("title", "organiser", "starts_on", "ends_on")
@@ -74,6 +69,8 @@ INDICATOR_KEYS = {
 INDICATOR_REQUIRED = ("code", "name", "unit_of_measure")
 PERIOD_KEYS = ("name", "starts_on", "ends_on")
 BLOCK_KEYS = {"code", "name", "description", "units"}
+RANKING_KEYS = {"code", "name", "block", "components"}
+COMPONENT_KEYS = {"indicator": str, "normalisation": str, "weight": str}
 # A plan's field in the file → PlanRow's
 PLAN_KEYS = {
     "unit": "unit_code",
@@ -108,6 +105,7 @@ class MovementSetup:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     launch: bool = False
     plans: list[PlanRow] = field(default_factory=list)
+    rankings: list[dict[str, Any]] = field(default_factory=list)
     prefix: str = ""  # where in the file: "" or "movements[2]"
     lines: dict[str, int] = field(default_factory=dict)  # place → line, for the actions' errors
 
@@ -223,7 +221,39 @@ class SetupReader:
             setup.blocks = self.blocks(parts["blocks"], at(prefix, "blocks"))
         if "plans" in parts:
             self._plans(parts["plans"], setup)
+        if "rankings" in parts:
+            self._rankings(parts["rankings"], setup)
         return setup
+
+    def _rankings(self, node: yaml.Node, setup: MovementSetup) -> None:
+        for number, item in enumerate(self.items(node, at(setup.prefix, "rankings")), start=1):
+            place = at(setup.prefix, f"rankings[{number}]")
+            parts = self.mapping(item, place, RANKING_KEYS)
+            self.required(item, parts, place, ("code", "name", "block", "components"))
+            ranking: dict[str, Any] = {
+                name: self.scalar(parts[name], at(place, name), str)
+                for name in ("code", "name", "block")
+                if name in parts
+            }
+            components = []
+            for index, component in enumerate(
+                self.items(parts["components"], at(place, "components"))
+                if "components" in parts
+                else [],
+                start=1,
+            ):
+                here = at(place, f"components[{index}]")
+                found = self.mapping(component, here, set(COMPONENT_KEYS))
+                self.required(component, found, here, ("indicator",))
+                components.append(
+                    {
+                        name: str(found[name].value)
+                        for name in found
+                        if isinstance(found[name], yaml.ScalarNode)
+                    }
+                )
+            ranking["components"] = components
+            setup.rankings.append(ranking)
 
     def _indicators(self, node: yaml.Node, setup: MovementSetup) -> None:
         seen: dict[str, int] = {}
@@ -298,13 +328,6 @@ class SetupReader:
         return found
 
 
-# What a refused capability is called in a problem: "you may not organise movements for P1".
-MAY = {
-    Capability.VIEW: "see",
-    Capability.ORGANISE: "organise movements for",
-    Capability.MANAGE_UNITS: "manage units under",
-}
-
 _KIND_NAMES = {
     str: "text",
     int: "a whole number",
@@ -330,127 +353,3 @@ def raise_problems(problems: list[SetupProblem], *, outcome: str = "nothing was 
             f"{outcome}.",
             errors=[p.as_row_error() for p in problems],
         )
-
-
-@dataclass
-class Created:
-    movement: Movement
-    indicators: list[Indicator]
-    periods: int
-    blocks: list[Block]
-
-
-def create_from_setup(setup: MovementSetup) -> Created:
-    """Make the movement the file describes, all or nothing, through the movements' and the
-    units' actions (each checks the acting person's rights and writes its audit row)."""
-    problems: list[SetupProblem] = []
-    codes = {setup.values.get("organiser"), *setup.values.get("scope", [])}
-    codes |= {code for block in setup.blocks for code in block["units"]}
-    units = {u.code: u for u in Unit.objects.filter(code__in=[c for c in codes if c])}
-
-    actor = current_actor()
-
-    def unit(code: str, place: str, capability: Capability = Capability.VIEW) -> Unit | None:
-        found = units.get(code)
-        line = setup.lines.get(at(setup.prefix, place.split("[")[0]), 1)
-        if found is None or not can(actor, Capability.VIEW, found):
-            # What the actor may not see does not exist for them.
-            problems.append(SetupProblem(line, place, f"no unit with code {code!r}"))
-            return None
-        if not can(actor, capability, found):
-            problems.append(SetupProblem(line, place, f"you may not {MAY[capability]} {code}"))
-        return found
-
-    organiser = unit(setup.values["organiser"], "organiser", Capability.ORGANISE)
-    scope = [unit(code, "scope", Capability.ORGANISE) for code in setup.values.get("scope", [])]
-    blocks_units = [
-        [unit(code, f"blocks[{n}].units", Capability.MANAGE_UNITS) for code in block["units"]]
-        for n, block in enumerate(setup.blocks, start=1)
-    ]
-    raise_problems(problems)
-    values = {k: v for k, v in setup.values.items() if k not in ("organiser", "scope")}
-    try:
-        with transaction.atomic():
-            movement = step(
-                setup,
-                "",
-                lambda: actions.create_movement(organiser=organiser, scope=scope, **values),
-            )
-            indicators = [
-                step(
-                    setup,
-                    f"indicators[{n}]",
-                    lambda spec=spec: actions.add_indicator(movement=movement, **spec),
-                )
-                for n, spec in enumerate(setup.indicators, start=1)
-            ]
-            periods = (
-                actions.add_monthly_periods(movement=movement)
-                if setup.monthly
-                else [
-                    step(
-                        setup,
-                        f"periods[{n}]",
-                        lambda spec=spec: actions.add_period(movement=movement, **spec),
-                    )
-                    for n, spec in enumerate(setup.periods, start=1)
-                ]
-            )
-            blocks = [
-                step(
-                    setup,
-                    f"blocks[{n}]",
-                    lambda spec=spec, members=members: unit_actions.create_block(
-                        code=spec["code"],
-                        name=spec["name"],
-                        description=spec.get("description") or "",
-                        units=members,
-                    ),
-                )
-                for n, (spec, members) in enumerate(
-                    zip(setup.blocks, blocks_units, strict=True), start=1
-                )
-            ]
-            if setup.plans:
-                step(
-                    setup,
-                    "plans",
-                    lambda: actions.set_plans(movement=movement, rows=setup.plans),
-                    rows="plans",
-                    fields={"unit_code": "unit"},
-                )
-            if setup.launch:
-                movement = step(setup, "launch", lambda: actions.launch_movement(movement=movement))
-    except Refused as refused:
-        raise_problems(refused.problems)
-    return Created(movement, indicators, len(periods), blocks)
-
-
-class Refused(Exception):
-    """An action refused a step of the file: the problems it names."""
-
-    def __init__(self, problems: list[SetupProblem]):
-        self.problems = problems
-
-
-def step(setup: MovementSetup, place: str, act, *, rows: str = "", fields: dict | None = None):
-    """Run one action; its refusal rolls the whole file back and is named by the file's place
-    (with `rows`, the action's row errors are the file's `rows[n]`, each named)."""
-    try:
-        return act()
-    except ActionError as exc:
-        problems = []
-        for error in exc.errors or [None]:
-            base = at(setup.prefix, f"{rows}[{error.row}]" if rows and error else place)
-            field_name = (fields or {}).get(error.field, error.field) if error else ""
-            where = at(base, field_name) if field_name else base
-            line = (
-                setup.lines.get(where)
-                or setup.lines.get(base)
-                or setup.lines.get(at(setup.prefix, rows or place))
-                or 1
-            )
-            problems.append(SetupProblem(line, where, error.message if error else exc.detail))
-            if not rows:
-                break
-        raise Refused(problems) from None

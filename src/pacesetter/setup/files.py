@@ -19,6 +19,7 @@ run the same happens and is then rolled back: the plan of changes is what would 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -26,20 +27,19 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from pacesetter.accounts.permissions import Capability, can, current_actor
+from pacesetter.emulation.models import Scoring
 from pacesetter.movements import actions as movement_actions
 from pacesetter.movements.models import Movement, Plan
 from pacesetter.movements.plan_files import apply_plans
 from pacesetter.movements.setup_file import (
     INDICATOR_KEYS,
     MovementSetup,
-    Refused,
     SetupProblem,
     SetupReader,
     at,
-    create_from_setup,
     raise_problems,
-    step,
 )
+from pacesetter.setup.creating import Refused, create_from_setup, create_rankings, step
 from pacesetter.units import actions as unit_actions
 from pacesetter.units.actions import UnitRow
 from pacesetter.units.models import Block, Unit
@@ -268,9 +268,57 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
         for change in [*planned.created, *planned.changed]:
             verb = "set" if change.before is None else "change"
             changes.append(f"{verb} plan of {change.unit} on {change.indicator} ({change.period})")
+    _apply_rankings(setup, movement, changes)
     if setup.launch and movement.status == Movement.Status.DRAFT:
         changes.append(f"launch movement {slug}")
         _run(lines, prefix, lambda: movement_actions.launch_movement(movement=movement))
+
+
+def _ranking_document(scoring: Scoring) -> dict[str, Any]:
+    return {
+        "code": scoring.code,
+        "name": scoring.name,
+        "block": scoring.block.code,
+        "components": [
+            {
+                "indicator": component.indicator.code,
+                "normalisation": component.normalisation,
+                "weight": str(component.weight.normalize()),
+            }
+            for component in scoring.components.all()
+        ],
+    }
+
+
+def _same_ranking(stored: dict[str, Any], spec: dict[str, Any]) -> bool:
+    def components(items: list[dict[str, Any]]) -> list[tuple]:
+        return [
+            (c["indicator"], c.get("normalisation") or "raw", Decimal(str(c.get("weight") or 1)))
+            for c in items
+        ]
+
+    return (stored["name"], stored["block"]) == (spec.get("name"), spec.get("block")) and (
+        components(stored["components"]) == components(spec.get("components") or [])
+    )
+
+
+def _apply_rankings(setup: MovementSetup, movement: Movement, changes: list[str]) -> None:
+    stored = {
+        s.code: _ranking_document(s)
+        for s in movement.scorings.select_related("block").prefetch_related("components__indicator")
+    }
+    for number, spec in enumerate(setup.rankings, start=1):
+        have = stored.get(spec.get("code"))
+        if have is None:
+            changes.append(f"add ranking {spec.get('code')} of block {spec.get('block')}")
+        elif not _same_ranking(have, spec):
+            _refuse(
+                setup.lines,
+                at(setup.prefix, f"rankings[{number}]"),
+                "a ranking cannot change once created (its standings and overtakings were kept"
+                " by it); give the new one another code",
+            )
+    create_rankings(setup, movement)
 
 
 def _apply_indicators(setup: MovementSetup, movement: Movement, changes: list[str]) -> None:
@@ -394,6 +442,12 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
             if not p.is_whole
         ],
         "plans": plans,
+        "rankings": [
+            _ranking_document(s)
+            for s in movement.scorings.select_related("block").prefetch_related(
+                "components__indicator"
+            )
+        ],
         "launch": movement.status != Movement.Status.DRAFT,
     }
 

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from pacesetter.core.errors import ActionError
 from pacesetter.core.tabular import console_for
-from pacesetter.movements.setup_file import create_from_setup, read_setup
+from pacesetter.movements.setup_file import read_setup
+from pacesetter.setup.creating import create_from_setup
 
 
 class Command(BaseCommand):
