@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from .models import Grant, Role, TokenScope
 
 
 class TokenIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(..., max_length=100, description="What the token is for")
     scope: TokenScope = Field(
         TokenScope.READ, description="read, report (read and report), or full (all my rights)"
@@ -37,6 +39,7 @@ class TokenCreated(TokenOut):
 
 
 class GrantIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     username: str
     role: Role
     unit: str = Field(..., description="The unit code; the role holds for its whole subtree")
