@@ -720,7 +720,7 @@ PAGES: dict[str, Page] = {
         on_unit(302, need=M),
         "/units/C1/add/",
         "POST",
-        lambda w: {"code": "NEW", "name": "New", "kind": "workteam"},
+        lambda w: {"add-code": "NEW", "add-name": "New", "add-kind": "workteam"},
     ),
     "unit-move": Page(
         # Under C2: an organiser of C1 itself does not see C2 (the form says so, 422).

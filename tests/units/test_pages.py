@@ -44,6 +44,8 @@ def test_the_unit_page_shows_children_holders_and_a_link_to_the_roles(browser, u
     assert 'href="/units/W1/"' in page and 'href="/units/W2/"' in page
     assert "Some One" in page and "reporter" in page
     assert 'href="/units/C1/roles/"' in page
+    # The add and edit forms share field names; their ids (which labels point at) must differ.
+    assert page.count('id="id_name"') == 1 and page.count('id="id_add-name"') == 1
     # Breadcrumbs link only what the viewer may open: P1, not KP.
     assert 'href="/units/P1/"' in page and 'href="/units/KP/"' not in page
 
@@ -64,7 +66,8 @@ def test_a_reporter_sees_the_unit_but_no_forms(units):
 
 def test_add_edit_move_and_archive(browser, units):
     response = browser.post(
-        "/units/C1/add/", {"code": "W9", "name": "Night shift", "kind": "workteam", "headcount": 4}
+        "/units/C1/add/",
+        {"add-code": "W9", "add-name": "Night shift", "add-kind": "workteam", "add-headcount": 4},
     )
     assert response.status_code == 302
     new = Unit.objects.get(code="W9")
@@ -85,14 +88,18 @@ def test_add_edit_move_and_archive(browser, units):
 
 
 def test_errors_are_shown_beside_the_fields(browser, units):
-    response = browser.post("/units/C1/add/", {"code": "W1", "name": "Again", "kind": "team"})
+    response = browser.post(
+        "/units/C1/add/", {"add-code": "W1", "add-name": "Again", "add-kind": "team"}
+    )
     assert response.status_code == 422
     page = response.content.decode()
-    assert 'id="id_code_error"' in page and "already in use" in page
-    response = browser.post("/units/C1/add/", {"code": "W7", "name": "New", "kind": "bad kind!"})
+    assert 'id="id_add-code_error"' in page and "already in use" in page
+    response = browser.post(
+        "/units/C1/add/", {"add-code": "W7", "add-name": "New", "add-kind": "bad kind!"}
+    )
     assert response.status_code == 422
     page = response.content.decode()
-    assert 'id="id_kind_error"' in page and "letters, digits" in page
+    assert 'id="id_add-kind_error"' in page and "letters, digits" in page
 
 
 def test_a_move_outside_the_managed_subtree_is_refused_beside_the_field(browser, units):
@@ -141,7 +148,9 @@ def test_a_units_file_is_imported_all_or_nothing_with_its_rows_named(browser, un
 def test_an_operator_adds_a_root(user):
     client = Client()
     client.force_login(user)
-    response = client.post("/units/add/", {"code": "R", "name": "Root", "kind": "country"})
+    response = client.post(
+        "/units/add/", {"add-code": "R", "add-name": "Root", "add-kind": "country"}
+    )
     assert response.status_code == 302
     assert Unit.objects.get(code="R").parent is None
 

@@ -41,6 +41,9 @@ from .models import Unit, tree_order
 from .unit_files import read_unit_rows
 
 UNITS_PER_PAGE = 50
+# The add form shares its field names with the edit form on the unit's page: a prefix keeps
+# their ids (and so their labels) apart.
+ADD = "add"
 # The action names the parent `parent_code` (the file's column); the forms call it `parent`.
 FORM_FIELDS = {"parent_code": "parent"}
 
@@ -80,7 +83,7 @@ def _index_page(
             "may_manage": bool(managed),
             "may_add_root": EVERYWHERE in managed,
             "may_manage_people": may_manage_people(actor),
-            "add_form": add_form or UnitAddForm(),
+            "add_form": add_form or UnitAddForm(prefix=ADD),
             "upload_form": upload_form or UnitUploadForm(),
             "file_errors": file_errors or [],
         },
@@ -94,7 +97,7 @@ def units_add_root(request: HttpRequest) -> HttpResponse:
     """A new root: only an operator (who manages units everywhere) adds one."""
     if EVERYWHERE not in current_actor().paths(Capability.MANAGE_UNITS):
         return _index_page(request, status=403)
-    form = UnitAddForm(request.POST)
+    form = UnitAddForm(request.POST, prefix=ADD)
     if form.is_valid():
         try:
             unit = actions.create_unit(parent=None, **form.cleaned_data)
@@ -186,7 +189,7 @@ def _unit_page(
         or UnitEditForm(
             initial={"name": unit.name, "kind": unit.kind.code, "headcount": unit.headcount}
         ),
-        "add_form": forms.get("add_form") or UnitAddForm(),
+        "add_form": forms.get("add_form") or UnitAddForm(prefix=ADD),
         "move_form": forms.get("move_form") or UnitMoveForm(),
     }
     if request.htmx:
@@ -232,7 +235,7 @@ def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def unit_add(request: HttpRequest, code: str) -> HttpResponse:
     unit = _managed(code)
-    form = UnitAddForm(request.POST)
+    form = UnitAddForm(request.POST, prefix=ADD)
     if form.is_valid():
         try:
             child = actions.create_unit(parent=unit, **form.cleaned_data)
