@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("pacesetter.accounts.urls")),
+    path("", include("pacesetter.units.urls")),
     path("", include("pacesetter.audit.urls")),
     path("", include("pacesetter.ledger.urls")),
     path("", include("pacesetter.movements.urls")),

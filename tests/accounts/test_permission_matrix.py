@@ -219,6 +219,14 @@ def _has(text: str) -> Callable[[World, bytes], bool]:
     return lambda world, content: text.format(w=world).encode() in content
 
 
+def _person_outcome(role: str, position: str, ok: int, not_organiser: int) -> int:
+    """Acting on "someone" (a reporter on C1): an organiser whose subtree holds C1 may; another
+    organiser does not see them (404); anyone else is refused before any person is looked up."""
+    if ORG not in EXPECTED_CAPABILITIES[role]:
+        return not_organiser
+    return ok if position in COVERS else 404
+
+
 def reporting(ok: int):
     """The report pages of "running" (organised by C1, scope C1): one may report there when
     one may report somewhere in its scope — any grant but the sibling's (W1 is inside C1);
@@ -385,6 +393,19 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/v1/tokens"): Endpoint(anyone(201), "/api/v1/tokens", lambda w: {"name": "x"}),
     ("POST", "/api/v1/tokens/{token_id}/revoke"): Endpoint(
         anyone(200), "/api/v1/tokens/{token_id}/revoke"
+    ),
+    ("POST", "/api/v1/users"): Endpoint(
+        organisers_anywhere(201),
+        "/api/v1/users",
+        lambda w: {"username": "newcomer", "full_name": "New Comer"},
+    ),
+    ("POST", "/api/v1/users/{username}/deactivate"): Endpoint(
+        lambda role, position: _person_outcome(role, position, 200, 403),
+        "/api/v1/users/someone/deactivate",
+    ),
+    ("POST", "/api/v1/users/{username}/reactivate"): Endpoint(
+        lambda role, position: _person_outcome(role, position, 200, 403),
+        "/api/v1/users/someone/reactivate",
     ),
     ("GET", "/api/v1/grants"): Endpoint(
         anyone(200),
@@ -679,6 +700,51 @@ PAGES: dict[str, Page] = {
     "account": Page(anyone(200), "/account/"),
     "revoke-token": Page(anyone(302), "/account/tokens/{token_id}/revoke/", "POST"),
     "unit-roles": Page(on_unit(200, need=G), "/units/C1/roles/"),
+    "units-index": Page(anyone(200), "/units/"),
+    # Nobody in the matrix manages units everywhere, so nobody adds a root.
+    "units-add-root": Page(anyone(403), "/units/add/", "POST"),
+    # Without a file: those who manage units somewhere get the form back with its error.
+    "units-upload": Page(
+        lambda role, position: 422 if M in EXPECTED_CAPABILITIES[role] else 403,
+        "/units/upload/",
+        "POST",
+    ),
+    "unit-page": Page(on_unit(200), "/units/C1/"),
+    "unit-edit": Page(
+        on_unit(302, need=M),
+        "/units/C1/edit/",
+        "POST",
+        lambda w: {"name": "Renamed", "kind": "county", "headcount": "3"},
+    ),
+    "unit-add": Page(
+        on_unit(302, need=M),
+        "/units/C1/add/",
+        "POST",
+        lambda w: {"add-code": "NEW", "add-name": "New", "add-kind": "workteam"},
+    ),
+    "unit-move": Page(
+        # Under C2: an organiser of C1 itself does not see C2 (the form says so, 422).
+        lambda role, position: (
+            422
+            if position == "self" and M in EXPECTED_CAPABILITIES[role]
+            else on_unit(302, need=M)(role, position)
+        ),
+        "/units/C1/move/",
+        "POST",
+        lambda w: {"parent": "C2"},
+    ),
+    "unit-archive": Page(on_unit(302, need=M), "/units/C1/archive/", "POST"),
+    "people": Page(organisers_anywhere(200, 404), "/people/"),
+    "person-deactivate": Page(
+        lambda role, position: _person_outcome(role, position, 302, 404),
+        "/people/someone/deactivate/",
+        "POST",
+    ),
+    "person-reactivate": Page(
+        lambda role, position: _person_outcome(role, position, 302, 404),
+        "/people/someone/reactivate/",
+        "POST",
+    ),
     "withdraw-grant": Page(
         lambda role, position: (
             302 if position in COVERS and G in EXPECTED_CAPABILITIES[role] else 404

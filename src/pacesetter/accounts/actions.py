@@ -6,13 +6,19 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import NotAllowed, RowError, StateError, ValidationFailed
 
 from .models import ApiToken, Grant, Role, TokenScope
-from .permissions import can_grant, current_actor
+from .permissions import Capability, can_grant, current_actor, may_manage_people
+from .selectors import created_by
 
 KEY_PREFIX = "ps_"
 # Recording every use would turn each read into a write; a minute's precision is enough to see
@@ -142,3 +148,100 @@ def withdraw_grant(*, grant: Grant) -> Grant:
     grant.withdrawn_by = actor.user if actor.is_authenticated and not actor.is_system else None
     grant.save(update_fields=["withdrawn_at", "withdrawn_by"])
     return grant
+
+
+def _may_deactivate(actor, user) -> bool:
+    """An organiser switches off only people whose every standing role lies in their own
+    subtree (switching off someone who also works elsewhere would cut off the others), and
+    who hold a role there or were created by them. Operators only are switched off by
+    operators."""
+    if actor.is_system or actor.is_operator:
+        return True
+    if user.is_superuser or not may_manage_people(actor):
+        return False
+    mine = actor.paths(Capability.GRANT)
+    theirs = list(
+        Grant.objects.filter(user=user, withdrawn_at__isnull=True).values_list(
+            "unit__path", flat=True
+        )
+    )
+    if not all(any(path.startswith(p) for p in mine) for path in theirs):
+        return False
+    return bool(theirs) or user.pk in created_by(actor)
+
+
+@audited("accounts.create_user")
+def create_user(*, username: str, full_name: str, email: str = "", password: str | None = None):
+    """Create an active person account. With `password` they sign in with it; without, the
+    account has no usable password until they follow a set-password link (see
+    `selectors.set_password_path`), which works once.
+
+    Guarantees: only organisers and operators create people; the username is free and valid,
+    the email valid if given, the password passes the site's password rules; every problem is
+    listed at once, by field."""
+    actor = current_actor()
+    if not may_manage_people(actor):
+        raise NotAllowed(_("Only organisers add people."))
+    User = get_user_model()
+    username, full_name, email = username.strip(), full_name.strip(), email.strip()
+    errors: list[RowError] = []
+    if not username:
+        errors.append(RowError(1, "username", _("a username is required"), "required"))
+    else:
+        try:
+            User.username_validator(username)
+        except DjangoValidationError as exc:
+            errors.append(RowError(1, "username", " ".join(exc.messages), "invalid"))
+        if len(username) > 150:
+            errors.append(RowError(1, "username", _("at most 150 characters"), "too_long"))
+        elif User.objects.filter(username__iexact=username).exists():
+            errors.append(RowError(1, "username", _("this username is already taken"), "duplicate"))
+    if not full_name:
+        errors.append(RowError(1, "full_name", _("a name is required"), "required"))
+    elif len(full_name) > 150:
+        errors.append(RowError(1, "full_name", _("at most 150 characters"), "too_long"))
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            errors.append(RowError(1, "email", _("not an email address"), "invalid"))
+    # A name is not always a first and a last word: it is kept whole, in Django's first_name.
+    user = User(username=username, first_name=full_name[:150], email=email, is_active=True)
+    if password:
+        try:
+            validate_password(password, user)
+        except DjangoValidationError as exc:
+            errors.extend(RowError(1, "password", message, "invalid") for message in exc.messages)
+    if errors:
+        raise ValidationFailed(_("The person could not be added."), errors=errors)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def _set_active(user, active: bool):
+    actor = current_actor()
+    if not actor.is_system and actor.user is not None and actor.user.pk == user.pk:
+        raise NotAllowed(_("Nobody switches their own account on or off."))
+    if not _may_deactivate(actor, user):
+        raise NotAllowed(_("You may not change this person's account."))
+    note(before=user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@audited("accounts.deactivate_user")
+def deactivate_user(*, user):
+    """Switch a person's account off: they can no longer sign in, their sessions and tokens
+    stop working (inactive users are anonymous), their roles and history stay."""
+    return _set_active(user, False)
+
+
+@audited("accounts.reactivate_user")
+def reactivate_user(*, user):
+    """Switch a deactivated account back on, with the roles it still holds."""
+    return _set_active(user, True)

@@ -14,8 +14,18 @@ from pacesetter.units.api import MAX_PAGE, unit_for_field
 
 from . import actions, selectors
 from .models import Grant, TokenScope
-from .permissions import Capability, current_actor
-from .schemas import GrantIn, GrantOut, TokenCreated, TokenIn, TokenOut
+from .permissions import Capability, current_actor, may_manage_people
+from .schemas import (
+    GrantIn,
+    GrantOut,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
+    UserCreated,
+    UserIn,
+    UserOut,
+)
+from .views import set_password_link
 
 router = Router(tags=["accounts"])
 
@@ -105,3 +115,42 @@ def _grant(grant_id: int) -> Grant:
     if grant is None:
         raise Http404(f"No grant {grant_id}.")
     return grant
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+@router.post("/users", response={201: UserCreated, **WRITE_REFUSALS})
+def create_user(request: HttpRequest, payload: UserIn):
+    """Add a person (organisers and operators). Without a password, the answer carries a
+    one-time link with which they set their own; it is not shown again."""
+    user = actions.create_user(
+        username=payload.username,
+        full_name=payload.full_name,
+        email=payload.email,
+        password=payload.password,
+    )
+    if not user.has_usable_password():
+        user.set_password_link = set_password_link(request, user)  # type: ignore[attr-defined]
+    return Status(201, user)
+
+
+def _person(username: str):
+    if not may_manage_people(current_actor()):
+        raise NotAllowed("Only organisers manage people.")
+    person = selectors.people_visible_to(current_actor()).filter(username=username).first()
+    if person is None:
+        raise Http404(f"No person {username!r} here.")
+    return person
+
+
+@router.post("/users/{username}/deactivate", response={200: UserOut, **WRITE_REFUSALS})
+def deactivate_user(request: HttpRequest, username: str):
+    """Switch an account off: no sign-in, no token; roles and history stay."""
+    return actions.deactivate_user(user=_person(username))
+
+
+@router.post("/users/{username}/reactivate", response={200: UserOut, **WRITE_REFUSALS})
+def reactivate_user(request: HttpRequest, username: str):
+    """Switch a deactivated account back on."""
+    return actions.reactivate_user(user=_person(username))

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pacesetter.core.forms import PlainTextForm
 from pacesetter.movements.models import Movement
@@ -47,3 +48,19 @@ class GrantForm(PlainTextForm):
         super().__init__(*args, **kwargs)
         if movements is not None:
             self.fields["movement"].queryset = movements
+
+
+class PersonForm(PlainTextForm):
+    username = forms.CharField(max_length=150, label=_("Username"))
+    full_name = forms.CharField(max_length=150, label=_("Full name"))
+    email = forms.EmailField(required=False, label=_("Email"))
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        label=_("Initial password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Leave empty to get a one-time link instead, shown once, with which they set "
+            "their own password."
+        ),
+    )

@@ -328,3 +328,11 @@ def can_grant(actor: Actor, role: str, unit: Unit, movement: Movement | int | No
     if not holds(Capability.GRANT):
         return False
     return role in ROLES_A_UNIT_HEAD_GRANTS or holds(Capability.ORGANISE)
+
+
+def may_manage_people(actor) -> bool:
+    """Organisers (the right to grant and to organise, somewhere) and operators add people;
+    a unit head appoints from the people who exist, but does not create accounts."""
+    if actor.is_system or actor.is_operator:
+        return True
+    return bool(actor.paths(Capability.GRANT)) and bool(actor.paths(Capability.ORGANISE))

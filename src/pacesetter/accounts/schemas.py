@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from .models import Grant, Role, TokenScope
 
 
 class TokenIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(..., max_length=100, description="What the token is for")
     scope: TokenScope = Field(
         TokenScope.READ, description="read, report (read and report), or full (all my rights)"
@@ -37,6 +39,7 @@ class TokenCreated(TokenOut):
 
 
 class GrantIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     username: str
     role: Role
     unit: str = Field(..., description="The unit code; the role holds for its whole subtree")
@@ -73,3 +76,31 @@ class GrantOut(Schema):
     @staticmethod
     def resolve_withdrawn_by(grant: Grant) -> str | None:
         return grant.withdrawn_by.get_username() if grant.withdrawn_by_id else None
+
+
+class UserIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(..., max_length=150)
+    full_name: str = Field(..., max_length=150)
+    email: str = ""
+    password: str | None = Field(
+        None, description="An initial password; none: the answer carries a set-password link"
+    )
+
+
+class UserOut(Schema):
+    username: str
+    full_name: str
+    email: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_full_name(user) -> str:
+        return user.get_full_name()
+
+
+class UserCreated(UserOut):
+    set_password_link: str | None = Field(
+        None, description="Without a password: a link that sets it, once. Shown this once."
+    )

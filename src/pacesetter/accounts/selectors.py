@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from pacesetter.audit.models import AuditEvent
 
 from .models import ApiToken, Grant
 from .permissions import Actor, Capability, unit_filter
@@ -31,3 +37,45 @@ def _own(actor: Actor) -> Q:
     if actor.user is None or actor.is_system:
         return Q(pk__in=[])
     return Q(user=actor.user)
+
+
+def created_by(actor: Actor) -> list[int]:
+    """The ids of the users `actor` created: the audit trail is the record, so an organiser
+    keeps seeing a person they created before granting them any role."""
+    if actor.user is None or actor.is_system:
+        return []
+    return [
+        int(pk)
+        for pk in AuditEvent.objects.filter(
+            action="accounts.create_user", user=actor.user
+        ).values_list("target_id", flat=True)
+    ]
+
+
+def people_visible_to(actor: Actor) -> QuerySet:
+    """People holding a standing role where the actor may grant, and those the actor created;
+    everyone for an operator. Each comes with the standing roles the actor may see (prefetched:
+    a page of people is three queries)."""
+    visible_grants = Grant.objects.filter(
+        unit_filter(actor, Capability.GRANT), withdrawn_at__isnull=True
+    )
+    people = get_user_model().objects.all()
+    if not (actor.is_system or actor.is_operator):
+        people = people.filter(
+            Q(pk__in=visible_grants.values("user_id")) | Q(pk__in=created_by(actor))
+        )
+    return people.prefetch_related(
+        Prefetch(
+            "grants",
+            queryset=visible_grants.select_related("unit", "movement").order_by(
+                "unit__path", "role"
+            ),
+            to_attr="visible_grants",
+        )
+    ).order_by("username")
+
+
+def set_password_path(user) -> tuple[str, str]:
+    """The (uidb64, token) of a one-time set-password link: the token is tied to the
+    password's hash, so it stops working once a password is set."""
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)

@@ -5,23 +5,35 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pacesetter.core.errors import ActionError
+from pacesetter.core.pages import add_row_errors
 from pacesetter.core.pagination import slice_of, wants_more
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit
 
 from . import actions, selectors
-from .forms import GrantForm, TokenForm
+from .forms import GrantForm, PersonForm, TokenForm
 from .models import Grant
-from .permissions import Capability, current_actor, movement_filter, require, unit_filter
+from .permissions import (
+    Capability,
+    current_actor,
+    may_manage_people,
+    movement_filter,
+    require,
+    unit_filter,
+)
 
 # The roles on a subtree in the tree's order, a slice at a time with "Show more": a
 # province's page is not every grant of its thousands of units at once.
 GRANTS_SHOWN = 50
+PEOPLE_PER_PAGE = 50
 
 
 @login_required
@@ -58,6 +70,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "tokens": list(selectors.tokens_of(user=request.user)),
             "grants": grants,
             "may_audit": bool(actor.paths(Capability.AUDIT)),
+            "may_manage_people": may_manage_people(actor),
         },
     )
 
@@ -133,3 +146,69 @@ def withdraw_grant(request: HttpRequest, grant_id: int) -> HttpResponse:
     actions.withdraw_grant(grant=grant)
     messages.success(request, "The role was withdrawn.")
     return redirect("unit-roles", code=grant.unit.code)
+
+
+def _organiser() -> None:
+    """The people pages are for organisers and operators; for anyone else they do not exist."""
+    if not may_manage_people(current_actor()):
+        raise Http404("No such page.")
+
+
+def set_password_link(request: HttpRequest, user) -> str:
+    uidb64, token = selectors.set_password_path(user)
+    return request.build_absolute_uri(reverse("password_reset_confirm", args=(uidb64, token)))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people(request: HttpRequest) -> HttpResponse:
+    """People with a role where the organiser may grant, and those they created; a form to add
+    someone (with a password, or a one-time set-password link shown here once)."""
+    _organiser()
+    form = PersonForm(request.POST or None)
+    created = link = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.create_user(**form.cleaned_data)
+        except ActionError as exc:
+            add_row_errors(form, exc.errors)
+            if not exc.errors:
+                form.add_error(None, exc.detail)
+        else:
+            form = PersonForm()
+            if not created.has_usable_password():
+                link = set_password_link(request, created)
+    page = Paginator(selectors.people_visible_to(current_actor()), PEOPLE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "accounts/people.html",
+        {"form": form, "page": page, "created": created, "link": link},
+        status=422 if form.errors else 200,
+    )
+
+
+def _person(username: str):
+    person = selectors.people_visible_to(current_actor()).filter(username=username).first()
+    if person is None:
+        raise Http404("No such person here.")
+    return person
+
+
+@login_required
+@require_POST
+def person_deactivate(request: HttpRequest, username: str) -> HttpResponse:
+    _organiser()
+    person = actions.deactivate_user(user=_person(username))
+    messages.success(request, _("%(name)s can no longer sign in.") % {"name": person.username})
+    return redirect("people")
+
+
+@login_required
+@require_POST
+def person_reactivate(request: HttpRequest, username: str) -> HttpResponse:
+    _organiser()
+    person = actions.reactivate_user(user=_person(username))
+    messages.success(request, _("%(name)s can sign in again.") % {"name": person.username})
+    return redirect("people")

@@ -137,7 +137,11 @@ def row_errors_from_validation(errors: list[dict[str, Any]]) -> list[RowError]:
     """
     found: list[RowError] = []
     for error in errors:
-        loc = [part for part in error.get("loc", ()) if part != "body"]
+        loc = list(error.get("loc", ()))
+        # Only the leading "body" is the source: a view's parameter may be named `body` too,
+        # and dropping every "body" then dropped the field after it.
+        if loc and loc[0] == "body":
+            loc = loc[1:]
         source = loc[0] if loc and loc[0] in ("query", "path", "header", "cookie", "form") else None
         # Drop the source, or else the view's parameter name, which the client never sees.
         loc = loc[1:]

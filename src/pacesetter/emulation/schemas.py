@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from pacesetter.figures.schemas import UnitRef
 from pacesetter.movements.schemas import Quantity
@@ -91,6 +92,7 @@ class NotificationOut(Schema):
 
 
 class ChallengeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     challenger: str = Field(..., description="unit code")
     opponent: str | None = Field(None, description="unit code; or give group")
     group: str | None = Field(None, description="block code: every other unit of it")
@@ -102,6 +104,7 @@ class ChallengeIn(Schema):
 
 
 class AnswerIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     unit: str = Field(..., description="the challenged unit answering")
 
 

@@ -74,6 +74,7 @@ class ReportsRecorded(Schema):
 
 
 class CorrectionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     quantity: QuantityIn = Field(..., description="The value the report should have now")
     reason: str
     idempotency_key: str | None = None

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
 from pacesetter.core.quantities import round_percent
 
@@ -55,6 +55,7 @@ QuantityIn = Annotated[
 
 
 class MovementIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     title: str = Field(..., max_length=200)
     slug: str | None = Field(None, max_length=80, pattern=r"^[-a-zA-Z0-9_]+$")
     organiser: str = Field(..., description="The organising unit's code")
@@ -94,6 +95,7 @@ class MovementOut(Schema):
 
 
 class IndicatorIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     code: str = Field(..., max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")
     name: str = Field(..., max_length=200)
     unit_of_measure: str = Field(..., max_length=32)
@@ -121,6 +123,7 @@ class IndicatorOut(Schema):
 
 
 class PeriodIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(..., max_length=100)
     starts_on: dt.date
     ends_on: dt.date
@@ -138,6 +141,8 @@ class PlanRowIn(Schema):
     """One plan. Lenient on purpose: quantities are checked by `set_plans`, which reports
     every bad row at once."""
 
+    model_config = ConfigDict(extra="forbid")
+
     unit: str
     indicator: str
     period: str = Field("", description="A period name; empty means the whole movement")
@@ -149,6 +154,7 @@ class PlanRowIn(Schema):
 
 
 class PlansIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     rows: list[PlanRowIn] = Field(..., max_length=10_000)
 
 
@@ -197,6 +203,7 @@ class PlanOut(Schema):
 
 
 class PledgeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     unit: str
     indicator: str
     extra: QuantityIn | None = Field(None, description="An extra quantity above the plan")

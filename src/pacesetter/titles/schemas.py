@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 
 class TitleOut(Schema):
@@ -24,10 +25,12 @@ class PackOut(Schema):
 
 
 class PackIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     text: str = Field(..., description="The pack as YAML or JSON", max_length=500_000)
 
 
 class FactsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     rows: list[dict[str, str]] = Field(
         ...,
         description="Rows of text fields: `member` (external id) or `unit` (code), then the kind's columns",
@@ -43,6 +46,7 @@ class FactsWritten(Schema):
 
 
 class RunIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     pack: str
     title: str
     year: int = Field(..., ge=1900, le=2200)
@@ -92,6 +96,7 @@ class CandidateDetailOut(CandidateOut):
 
 
 class VoteIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     choice: str = Field(..., description="yes, no or abstain")
 
 
@@ -108,6 +113,7 @@ class NominationOut(Schema):
 
 
 class RevokeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., min_length=1, max_length=2000)
     revoked_on: dt.date
 

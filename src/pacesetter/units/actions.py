@@ -52,6 +52,28 @@ def create_unit(
     return Unit.objects.get(code=code.strip())
 
 
+@audited("units.update_unit")
+def update_unit(*, unit: Unit, name: str, kind: str, headcount: int | str = 0) -> Unit:
+    """Rename a unit, change its kind or headcount; its code, place and history stay.
+
+    The import's own checks apply (the same row errors, the actor's right to manage the
+    unit); moving is `move_unit`."""
+    note(before=unit)
+    import_units(
+        rows=[
+            UnitRow(
+                code=unit.code,
+                name=name,
+                kind=kind,
+                parent_code=unit.parent.code if unit.parent_id else "",
+                headcount=headcount,
+            )
+        ]
+    )
+    unit.refresh_from_db()
+    return unit
+
+
 @dataclass(frozen=True, slots=True)
 class UnitRow:
     code: str

@@ -6,12 +6,13 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, ConfigDict
 
 from .models import Block, Member, Unit
 
 
 class UnitIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     code: str = Field(..., max_length=64)
     name: str
     kind: str = Field(..., description="A kind code; unknown kinds are created")
@@ -26,6 +27,8 @@ def _whole_number_as_text(value: Any) -> Any:
 class UnitImportRowIn(Schema):
     """One row of a unit import. Lenient on purpose: every row is checked by the import
     itself, which reports all bad rows at once with what was expected."""
+
+    model_config = ConfigDict(extra="forbid")
 
     code: str = ""
     name: str = ""
@@ -44,6 +47,7 @@ class UnitImportOut(Schema):
 
 
 class MoveIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     parent: str = Field(..., description="The new parent's code")
 
 
@@ -68,6 +72,7 @@ class UnitOut(Schema):
 
 
 class BlockIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     code: str = Field(..., max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")
     name: str
     description: str = ""
@@ -75,6 +80,7 @@ class BlockIn(Schema):
 
 
 class BlockUnitsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     units: list[str] = Field(..., description="Unit codes; replaces the block's units")
 
 
@@ -91,6 +97,7 @@ class BlockOut(Schema):
 
 
 class MemberIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     full_name: str
     external_id: str | None = Field(None, max_length=64)
 

@@ -11,11 +11,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.table import Table
 
 from pacesetter.core.errors import ActionError
-from pacesetter.core.tabular import TabularError, console_for, open_table, row_errors_table
-from pacesetter.units.actions import UnitRow, import_units
-
-REQUIRED = ("code", "name", "kind")
-OPTIONAL = ("parent_code", "headcount")
+from pacesetter.core.tabular import TabularError, console_for, row_errors_table
+from pacesetter.units.actions import import_units
+from pacesetter.units.unit_files import read_unit_rows
 
 
 class Command(BaseCommand):
@@ -32,27 +30,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         console = console_for(self.stdout)
         started = time.monotonic()
-        rows: list[UnitRow] = []
-        # The file's row number of each UnitRow: the action numbers rows 1, 2, 3... as given.
-        numbers: list[int] = []
         try:
-            with open_table(file) as table:
-                columns = table.columns(required=REQUIRED, optional=OPTIONAL)
-                parent = columns.get("parent_code")
-                headcount = columns.get("headcount")
-                for number, cells in table.rows():
-                    rows.append(
-                        UnitRow(
-                            code=cells[columns["code"]],
-                            name=cells[columns["name"]],
-                            kind=cells[columns["kind"]],
-                            parent_code=cells[parent] if parent is not None else "",
-                            headcount=cells[headcount] if headcount is not None else 0,
-                        )
-                    )
-                    numbers.append(number)
+            numbered = read_unit_rows(file)
         except TabularError as exc:
             raise CommandError(str(exc)) from None
+        rows = [row for _, row in numbered]
+        # The file's row number of each UnitRow: the action numbers rows 1, 2, 3... as given.
+        numbers = [number for number, _ in numbered]
         if not rows:
             raise CommandError(f"{file.name}: no data rows below the header.")
 

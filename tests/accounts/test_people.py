@@ -1,0 +1,148 @@
+"""People: organisers add accounts and switch them off; what an organiser of one subtree sees
+of the others."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.test import Client
+
+from pacesetter.accounts import actions
+from pacesetter.accounts.models import Grant, Role
+from pacesetter.accounts.permissions import acting_as, actor_for
+from pacesetter.audit.models import AuditEvent
+from pacesetter.core.errors import NotAllowed, ValidationFailed
+from tests import factories
+
+
+@pytest.fixture
+def organiser(units):
+    person = factories.UserFactory(username="p1-organiser")
+    Grant.objects.create(user=person, role=Role.ORGANISER, unit=units["P1"])
+    return person
+
+
+@pytest.fixture
+def browser(organiser) -> Client:
+    client = Client()
+    client.force_login(organiser)
+    return client
+
+
+def _signs_in(username: str, password: str) -> bool:
+    response = Client().post("/accounts/login/", {"username": username, "password": password})
+    return response.status_code == 302
+
+
+def test_create_user_lists_every_problem_by_field(organiser):
+    factories.UserFactory(username="taken")
+    with acting_as(actor_for(organiser)), pytest.raises(ValidationFailed) as refused:
+        actions.create_user(username="Taken", full_name="", email="nope", password="123")
+    fields = {error.field for error in refused.value.errors}
+    assert fields == {"username", "full_name", "email", "password"}
+
+
+def test_only_organisers_create_people(units):
+    head = factories.UserFactory(username="head")
+    Grant.objects.create(user=head, role=Role.UNIT_HEAD, unit=units["C1"])
+    with acting_as(actor_for(head)), pytest.raises(NotAllowed):
+        actions.create_user(username="x", full_name="X")
+
+
+def test_the_page_adds_a_person_with_a_one_time_link_that_sets_the_password(browser):
+    response = browser.post("/people/", {"username": "ana", "full_name": "Ana Lima"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    link = re.search(r'id="set-password-link">([^<]+)<', page).group(1)
+    assert AuditEvent.objects.filter(action="accounts.create_user", target="ana").exists()
+    # The link leads to Django's set-password form, and works once.
+    visitor = Client()
+    form = visitor.get(link.removeprefix("http://testserver"), follow=True)
+    assert form.status_code == 200
+    done = visitor.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-long-new-secret-9", "new_password2": "a-long-new-secret-9"},
+    )
+    assert done.status_code == 302
+    assert _signs_in("ana", "a-long-new-secret-9")
+    again = Client().get(link.removeprefix("http://testserver"), follow=True)
+    assert b"new_password1" not in again.content
+    # Their creator sees them although they hold no role yet.
+    assert "Ana Lima" in browser.get("/people/").content.decode()
+
+
+def test_an_organiser_sees_only_people_of_their_subtree_and_their_own(browser, units):
+    inside = factories.UserFactory(username="inside")
+    Grant.objects.create(user=inside, role=Role.REPORTER, unit=units["C1"])
+    outside = factories.UserFactory(username="outside")
+    Grant.objects.create(user=outside, role=Role.REPORTER, unit=units["P2"])
+    factories.UserFactory(username="nobody")
+    page = browser.get("/people/").content.decode()
+    assert "inside" in page and "outside" not in page and "nobody" not in page
+    assert browser.post("/people/outside/deactivate/").status_code == 404
+
+
+def test_deactivating_someone_who_also_works_elsewhere_is_refused(browser, units):
+    both = factories.UserFactory(username="both")
+    Grant.objects.create(user=both, role=Role.REPORTER, unit=units["C1"])
+    Grant.objects.create(user=both, role=Role.REPORTER, unit=units["P2"])
+    assert browser.post("/people/both/deactivate/").status_code == 403
+    both.refresh_from_db()
+    assert both.is_active
+
+
+def test_deactivated_people_cannot_sign_in_and_are_reactivated(browser, units):
+    someone = factories.UserFactory(username="someone")
+    Grant.objects.create(user=someone, role=Role.REPORTER, unit=units["C1"])
+    assert browser.post("/people/someone/deactivate/").status_code == 302
+    assert not _signs_in("someone", "a-long-test-password")
+    assert browser.post("/people/someone/reactivate/").status_code == 302
+    assert _signs_in("someone", "a-long-test-password")
+    assert list(
+        AuditEvent.objects.filter(action__endswith="activate_user")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    ) == ["accounts.deactivate_user", "accounts.reactivate_user"]
+
+
+def test_nobody_switches_themselves_off(user):
+    with acting_as(actor_for(user)), pytest.raises(NotAllowed):
+        actions.deactivate_user(user=user)
+
+
+def test_the_people_page_queries_are_pinned(browser, units, django_assert_num_queries):
+    for number in range(5):
+        person = factories.UserFactory(username=f"person{number}")
+        Grant.objects.create(user=person, role=Role.REPORTER, unit=units["C1"])
+    with django_assert_num_queries(7):
+        assert browser.get("/people/").status_code == 200
+
+
+def _api(user) -> Client:
+    return Client(
+        headers={
+            "Authorization": f"Bearer {actions.create_token(user=user, name='t', scope='full')[1]}"
+        }
+    )
+
+
+def test_the_api_creates_a_person_and_switches_them_off(organiser, units):
+    api = _api(organiser)
+    response = api.post(
+        "/api/v1/users",
+        json.dumps({"username": "bo", "full_name": "Bo", "password": "a-long-test-password"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert json.loads(response.content)["set_password_link"] is None
+    response = api.post("/api/v1/users/bo/deactivate", content_type="application/json")
+    assert response.status_code == 200
+    assert json.loads(response.content)["is_active"] is False
+    response = api.post(
+        "/api/v1/users",
+        json.dumps({"username": "cy", "full_name": "Cy"}),
+        content_type="application/json",
+    )
+    assert "/accounts/reset/" in json.loads(response.content)["set_password_link"]
