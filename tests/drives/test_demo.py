@@ -5,8 +5,10 @@ while) checks everything."""
 import datetime as dt
 from decimal import Decimal
 
+import yaml
+
 from pacesetter.demo import drives as demo_drives
-from pacesetter.demo.movements import UNITS
+from pacesetter.demo.movements import HISTORY
 from pacesetter.drives import selectors
 from pacesetter.drives.models import (
     DonationDrive,
@@ -16,7 +18,7 @@ from pacesetter.drives.models import (
     VolunteerCall,
 )
 from pacesetter.ledger.models import SubtreePeriodTotal
-from pacesetter.units.actions import import_units
+from pacesetter.units.actions import UnitRow, import_units
 from tests.factories import UserFactory
 
 
@@ -27,7 +29,13 @@ def ledger_total(indicator, unit) -> int:
 
 
 def test_demo_drives_totals_exactly(db):
-    import_units(rows=UNITS)
+    # The drives stand on the history's tree (data/history.yaml).
+    import_units(
+        rows=[
+            UnitRow(u["code"], u["name"], u["kind"], u.get("parent", ""), u.get("headcount", 0))
+            for u in yaml.safe_load(HISTORY.read_text())["units"]
+        ]
+    )
     user = UserFactory(username="demo")
     loaded = demo_drives.load_drives(user)
     assert loaded.created == [slug for slug, _load in demo_drives.DRIVES]

@@ -257,7 +257,7 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
     _apply_indicators(setup, movement, changes)
     _apply_periods(setup, movement, changes)
     _apply_blocks(setup.blocks, at(prefix, "blocks"), lines, changes)
-    if setup.plans:
+    if setup.plans and _plans_differ(movement, setup.plans):
         planned = _run(
             lines,
             prefix,
@@ -272,6 +272,35 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
     if setup.launch and movement.status == Movement.Status.DRAFT:
         changes.append(f"launch movement {slug}")
         _run(lines, prefix, lambda: movement_actions.launch_movement(movement=movement))
+
+
+def _plans_differ(movement: Movement, rows: list) -> bool:
+    """Whether setting these plans would change any: a file that says what is stored leaves
+    the plans alone (a closed movement's too, which takes no change)."""
+
+    def number(value: object) -> Decimal | None:
+        text = str(value or "").strip()
+        return Decimal(text) if text else None
+
+    stored = {
+        (row["unit"], row["indicator"], row.get("period", "")): row
+        for row in movement_plans(movement)
+    }
+    whole = movement.periods.get(is_whole=True).name
+    for plan in rows:
+        period = "" if plan.period in ("", whole) else plan.period
+        have = stored.get((plan.unit_code, plan.indicator, period))
+        if have is None:
+            return True
+        try:
+            for name in ("planned", "rated_capacity", "daily_assignment", "base"):
+                if number(getattr(plan, name)) != number(have.get(name)):
+                    return True
+        except ArithmeticError:
+            return True  # not a number: set_plans names the row
+        if (plan.base_label or "") != have.get("base_label", ""):
+            return True
+    return False
 
 
 def _ranking_document(scoring: Scoring) -> dict[str, Any]:

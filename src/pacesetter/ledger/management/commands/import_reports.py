@@ -120,6 +120,7 @@ def import_table(
     rejects: RejectsFile,
     summary: ImportSummary,
     on_batch: Callable[[], None] = lambda: None,
+    verified: bool = False,
 ) -> None:
     """Record every row of `table` in batches of `batch_size`, each all-or-nothing through
     `record_reports`; refused rows go to `rejects`. `summary` is filled in as batches commit,
@@ -127,7 +128,7 @@ def import_table(
     columns = table.columns(required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
     commas = decimal_comma_codes(movement, table)
     for batch in _batches(table, columns, key_prefix, batch_size, decimal_comma=commas):
-        result, refused = _record_batch(movement, batch, source)
+        result, refused = _record_batch(movement, batch, source, verified)
         summary.rows += len(batch)
         summary.created += result.created
         summary.replayed += result.replayed
@@ -183,7 +184,7 @@ def _batches(
 
 
 def _record_batch(
-    movement: Movement, batch: list[_Pending], source: str
+    movement: Movement, batch: list[_Pending], source: str, verified: bool = False
 ) -> tuple[IngestResult, list[tuple[_Pending, list[RowError]]]]:
     """Record the batch; if rows are refused, record the rest without them. The errors name
     the rows by their file row numbers."""
@@ -191,7 +192,11 @@ def _record_batch(
     while batch:
         try:
             result = record_reports(
-                movement=movement, rows=[p.row for p in batch], source=source, return_ids=False
+                movement=movement,
+                rows=[p.row for p in batch],
+                source=source,
+                verified=verified,
+                return_ids=False,
             )
             return result, refused
         except (ValidationFailed, Conflict) as exc:
@@ -246,6 +251,11 @@ class Command(BaseCommand):
             help="where refused rows go (default: FILE.rejects.csv)",
         )
         parser.add_argument(
+            "--verified",
+            action="store_true",
+            help="record the rows as verified (the acting person needs the right to verify)",
+        )
+        parser.add_argument(
             "--source",
             default=Report.Source.IMPORT,
             choices=Report.Source.values,
@@ -260,6 +270,7 @@ class Command(BaseCommand):
         batch_size: int,
         rejects: Path | None,
         source: str,
+        verified: bool,
         **options: Any,
     ) -> None:
         started = time.monotonic()
@@ -294,6 +305,7 @@ class Command(BaseCommand):
                             table=table,
                             movement=target,
                             source=source,
+                            verified=verified,
                             batch_size=batch_size,
                             key_prefix=key_prefix,
                             rejects=rejects_file,
