@@ -475,6 +475,22 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ),
     # drives: "gifts", "call" and "enlist" are KP-wide private movements; asked about C1
     ("GET", "/api/v1/drives"): Endpoint(anyone(200), "/api/v1/drives"),
+    # setting drives up on C1's draft: ORGANISE on the movement
+    ("POST", "/api/v1/movements/{slug}/donation-drive"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/draft/donation-drive",
+        lambda w: {"items": [{"code": "rice", "name": "Rice", "unit_of_measure": "t"}]},
+    ),
+    ("POST", "/api/v1/movements/{slug}/volunteer-call"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/draft/volunteer-call",
+        lambda w: {"quota": 5, "opens_at": "2025-03-01T09:00", "closes_at": "2025-03-10T09:00"},
+    ),
+    ("POST", "/api/v1/movements/{slug}/enlistment-drive"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/draft/enlistment-drive",
+        lambda w: {"reporting_kind": "county", "roles": [{"code": "medics", "name": "Medics"}]},
+    ),
     ("GET", "/api/v1/movements/{slug}/donations"): Endpoint(
         on_unit(200), "/api/v1/movements/gifts/donations?unit=C1"
     ),
@@ -830,6 +846,30 @@ PAGES: dict[str, Page] = {
     "drives-signed-up": Page(anyone(200), "/drives/sign-up/{w.x.public_signup}/", public=200),
     "drives-sign-up": Page(anyone(200), "/drives/open-call/volunteers/sign-up/", public=200),
     "drives-donations": Page(on_unit(200), "/drives/gifts/donations/?unit=C1"),
+    "drives-set-up": Page(movement_of_c1(200, need=ORG), "/drives/draft/set-up/"),
+    "drives-donation-drive-create": Page(
+        movement_of_c1(302, need=ORG),
+        "/drives/draft/set-up/donations/",
+        "POST",
+        lambda w: {"items": "rice; Rice; t"},
+    ),
+    "drives-volunteer-call-create": Page(
+        movement_of_c1(302, need=ORG),
+        "/drives/draft/set-up/volunteers/",
+        "POST",
+        lambda w: {
+            "quota": "5",
+            "at_quota": "close",
+            "opens_at": "2025-03-01T09:00",
+            "closes_at": "2025-03-10T09:00",
+        },
+    ),
+    "drives-enlistment-drive-create": Page(
+        movement_of_c1(302, need=ORG),
+        "/drives/draft/set-up/enlistment/",
+        "POST",
+        lambda w: {"reporting_kind": "county", "roles": "medics; Medics"},
+    ),
     "drives-receipt": Page(
         on_unit(200),
         "/drives/gifts/donations/receipts/{w.x.gift}.pdf",
