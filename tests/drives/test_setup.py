@@ -317,3 +317,13 @@ def test_enlistment_form_sets_it_up(units, organiser_client):
 def test_drives_home_no_longer_sends_organisers_to_the_api(units, organiser_client):
     page = organiser_client.get(reverse("drives-home")).content.decode()
     assert "pacesetter demo" not in page and "Set up a drive" in page
+
+
+def test_set_up_page_reads_in_a_fixed_number_of_queries(
+    units, organiser_client, django_assert_num_queries
+):
+    _draft(units)
+    url = reverse("drives-set-up", args=["p1-drive"])
+    organiser_client.get(url)
+    with django_assert_num_queries(9):
+        assert organiser_client.get(url).status_code == 200
