@@ -418,6 +418,17 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v1/movements/{slug}/scorings"): Endpoint(
         anyone(200), "/api/v1/movements/drive/scorings"
     ),
+    ("POST", "/api/v1/movements/{slug}/scorings"): Endpoint(
+        # ranking block b (C1) in C1's draft: ORGANISE on the movement
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/draft/scorings",
+        lambda w: {
+            "code": "new",
+            "name": "New",
+            "block": "b",
+            "components": [{"indicator": "steel"}],
+        },
+    ),
     ("GET", "/api/v1/movements/{slug}/rankings/{code}"): Endpoint(
         anyone(200),
         "/api/v1/movements/drive/rankings/main",
@@ -791,6 +802,26 @@ PAGES: dict[str, Page] = {
         shown=listed(),
     ),
     "emulation-overtakings": Page(anyone(200), "/movements/drive/emulation/overtakings/"),
+    "emulation-set-up": Page(movement_of_c1(200, need=ORG), "/movements/draft/emulation/set-up/"),
+    "emulation-block-create": Page(
+        # a block of C1: ORGANISE on the movement, and MANAGE_UNITS on C1 (organisers have both)
+        movement_of_c1(302, need=ORG),
+        "/movements/draft/emulation/set-up/block/",
+        "POST",
+        lambda w: {"code": "nb", "name": "New block", "units": "C1"},
+    ),
+    "emulation-scoring-create": Page(
+        movement_of_c1(302, need=ORG),
+        "/movements/draft/emulation/set-up/ranking/",
+        "POST",
+        lambda w: {
+            "block": "b",
+            "code": "new",
+            "name": "New",
+            "indicator_1": "steel",
+            "normalisation_1": "fulfilment",
+        },
+    ),
     "emulation-challenges": Page(
         anyone(200),
         "/movements/race/emulation/challenges/",
