@@ -2,6 +2,7 @@
 use them."""
 
 import datetime as dt
+import re
 import zoneinfo
 
 import pytest
@@ -326,4 +327,7 @@ def test_set_up_page_reads_in_a_fixed_number_of_queries(
     url = reverse("drives-set-up", args=["p1-drive"])
     organiser_client.get(url)
     with django_assert_num_queries(9):
-        assert organiser_client.get(url).status_code == 200
+        page = organiser_client.get(url)
+    assert page.status_code == 200
+    ids = re.findall(r' id="([^"]+)"', page.content.decode())
+    assert len(ids) == len(set(ids))  # three forms, two with roles

@@ -1,6 +1,8 @@
 """Ranking a block: the scoring's doors (the API and the set-up page), who may use them, and
 a ranking made on the page that reports then move."""
 
+import re
+
 import pytest
 from django.http import Http404
 from django.test import Client
@@ -216,7 +218,7 @@ def test_scoring_form_puts_a_components_error_beside_its_row(units, movement, cl
         },
     )
     assert response.status_code == 422
-    assert 'id="id_indicator_2_error"><li>given twice' in response.content.decode()
+    assert 'id="ranking_indicator_2_error"><li>given twice' in response.content.decode()
 
 
 def test_set_up_page_reads_in_a_fixed_number_of_queries(
@@ -236,3 +238,5 @@ def test_set_up_page_reads_in_a_fixed_number_of_queries(
     with django_assert_num_queries(9):
         page = client.get(url)
     assert page.status_code == 200 and b"More (more)" in page.content
+    ids = re.findall(r' id="([^"]+)"', page.content.decode())
+    assert len(ids) == len(set(ids))  # two forms with a code and a name each

@@ -57,6 +57,10 @@ class DonationDriveForm(PlainTextForm):
         help_text=_("To value gifts in kind, e.g. EUR (optional)."),
     )
 
+    # Ids of their own: the set-up page shows this form beside others with the same fields.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="donations_%s", **kwargs)
+
     def item_rows(self) -> list[dict]:
         rows = []
         for number, cells in enumerate(_lines(self.cleaned_data["items"]), start=1):
@@ -102,7 +106,7 @@ class VolunteerCallForm(PlainTextForm):
         label=_("Roles"),
         widget=forms.Textarea(attrs=_LINES),
         required=False,
-        help_text=_("One role a line: code; name (optional)."),
+        help_text=_("One role a line: code; name."),
     )
     places = forms.CharField(
         label=_("Places"),
@@ -114,6 +118,9 @@ class VolunteerCallForm(PlainTextForm):
     max_age = forms.IntegerField(label=_("Oldest age"), min_value=0, required=False)
     asks_gender = forms.BooleanField(label=_("Ask volunteers their gender"), required=False)
     asks_age_band = forms.BooleanField(label=_("Ask volunteers their age band"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="call_%s", **kwargs)
 
     def place_rows(self) -> list[tuple[str, int, str]]:
         rows = []
@@ -135,5 +142,5 @@ class EnlistmentDriveForm(PlainTextForm):
     )
 
     def __init__(self, *args, kinds, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="enlistment_%s", **kwargs)
         self.fields["reporting_kind"].choices = [(k.code, k.name) for k in kinds]

@@ -29,6 +29,10 @@ class BlockForm(PlainTextForm):
         help_text=_("The comparable units of the block, separated by spaces, commas or lines."),
     )
 
+    # Ids of their own: the set-up page shows this form beside others with the same fields.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="block_%s", **kwargs)
+
     def unit_codes(self) -> list[str]:
         return [code for code in re.split(r"[\s,;]+", self.cleaned_data["units"]) if code]
 
@@ -39,7 +43,7 @@ class ScoringForm(PlainTextForm):
     name = forms.CharField(label=_("Name"), max_length=200)
 
     def __init__(self, *args, blocks, indicators, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="ranking_%s", **kwargs)
         self.fields["block"].choices = [(b.code, f"{b.name} ({b.code})") for b in blocks]
         indicator_choices = [(i.code, i.name) for i in indicators]
         for number in range(1, COMPONENTS + 1):
