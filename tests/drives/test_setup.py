@@ -326,7 +326,7 @@ def test_set_up_page_reads_in_a_fixed_number_of_queries(
     _draft(units)
     url = reverse("drives-set-up", args=["p1-drive"])
     organiser_client.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         page = organiser_client.get(url)
     assert page.status_code == 200
     ids = re.findall(r' id="([^"]+)"', page.content.decode())

@@ -235,7 +235,7 @@ def test_set_up_page_reads_in_a_fixed_number_of_queries(
     url = reverse("emulation-set-up", args=["drive"])
     client.get(url)
     unit_actions.create_block(code="more", name="More", units=[units["C3"], units["W4"]])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         page = client.get(url)
     assert page.status_code == 200 and b"More (more)" in page.content
     ids = re.findall(r' id="([^"]+)"', page.content.decode())

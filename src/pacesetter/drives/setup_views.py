@@ -8,14 +8,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pacesetter.accounts.permissions import Capability, current_actor, require_on_movement
+from pacesetter.accounts.permissions import Capability
 from pacesetter.core.errors import ActionError, RowError
 from pacesetter.core.pages import add_row_errors
+from pacesetter.movements.api import movement_or_404
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import UnitKind
 
@@ -32,14 +33,6 @@ from .setup_forms import (
 ITEM_FIELDS = {"code", "name", "kind", "currency", "unit_of_measure", "decimal_places"}
 ROLE_FIELDS = {"code", "name"}
 PLACE_FIELDS = {"unit", "capacity", "role"}
-
-
-def _organised(slug: str) -> Movement:
-    """The movement, if the actor may organise it (404 if they cannot see it, else 403)."""
-    movement = get_object_or_404(Movement.objects.select_related("organiser"), slug=slug)
-    scope_paths = list(movement.scope.values_list("path", flat=True)) or [movement.organiser.path]
-    require_on_movement(current_actor(), Capability.ORGANISE, movement, scope_paths)
-    return movement
 
 
 def _kinds() -> list[UnitKind]:
@@ -75,7 +68,7 @@ def _page(request: HttpRequest, movement: Movement, status: int = 200, **forms) 
 
 @login_required
 def set_up(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, _organised(slug))
+    return _page(request, movement_or_404(slug, Capability.ORGANISE))
 
 
 def _put_errors(form, errors: list[RowError], lines: dict[str, str]) -> None:
@@ -118,7 +111,7 @@ def _run(request, movement, form, form_name: str, lines: dict[str, str], act) ->
 @login_required
 @require_POST
 def donation_drive_create(request: HttpRequest, slug: str) -> HttpResponse:
-    movement = _organised(slug)
+    movement = movement_or_404(slug, Capability.ORGANISE)
     form = DonationDriveForm(request.POST)
 
     def act():
@@ -135,7 +128,7 @@ def donation_drive_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def volunteer_call_create(request: HttpRequest, slug: str) -> HttpResponse:
-    movement = _organised(slug)
+    movement = movement_or_404(slug, Capability.ORGANISE)
     form = VolunteerCallForm(request.POST)
 
     def act():
@@ -166,7 +159,7 @@ def volunteer_call_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def enlistment_drive_create(request: HttpRequest, slug: str) -> HttpResponse:
-    movement = _organised(slug)
+    movement = movement_or_404(slug, Capability.ORGANISE)
     form = EnlistmentDriveForm(request.POST, kinds=_kinds())
 
     def act():

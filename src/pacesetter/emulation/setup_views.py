@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,26 +15,17 @@ from django.views.decorators.http import require_POST
 from pacesetter.accounts.permissions import (
     Capability,
     current_actor,
-    require_on_movement,
     unit_filter,
 )
-from pacesetter.core.errors import ActionError, RowError
+from pacesetter.core.errors import ActionError
 from pacesetter.core.pages import add_row_errors
-from pacesetter.movements.models import Movement
+from pacesetter.movements.api import movement_or_404
 from pacesetter.units import actions as unit_actions
 from pacesetter.units.api import units_for_field
 from pacesetter.units.models import Block, Unit
 
 from . import actions, selectors
 from .setup_forms import COMPONENT_FIELDS, BlockForm, ScoringForm
-
-
-def _organised(slug: str) -> Movement:
-    """The movement, if the actor may organise it (404 if they cannot see it, else 403)."""
-    movement = get_object_or_404(Movement.objects.select_related("organiser"), slug=slug)
-    scope_paths = list(movement.scope.values_list("path", flat=True)) or [movement.organiser.path]
-    require_on_movement(current_actor(), Capability.ORGANISE, movement, scope_paths)
-    return movement
 
 
 def _blocks() -> list[Block]:
@@ -63,23 +54,26 @@ def _page(request, movement, status=200, *, block_form=None, scoring_form=None) 
 
 @login_required
 def set_up(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, _organised(slug))
+    return _page(request, movement_or_404(slug, Capability.ORGANISE))
 
 
-def _row_errors(form, errors: list[RowError]) -> None:
-    """A scoring's component errors go beside that row's field (indicator_2…)."""
-    for error in errors:
-        if error.field in COMPONENT_FIELDS:
+def _refused(form, exc: ActionError) -> None:
+    """The action's errors beside their fields (a scoring's component errors beside that
+    row's field: indicator_2…), or on the form when they name none."""
+    for error in exc.errors:
+        if error.field in COMPONENT_FIELDS and f"{error.field}_{error.row}" in form.fields:
             form.add_error(f"{error.field}_{error.row}", error.message)
         else:
             add_row_errors(form, [error])
+    if not exc.errors:
+        form.add_error(None, exc.detail)
 
 
 @login_required
 @require_POST
 def block_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Make a block from unit codes: the organiser needs to manage every unit in it."""
-    movement = _organised(slug)
+    movement = movement_or_404(slug, Capability.ORGANISE)
     form = BlockForm(request.POST)
     if form.is_valid():
         try:
@@ -91,9 +85,7 @@ def block_create(request: HttpRequest, slug: str) -> HttpResponse:
                 ),
             )
         except ActionError as exc:
-            add_row_errors(form, exc.errors)
-            if not exc.errors:
-                form.add_error(None, exc.detail)
+            _refused(form, exc)
         else:
             messages.success(request, _("Block %(name)s is made.") % {"name": block.name})
             return redirect(reverse("emulation-set-up", args=[movement.slug]) + "#rank")
@@ -103,7 +95,7 @@ def block_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def scoring_create(request: HttpRequest, slug: str) -> HttpResponse:
-    movement = _organised(slug)
+    movement = movement_or_404(slug, Capability.ORGANISE)
     blocks = _blocks()
     form = ScoringForm(request.POST, blocks=blocks, indicators=list(movement.indicators.all()))
     if form.is_valid():
@@ -116,9 +108,7 @@ def scoring_create(request: HttpRequest, slug: str) -> HttpResponse:
                 components=[actions.ComponentSpec(*row) for row in form.components()],
             )
         except ActionError as exc:
-            _row_errors(form, exc.errors)
-            if not exc.errors:
-                form.add_error(None, exc.detail)
+            _refused(form, exc)
         else:
             messages.success(request, _("%(name)s is ranked.") % {"name": scoring.name})
             return redirect("emulation-leaderboard", slug=movement.slug, code=scoring.code)
