@@ -439,6 +439,17 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v1/movements/{slug}/scorings"): Endpoint(
         anyone(200), "/api/v1/movements/drive/scorings"
     ),
+    ("POST", "/api/v1/movements/{slug}/scorings"): Endpoint(
+        # ranking block b (C1) in C1's draft: ORGANISE on the movement
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/draft/scorings",
+        lambda w: {
+            "code": "new",
+            "name": "New",
+            "block": "b",
+            "components": [{"indicator": "steel"}],
+        },
+    ),
     ("GET", "/api/v1/movements/{slug}/rankings/{code}"): Endpoint(
         anyone(200),
         "/api/v1/movements/drive/rankings/main",
@@ -496,6 +507,22 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ),
     # drives: "gifts", "call" and "enlist" are KP-wide private movements; asked about C1
     ("GET", "/api/v1/drives"): Endpoint(anyone(200), "/api/v1/drives"),
+    # setting drives up on C1's draft: ORGANISE on the movement
+    ("POST", "/api/v1/movements/{slug}/donation-drive"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/draft/donation-drive",
+        lambda w: {"items": [{"code": "rice", "name": "Rice", "unit_of_measure": "t"}]},
+    ),
+    ("POST", "/api/v1/movements/{slug}/volunteer-call"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/draft/volunteer-call",
+        lambda w: {"quota": 5, "opens_at": "2025-03-01T09:00", "closes_at": "2025-03-10T09:00"},
+    ),
+    ("POST", "/api/v1/movements/{slug}/enlistment-drive"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/draft/enlistment-drive",
+        lambda w: {"reporting_kind": "county", "roles": [{"code": "medics", "name": "Medics"}]},
+    ),
     ("GET", "/api/v1/movements/{slug}/donations"): Endpoint(
         on_unit(200), "/api/v1/movements/gifts/donations?unit=C1"
     ),
@@ -841,6 +868,26 @@ PAGES: dict[str, Page] = {
         shown=listed(),
     ),
     "emulation-overtakings": Page(anyone(200), "/movements/drive/emulation/overtakings/"),
+    "emulation-set-up": Page(movement_of_c1(200, need=ORG), "/movements/draft/emulation/set-up/"),
+    "emulation-block-create": Page(
+        # a block of C1: ORGANISE on the movement, and MANAGE_UNITS on C1 (organisers have both)
+        movement_of_c1(302, need=ORG),
+        "/movements/draft/emulation/set-up/block/",
+        "POST",
+        lambda w: {"code": "nb", "name": "New block", "units": "C1"},
+    ),
+    "emulation-scoring-create": Page(
+        movement_of_c1(302, need=ORG),
+        "/movements/draft/emulation/set-up/ranking/",
+        "POST",
+        lambda w: {
+            "block": "b",
+            "code": "new",
+            "name": "New",
+            "indicator_1": "steel",
+            "normalisation_1": "fulfilment",
+        },
+    ),
     "emulation-challenges": Page(
         anyone(200),
         "/movements/race/emulation/challenges/",
@@ -896,6 +943,30 @@ PAGES: dict[str, Page] = {
     "drives-signed-up": Page(anyone(200), "/drives/sign-up/{w.x.public_signup}/", public=200),
     "drives-sign-up": Page(anyone(200), "/drives/open-call/volunteers/sign-up/", public=200),
     "drives-donations": Page(on_unit(200), "/drives/gifts/donations/?unit=C1"),
+    "drives-set-up": Page(movement_of_c1(200, need=ORG), "/drives/draft/set-up/"),
+    "drives-donation-drive-create": Page(
+        movement_of_c1(302, need=ORG),
+        "/drives/draft/set-up/donations/",
+        "POST",
+        lambda w: {"items": "rice; Rice; t"},
+    ),
+    "drives-volunteer-call-create": Page(
+        movement_of_c1(302, need=ORG),
+        "/drives/draft/set-up/volunteers/",
+        "POST",
+        lambda w: {
+            "quota": "5",
+            "at_quota": "close",
+            "opens_at": "2025-03-01T09:00",
+            "closes_at": "2025-03-10T09:00",
+        },
+    ),
+    "drives-enlistment-drive-create": Page(
+        movement_of_c1(302, need=ORG),
+        "/drives/draft/set-up/enlistment/",
+        "POST",
+        lambda w: {"reporting_kind": "county", "roles": "medics; Medics"},
+    ),
     "drives-receipt": Page(
         on_unit(200),
         "/drives/gifts/donations/receipts/{w.x.gift}.pdf",

@@ -6,6 +6,7 @@ every row replayed; 409/422 problem+json listing every bad row, nothing written.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterator
 
 from django.http import Http404, HttpRequest
@@ -28,10 +29,13 @@ from . import actions, selectors
 from .schemas import (
     CallOut,
     Changed,
+    DonationDriveIn,
     DonationsIn,
     DonationsOut,
     DonationsRecorded,
+    DriveCreated,
     DriveOut,
+    EnlistmentDriveIn,
     EnlistmentOut,
     PlacementsIn,
     ReturnsIn,
@@ -40,6 +44,7 @@ from .schemas import (
     SignUpsIn,
     SignUpsRecorded,
     StatusIn,
+    VolunteerCallIn,
 )
 
 router = Router(tags=["drives"])
@@ -116,6 +121,75 @@ def donation_totals(request: HttpRequest, slug: str, unit: str | None = None):
             for row in overview.items
         ],
     }
+
+
+# --- setting drives up ------------------------------------------------------------------------
+
+
+def _created(movement: Movement, kind: str) -> Status:
+    return Status(
+        201,
+        {
+            "movement": movement.slug,
+            "kind": kind,
+            "public_sign_up": kind == "volunteers" and movement.is_public,
+            "indicators": list(movement.indicators.values_list("code", flat=True)),
+        },
+    )
+
+
+@router.post("/movements/{slug}/donation-drive", response={201: DriveCreated, **WRITE_REFUSALS})
+def create_donation_drive(request: HttpRequest, slug: str, payload: DonationDriveIn):
+    """Make a draft movement a donation drive with its items (each gets the indicators
+    ITEM-pledged, ITEM-received and ITEM-distributed). Every bad item is listed (422)."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    actions.create_donation_drive(
+        movement=movement,
+        items=[actions.ItemSpec(**item.dict()) for item in payload.items],
+        estimate_currency=payload.estimate_currency,
+    )
+    return _created(movement, "donations")
+
+
+def _in_zone(moment: dt.datetime, movement: Movement) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zoneinfo.ZoneInfo(movement.time_zone))
+    return moment
+
+
+@router.post("/movements/{slug}/volunteer-call", response={201: DriveCreated, **WRITE_REFUSALS})
+def create_volunteer_call(request: HttpRequest, slug: str, payload: VolunteerCallIn):
+    """Make a draft movement a volunteer call: a quota, its window, roles and places. Its
+    sign-up page is public (no account needed) when the movement is public."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    actions.create_volunteer_call(
+        movement=movement,
+        quota=payload.quota,
+        opens_at=_in_zone(payload.opens_at, movement),
+        closes_at=_in_zone(payload.closes_at, movement),
+        at_quota=payload.at_quota,
+        min_age=payload.min_age,
+        max_age=payload.max_age,
+        skills=payload.skills,
+        asks_gender=payload.asks_gender,
+        asks_age_band=payload.asks_age_band,
+        roles=[(role.code, role.name) for role in payload.roles],
+        places=[actions.PlaceSpec(**place.dict()) for place in payload.places],
+    )
+    return _created(movement, "volunteers")
+
+
+@router.post("/movements/{slug}/enlistment-drive", response={201: DriveCreated, **WRITE_REFUSALS})
+def create_enlistment_drive(request: HttpRequest, slug: str, payload: EnlistmentDriveIn):
+    """Make a draft movement a daily enlistment: units of `reporting_kind` report each day of
+    the movement the persons mobilised in each role."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    actions.create_enlistment_drive(
+        movement=movement,
+        reporting_kind=payload.reporting_kind,
+        roles=[(role.code, role.name) for role in payload.roles],
+    )
+    return _created(movement, "enlistment")
 
 
 @router.post(

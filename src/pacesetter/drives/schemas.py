@@ -185,3 +185,69 @@ class EnlistmentOut(Schema):
     movement: str
     unit: str
     days: list[EnlistmentDayOut]
+
+
+# --- setting a drive up (on a draft movement) -----------------------------------------------
+
+
+class ItemIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(..., description="a slug; the item's indicators are CODE-pledged etc.")
+    name: str
+    kind: str = Field("in_kind", description="in_kind or money")
+    unit_of_measure: str = Field("", description="for an item in kind: sacks, t, pieces…")
+    currency: str = Field("", description="for money: a 3-letter currency code")
+    decimal_places: int = 0
+
+
+class DonationDriveIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[ItemIn]
+    estimate_currency: str = Field("", description="the currency gifts in kind are valued in")
+
+
+class RoleIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name: str
+
+
+class PlaceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    unit: str
+    capacity: int
+    role: str = ""
+
+
+class VolunteerCallIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    quota: int
+    opens_at: dt.datetime = Field(..., description="without an offset: the movement's time zone")
+    closes_at: dt.datetime
+    at_quota: str = Field("close", description="close, or waitlist")
+    min_age: int | None = None
+    max_age: int | None = None
+    skills: list[str] = []
+    asks_gender: bool = False
+    asks_age_band: bool = False
+    roles: list[RoleIn] = []
+    places: list[PlaceIn] = []
+
+
+class EnlistmentDriveIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reporting_kind: str = Field(..., description="the kind of unit that reports each day")
+    roles: list[RoleIn]
+
+
+class DriveCreated(Schema):
+    movement: str
+    kind: str
+    public_sign_up: bool = Field(False, description="a volunteer call's sign-up page is public")
+    indicators: list[str]

@@ -14,6 +14,7 @@ from pacesetter.accounts.permissions import (
     can_see_figures,
     current_actor,
     require,
+    unit_filter,
 )
 from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
@@ -32,6 +33,7 @@ from .schemas import (
     NotificationOut,
     PositionOut,
     RankingOut,
+    ScoringIn,
     ScoringOut,
 )
 
@@ -50,6 +52,17 @@ def _scoring(movement: Movement, code: str) -> Scoring:
     if scoring is None:
         raise Http404(f"No scoring {code!r} in this movement.")
     return scoring
+
+
+def block_for_field(code: str, field: str = "block") -> Block:
+    """A block named in a body: one the caller can see a unit of, else the body's fault (422)."""
+    visible = Unit.objects.filter(unit_filter(current_actor(), Capability.VIEW, field=""))
+    block = Block.objects.filter(code=code, units__in=visible).distinct().first()
+    if block is None:
+        raise ValidationFailed(
+            f"No block {code!r}.", errors=[RowError(1, field, f"no block {code!r}", "not_found")]
+        )
+    return block
 
 
 def _scoring_out(scoring: Scoring) -> dict:
@@ -79,6 +92,27 @@ def list_scorings(request: HttpRequest, slug: str):
     """How the movement's blocks are ranked: indicators, normalisations, weights."""
     movement = movement_or_404(slug)
     return [_scoring_out(s) for s in selectors.scorings_of(movement)]
+
+
+@router.post("/movements/{slug}/scorings", response={201: ScoringOut, **WRITE_REFUSALS})
+def create_scoring(request: HttpRequest, slug: str, payload: ScoringIn):
+    """Rank a block in the movement by one indicator with a normalisation, or by a weighted
+    score of several. It is ranked at once from the figures so far; every bad component is
+    listed (422)."""
+    # The body's parameter is not called `body`: problem+json drops the parameter's name
+    # from an error's place, and "body" is dropped as the place itself.
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    scoring = actions.create_scoring(
+        movement=movement,
+        block=block_for_field(payload.block),
+        code=payload.code,
+        name=payload.name,
+        components=[
+            actions.ComponentSpec(c.indicator, c.normalisation, c.weight)
+            for c in payload.components
+        ],
+    )
+    return Status(201, _scoring_out(_scoring(movement, scoring.code)))
 
 
 @router.get("/movements/{slug}/rankings/{code}", response={200: RankingOut, **READ_REFUSALS})

@@ -13,7 +13,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from pacesetter.figures.schemas import UnitRef
-from pacesetter.movements.schemas import Quantity
+from pacesetter.movements.schemas import Quantity, QuantityIn
 
 
 class ComponentOut(Schema):
@@ -32,6 +32,27 @@ class ScoringOut(Schema):
     weighted: bool
     method: str
     components: list[ComponentOut]
+
+
+class ComponentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    indicator: str = Field(..., description="an indicator code of the movement")
+    normalisation: str = Field(
+        "raw", description="raw, per_member, per_capacity or fulfilment (of the plan)"
+    )
+    weight: QuantityIn = Field(1, description="positive, at most 3 decimals")
+
+
+class ScoringIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(..., description="a slug, unique in the movement")
+    name: str
+    block: str = Field(..., description="the code of the block ranked")
+    components: list[ComponentIn] = Field(
+        ..., description="one indicator; or several, ranked by their weighted score"
+    )
 
 
 class RankedOut(Schema):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import setup_views, views
 
 urlpatterns = [
     path("movements/<slug:slug>/emulation/", views.emulation_home, name="emulation-home"),
@@ -13,6 +13,18 @@ urlpatterns = [
         "movements/<slug:slug>/emulation/challenges/",
         views.challenges,
         name="emulation-challenges",
+    ),
+    # before the leaderboard's address, whose code "set-up" would otherwise be
+    path("movements/<slug:slug>/emulation/set-up/", setup_views.set_up, name="emulation-set-up"),
+    path(
+        "movements/<slug:slug>/emulation/set-up/block/",
+        setup_views.block_create,
+        name="emulation-block-create",
+    ),
+    path(
+        "movements/<slug:slug>/emulation/set-up/ranking/",
+        setup_views.scoring_create,
+        name="emulation-scoring-create",
     ),
     path(
         "movements/<slug:slug>/emulation/<slug:code>/",

@@ -61,6 +61,7 @@ def emulation_home(request: HttpRequest, slug: str) -> HttpResponse:
             "movement": movement,
             "scorings": [(s, selectors.describe(s)) for s in scorings],
             "overtakings": selectors.overtaking_feed(movement=movement, limit=10),
+            "may_organise": can(current_actor(), Capability.ORGANISE, movement.organiser, movement),
         },
     )
 

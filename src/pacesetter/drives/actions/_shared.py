@@ -4,6 +4,7 @@ scope, set-based upserts of totals, and posting totals to the movement's ledger.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence, Sized
 
@@ -19,6 +20,10 @@ from pacesetter.units.models import Unit
 from ..selectors import from_row
 
 MAX_KEY_LENGTH = 100
+# Items and roles become indicators: their codes are slugs, short enough for the model
+# (SlugField(max_length=40)) and, for items, for the indicator codes "<code>-distributed".
+MAX_CODE_LENGTH = 40
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
 def _refuse(field: str, message: str, code: str = "invalid") -> None:
@@ -36,6 +41,37 @@ def _require_launched(movement: Movement) -> None:
             f"Movement {movement.slug!r} is {movement.status}: the drive takes entries only "
             "while it is launched."
         )
+
+
+def _code_name_errors(
+    rows: Sequence[tuple[str, str]], *, taken: Iterable[str] = (), first: int = 1
+) -> list[RowError]:
+    """Row errors for a drive's items or roles given as (code, name): a slug code, unique
+    among the rows and not `taken` by the movement's indicators, and a name."""
+    errors: list[RowError] = []
+    taken = set(taken)
+    seen: set[str] = set()
+    for number, (code, name) in enumerate(rows, start=first):
+        if not code.strip():
+            errors.append(RowError(number, "code", "a code is required", "required"))
+        elif not _SLUG.match(code) or len(code) > MAX_CODE_LENGTH:
+            errors.append(
+                RowError(
+                    number,
+                    "code",
+                    f"letters, digits, - and _ only, at most {MAX_CODE_LENGTH} characters",
+                )
+            )
+        elif code in seen:
+            errors.append(RowError(number, "code", f"{code!r} is given twice", "duplicate"))
+        elif code in taken:
+            errors.append(RowError(number, "code", f"the movement has {code!r} already", "exists"))
+        seen.add(code)
+        if not name.strip():
+            errors.append(RowError(number, "name", "a name is required", "required"))
+        elif len(name) > 200:
+            errors.append(RowError(number, "name", "at most 200 characters", "too_long"))
+    return errors
 
 
 def _parse_day(value, movement: Movement) -> dt.date:

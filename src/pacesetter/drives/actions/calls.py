@@ -26,6 +26,7 @@ from .. import domain
 from ..models import CallPlace, CallRole, SignUp, VolunteerCall
 from ._shared import (
     _as_date,
+    _code_name_errors,
     _post_to_ledger,
     _refuse,
     _require_draft,
@@ -61,7 +62,10 @@ def create_volunteer_call(
     places: Sequence[PlaceSpec] = (),
 ) -> VolunteerCall:
     """Make a draft movement a volunteer call: the indicators "signups" and "placements"
-    (persons) count its volunteers where they live and where they are placed."""
+    (persons) count its volunteers where they live and where they are placed. Needs ORGANISE
+    on the movement. Its public sign-up page is open while the call is open if the movement
+    is public."""
+    require(current_actor(), Capability.ORGANISE, movement.organiser, movement)
     _require_draft(movement)
     if hasattr(movement, "volunteer_call"):
         raise StateError("This movement has a volunteer call already.")
@@ -81,6 +85,7 @@ def create_volunteer_call(
         _refuse("opens_at", "the call's window must lie inside the movement's period")
     if min_age is not None and max_age is not None and max_age < min_age:
         _refuse("max_age", "the upper age is below the lower age")
+    raise_for_rows(_code_name_errors(roles), what="role", total=len(roles))
     signups = movements.add_indicator(
         movement=movement, code="signups", name="Volunteers signed up", unit_of_measure="persons"
     )

@@ -10,11 +10,16 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
-from pacesetter.accounts.permissions import Capability, current_actor
+from pacesetter.accounts.permissions import Capability, current_actor, require
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, raise_for_rows
 from pacesetter.core.locks import pair_locks
-from pacesetter.core.quantities import QuantityError, parse_quantity, to_minor
+from pacesetter.core.quantities import (
+    MAX_DECIMAL_PLACES,
+    QuantityError,
+    parse_quantity,
+    to_minor,
+)
 from pacesetter.ledger.actions import ReportRow
 from pacesetter.movements import actions as movements
 from pacesetter.movements.models import Movement
@@ -24,6 +29,7 @@ from pacesetter.units.models import Member
 from .. import domain
 from ..models import ESTIMATE_PLACES, DonationBalance, DonationDrive, DonationEntry, DonationItem
 from ._shared import (
+    _code_name_errors,
     _day_errors,
     _key,
     _parse_day,
@@ -55,23 +61,22 @@ def create_donation_drive(
     *, movement: Movement, items: Sequence[ItemSpec], estimate_currency: str = ""
 ) -> DonationDrive:
     """Make a draft movement a donation drive: each item gets three indicators (pledged,
-    received, distributed) in the item's unit of measure, or its currency for money."""
+    received, distributed) in the item's unit of measure, or its currency for money. Needs
+    ORGANISE on the movement; all items are checked before anything is written."""
+    require(current_actor(), Capability.ORGANISE, movement.organiser, movement)
     _require_draft(movement)
-    if not items:
-        _refuse("items", "a donation drive needs at least one item", "required")
     if hasattr(movement, "donation_drive"):
         raise StateError("This movement is a donation drive already.")
+    if not items:
+        _refuse("items", "a donation drive needs at least one item", "required")
+    if estimate_currency.strip() and len(estimate_currency.strip()) != 3:
+        _refuse("estimate_currency", "a 3-letter currency code")
+    raise_for_rows(_item_errors(movement, items), what="item", total=len(items))
     drive = DonationDrive.objects.create(
-        movement=movement, estimate_currency=estimate_currency.upper()
+        movement=movement, estimate_currency=estimate_currency.strip().upper()
     )
     for position, spec in enumerate(items):
-        if spec.kind not in DonationItem.Kind.values:
-            _refuse("kind", f"one of {', '.join(DonationItem.Kind.values)}")
         money = spec.kind == DonationItem.Kind.MONEY
-        if money and len(spec.currency.strip()) != 3:
-            _refuse("currency", "a money item needs a 3-letter currency code", "required")
-        if not money and not spec.unit_of_measure.strip():
-            _refuse("unit_of_measure", "an item in kind needs a unit of measure", "required")
         measure = spec.currency.upper() if money else spec.unit_of_measure.strip()
         indicators = {
             stage: movements.add_indicator(
@@ -97,6 +102,34 @@ def create_donation_drive(
             position=position,
         )
     return drive
+
+
+def _item_errors(movement: Movement, items: Sequence[ItemSpec]) -> list[RowError]:
+    """Every bad item at once, numbered from 1 as given."""
+    taken = {
+        code.rsplit("-", 1)[0]
+        for code in movement.indicators.values_list("code", flat=True)
+        if code.endswith(tuple(f"-{stage}" for stage in DonationEntry.Stage.values))
+    }
+    errors = _code_name_errors([(i.code, i.name) for i in items], taken=taken)
+    for number, spec in enumerate(items, start=1):
+        if spec.kind not in DonationItem.Kind.values:
+            errors.append(RowError(number, "kind", f"one of {', '.join(DonationItem.Kind.values)}"))
+        elif spec.kind == DonationItem.Kind.MONEY and len(spec.currency.strip()) != 3:
+            errors.append(
+                RowError(number, "currency", "a money item needs a 3-letter currency code")
+            )
+        elif spec.kind != DonationItem.Kind.MONEY and not spec.unit_of_measure.strip():
+            errors.append(
+                RowError(
+                    number, "unit_of_measure", "an item in kind needs a unit of measure", "required"
+                )
+            )
+        elif len(spec.unit_of_measure.strip()) > 32:
+            errors.append(RowError(number, "unit_of_measure", "at most 32 characters", "too_long"))
+        if not 0 <= spec.decimal_places <= MAX_DECIMAL_PLACES:
+            errors.append(RowError(number, "decimal_places", f"between 0 and {MAX_DECIMAL_PLACES}"))
+    return errors
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from pacesetter.accounts.permissions import Capability, current_actor, require
 from pacesetter.audit.actions import audited, note
-from pacesetter.core.errors import ActionError, RowError, raise_for_rows
+from pacesetter.core.errors import ActionError, RowError, StateError, raise_for_rows
 from pacesetter.ledger.actions import ReportRow, record_reports
 from pacesetter.movements import actions as movements
 from pacesetter.movements.models import Movement
@@ -20,6 +21,7 @@ from ..models import EnlistmentDrive, EnlistmentRole
 from ._shared import (
     MAX_KEY_LENGTH,
     _as_date,
+    _code_name_errors,
     _parse_day,
     _refuse,
     _renumber,
@@ -37,13 +39,22 @@ def create_enlistment_drive(
     *, movement: Movement, reporting_kind: str, roles: Sequence[tuple[str, str]]
 ) -> EnlistmentDrive:
     """Make a draft movement a daily enlistment: units of `reporting_kind` report each day
-    the persons mobilised in each role; each role is an indicator (persons)."""
+    the persons mobilised in each role; each role is an indicator (persons). Needs ORGANISE
+    on the movement."""
+    require(current_actor(), Capability.ORGANISE, movement.organiser, movement)
     _require_draft(movement)
+    if hasattr(movement, "enlistment_drive"):
+        raise StateError("This movement is an enlistment already.")
     if not roles:
         _refuse("roles", "an enlistment needs at least one role", "required")
     kind = UnitKind.objects.filter(code=reporting_kind).first()
     if kind is None:
         _refuse("reporting_kind", f"no unit kind {reporting_kind!r}", "not_found")
+    raise_for_rows(
+        _code_name_errors(roles, taken=movement.indicators.values_list("code", flat=True)),
+        what="role",
+        total=len(roles),
+    )
     drive = EnlistmentDrive.objects.create(movement=movement, reporting_kind=kind)
     for code, name in roles:
         indicator = movements.add_indicator(

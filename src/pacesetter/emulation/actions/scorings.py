@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +17,10 @@ from .. import domain
 from ..models import OvertakingEvent, Scoring, ScoringComponent, Standing
 from ..selectors import with_components
 from .standings import _Batch, _block_members, _rescore
+
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+# The address of the ranking set-up page sits where a leaderboard's code would.
+RESERVED_CODE = "set-up"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,14 @@ def create_scoring(
     indicators = {i.code: i for i in movement.indicators.all()}
     if not code.strip():
         errors.append(RowError(1, "code", "a code is required", "required"))
+    elif not _SLUG.match(code) or len(code) > 64 or code == RESERVED_CODE:
+        errors.append(
+            RowError(
+                1,
+                "code",
+                f"letters, digits, - and _ only, at most 64 characters, not {RESERVED_CODE!r}",
+            )
+        )
     elif Scoring.objects.filter(movement=movement, code=code).exists():
         errors.append(RowError(1, "code", f"the movement has a scoring {code!r}", "exists"))
     if not name.strip():
