@@ -52,6 +52,9 @@ MOVEMENT_KEYS = {
     "blocks",
     "plans",
     "rankings",
+    "donation_drive",
+    "volunteer_call",
+    "enlistment",
     "launch",
 }
 REQUIRED = ("title", "organiser", "starts_on", "ends_on")
@@ -71,6 +74,30 @@ PERIOD_KEYS = ("name", "starts_on", "ends_on")
 BLOCK_KEYS = {"code", "name", "description", "units"}
 RANKING_KEYS = {"code", "name", "block", "components"}
 COMPONENT_KEYS = {"indicator": str, "normalisation": str, "weight": str}
+# A drive's fields (at most one of each kind per movement); `roles`, `items` and `places`
+# are lists of mappings read by the keys below.
+DONATION_KEYS = {"estimate_currency": str}
+ITEM_KEYS = {
+    "code": str,
+    "name": str,
+    "kind": str,
+    "unit_of_measure": str,
+    "currency": str,
+    "decimal_places": int,
+}
+CALL_KEYS = {
+    "quota": int,
+    "opens_at": dt.datetime,
+    "closes_at": dt.datetime,
+    "at_quota": str,
+    "min_age": int,
+    "max_age": int,
+    "asks_gender": bool,
+    "asks_age_band": bool,
+}
+PLACE_KEYS = {"unit": str, "capacity": int, "role": str}
+ENLISTMENT_KEYS = {"reporting_kind": str}
+ROLE_KEYS = {"code": str, "name": str}
 # A plan's field in the file → PlanRow's
 PLAN_KEYS = {
     "unit": "unit_code",
@@ -106,6 +133,11 @@ class MovementSetup:
     launch: bool = False
     plans: list[PlanRow] = field(default_factory=list)
     rankings: list[dict[str, Any]] = field(default_factory=list)
+    # Each drive as the file gives it (None: the file names none); the drive's own
+    # indicators are made by the drive, not listed in `indicators`.
+    donation_drive: dict[str, Any] | None = None
+    volunteer_call: dict[str, Any] | None = None
+    enlistment: dict[str, Any] | None = None
     prefix: str = ""  # where in the file: "" or "movements[2]"
     lines: dict[str, int] = field(default_factory=dict)  # place → line, for the actions' errors
 
@@ -175,6 +207,9 @@ class SetupReader:
         if kind is dt.date and isinstance(value, str):
             with contextlib.suppress(ValueError):
                 value = dt.date.fromisoformat(value)
+        if kind is dt.datetime and isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = dt.datetime.fromisoformat(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             self.problem(node, place, f"expected {_KIND_NAMES[kind]}, not {node.value!r}")
             return None
@@ -223,7 +258,76 @@ class SetupReader:
             self._plans(parts["plans"], setup)
         if "rankings" in parts:
             self._rankings(parts["rankings"], setup)
+        if "donation_drive" in parts:
+            setup.donation_drive = self._drive(
+                parts["donation_drive"],
+                at(prefix, "donation_drive"),
+                DONATION_KEYS,
+                {"items": ITEM_KEYS},
+                required=("items",),
+            )
+        if "volunteer_call" in parts:
+            setup.volunteer_call = self._drive(
+                parts["volunteer_call"],
+                at(prefix, "volunteer_call"),
+                CALL_KEYS,
+                {"roles": ROLE_KEYS, "places": PLACE_KEYS},
+                required=("quota", "opens_at", "closes_at"),
+                texts=("skills",),
+            )
+        if "enlistment" in parts:
+            setup.enlistment = self._drive(
+                parts["enlistment"],
+                at(prefix, "enlistment"),
+                ENLISTMENT_KEYS,
+                {"roles": ROLE_KEYS},
+                required=("reporting_kind", "roles"),
+            )
         return setup
+
+    def _drive(
+        self,
+        node: yaml.Node,
+        place: str,
+        keys: dict[str, type],
+        lists: dict[str, dict[str, type]],
+        *,
+        required: tuple[str, ...],
+        texts: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """A drive's mapping: its scalar fields, its lists of texts (`skills`) and its lists
+        of rows (`items`, `roles`, `places`), each row's unknown field named."""
+        parts = self.mapping(node, place, {*keys, *lists, *texts})
+        self.required(node, parts, place, required)
+        drive: dict[str, Any] = {
+            name: self.scalar(parts[name], at(place, name), kind)
+            for name, kind in keys.items()
+            if name in parts
+        }
+        for name in texts:
+            if name in parts:
+                drive[name] = [
+                    self.scalar(item, at(place, f"{name}[{n}]"), str)
+                    for n, item in enumerate(self.items(parts[name], at(place, name)), start=1)
+                ]
+        for name, row_keys in lists.items():
+            rows = []
+            items = self.items(parts[name], at(place, name)) if name in parts else []
+            for number, item in enumerate(items, start=1):
+                here = at(place, f"{name}[{number}]")
+                found = self.mapping(item, here, set(row_keys))
+                self.required(item, found, here, [k for k in ("code", "name") if k in row_keys])
+                if name == "places":
+                    self.required(item, found, here, ("unit", "capacity"))
+                rows.append(
+                    {
+                        key: self.scalar(found[key], at(here, key), kind)
+                        for key, kind in row_keys.items()
+                        if key in found
+                    }
+                )
+            drive[name] = rows
+        return drive
 
     def _rankings(self, node: yaml.Node, setup: MovementSetup) -> None:
         for number, item in enumerate(self.items(node, at(setup.prefix, "rankings")), start=1):
@@ -333,6 +437,7 @@ _KIND_NAMES = {
     int: "a whole number",
     bool: "true or false",
     dt.date: "a date (YYYY-MM-DD)",
+    dt.datetime: "a date and time (YYYY-MM-DDTHH:MM:SS, an offset optional)",
 }
 
 

@@ -7,6 +7,8 @@ movement's rankings are the emulation's.
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -14,6 +16,7 @@ from django.http import Http404
 
 from pacesetter.accounts.permissions import Capability, can, current_actor
 from pacesetter.core.errors import ActionError
+from pacesetter.drives import actions as drive_actions
 from pacesetter.emulation import actions as emulation_actions
 from pacesetter.emulation.models import Scoring
 from pacesetter.movements import actions
@@ -94,6 +97,7 @@ def create_from_setup(setup: MovementSetup) -> Created:
                     for n, spec in enumerate(setup.periods, start=1)
                 ]
             )
+            create_drives(setup, movement)
             blocks = [
                 step(
                     setup,
@@ -158,6 +162,89 @@ def step(setup: MovementSetup, place: str, act, *, rows: str = "", fields: dict 
         raise Refused(
             [SetupProblem(setup.lines.get(where) or 1, where, str(exc) or "not found")]
         ) from None
+
+
+# A drive's lists of rows, as its actions name them in a refusal ("2 of 3 role rows…")
+DRIVE_ROWS = (("item", "items"), ("role", "roles"), ("place", "places"))
+DRIVE_NAMES = {
+    "donation_drive": "donation drive",
+    "volunteer_call": "volunteer call",
+    "enlistment": "enlistment",
+}
+
+
+def create_drives(setup: MovementSetup, movement: Movement) -> list[str]:
+    """The drives the file names that the movement has not yet (a drive is made only while
+    its movement is a draft: the actions refuse it after); their names, as made."""
+    made = []
+    if setup.donation_drive is not None and not hasattr(movement, "donation_drive"):
+        spec = setup.donation_drive
+        drive_step(
+            setup,
+            "donation_drive",
+            lambda: drive_actions.create_donation_drive(
+                movement=movement,
+                items=[drive_actions.ItemSpec(**item) for item in spec["items"]],
+                estimate_currency=spec.get("estimate_currency") or "",
+            ),
+        )
+        made.append("donation_drive")
+    if setup.volunteer_call is not None and not hasattr(movement, "volunteer_call"):
+        spec = setup.volunteer_call
+        drive_step(
+            setup,
+            "volunteer_call",
+            lambda: drive_actions.create_volunteer_call(
+                movement=movement,
+                quota=spec["quota"],
+                opens_at=in_zone(spec["opens_at"], movement),
+                closes_at=in_zone(spec["closes_at"], movement),
+                **{k: spec[k] for k in CALL_OPTIONS if k in spec},
+                roles=[(role["code"], role["name"]) for role in spec["roles"]],
+                places=[drive_actions.PlaceSpec(**place) for place in spec["places"]],
+            ),
+        )
+        made.append("volunteer_call")
+    if setup.enlistment is not None and not hasattr(movement, "enlistment_drive"):
+        spec = setup.enlistment
+        drive_step(
+            setup,
+            "enlistment",
+            lambda: drive_actions.create_enlistment_drive(
+                movement=movement,
+                reporting_kind=spec["reporting_kind"],
+                roles=[(role["code"], role["name"]) for role in spec["roles"]],
+            ),
+        )
+        made.append("enlistment")
+    return made
+
+
+CALL_OPTIONS = ("at_quota", "min_age", "max_age", "skills", "asks_gender", "asks_age_band")
+
+
+def in_zone(moment: dt.datetime, movement: Movement) -> dt.datetime:
+    """A moment from the file: without an offset, in the movement's time zone (as the API)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zoneinfo.ZoneInfo(movement.time_zone))
+    return moment
+
+
+def drive_step(setup: MovementSetup, place: str, act):
+    """`step` for a drive's action: a refusal of its rows is named by the row of the list it
+    names (`volunteer_call.roles[2].code`), any other by the drive's field."""
+    try:
+        return act()
+    except ActionError as exc:
+        refusal = exc
+    rows = next(
+        (at(place, name) for what, name in DRIVE_ROWS if f" {what} row" in refusal.detail), ""
+    )
+
+    def again():
+        raise refusal
+
+    return step(setup, place, again, rows=rows)
 
 
 def create_rankings(setup: MovementSetup, movement: Movement) -> list[Scoring]:
