@@ -12,7 +12,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from pacesetter.ledger import actions
+from pacesetter.ledger import actions, domain
 from pacesetter.ledger.actions import ReportRow, correct_report, record_reports
 from pacesetter.ledger.aggregates import rebuild
 from pacesetter.ledger.models import DailyTotal, Report
@@ -60,6 +60,11 @@ def record(movement, day: str, key: str, quantity: str = "1") -> int:
         source="api",
     )
     return result.report_ids[0]
+
+
+def stored(movement, key: str) -> str:
+    """The key as the ledger stores it: scoped to the movement and (here) the system."""
+    return domain.scoped_key(movement.pk, None, key)
 
 
 def sql(statement: str, params=None) -> list[tuple]:
@@ -133,7 +138,10 @@ def test_a_recorded_key_is_refused_again_in_any_partition(old_movement, table):
     record(old_movement, f"{YEAR}-03-10", "once")
     # Another day, so another partition's rows: uniqueness does not depend on the day.
     with pytest.raises(IntegrityError, match="ledger_reportkey_pkey"), transaction.atomic():
-        sql(INSERT_REPORT.format(table=table), [dt.date(YEAR, 7, 1), "once", "", None])
+        sql(
+            INSERT_REPORT.format(table=table),
+            [dt.date(YEAR, 7, 1), stored(old_movement, "once"), "", None],
+        )
     assert Report.objects.count() == 1
 
 
@@ -144,9 +152,9 @@ def test_a_key_recorded_between_the_check_and_the_insert_is_a_replay(old_movemen
     first = record(old_movement, f"{YEAR}-03-10", "raced")
     looked = []
 
-    def blind_once(keys):
+    def blind_once(movement_id, owner_id, keys):
         looked.append(keys)
-        return {} if len(looked) == 1 else existing_by_key(keys)
+        return {} if len(looked) == 1 else existing_by_key(movement_id, owner_id, keys)
 
     existing_by_key = actions._existing_by_key
     monkeypatch.setattr(actions, "_existing_by_key", blind_once)
@@ -282,7 +290,7 @@ def test_the_command_creates_quarters_ahead_and_empties_the_default_partitions(o
     with pytest.raises(IntegrityError, match="ledger_reportkey_pkey"), transaction.atomic():
         sql(
             INSERT_REPORT.format(table=f"ledger_report_{YEAR}q2"),
-            [dt.date(YEAR, 5, 6), "march", "", None],
+            [dt.date(YEAR, 5, 6), stored(old_movement, "march"), "", None],
         )
 
     again = run_partitions("--ahead", "6")
@@ -306,7 +314,10 @@ def test_the_migration_keeps_every_row_both_ways(old_movement):
     assert sql("SELECT to_regclass('ledger_reportkey')") == [(None,)]
     assert _contents() == before
     with pytest.raises(IntegrityError), transaction.atomic():
-        sql(INSERT_REPORT.format(table="ledger_report"), [dt.date(YEAR, 5, 6), "may", "", None])
+        sql(
+            INSERT_REPORT.format(table="ledger_report"),
+            [dt.date(YEAR, 5, 6), stored(old_movement, "may"), "", None],
+        )
 
     _migrate("0003_partitioning")
     assert {
