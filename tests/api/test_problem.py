@@ -149,6 +149,20 @@ def test_a_server_error_is_500_problem(token, units, monkeypatch):
     assert "boom" not in body["detail"]
 
 
+def test_a_database_refusal_is_409_problem_naming_the_rule(api, units, monkeypatch):
+    from pacesetter.units import actions
+    from pacesetter.units.models import Unit
+
+    def break_the_depth_rule(*, unit, new_parent):
+        Unit.objects.filter(pk=unit.pk).update(depth=0)
+
+    monkeypatch.setattr(actions, "move_unit", break_the_depth_rule)
+    body = problem(post(api, "/api/v1/units/C1/move", {"parent": "P2"}), 409)
+    assert "unit_depth_matches_parent" in body["detail"]
+    assert body["errors"][0]["field"] == "body"
+    assert "unit_depth_matches_parent" in body["errors"][0]["message"]
+
+
 def test_a_session_write_without_the_csrf_token_is_403_problem(user, units):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
