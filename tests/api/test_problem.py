@@ -54,6 +54,31 @@ def test_query_parameter_errors_name_the_parameter(api, movement):
     ]
 
 
+def date_query_parameters(api) -> list[tuple[str, str, str]]:
+    """(address, parameter, format) of every date and date-time query parameter the API has."""
+    schema = json.loads(api.get("/api/v1/openapi.json").content)
+    found = []
+    for address, operations in schema["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                shapes = [parameter["schema"], *parameter["schema"].get("anyOf", [])]
+                for format_ in {s.get("format") for s in shapes} & {"date", "date-time"}:
+                    found.append((address, parameter["name"], format_))
+    return found
+
+
+def test_date_query_parameters_refuse_bare_numbers_and_take_written_dates(api, movement):
+    parameters = date_query_parameters(api)
+    assert {name for _a, name, _f in parameters} >= {"day_from", "day_to", "since", "until"}
+    for address, name, format_ in parameters:
+        url = address.replace("{slug}", "drive").replace("{code}", "KP")
+        for bare in ("0", "0.5", "1741600000", "2025-3-1"):
+            body = problem(api.get(url, {name: bare}), 422)
+            assert [e["field"] for e in body["errors"]] == [name], (url, name, bare)
+        written = "2025-03-10" if format_ == "date" else "2025-03-10T08:00:00+01:00"
+        assert api.get(url, {name: written}).status_code != 422, (url, name)
+
+
 def test_action_errors_keep_their_status_title_and_rows(api, movement):
     body = problem(
         post(

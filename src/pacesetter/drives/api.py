@@ -5,7 +5,6 @@ every row replayed; 409/422 problem+json listing every bad row, nothing written.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 from django.http import Http404, HttpRequest
@@ -19,6 +18,7 @@ from pacesetter.accounts.permissions import (
     movement_filter,
     require,
 )
+from pacesetter.core.api import IsoDate
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.api import movement_or_404
 from pacesetter.movements.models import Movement
@@ -244,7 +244,7 @@ def report_enlistment(request: HttpRequest, slug: str, payload: ReturnsIn):
 
 @router.get("/movements/{slug}/enlistment", response={200: EnlistmentOut, **READ_REFUSALS})
 def enlistment_days(
-    request: HttpRequest, slug: str, unit: str | None = None, day: dt.date | None = None
+    request: HttpRequest, slug: str, unit: str | None = None, day: IsoDate | None = None
 ):
     """Per day: persons by role over a unit's subtree, units reported of those expected and
     the coverage; a day nobody reported is `missing` with `totals` null, not zero."""

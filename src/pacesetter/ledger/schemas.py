@@ -8,6 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from pacesetter.core.api import IsoDate
 from pacesetter.movements.schemas import Quantity, QuantityIn
 
 from .models import Report
@@ -107,6 +108,6 @@ class ReportFiltersIn(Schema):
     unit: str | None = Field(None, description="A unit code: its own reports")
     subtree: bool = Field(False, description="With `unit`: also every unit below it")
     indicator: str | None = Field(None, description="An indicator code")
-    day_from: dt.date | None = None
-    day_to: dt.date | None = None
+    day_from: IsoDate | None = None
+    day_to: IsoDate | None = None
     source: str | None = Field(None, description=" | ".join(Report.Source.values))
