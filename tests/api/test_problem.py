@@ -125,6 +125,25 @@ def test_openapi_documents_every_app_and_problem_responses(api):
 REPORTS = "/api/v1/movements/drive/reports"
 
 
+def test_openapi_marks_public_sign_ups_and_documents_a_single_report_body(api):
+    schema = json.loads(api.get("/api/v1/openapi.json").content)
+    paths = schema["paths"]
+    signed_in = paths["/api/v1/movements"]["get"]["security"]
+    for address, method in [
+        ("/api/v1/movements/{slug}/volunteers/signups", "post"),
+        ("/api/v1/signups/{code}", "get"),
+    ]:
+        assert paths[address][method]["security"] == [*signed_in, {}], address
+    body = paths["/api/v1/movements/{slug}/reports"]["post"]["requestBody"]
+    reports_in = schema["components"]["schemas"][
+        body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    ]
+    batch, one = reports_in["oneOf"]
+    assert (
+        batch["properties"]["reports"]["items"] == one == {"$ref": "#/components/schemas/ReportIn"}
+    )
+
+
 def test_a_body_over_the_limit_is_413_problem_naming_the_limit(api, movement, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = api.post(REPORTS, "x" * 1001, content_type="application/json")

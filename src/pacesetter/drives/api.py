@@ -50,6 +50,12 @@ def _anyone(request: HttpRequest) -> bool:
     return True
 
 
+# How the schema says so: ninja lists the token and session schemes; the empty requirement
+# `{}` added beside them is OpenAPI's "or no credentials at all". The schemes stay usable (an
+# organiser signs people up for a call that is not public).
+PUBLIC = {"security": [{}]}
+
+
 def _scope(movement: Movement) -> Iterator[str]:
     """The movement's scope paths, read only if someone iterates them: the visibility of a
     public call does not depend on them, and a public sign-up should not pay for them."""
@@ -161,6 +167,7 @@ def call_counts(request: HttpRequest, slug: str, unit: str | None = None):
     "/movements/{slug}/volunteers/signups",
     response={201: SignUpsRecorded, 200: SignUpsRecorded, **WRITE_REFUSALS},
     auth=[*api_auth, _anyone],
+    openapi_extra=PUBLIC,
 )
 def sign_up(request: HttpRequest, slug: str, payload: SignUpsIn):
     """Sign volunteers up (up to 10,000), all or none. Without credentials, for a public
@@ -178,7 +185,10 @@ def sign_up(request: HttpRequest, slug: str, payload: SignUpsIn):
 
 
 @router.get(
-    "/signups/{code}", response={200: SignUpOut, **READ_REFUSALS}, auth=[*api_auth, _anyone]
+    "/signups/{code}",
+    response={200: SignUpOut, **READ_REFUSALS},
+    auth=[*api_auth, _anyone],
+    openapi_extra=PUBLIC,
 )
 def get_signup(request: HttpRequest, code: str):
     """A sign-up by its confirmation code (the code is the key: it shows no contact)."""

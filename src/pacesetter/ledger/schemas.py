@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from pacesetter.core.api import IsoDate
 from pacesetter.movements.schemas import Quantity, QuantityIn
@@ -51,6 +53,16 @@ class ReportsIn(BaseModel):
     )
 
     reports: list[ReportIn] = Field(..., description="Up to 10,000 reports, recorded all or none")
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # The body the validator accepts, documented as the union it is: clients generated
+        # from the schema can then send a single report too.
+        batch = handler.resolve_ref_schema(handler(core_schema))
+        one = batch["properties"]["reports"]["items"]  # the reference to ReportIn
+        return {"title": "ReportsIn", "oneOf": [batch, one]}
 
     @model_validator(mode="before")
     @classmethod
