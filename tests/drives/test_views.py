@@ -169,3 +169,27 @@ def test_admin_is_read_only(client, user, call, donation_drive, model):
     client.force_login(user)
     assert client.get(f"/admin/drives/{model}/").status_code == 200
     assert client.get(f"/admin/drives/{model}/add/").status_code == 403
+
+
+def test_receipt_and_sign_up_confirmation_give_the_movements_time(donation_drive, call, client):
+    from zoneinfo import ZoneInfo
+
+    from pacesetter.drives.receipts import receipt_html
+    from pacesetter.movements.models import Movement
+
+    Movement.objects.update(time_zone="Europe/Paris")
+    paris = ZoneInfo("Europe/Paris")
+    actions.record_donations(
+        drive=donation_drive,
+        rows=[actions.DonationRow(item="rice", stage="received", unit="W1", quantity=3)],
+    )
+    entry = DonationEntry.objects.select_related("drive__movement").get()
+    receipt = receipt_html(entry)
+    assert (
+        f"recorded {entry.entered_at.astimezone(paris):%-d %B %Y %H:%M} (Europe/Paris)" in receipt
+    )
+    actions.sign_up(call=call, rows=[person(1, role="medic", gender="female")])
+    signup = SignUp.objects.get()
+    page = client.get(reverse("drives-signed-up", args=[signup.code])).content.decode()
+    assert f"{signup.signed_up_at.astimezone(paris):%-d %b %Y %H:%M} (Europe/Paris)" in page
+

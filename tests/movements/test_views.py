@@ -223,3 +223,15 @@ def test_plans_from_a_semicolon_file_with_decimal_commas_where_the_indicator_say
     upload.seek(0)
     assert _upload_and_confirm(signed_in, url, upload)[0] == 200
     assert Plan.objects.get().planned_minor == 12005
+
+
+def test_a_movements_pages_give_times_in_its_time_zone(signed_in, movement):
+    """The base template puts every page that has a movement in the movement's time zone."""
+    from zoneinfo import ZoneInfo
+
+    from pacesetter.movements.models import Movement
+
+    Movement.objects.filter(pk=movement.pk).update(time_zone="Europe/Paris")
+    launched = Movement.objects.get(pk=movement.pk).launched_at.astimezone(ZoneInfo("Europe/Paris"))
+    page = signed_in.get(f"/organise/{movement.slug}/").content.decode()
+    assert f"Launched {launched:%-d %b %Y, %H:%M}." in page
