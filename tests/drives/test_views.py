@@ -193,3 +193,22 @@ def test_receipt_and_sign_up_confirmation_give_the_movements_time(donation_drive
     page = client.get(reverse("drives-signed-up", args=[signup.code])).content.decode()
     assert f"{signup.signed_up_at.astimezone(paris):%-d %b %Y %H:%M} (Europe/Paris)" in page
 
+
+def test_breadcrumbs_of_a_private_drive_link_only_what_the_reader_may_open(units, client):
+    import re
+
+    from pacesetter.accounts.models import Grant
+    from tests import factories
+
+    make_call(units, "private", public=False)
+    reporter = factories.UserFactory(username="county-reporter")
+    Grant.objects.create(user=reporter, role="reporter", unit=units["C1"])
+    client.force_login(reporter)
+    url = reverse("drives-volunteers", args=["private"])
+    page = client.get(url, {"unit": "W1"}).content.decode()
+    start = page.index('aria-label="Breadcrumbs"')
+    crumbs = page[start : page.index("</nav>", start)]
+    assert re.findall(r'href="\?unit=(\w+)"', crumbs) == ["C1"]
+    assert "Unit KP" in crumbs and "Unit P1" in crumbs
+    assert client.get(url, {"unit": "C1"}).status_code == 200
+    assert client.get(url, {"unit": "P1"}).status_code == 404

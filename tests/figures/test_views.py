@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from pacesetter.figures import selectors
@@ -380,3 +382,22 @@ def test_own_reports_and_the_day_list_seek_the_units_index(reported, units):
         with connection.cursor() as cursor:
             plans.append(str(cursor.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()))
     assert all("report_unit_indicator_day" in plan for plan in plans), plans
+
+
+def test_breadcrumbs_link_only_the_units_the_reader_may_open(client, reported, units):
+    reporter = factories.UserFactory(username="county-reporter")
+    _grant(reporter, "reporter", units["C1"])
+    client.force_login(reporter)
+    page = client.get(f"/movements/{reported.slug}/units/W1/").content.decode()
+    crumbs = page[
+        page.index('aria-label="Breadcrumbs"') : page.index("</nav>", page.index("Breadcrumbs"))
+    ]
+    links = re.findall(r'href="([^"]+)"', crumbs)
+    assert links == [
+        f"/movements/{reported.slug}/",
+        f"/movements/{reported.slug}/units/KP/",
+        f"/movements/{reported.slug}/units/C1/",
+    ]
+    assert "Unit P1" in crumbs
+    for link in links:
+        assert client.get(link).status_code == 200, link
