@@ -212,3 +212,17 @@ def test_breadcrumbs_of_a_private_drive_link_only_what_the_reader_may_open(units
     assert "Unit KP" in crumbs and "Unit P1" in crumbs
     assert client.get(url, {"unit": "C1"}).status_code == 200
     assert client.get(url, {"unit": "P1"}).status_code == 404
+
+
+def test_a_sign_up_with_errors_opens_on_a_summary_and_its_fields_describe_their_errors(
+    public_call, client
+):
+    from tests.core.test_field_templates import described_ids_are_present, error_summary
+
+    url = reverse("drives-sign-up", args=["open-call"])
+    key = client.get(url).context["form"].initial["idempotency_key"]
+    page = client.post(url, {"idempotency_key": key, "full_name": "Ri", "unit": "W1"})
+    html = page.content.decode()
+    assert page.status_code == 422
+    assert "id_contact_error" in described_ids_are_present(html)
+    assert '<a href="#id_contact">' in error_summary(html)
