@@ -54,6 +54,31 @@ def test_query_parameter_errors_name_the_parameter(api, movement):
     ]
 
 
+def date_query_parameters(api) -> list[tuple[str, str, str]]:
+    """(address, parameter, format) of every date and date-time query parameter the API has."""
+    schema = json.loads(api.get("/api/v1/openapi.json").content)
+    found = []
+    for address, operations in schema["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                shapes = [parameter["schema"], *parameter["schema"].get("anyOf", [])]
+                for format_ in {s.get("format") for s in shapes} & {"date", "date-time"}:
+                    found.append((address, parameter["name"], format_))
+    return found
+
+
+def test_date_query_parameters_refuse_bare_numbers_and_take_written_dates(api, movement):
+    parameters = date_query_parameters(api)
+    assert {name for _a, name, _f in parameters} >= {"day_from", "day_to", "since", "until"}
+    for address, name, format_ in parameters:
+        url = address.replace("{slug}", "drive").replace("{code}", "KP")
+        for bare in ("0", "0.5", "1741600000", "2025-3-1"):
+            body = problem(api.get(url, {name: bare}), 422)
+            assert [e["field"] for e in body["errors"]] == [name], (url, name, bare)
+        written = "2025-03-10" if format_ == "date" else "2025-03-10T08:00:00+01:00"
+        assert api.get(url, {name: written}).status_code != 422, (url, name)
+
+
 def test_action_errors_keep_their_status_title_and_rows(api, movement):
     body = problem(
         post(
@@ -98,6 +123,25 @@ def test_openapi_documents_every_app_and_problem_responses(api):
 # --- errors raised around the endpoints, not in them --------------------------------------
 
 REPORTS = "/api/v1/movements/drive/reports"
+
+
+def test_openapi_marks_public_sign_ups_and_documents_a_single_report_body(api):
+    schema = json.loads(api.get("/api/v1/openapi.json").content)
+    paths = schema["paths"]
+    signed_in = paths["/api/v1/movements"]["get"]["security"]
+    for address, method in [
+        ("/api/v1/movements/{slug}/volunteers/signups", "post"),
+        ("/api/v1/signups/{code}", "get"),
+    ]:
+        assert paths[address][method]["security"] == [*signed_in, {}], address
+    body = paths["/api/v1/movements/{slug}/reports"]["post"]["requestBody"]
+    reports_in = schema["components"]["schemas"][
+        body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    ]
+    batch, one = reports_in["oneOf"]
+    assert (
+        batch["properties"]["reports"]["items"] == one == {"$ref": "#/components/schemas/ReportIn"}
+    )
 
 
 def test_a_body_over_the_limit_is_413_problem_naming_the_limit(api, movement, settings):
@@ -147,6 +191,20 @@ def test_a_server_error_is_500_problem(token, units, monkeypatch):
     client = Client(headers={"Authorization": f"Bearer {token[1]}"}, raise_request_exception=False)
     body = problem(client.get("/api/v1/units/KP"), 500)
     assert "boom" not in body["detail"]
+
+
+def test_a_database_refusal_is_409_problem_naming_the_rule(api, units, monkeypatch):
+    from pacesetter.units import actions
+    from pacesetter.units.models import Unit
+
+    def break_the_depth_rule(*, unit, new_parent):
+        Unit.objects.filter(pk=unit.pk).update(depth=0)
+
+    monkeypatch.setattr(actions, "move_unit", break_the_depth_rule)
+    body = problem(post(api, "/api/v1/units/C1/move", {"parent": "P2"}), 409)
+    assert "unit_depth_matches_parent" in body["detail"]
+    assert body["errors"][0]["field"] == "body"
+    assert "unit_depth_matches_parent" in body["errors"][0]["message"]
 
 
 def test_a_session_write_without_the_csrf_token_is_403_problem(user, units):

@@ -68,6 +68,18 @@ def test_move_unit_moves_its_subtree(api, units):
     assert Unit.objects.get(code="W1").path.startswith(Unit.objects.get(code="P2").path)
 
 
+def test_move_a_root_under_another_root(api, movement, units):
+    record_reports(
+        movement=movement,
+        rows=[ReportRow(unit="W1", indicator="steel", day="2025-03-10", quantity="5")],
+        source="api",
+    )
+    body(post(api, "/api/v1/units", {"code": "R2", "name": "Root 2", "kind": "country"}), 201)
+    moved = body(post(api, "/api/v1/units/KP/move", {"parent": "R2"}))
+    assert moved["parent"] == "R2" and moved["depth"] == 1
+    assert body(api.get("/api/v1/units/W1"))["depth"] == 4
+
+
 def test_move_into_own_subtree_is_409(api, units):
     body_ = problem(post(api, "/api/v1/units/P1/move", {"parent": "W1"}), 409)
     assert body_["detail"] == "Cannot move P1 under W1: W1 is inside its subtree."

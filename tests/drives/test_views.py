@@ -240,3 +240,60 @@ def test_the_day_table_is_closed_beside_its_chart(public_call, client):
     page = client.get(reverse("drives-volunteers", args=["open-call"])).content.decode()
     assert 'class="chart"' in page
     assert page.index("<details><summary>Each day") < page.index('<table class="by-day">')
+
+
+def test_receipt_and_sign_up_confirmation_give_the_movements_time(donation_drive, call, client):
+    from zoneinfo import ZoneInfo
+
+    from pacesetter.drives.receipts import receipt_html
+    from pacesetter.movements.models import Movement
+
+    Movement.objects.update(time_zone="Europe/Paris")
+    paris = ZoneInfo("Europe/Paris")
+    actions.record_donations(
+        drive=donation_drive,
+        rows=[actions.DonationRow(item="rice", stage="received", unit="W1", quantity=3)],
+    )
+    entry = DonationEntry.objects.select_related("drive__movement").get()
+    receipt = receipt_html(entry)
+    assert (
+        f"recorded {entry.entered_at.astimezone(paris):%-d %B %Y %H:%M} (Europe/Paris)" in receipt
+    )
+    actions.sign_up(call=call, rows=[person(1, role="medic", gender="female")])
+    signup = SignUp.objects.get()
+    page = client.get(reverse("drives-signed-up", args=[signup.code])).content.decode()
+    assert f"{signup.signed_up_at.astimezone(paris):%-d %b %Y %H:%M} (Europe/Paris)" in page
+
+
+def test_breadcrumbs_of_a_private_drive_link_only_what_the_reader_may_open(units, client):
+    import re
+
+    from pacesetter.accounts.models import Grant
+    from tests import factories
+
+    make_call(units, "private", public=False)
+    reporter = factories.UserFactory(username="county-reporter")
+    Grant.objects.create(user=reporter, role="reporter", unit=units["C1"])
+    client.force_login(reporter)
+    url = reverse("drives-volunteers", args=["private"])
+    page = client.get(url, {"unit": "W1"}).content.decode()
+    start = page.index('aria-label="Breadcrumbs"')
+    crumbs = page[start : page.index("</nav>", start)]
+    assert re.findall(r'href="\?unit=(\w+)"', crumbs) == ["C1"]
+    assert "Unit KP" in crumbs and "Unit P1" in crumbs
+    assert client.get(url, {"unit": "C1"}).status_code == 200
+    assert client.get(url, {"unit": "P1"}).status_code == 404
+
+
+def test_a_sign_up_with_errors_opens_on_a_summary_and_its_fields_describe_their_errors(
+    public_call, client
+):
+    from tests.core.test_field_templates import described_ids_are_present, error_summary
+
+    url = reverse("drives-sign-up", args=["open-call"])
+    key = client.get(url).context["form"].initial["idempotency_key"]
+    page = client.post(url, {"idempotency_key": key, "full_name": "Ri", "unit": "W1"})
+    html = page.content.decode()
+    assert page.status_code == 422
+    assert "id_contact_error" in described_ids_are_present(html)
+    assert '<a href="#id_contact">' in error_summary(html)

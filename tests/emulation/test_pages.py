@@ -184,3 +184,27 @@ def test_challenges_come_a_slice_at_a_time_newest_first(client, movement, units,
     assert [int(pk) for pk in re.findall(r'href="/challenges/(\d+)/"', rows)] == sorted(made)[:5][
         ::-1
     ]
+
+
+def test_a_ranking_of_1947_stands_as_of_its_last_day_with_no_unit_called_new(
+    client, units, block, admin_user
+):
+    from pacesetter.emulation import selectors
+    from pacesetter.movements.actions import close_movement
+
+    from .conftest import whole
+
+    old = factories.movement(
+        units["KP"], slug="1947", starts_on=dt.date(1947, 1, 1), ends_on=dt.date(1947, 12, 31)
+    )
+    s = scoring(old, block, ("steel", "raw"))
+    record(old, ("W1", "steel", "10", "1947-06-02"), ("W2", "steel", "20", "1947-06-02"))
+    close_movement(movement=old)
+
+    board = selectors.leaderboard(scoring=s, period=whole(old))
+    assert board.today == dt.date(1947, 12, 31)
+    assert not board.compared_yesterday and not board.compared_last_week
+    client.force_login(admin_user)
+    html = client.get(f"/movements/{old.slug}/emulation/{s.code}/").content.decode()
+    assert "31 Dec 1947" in html
+    assert 'title="not ranked then"' not in html and 'title="no ranking then"' in html

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from pacesetter.figures import selectors
@@ -447,3 +449,22 @@ def test_indicators_after_the_first_are_collapsed_until_sorted_or_paged(client, 
     assert 'class="when-closed muted">· 120.0 · 120.0%</span>' in page
     sorted_page = client.get(f"/movements/{reported.slug}/?sort=actual").content.decode()
     assert re.findall(r'<details class="indicator"( open)?>', sorted_page) == [" open"] * 4
+
+
+def test_breadcrumbs_link_only_the_units_the_reader_may_open(client, reported, units):
+    reporter = factories.UserFactory(username="county-reporter")
+    _grant(reporter, "reporter", units["C1"])
+    client.force_login(reporter)
+    page = client.get(f"/movements/{reported.slug}/units/W1/").content.decode()
+    crumbs = page[
+        page.index('aria-label="Breadcrumbs"') : page.index("</nav>", page.index("Breadcrumbs"))
+    ]
+    links = re.findall(r'href="([^"]+)"', crumbs)
+    assert links == [
+        f"/movements/{reported.slug}/",
+        f"/movements/{reported.slug}/units/KP/",
+        f"/movements/{reported.slug}/units/C1/",
+    ]
+    assert "Unit P1" in crumbs
+    for link in links:
+        assert client.get(link).status_code == 200, link

@@ -311,3 +311,19 @@ def test_upload_reads_a_semicolon_export_with_a_byte_order_mark(signed_in, movem
     upload = io.BytesIO("\ufeffunit;indicator;day;quantity\r\nW1;steel;2025-03-10;10\r\n".encode())
     response = _upload(signed_in, movement, upload)
     assert "All 1 rows are valid" in signed_in.get(response["Location"]).content.decode()
+
+
+def test_entry_times_are_in_the_movements_time_zone_on_the_page_and_in_the_export(
+    signed_in, movement
+):
+    from zoneinfo import ZoneInfo
+
+    from pacesetter.movements.models import Movement
+
+    Movement.objects.filter(pk=movement.pk).update(time_zone="Europe/Paris")
+    response, _ = _post_report(signed_in, movement)
+    entered_at = Report.objects.get().entered_at.astimezone(ZoneInfo("Europe/Paris"))
+    page = signed_in.get(response["Location"]).content.decode()
+    assert f"entered {entered_at:%H:%M}" in page
+    export = signed_in.get(f"/api/v1/movements/{movement.slug}/reports.csv")
+    assert entered_at.isoformat() in b"".join(export.streaming_content).decode()

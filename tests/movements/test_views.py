@@ -246,3 +246,15 @@ def test_plans_come_a_slice_at_a_time_in_the_trees_order(signed_in, draft, units
         f"/organise/{draft.slug}/plans/", {"unit_code": "W1", "indicator": "steel", "planned": "x"}
     )
     assert f'href="{url}?plans=2"' in refused.content.decode()
+
+
+def test_a_movements_pages_give_times_in_its_time_zone(signed_in, movement):
+    """The base template puts every page that has a movement in the movement's time zone."""
+    from zoneinfo import ZoneInfo
+
+    from pacesetter.movements.models import Movement
+
+    Movement.objects.filter(pk=movement.pk).update(time_zone="Europe/Paris")
+    launched = Movement.objects.get(pk=movement.pk).launched_at.astimezone(ZoneInfo("Europe/Paris"))
+    page = signed_in.get(f"/organise/{movement.slug}/").content.decode()
+    assert f"Launched {launched:%-d %b %Y, %H:%M}." in page

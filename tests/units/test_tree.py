@@ -5,6 +5,8 @@ from pacesetter.core.errors import StateError, ValidationFailed
 from pacesetter.ledger import aggregates
 from pacesetter.ledger.actions import ReportRow, record_reports
 from pacesetter.ledger.models import SubtreePeriodTotal
+from pacesetter.movements import plan_totals
+from pacesetter.movements.actions import PlanRow, set_plans
 from pacesetter.units import actions, selectors
 from pacesetter.units.actions import UnitRow
 from pacesetter.units.models import Unit
@@ -51,6 +53,29 @@ def test_move_rewrites_paths_and_shifts_subtree_totals(movement, units):
     )
     assert totals == {"KP": 70, "P1": 0, "P2": 70, "C1": 70, "W1": 50}
     assert aggregates.rebuild() == []
+
+
+def test_a_root_with_reports_and_plans_moves_under_another_root(movement, units):
+    record_reports(
+        movement=movement,
+        rows=[
+            ReportRow(unit="W1", indicator="steel", day="2025-03-10", quantity="5"),
+            ReportRow(unit="W4", indicator="steel", day="2025-03-11", quantity="2"),
+        ],
+        source="api",
+    )
+    set_plans(movement=movement, rows=[PlanRow("W1", "steel", "40"), PlanRow("C3", "steel", "9")])
+    other_root = factories.unit("R2", kind="country")
+
+    moved = actions.move_unit(unit=units["KP"], new_parent=other_root)
+
+    assert moved.parent == other_root and moved.depth == 1
+    w4 = Unit.objects.get(code="W4")
+    assert w4.depth == 4 and w4.path.startswith(f"{other_root.path}{units['KP'].pk}/")
+    whole = SubtreePeriodTotal.objects.filter(period__is_whole=True, indicator__code="steel")
+    assert dict(whole.values_list("unit__code", "quantity_minor"))["R2"] == 70
+    assert aggregates.rebuild() == []
+    assert plan_totals.rebuild() == []
 
 
 @pytest.mark.parametrize("target", ["C1", "W1"])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from pacesetter.core.errors import NotAllowed, RowError, ValidationFailed
+from pacesetter.core.pagination import Pagination
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.api import movement_or_404
 from pacesetter.units.api import MAX_PAGE, unit_for_field
@@ -68,7 +69,7 @@ def revoke_token(request: HttpRequest, token_id: int):
 
 
 @router.get("/grants", response={200: list[GrantOut], **READ_REFUSALS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Pagination, max_limit=MAX_PAGE)
 def list_grants(
     request: HttpRequest,
     unit: str | None = Query(None, description="A unit code: grants on it and below"),

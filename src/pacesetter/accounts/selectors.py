@@ -11,7 +11,7 @@ from django.utils.http import urlsafe_base64_encode
 from pacesetter.audit.models import AuditEvent
 
 from .models import ApiToken, Grant
-from .permissions import Actor, Capability, unit_filter
+from .permissions import EVERYWHERE, Actor, Capability, unit_filter
 
 
 def tokens_of(*, user) -> QuerySet[ApiToken]:
@@ -23,9 +23,11 @@ def grants_visible_to(
 ) -> QuerySet[Grant]:
     """Grants on units where the actor may grant (organisers and unit heads see who holds
     what below them), plus the actor's own grants. `unit`: only grants on it or below it."""
-    grants = Grant.objects.select_related(
-        "user", "unit", "movement", "granted_by", "withdrawn_by"
-    ).filter(unit_filter(actor, Capability.GRANT) | _own(actor))
+    grants = Grant.objects.select_related("user", "unit", "movement", "granted_by", "withdrawn_by")
+    # Anywhere is the empty Q(), and Q() | Q(user=…) is just Q(user=…): a superuser saw only
+    # their own grants. Filter only when the actor's reach has a boundary.
+    if EVERYWHERE not in actor.paths(Capability.GRANT):
+        grants = grants.filter(unit_filter(actor, Capability.GRANT) | _own(actor))
     if unit is not None:
         grants = grants.filter(unit__path__startswith=unit.path)
     if not include_withdrawn:

@@ -1,12 +1,11 @@
 """The audit trail, read-only: who did what, when, from where, before and after."""
 
-import datetime as dt
-
 from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 
 from pacesetter.accounts.permissions import Capability, current_actor
+from pacesetter.core.api import IsoDateTime
 from pacesetter.core.pagination import Pagination
 from pacesetter.core.problem import READ_REFUSALS
 from pacesetter.units.api import MAX_PAGE, unit_for_field
@@ -24,8 +23,8 @@ def list_events(
     unit: str | None = Query(None, description="A unit code: events about it and its subtree"),
     action: str | None = Query(None, description="An action name or its start, e.g. ledger."),
     user: str | None = Query(None, description="A username"),
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
 ):
     """Newest first: events about the units where you may audit (as an organiser), and your
     own. Without the audit right anywhere: 403."""

@@ -195,11 +195,18 @@ def _on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpRespon
     # Actions validate before writing; this is the database's constraint catching what an
     # action did not (a race, or a check an action lacks). Refuse honestly rather than 500.
     logger.warning("IntegrityError reached the API: %s", exc)
+    # The database's own words name the rule (a constraint or trigger, never a value), which
+    # is all a client has to go on: an empty 409 left the unit-move failure undiagnosable.
+    rule = (str(exc).strip().splitlines() or ["a database rule"])[0]
     return problem_response(
         status=409,
         title=Conflict.title,
         type_=TYPE_PREFIX + "conflict",
-        detail="The request conflicts with what is already recorded; nothing was written.",
+        detail=(
+            "The request conflicts with what is already recorded; nothing was written. "
+            f"The database refused it: {rule}"
+        ),
+        errors=[RowError(1, "body", f"refused by the database: {rule}", "conflict")],
     )
 
 

@@ -20,6 +20,7 @@ from pacesetter.accounts.permissions import (
     movement_filter,
     require,
 )
+from pacesetter.core.api import IsoDate
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.api import movement_or_404
 from pacesetter.movements.models import Movement
@@ -53,6 +54,12 @@ router = Router(tags=["drives"])
 def _anyone(request: HttpRequest) -> bool:
     """For public sign-ups: a caller without credentials acts as an anonymous visitor."""
     return True
+
+
+# How the schema says so: ninja lists the token and session schemes; the empty requirement
+# `{}` added beside them is OpenAPI's "or no credentials at all". The schemes stay usable (an
+# organiser signs people up for a call that is not public).
+PUBLIC = {"security": [{}]}
 
 
 def _scope(movement: Movement) -> Iterator[str]:
@@ -235,6 +242,7 @@ def call_counts(request: HttpRequest, slug: str, unit: str | None = None):
     "/movements/{slug}/volunteers/signups",
     response={201: SignUpsRecorded, 200: SignUpsRecorded, **WRITE_REFUSALS},
     auth=[*api_auth, _anyone],
+    openapi_extra=PUBLIC,
 )
 def sign_up(request: HttpRequest, slug: str, payload: SignUpsIn):
     """Sign volunteers up (up to 10,000), all or none. Without credentials, for a public
@@ -252,7 +260,10 @@ def sign_up(request: HttpRequest, slug: str, payload: SignUpsIn):
 
 
 @router.get(
-    "/signups/{code}", response={200: SignUpOut, **READ_REFUSALS}, auth=[*api_auth, _anyone]
+    "/signups/{code}",
+    response={200: SignUpOut, **READ_REFUSALS},
+    auth=[*api_auth, _anyone],
+    openapi_extra=PUBLIC,
 )
 def get_signup(request: HttpRequest, code: str):
     """A sign-up by its confirmation code (the code is the key: it shows no contact)."""
@@ -318,7 +329,7 @@ def report_enlistment(request: HttpRequest, slug: str, payload: ReturnsIn):
 
 @router.get("/movements/{slug}/enlistment", response={200: EnlistmentOut, **READ_REFUSALS})
 def enlistment_days(
-    request: HttpRequest, slug: str, unit: str | None = None, day: dt.date | None = None
+    request: HttpRequest, slug: str, unit: str | None = None, day: IsoDate | None = None
 ):
     """Per day: persons by role over a unit's subtree, units reported of those expected and
     the coverage; a day nobody reported is `missing` with `totals` null, not zero."""

@@ -92,6 +92,16 @@ def _unit(request: HttpRequest, movement: Movement, scope: list[str]) -> Unit:
     return unit
 
 
+def _breadcrumbs(movement: Movement, unit: Unit) -> list[tuple[Unit, bool]]:
+    """The unit's ancestors, each with whether `_unit` would let the reader open it: an
+    ancestor the reader may not see (of a movement that is not public) is named, not linked."""
+    actor = current_actor()
+    return [
+        (ancestor, movement.is_public or can(actor, Capability.VIEW, ancestor, movement))
+        for ancestor in unit_selectors.ancestors(unit)
+    ]
+
+
 def drives_home(request: HttpRequest) -> HttpResponse:
     actor = current_actor()
     drives = selectors.drives_list(movement_filter(actor))
@@ -172,7 +182,7 @@ def donations(request: HttpRequest, slug: str) -> HttpResponse:
             "overview": selectors.donation_overview(drive=drive, unit=unit),
             "balances": _balances(request, drive, unit),
             "entries": _entries(request, drive, unit),
-            "breadcrumbs": list(unit_selectors.ancestors(unit)),
+            "breadcrumbs": _breadcrumbs(movement, unit),
             "may_record": may_record,
             "gift_form": gift_form,
             "distribution_form": distribution_form,
@@ -305,7 +315,7 @@ def volunteers(request: HttpRequest, slug: str) -> HttpResponse:
             "unit": unit,
             "overview": overview,
             "chart": chart,
-            "breadcrumbs": list(unit_selectors.ancestors(unit)),
+            "breadcrumbs": _breadcrumbs(movement, unit),
             "may_manage": may_manage,
             "status": status,
             "statuses": SignUp.Status.choices,
@@ -474,7 +484,7 @@ def enlistment(request: HttpRequest, slug: str) -> HttpResponse:
             "unit": unit,
             "overview": overview,
             "roles": roles,
-            "breadcrumbs": list(unit_selectors.ancestors(unit)),
+            "breadcrumbs": _breadcrumbs(movement, unit),
             "may_report": may_report,
             "form": form,
         },

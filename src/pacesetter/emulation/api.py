@@ -3,8 +3,6 @@ overtaking events, notifications, challenges. Errors are problem+json like every
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 
@@ -16,6 +14,7 @@ from pacesetter.accounts.permissions import (
     require,
     unit_filter,
 )
+from pacesetter.core.api import IsoDate
 from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.api import indicator_for_field, movement_or_404, period_for_field
@@ -121,7 +120,7 @@ def ranking(
     slug: str,
     code: str,
     period: str = Query("", description="A period name; default: the whole movement"),
-    as_of: dt.date | None = AS_OF,
+    as_of: IsoDate | None = AS_OF,
     offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=MAX_PAGE),
 ):

@@ -218,6 +218,10 @@ class Leaderboard:
     unranked: int
     offset: int
     description: dict = field(default_factory=dict)
+    # False: the ranking had no standings at all at the end of that day (its history starts
+    # later), so there is nothing to compare with, which is not every unit being new.
+    compared_yesterday: bool = True
+    compared_last_week: bool = True
 
 
 def _page_ranks(goodness: list[int], first_rank: int, offset: int) -> list[int]:
@@ -258,15 +262,16 @@ def ranks_on(
     day: dt.date,
     unit_ids: Sequence[int],
     changed_on: dt.date | None,
-) -> dict[int, int] | None:
-    """The ranks the given units had at the end of `day` (knowledge time); None when the
-    standings have not changed since (the current ranks hold)."""
+) -> tuple[bool, dict[int, int] | None]:
+    """Whether the ranking had standings at the end of `day` (knowledge time), and the ranks
+    the given units had then; None when the standings have not changed since (the current
+    ranks hold)."""
     which = _snapshot_day(scoring, period, day, changed_on)
     if which is True:
-        return None
+        return True, None
     if which is None:
-        return {}
-    return dict(
+        return False, {}
+    return True, dict(
         StandingSnapshot.objects.filter(
             scoring=scoring, period=period, day=which, unit_id__in=unit_ids
         ).values_list("unit_id", "rank")
@@ -311,7 +316,10 @@ def leaderboard(
     if page and offset:
         first_rank = 1 + ranked_rows.filter(goodness__gt=page[0].goodness).count()
     ranks = _page_ranks([s.goodness for s in page], first_rank, offset)
-    today = movement_today(scoring.movement)
+    # A movement that is over stands as it did on its last day: its changes are against the
+    # day before that, not against yesterday (a 1947 contest would otherwise call every unit
+    # new, dated today).
+    today = min(movement_today(scoring.movement), scoring.movement.ends_on)
     rows = []
     for standing, rank in zip(page, ranks, strict=True):
         value = scoring_value(scoring, standing.goodness)
@@ -325,11 +333,16 @@ def leaderboard(
             )
         )
     ids = [row.unit.pk for row in rows]
+    compared = {}
     for attribute, days in (("rank_yesterday", 1), ("rank_last_week", 7)):
-        earlier = ranks_on(scoring, period, today - dt.timedelta(days=days), ids, changed_on)
+        compared[attribute], earlier = ranks_on(
+            scoring, period, today - dt.timedelta(days=days), ids, changed_on
+        )
         for row in rows:
             setattr(row, attribute, row.rank if earlier is None else earlier.get(row.unit.pk))
     return Leaderboard(
+        compared_yesterday=compared["rank_yesterday"],
+        compared_last_week=compared["rank_last_week"],
         scoring=scoring,
         period=period,
         today=today,

@@ -217,9 +217,28 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
             "last_shown": min(page * CHILDREN_PER_PAGE, child_count),
             "reports": reports,
             "pledges": list(movement_selectors.pledges_of(unit=unit, movement=movement)),
-            "breadcrumbs": list(unit_selectors.ancestors(unit)),
+            "breadcrumbs": _breadcrumbs(movement, unit),
         },
     )
+
+
+def _breadcrumbs(movement: Movement, unit: Unit) -> list[tuple[Unit, bool]]:
+    """The unit's ancestors, each with whether the reader may open its page here: an ancestor
+    above the movement's scope, or outside what the reader may see, is named but not linked,
+    since its page would be a 404 (the same checks as `unit_detail`)."""
+    actor = current_actor()
+    scope_paths = [scope.path for scope in movement.scope.all()]  # prefetched
+    return [
+        (
+            ancestor,
+            ancestor.pk == movement.organiser_id
+            or (
+                movement_selectors.in_scope(scope_paths, ancestor)
+                and can_see_figures(actor, ancestor, movement)
+            ),
+        )
+        for ancestor in unit_selectors.ancestors(unit)
+    ]
 
 
 def honour_board(request: HttpRequest, slug: str) -> HttpResponse:

@@ -15,6 +15,7 @@ import base64
 import binascii
 import csv
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Status
@@ -243,7 +244,8 @@ class _Line:
         return value
 
 
-def _csv_lines(entries: Iterator[report_selectors.LedgerEntry]) -> Iterator[str]:
+def _csv_lines(entries: Iterator[report_selectors.LedgerEntry], zone: ZoneInfo) -> Iterator[str]:
+    """Times in the movement's time zone, with their offset, as its pages show them."""
     writer = csv.writer(_Line())
     yield writer.writerow(CSV_COLUMNS)
     for e in entries:
@@ -257,7 +259,7 @@ def _csv_lines(entries: Iterator[report_selectors.LedgerEntry]) -> Iterator[str]
                 str(e.quantity),
                 e.source,
                 _cell(e.entered_by),
-                e.entered_at.isoformat(),
+                e.entered_at.astimezone(zone).isoformat(),
                 _cell(e.idempotency_key),
                 e.verification,
                 e.corrects or "",
@@ -280,6 +282,8 @@ def export_reports(request: HttpRequest, slug: str, filters: Query[ReportFilters
     """The same reports as the list, as one streamed CSV file (UTF-8), however many there are."""
     movement = movement_or_404(slug)
     entries = report_selectors.iter_reports(movement=movement, filters=_filters(movement, filters))
-    response = StreamingHttpResponse(_csv_lines(entries), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        _csv_lines(entries, ZoneInfo(movement.time_zone)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{movement.slug}-reports.csv"'
     return response

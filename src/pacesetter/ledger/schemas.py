@@ -6,8 +6,11 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
+from pacesetter.core.api import IsoDate
 from pacesetter.movements.schemas import Quantity, QuantityIn
 
 from .models import Report
@@ -50,6 +53,16 @@ class ReportsIn(BaseModel):
     )
 
     reports: list[ReportIn] = Field(..., description="Up to 10,000 reports, recorded all or none")
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # The body the validator accepts, documented as the union it is: clients generated
+        # from the schema can then send a single report too.
+        batch = handler.resolve_ref_schema(handler(core_schema))
+        one = batch["properties"]["reports"]["items"]  # the reference to ReportIn
+        return {"title": "ReportsIn", "oneOf": [batch, one]}
 
     @model_validator(mode="before")
     @classmethod
@@ -108,6 +121,6 @@ class ReportFiltersIn(Schema):
     unit: str | None = Field(None, description="A unit code: its own reports")
     subtree: bool = Field(False, description="With `unit`: also every unit below it")
     indicator: str | None = Field(None, description="An indicator code")
-    day_from: dt.date | None = None
-    day_to: dt.date | None = None
+    day_from: IsoDate | None = None
+    day_to: IsoDate | None = None
     source: str | None = Field(None, description=" | ".join(Report.Source.values))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import ProtectedError, Value
+from django.db.models import Case, F, ProtectedError, Value, When
 from django.db.models.functions import Concat, Length, Substr
 
 from pacesetter.accounts.permissions import EVERYWHERE, Capability, current_actor
@@ -352,10 +352,14 @@ def move_unit(*, unit: Unit, new_parent: Unit) -> Unit:
     old_ancestor_ids = unit.ancestor_ids
     old_prefix, new_prefix = unit.path, f"{new_parent.path}{unit.pk}/"
     depth_shift = new_parent.depth + 1 - unit.depth
-    Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
-    from django.db.models import F
-
+    # Parent, path and depth change in one UPDATE per row: the database checks "has a parent"
+    # against "depth above 0" row by row, so a root given a parent first would be refused.
     Unit.objects.filter(path__startswith=old_prefix).update(
+        parent=Case(
+            When(pk=unit.pk, then=Value(new_parent.pk)),
+            default=F("parent"),
+            output_field=Unit._meta.get_field("parent"),
+        ),
         path=Concat(Value(new_prefix), Substr("path", Length(Value(old_prefix)) + 1)),
         depth=F("depth") + depth_shift,
     )

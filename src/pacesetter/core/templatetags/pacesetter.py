@@ -56,3 +56,9 @@ def scale_for(*values: Decimal | None) -> Decimal:
     """The track's full width in percent: at least 100, else the largest value, rounded up to 50."""
     largest = max([round_percent(v) or Decimal(0) for v in values] + [Decimal(100)])
     return Decimal(int((largest + 49) // 50) * 50)
+
+
+@register.filter
+def fields_with_errors(form) -> list:
+    """The visible fields of `form` that have errors, for the error summary's links."""
+    return [field for field in form.visible_fields() if field.errors]
