@@ -464,12 +464,18 @@ def console_for(output: OutputWrapper) -> Console:
     return Console(file=stream, width=None if output.isatty() else 160)  # type: ignore[arg-type]
 
 
-def row_errors_table(errors: Iterable[RowError], *, title: str | None = None) -> RichTable:
-    """Row errors as a table a person can act on: row, field, message."""
+def row_errors_table(
+    errors: Iterable[RowError],
+    *,
+    title: str | None = None,
+    columns: tuple[str, str, str] = ("row", "field", "message"),
+) -> RichTable:
+    """Row errors as a table a person can act on: row, field, message (a setup file names
+    them line, where, problem)."""
     table = RichTable(title=title, title_justify="left")
-    table.add_column("row", justify="right")
-    table.add_column("field")
-    table.add_column("message")
+    table.add_column(columns[0], justify="right")
+    table.add_column(columns[1])
+    table.add_column(columns[2])
     for error in errors:
         table.add_row(str(error.row), error.field, error.message)
     return table

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rich.table import Table
+from django.core.management.base import BaseCommand, CommandParser
 
 from pacesetter.core.errors import ActionError
 from pacesetter.core.tabular import console_for
+from pacesetter.setup.commandline import refused, setup_text
 from pacesetter.setup.files import apply_document, read_document
 
 
@@ -28,21 +28,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: Path, dry_run: bool, **options: Any) -> None:
         console = console_for(self.stdout)
-        try:
-            text = file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{file}: cannot be read ({exc}).") from None
+        text = setup_text(file)
         try:
             changes = apply_document(read_document(text), dry_run=dry_run)
         except ActionError as exc:
-            if exc.errors:
-                problems = Table(title=f"{file.name}: problems", title_justify="left")
-                for name in ("line", "where", "problem"):
-                    problems.add_column(name, justify="right" if name == "line" else "left")
-                for error in exc.errors:
-                    problems.add_row(str(error.row), error.field, error.message)
-                console.print(problems)
-            raise CommandError(exc.detail) from None
+            raise refused(console, file, exc) from None
         if not changes:
             console.print(f"{file.name}: no change; the database holds what it says.")
             return

@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from rich.table import Table
 
 from pacesetter.core.errors import ActionError
 from pacesetter.core.tabular import console_for
 from pacesetter.movements.setup_file import read_setup
+from pacesetter.setup.commandline import refused, setup_text
 from pacesetter.setup.creating import create_from_setup
 
 
@@ -28,21 +29,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         console = console_for(self.stdout)
-        try:
-            text = file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{file}: cannot be read ({exc}).") from None
+        text = setup_text(file)
         try:
             created = create_from_setup(read_setup(text))
         except ActionError as exc:
-            problems = Table(title=f"{file.name}: problems", title_justify="left")
-            for name in ("line", "where", "problem"):
-                problems.add_column(name, justify="right" if name == "line" else "left")
-            for error in exc.errors:
-                problems.add_row(str(error.row), error.field, error.message)
-            if exc.errors:
-                console.print(problems)
-            raise CommandError(exc.detail) from None
+            raise refused(console, file, exc) from None
         movement = created.movement
         summary = Table(
             show_header=False,
