@@ -43,7 +43,7 @@ from pacesetter.core.pages import add_row_errors
 from pacesetter.core.tabular import TabularError, open_table
 from pacesetter.core.uploads import Upload, drop_upload, keep_upload, refusal, stored_upload
 from pacesetter.movements.models import Indicator, Movement
-from pacesetter.movements.selectors import movement_today
+from pacesetter.movements.selectors import decimal_comma_codes, movement_today
 from pacesetter.units.models import Unit, tree_order
 
 from .actions import MAX_BATCH, IngestResult, ReportRow, correct_report, record_reports
@@ -54,7 +54,6 @@ from .management.commands.import_reports import (
     REQUIRED,
     _batches,
     _Pending,
-    decimal_comma_codes,
 )
 from .models import Report, SubtreePeriodTotal
 from .report_selectors import entries_on

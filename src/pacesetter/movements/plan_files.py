@@ -18,6 +18,7 @@ from pacesetter.core.tabular import TabularError, open_table
 
 from .actions import PlanRow, set_plans
 from .models import Movement, Plan
+from .selectors import decimal_comma_codes
 
 PLAN_REQUIRED = ("unit_code", "indicator")
 PLAN_OPTIONAL = (
@@ -41,11 +42,7 @@ def plan_rows(
     an indicator with decimal commas are read with them (1,5 is one and a half)."""
     rows: list[tuple[int, PlanRow]] = []
     with open_table(path) as table:
-        commas = (
-            set(movement.indicators.filter(decimal_comma=True).values_list("code", flat=True))
-            if table.delimiter == ";"
-            else set()
-        )
+        commas = decimal_comma_codes(movement, table)
         columns = table.columns(
             required=PLAN_REQUIRED, optional=PLAN_OPTIONAL, aliases=PLAN_ALIASES
         )

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from pacesetter.core.tabular import Table
 from pacesetter.units.models import Unit
 
 from .models import Movement, Pledge
@@ -36,3 +37,12 @@ def pledges_of(*, unit: Unit, movement: Movement) -> QuerySet[Pledge]:
         .select_related("indicator", "period")
         .order_by("-registered_on", "-id")
     )
+
+
+def decimal_comma_codes(movement: Movement, table: Table) -> frozenset[str]:
+    """The codes of the movement's indicators whose quantities take a decimal comma in
+    `table` (see Table.quantity_text): none unless it is separated by `;`, and then no
+    query is spent on it."""
+    if table.delimiter != ";":
+        return frozenset()
+    return frozenset(movement.indicators.filter(decimal_comma=True).values_list("code", flat=True))

@@ -39,6 +39,7 @@ from pacesetter.core.tabular import Table, TabularError, console_for, open_table
 from pacesetter.ledger.actions import MAX_BATCH, IngestResult, ReportRow, record_reports
 from pacesetter.ledger.models import Report
 from pacesetter.movements.models import Movement
+from pacesetter.movements.selectors import decimal_comma_codes
 
 REQUIRED = ("unit", "indicator", "day", "quantity")
 OPTIONAL = ("member", "idempotency_key")
@@ -138,15 +139,6 @@ def import_table(
             room = SHOWN_REJECTS - len(summary.first_errors)
             summary.first_errors.extend(errors[: max(room, 0)])
         on_batch()
-
-
-def decimal_comma_codes(movement: Movement, table: Table) -> frozenset[str]:
-    """The codes of the movement's indicators whose quantities take a decimal comma in
-    `table` (see Table.quantity_text): none unless it is separated by `;`, and then no
-    query is spent on it."""
-    if table.delimiter != ";":
-        return frozenset()
-    return frozenset(movement.indicators.filter(decimal_comma=True).values_list("code", flat=True))
 
 
 def _batches(
