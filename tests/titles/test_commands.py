@@ -15,7 +15,10 @@ pytestmark = pytest.mark.django_db
 def test_load_a_shipped_pack_by_name_then_a_broken_file(tmp_path):
     out = io.StringIO()
     call_command("load_title_pack", "production", stdout=out)
-    assert "revision 1 (labour_innovator, chollima_workteam, model_unit)" in out.getvalue()
+    assert (
+        "revision 1 (labour_innovator, chollima_workteam, model_unit, team_of_the_month)"
+        in out.getvalue()
+    )
     broken = tmp_path / "pack.yaml"
     broken.write_text("pack: x\nname: X\ntitles:\n  - code: a\n    subject: nobody\n")
     out = io.StringIO()

@@ -45,7 +45,10 @@ def test_shipped_packs_parse():
         "labour_innovator",
         "chollima_workteam",
         "model_unit",
+        "team_of_the_month",
     }
+    assert pack("production").title("team_of_the_month").judged == "per_month"
+    assert pack("production").title("chollima_workteam").judged == "per_year"
 
 
 def test_vn_regimes_are_separate_versions_split_on_1_january_2024():
@@ -281,3 +284,111 @@ def test_version_in_force_on_the_last_day_of_the_year():
     version = domain.RuleVersion("v", dt.date(2024, 1, 1), None, domain.AllOf(()))
     assert version.in_force(dt.date(2024, 12, 31))
     assert not version.in_force(dt.date(2023, 12, 31))
+
+
+# --- judged per period ------------------------------------------------------------------------
+
+PER_PERIOD = """\
+pack: t
+name: Test
+titles:
+  - code: week
+    name: Team of the week
+    subject: unit
+    judged: per_period
+    versions:
+      - id: v1
+        valid_from: 2020-01-01
+        requires:
+          - fact: plan_fulfilment
+            indicator: output
+            op: ">="
+            value: 110
+"""
+
+
+@pytest.mark.parametrize("judged", ["per_period", "per_week", "per_month", "per_year"])
+def test_a_title_may_be_judged_per_period(judged):
+    rule = domain.parse_pack(PER_PERIOD.replace("per_period", judged)).title("week")
+    assert rule.judged == judged
+    assert rule.per_period is (judged != "per_year")
+
+
+def test_a_title_is_judged_per_year_unless_it_says_so():
+    assert domain.parse_pack(MINIMAL).title("a").judged == "per_year"
+    assert not domain.parse_pack(MINIMAL).title("a").per_period
+
+
+def test_an_unknown_judged_is_refused_on_its_line():
+    with pytest.raises(domain.PackError) as caught:
+        domain.parse_pack(PER_PERIOD.replace("judged: per_period", "judged: per_fortnight"))
+    (problem,) = caught.value.problems
+    assert problem.line == 7
+    assert problem.path == "week.judged"
+    assert "'per_fortnight' is not one of: per_year, per_period, per_week, per_month" in (
+        problem.message
+    )
+
+
+def test_every_is_refused_in_a_title_judged_per_period():
+    text = PER_PERIOD.replace("indicator: output", "indicator: output\n            every: month")
+    with pytest.raises(domain.PackError) as caught:
+        domain.parse_pack(text)
+    (problem,) = caught.value.problems
+    assert problem.line == 14
+    assert "judges one period at a time; 'every' is for titles judged per year" in problem.message
+
+
+def test_every_period_parses_and_an_unknown_every_is_refused():
+    yearly = PER_PERIOD.replace("    judged: per_period\n", "").replace(
+        "indicator: output", "indicator: output\n            every: period"
+    )
+    ref = domain.parse_pack(yearly).title("week").versions[0].requires.items[0].fact
+    assert ref.param("every") == "period"
+    with pytest.raises(domain.PackError) as caught:
+        domain.parse_pack(yearly.replace("every: period", "every: week"))
+    assert caught.value.problems[0].line == 13
+    assert "every must be one of: month, period" in caught.value.problems[0].message
+
+
+def test_per_period_version_is_the_one_in_force_on_the_periods_last_day():
+    rule = pack("vn-emulation").title("advanced_worker")
+    assert rule.version_on(dt.date(2023, 12, 31)).id == "R2017"
+    assert rule.version_on(dt.date(2024, 1, 7)).id == "R2024"
+
+
+def test_a_period_judged_names_the_period_in_the_explanation():
+    version = domain.parse_pack(PER_PERIOD).title("week").versions[0]
+    team = Person("A", facts={"plan_fulfilment(indicator=output)": 90})
+    outcome = domain.evaluate(version, FakeFacts(), team, 2026, "week 2 (8–14 Mar)")
+    assert not outcome.eligible
+    assert outcome.tree.label == "v1 · week 2 (8–14 Mar)"
+    assert outcome.why_not() == [
+        "in week 2 (8–14 Mar): plan_fulfilment(indicator=output) >= 110: "
+        "needs >= 110, has 90: 20 short"
+    ]
+    passing = Person("B", facts={"plan_fulfilment(indicator=output)": 118})
+    outcome = domain.evaluate(version, FakeFacts(), passing, 2026, "week 3 (15–21 Mar)")
+    assert outcome.eligible
+    node = outcome.tree.children[0].children[0]
+    assert node.label == "in week 3 (15–21 Mar): plan_fulfilment(indicator=output) >= 110"
+    assert node.facts[0]["value"] == "118"
+
+
+def test_every_period_needs_each_period_of_the_year():
+    yearly = PER_PERIOD.replace("    judged: per_period\n", "").replace(
+        "indicator: output", "indicator: output\n            every: period"
+    )
+    version = domain.parse_pack(yearly).title("week").versions[0]
+    good = Person("A", monthly={"plan_fulfilment": [120, 115, 110, 130]})
+    assert domain.evaluate(version, FakeFacts(), good, 2026).eligible
+    bad = Person("B", monthly={"plan_fulfilment": [120, 90, 110, 130]})
+    outcome = domain.evaluate(version, FakeFacts(), bad, 2026)
+    assert outcome.why_not() == [
+        "plan_fulfilment(every=period, indicator=output) >= 110: 1 of 4 periods not met; "
+        "month 2: needs >= 110, has 90: 20 short"
+    ]
+    empty = domain.evaluate(version, FakeFacts(), Person("C"), 2026)
+    assert empty.why_not() == [
+        "plan_fulfilment(every=period, indicator=output) >= 110: no period of the movement in the year"
+    ]

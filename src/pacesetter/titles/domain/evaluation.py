@@ -23,7 +23,7 @@ from .rules import (
     RuleVersion,
     Threshold,
 )
-from .vocabulary import ORDINALS
+from .vocabulary import LEDGER_FACTS, ORDINALS
 
 
 def _compare(left: Any, op: str, right: Any) -> bool:
@@ -80,11 +80,14 @@ def _shortfall(c: Compare, value: Any) -> str:
 
 
 class Evaluator:
-    """Evaluates rule conditions for one year over a Facts source."""
+    """Evaluates rule conditions for one year over a Facts source; for a title judged per
+    period, `period` names the period judged ("week 3 (15–21 Mar)"), which the ledger's facts
+    are about, and every condition on them says so."""
 
-    def __init__(self, facts: Facts, year: int):
+    def __init__(self, facts: Facts, year: int, period: str = ""):
         self.facts = facts
         self.year = year
+        self.period = period
 
     def condition(self, c: Condition, subject: Any) -> Node:
         if isinstance(c, Compare):
@@ -127,21 +130,31 @@ class Evaluator:
 
     def compare(self, c: Compare, subject: Any) -> Node:
         label = _describe_compare(c)
-        if c.fact.param("every") == "month":
+        every = c.fact.param("every")
+        if every in ("month", "period"):
+            # `every: month`: each calendar month of the year; `every: period`: each period of
+            # the movement within the year, whatever its length.
             months = self.facts.monthly(subject, c.fact, self.year)
             facts = [_fact_dict(c.fact, fv) | {"period": name} for name, fv in months]
             failing = [(name, fv) for name, fv in months if not _holds(c, fv.value)]
             passed = bool(months) and not failing
+            word = "months" if every == "month" else "periods"
             if not months:
-                shortfall = "no monthly plans in the year"
+                shortfall = (
+                    "no monthly plans in the year"
+                    if every == "month"
+                    else "no period of the movement in the year"
+                )
             elif failing:
                 first_name, first = failing[0]
-                shortfall = f"{len(failing)} of {len(months)} months not met; {first_name}: {_shortfall(c, first.value)}"
+                shortfall = f"{len(failing)} of {len(months)} {word} not met; {first_name}: {_shortfall(c, first.value)}"
             else:
                 shortfall = ""
             return Node(label, passed, "fact", facts=facts, shortfall=shortfall, line=c.line)
         fact = self.facts.value(subject, c.fact, self.year)
         passed = _holds(c, fact.value)
+        if self.period and c.fact.name in LEDGER_FACTS:
+            label = f"in {self.period}: {label}"
         return Node(
             label,
             passed,
@@ -289,10 +302,13 @@ def _excluded_because(c: Condition, node: Node) -> str:
     return text
 
 
-def evaluate(version: RuleVersion, facts: Facts, subject: Any, year: int) -> Outcome:
+def evaluate(
+    version: RuleVersion, facts: Facts, subject: Any, year: int, period: str = ""
+) -> Outcome:
     """Evaluate one candidate: prerequisites, then the requirements, then the exclusions (an
-    exclusion that holds refuses the candidate)."""
-    ev = Evaluator(facts, year)
+    exclusion that holds refuses the candidate). `period` names the period judged, for a
+    title judged per period (the facts then hold that period's figures)."""
+    ev = Evaluator(facts, year, period)
     children: list[Node] = []
     if version.prerequisites:
         pre = [ev.condition(c, subject) for c in version.prerequisites]
@@ -336,7 +352,12 @@ def evaluate(version: RuleVersion, facts: Facts, subject: Any, year: int) -> Out
             )
         )
     eligible = all(n.passed for n in children)
-    tree = Node(f"{version.id}", eligible, "all", children=children)
+    tree = Node(
+        f"{version.id} · {period}" if period else f"{version.id}",
+        eligible,
+        "all",
+        children=children,
+    )
     return Outcome(eligible, tree, version)
 
 

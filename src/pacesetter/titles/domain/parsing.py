@@ -28,7 +28,15 @@ from .rules import (
     TitleRule,
     Vote,
 )
-from .vocabulary import FACTS, OPERATORS, ORDINALS, PARAMETER_VALUES, ROUNDINGS, SUBJECTS
+from .vocabulary import (
+    FACTS,
+    JUDGED,
+    OPERATORS,
+    ORDINALS,
+    PARAMETER_VALUES,
+    ROUNDINGS,
+    SUBJECTS,
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class _Parser:
     def __init__(self) -> None:
         self.problems: list[PackProblem] = []
         self.judgements: set[str] = set()
+        self.judged = "per_year"  # of the title being read
 
     # helpers over yaml nodes, each remembering its line
 
@@ -192,7 +201,7 @@ class _Parser:
         )
 
     def title(self, node: yaml.Node, path: str) -> TitleRule:
-        keys = ("code", "name", "subject", "unit_kind", "awarding_body", "description")
+        keys = ("code", "name", "subject", "unit_kind", "awarding_body", "description", "judged")
         parts = self.mapping(node, path, (*keys, "versions", "renewal_names"))
         for required in ("code", "name", "subject", "versions"):
             if required not in parts:
@@ -201,6 +210,11 @@ class _Parser:
         code = self.text(parts["code"], path + ".code")
         path = code
         subject = self.choice(parts["subject"], path + ".subject", SUBJECTS)
+        self.judged = (
+            self.choice(parts["judged"], path + ".judged", JUDGED)
+            if "judged" in parts
+            else "per_year"
+        )
         versions: list[RuleVersion] = []
         for index, item in enumerate(self.sequence(parts["versions"], path + ".versions")):
             try:
@@ -233,6 +247,7 @@ class _Parser:
             description=self.text(parts["description"], path) if "description" in parts else "",
             versions=tuple(ordered),
             renewal_names=tuple(sorted(renewal)),
+            judged=self.judged,
             line=node.start_mark.line + 1,
         )
 
@@ -376,6 +391,14 @@ class _Parser:
             if key in PARAMETER_VALUES and value not in PARAMETER_VALUES[key]:
                 self.fail(
                     parts[key], path, f"{key} must be one of: {', '.join(PARAMETER_VALUES[key])}"
+                )
+                raise _Stop
+            if key == "every" and self.judged != "per_year":
+                self.fail(
+                    parts[key],
+                    f"{path}.{key}",
+                    f"a title judged {self.judged} judges one period at a time; "
+                    "'every' is for titles judged per year",
                 )
                 raise _Stop
             params.append((key, value))

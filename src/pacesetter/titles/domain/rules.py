@@ -166,11 +166,19 @@ class TitleRule:
     versions: tuple[RuleVersion, ...]
     renewal_names: tuple[tuple[int, str], ...] = ()
     description: str = ""
+    judged: str = "per_year"  # one of vocabulary.JUDGED
     line: int = 0
+
+    @property
+    def per_period(self) -> bool:
+        return self.judged != "per_year"
 
     def version_for(self, year: int) -> RuleVersion | None:
         """The version in force on the last day of the year judged."""
-        day = dt.date(year, 12, 31)
+        return self.version_on(dt.date(year, 12, 31))
+
+    def version_on(self, day: dt.date) -> RuleVersion | None:
+        """The version in force on `day` (a per-period title: the period's last day)."""
         return next((v for v in self.versions if v.in_force(day)), None)
 
     def name_for(self, times: int) -> str:

@@ -65,7 +65,7 @@ FACTS: dict[str, FactSpec] = {
             "bool",
             ("unit",),
             parameters=("indicator",),
-            description="every report of the year on the indicator is verified",
+            description="every report of the year (or of the period judged) on the indicator is verified",
         ),
         FactSpec(
             "rank_in_block",
@@ -76,5 +76,10 @@ FACTS: dict[str, FactSpec] = {
         ),
     )
 }
-PARAMETER_VALUES: dict[str, tuple[str, ...]] = {"figures": FIGURES, "every": ("month",)}
+PARAMETER_VALUES: dict[str, tuple[str, ...]] = {"figures": FIGURES, "every": ("month", "period")}
+# How often a title is judged: once a year (the default), or once for each period of the
+# movement — any sub-period (`per_period`), or only calendar weeks / calendar months.
+JUDGED = ("per_year", "per_period", "per_week", "per_month")
+# Facts read from the ledger: judged for the period when the title is judged per period.
+LEDGER_FACTS = ("plan_fulfilment", "all_verified", "rank_in_block")
 OPERATORS = (">=", ">", "<=", "<", "==", "!=")
