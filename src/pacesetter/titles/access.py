@@ -19,7 +19,9 @@ def require_organiser() -> None:
 
 def run_or_404(run_id: int, capability: Capability = Capability.VIEW) -> EvaluationRun:
     run = get_object_or_404(
-        EvaluationRun.objects.select_related("title__pack", "scope", "movement", "revision"),
+        EvaluationRun.objects.select_related(
+            "title__pack", "scope", "movement", "revision", "period"
+        ),
         pk=run_id,
     )
     require(current_actor(), Capability.VIEW, run.scope, run.movement)

@@ -26,12 +26,12 @@ from pacesetter.core.errors import (
     ValidationFailed,
     raise_for_rows,
 )
-from pacesetter.movements.models import Movement
+from pacesetter.movements.models import Movement, Period
 from pacesetter.units.models import Member, Unit, tree_order
 
 from . import domain
 from .access import require_organiser
-from .facts import LoadedFacts, Subject
+from .facts import LoadedFacts, Subject, period_text
 from .models import (
     Award,
     Candidate,
@@ -47,6 +47,7 @@ from .models import (
     Vote,
     YearlyEvaluation,
 )
+from .periods import judged_period
 from .selectors import council_for, parsed, rule_of, tally
 
 _BULK = 2000
@@ -336,6 +337,7 @@ def _facts(
     year: int,
     movement: Movement | None,
     scope_path: str | None = None,
+    period: Period | None = None,
 ) -> LoadedFacts:
     return LoadedFacts(
         pack_titles=dict(pack.titles.values_list("code", "id")),
@@ -344,6 +346,7 @@ def _facts(
         refs=_refs(version),
         movement=movement,
         scope_path=scope_path,
+        period=period,
     )
 
 
@@ -353,11 +356,19 @@ def _summary(outcome: domain.Outcome) -> str:
 
 @audited("titles.run_evaluation")
 def run_evaluation(
-    *, title: Title, year: int, scope: Unit, movement: Movement | None = None
+    *,
+    title: Title,
+    year: int | None = None,
+    scope: Unit,
+    movement: Movement | None = None,
+    period: Period | None = None,
 ) -> EvaluationRun:
     """Judge every candidate in `scope` (its members, or its units of the title's kind) for
     `title` and `year` by the pack's current revision and the rule version in force on the
     year's last day; apply the cap, ranking eligible candidates by the rule's `rank_by`.
+    A title judged per period is judged for one `period` of the movement instead: the
+    ledger's facts are that period's, the version is the one in force on its last day, and
+    the run's year is the year the period ends in.
     Guarantees: every candidate has a stored explanation; nothing else changes."""
     started = time.perf_counter()
     require(current_actor(), Capability.ORGANISE, scope, movement)
@@ -365,9 +376,21 @@ def run_evaluation(
     revision = title.pack.current
     pack = parsed(revision)
     rule = pack.title(title.code)
-    version = rule.version_for(year)
+    period = judged_period(rule, period, movement)
+    if period is not None:
+        year = period.ends_on.year
+        version = rule.version_on(period.ends_on)
+        when = period_text(period)
+    elif year is None:
+        raise ValidationFailed(
+            f"{rule.name} is judged per year: choose the year.",
+            errors=[RowError(row=1, field="year", message="required")],
+        )
+    else:
+        version = rule.version_for(year)
+        when = str(year)
     if version is None:
-        raise StateError(f"No rule version of {rule.name} is in force for {year}.")
+        raise StateError(f"No rule version of {rule.name} is in force for {when}.")
     needs_ledger = any(
         r.name in ("plan_fulfilment", "all_verified", "rank_in_block") for r in _refs(version)
     )
@@ -377,7 +400,7 @@ def run_evaluation(
             errors=[RowError(row=1, field="movement", message="required for this title")],
         )
     subjects = _subjects(rule, scope)
-    facts = _facts(title.pack, version, subjects, year, movement, scope.path)
+    facts = _facts(title.pack, version, subjects, year, movement, scope.path, period)
     run = EvaluationRun.objects.create(
         title=title,
         revision=revision,
@@ -385,15 +408,17 @@ def run_evaluation(
         year=year,
         scope=scope,
         movement=movement,
+        period=period,
         created_by=_user(),
     )
-    evaluator = domain.Evaluator(facts, year)
+    judged = when if period is not None else ""
+    evaluator = domain.Evaluator(facts, year, judged)
     entries: list[domain.CapEntry] = []
     # Kept as (eligible, why not, explanation as JSON): the trees themselves would hold
     # hundreds of megabytes at 100,000 candidates.
     outcomes: list[tuple[bool, str, str]] = []
     for subject in subjects:
-        outcome = domain.evaluate(version, facts, subject, year)
+        outcome = domain.evaluate(version, facts, subject, year, judged)
         outcomes.append(
             (
                 outcome.eligible,
@@ -506,7 +531,7 @@ def nominate(
         if Nomination.objects.filter(candidate=candidate).exists():
             raise StateError(f"{candidate} is already nominated.")
     council = council_for(run.scope, run.movement)
-    version = parsed(run.revision).title(run.title.code).version_for(run.year)
+    _rule, version = rule_of(run)
     if version.vote is None:
         raise StateError(
             f"{run.title.name} ({version.id}) needs no council vote: award the selected directly."
@@ -592,9 +617,22 @@ def _award(
         else Q(unit_id=candidate.unit_id, member__isnull=True)
     )
     earlier = Award.objects.filter(subject, title=run.title, revocation__isnull=True)
-    if earlier.filter(year=run.year).exists():
-        raise StateError(f"{candidate} already holds {rule.name} for {run.year}.")
-    times = earlier.filter(year__lt=run.year).count() + 1
+    if run.period_id is not None:
+        # Judged per period: held once per period, renewals counted in the periods' order.
+        period = run.period
+        if earlier.filter(period=period).exists():
+            raise StateError(f"{candidate} already holds {rule.name} for {period_text(period)}.")
+        times = (
+            earlier.filter(
+                Q(period__starts_on__lt=period.starts_on)
+                | Q(period__isnull=True, year__lt=run.year)
+            ).count()
+            + 1
+        )
+    else:
+        if earlier.filter(year=run.year).exists():
+            raise StateError(f"{candidate} already holds {rule.name} for {run.year}.")
+        times = earlier.filter(year__lt=run.year).count() + 1
     return Award.objects.create(
         title=run.title,
         member_id=candidate.member_id,
@@ -609,6 +647,7 @@ def _award(
         times=times,
         awarding_body=rule.awarding_body,
         movement=run.movement,
+        period=run.period,
         awarded_on=on,
         code=_code(),
         awarded_by=_user(),
@@ -709,5 +748,7 @@ def _still_qualifies(award: Award) -> bool:
     awards no longer count)."""
     _rule, version = rule_of(award)
     subject = Subject(award.member_id, award.unit_id, str(award.subject))
-    facts = _facts(award.title.pack, version, [subject], award.year, award.candidate.run.movement)
-    return domain.evaluate(version, facts, subject, award.year).eligible
+    run = award.candidate.run
+    facts = _facts(award.title.pack, version, [subject], award.year, run.movement, None, run.period)
+    judged = period_text(run.period) if run.period_id else ""
+    return domain.evaluate(version, facts, subject, award.year, judged).eligible

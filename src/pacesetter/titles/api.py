@@ -22,6 +22,7 @@ from pacesetter.units.models import Unit
 
 from . import actions, selectors
 from .access import nomination_or_404, require_organiser, run_or_404
+from .facts import period_text
 from .models import Award, Candidate, EvaluationRun, Nomination, RulePack, Title
 from .schemas import (
     CandidateDetailOut,
@@ -93,6 +94,7 @@ def _run_out(run: EvaluationRun) -> dict:
         "year": run.year,
         "scope": run.scope.code,
         "movement": run.movement.slug if run.movement else None,
+        "period": period_text(run.period) if run.period_id else None,
         "pack_revision": run.revision.number,
         "rule_version": run.rule_version,
         "candidates": run.candidates,
@@ -128,8 +130,19 @@ def run_evaluation(request: HttpRequest, payload: RunIn):
         movement = Movement.objects.filter(movement_filter(actor), slug=payload.movement).first()
         if movement is None:
             raise _field_error("movement", f"No movement {payload.movement!r}.")
+    period = None
+    if payload.period:
+        period = (
+            movement.periods.filter(name=payload.period.strip(), is_whole=False).first()
+            if movement
+            else None
+        )
+        if period is None:
+            raise _field_error("period", f"No period {payload.period!r} in the movement.")
     require(actor, Capability.ORGANISE, scope, movement)
-    run = actions.run_evaluation(title=title, year=payload.year, scope=scope, movement=movement)
+    run = actions.run_evaluation(
+        title=title, year=payload.year, scope=scope, movement=movement, period=period
+    )
     return Status(201, _run_out(run))
 
 
@@ -274,6 +287,7 @@ def verify(request: HttpRequest, code: str):
         "unit": award.unit.name,
         "year": award.year,
         "movement": award.movement.title if award.movement else None,
+        "period": period_text(award.period) if award.period_id else None,
         "awarded_on": award.awarded_on,
         "awarding_body": award.awarding_body,
         "rule_version": award.rule_version,

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from pacesetter.figures import domain as figures_domain
 from pacesetter.ledger.models import SubtreePeriodTotal
@@ -54,6 +55,20 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def period_text(period: Period) -> str:
+    """ "week 3 (15–21 Mar)": the period's name and its days, as explanations name it."""
+    start, end = period.starts_on, period.ends_on
+    if start.year != end.year:
+        days = f"{date_format(start, 'j M Y')}–{date_format(end, 'j M Y')}"
+    elif start.month != end.month:
+        days = f"{date_format(start, 'j M')}–{date_format(end, 'j M')}"
+    elif start != end:
+        days = f"{start.day}–{date_format(end, 'j M')}"
+    else:
+        days = date_format(end, "j M")
+    return f"{period.name} ({days})"
 
 
 # --- the rank fact: one function, so the emulation app's rankings can replace it -------------
@@ -102,10 +117,13 @@ class LoadedFacts:
         movement: Movement | None = None,
         history_years: int = 10,
         scope_path: str | None = None,
+        period: Period | None = None,
     ):
         """`scope_path`: every subject is in this subtree (or is a member of a unit in it); the
-        facts are then read with one path query per table instead of id lists."""
+        facts are then read with one path query per table instead of id lists. `period`: the
+        title is judged per period, and the ledger's facts are this period's."""
         self.year = year
+        self.period = period
         self.scope_path = scope_path
         self.movement = movement
         # reverse() once per kind, not once per fact: a run can judge 100,000 people.
@@ -303,6 +321,9 @@ class LoadedFacts:
                 None,
             ),
         )
+        if self.period is not None:
+            # Judged per period: the ledger's facts are the period's, not the year's.
+            year_period = self.period
         months = [
             p
             for p in periods
@@ -312,8 +333,15 @@ class LoadedFacts:
             and p.starts_on.day == 1
             and p.starts_on.month == p.ends_on.month
         ]
+        # `every: period`: each sub-period of the movement ending in the year, in order.
+        every_period = sorted(
+            (p for p in periods if not p.is_whole and start <= p.ends_on <= end),
+            key=lambda p: (p.starts_on, p.ends_on),
+        )
         indicators = {i.code: i for i in movement.indicators.all()}
-        wanted_periods = [p.pk for p in [year_period, *months] if p is not None]
+        wanted_periods = list(
+            {p.pk for p in [year_period, *months, *every_period] if p is not None}
+        )
         codes = {r.param("indicator") for r in ledger_refs}
         indicator_ids = [indicators[c].pk for c in codes if c in indicators]
         totals: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
@@ -366,10 +394,11 @@ class LoadedFacts:
             if indicator is None:
                 continue
             verified = ref.param("figures", "all") == "verified"
-            if ref.name == "plan_fulfilment" and ref.param("every") == "month":
+            if ref.name == "plan_fulfilment" and ref.param("every") in ("month", "period"):
+                each = months if ref.param("every") == "month" else every_period
                 for unit_id in self.unit_ids:
                     self._monthly[(unit_id, ref.key)] = [
-                        (p.name, fulfilment(unit_id, indicator, p, verified)) for p in months
+                        (p.name, fulfilment(unit_id, indicator, p, verified)) for p in each
                     ]
             elif ref.name == "plan_fulfilment" and year_period is not None:
                 for unit_id in self.unit_ids:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from pacesetter.core.forms import PlainTextForm
 from pacesetter.movements.models import Movement
@@ -39,6 +40,31 @@ class RunForm(PlainTextForm):
         required=False,
         help_text="slug of the movement whose figures count (for titles judged on the ledger)",
     )
+    period = forms.CharField(
+        max_length=100,
+        label=_("Period"),
+        help_text=_("name of the movement's period judged, e.g. “week 3”"),
+    )
+
+    def __init__(self, *args, per_period: bool = False, **kwargs):
+        """A title judged per period asks for the movement and its period, not the year."""
+        super().__init__(*args, **kwargs)
+        if per_period:
+            del self.fields["year"]
+            self.fields["movement"].required = True
+        else:
+            del self.fields["period"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        name = (data.get("period") or "").strip()
+        movement = data.get("movement")
+        if "period" in self.fields and name and movement is not None:
+            period = movement.periods.filter(name=name, is_whole=False).first()
+            if period is None:
+                self.add_error("period", _("No period %(name)r in this movement.") % {"name": name})
+            data["period"] = period
+        return data
 
     def clean_scope(self) -> Unit:
         code = self.cleaned_data["scope"].strip()

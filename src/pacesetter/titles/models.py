@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from pacesetter.movements.models import Movement
+from pacesetter.movements.models import Movement, Period
 from pacesetter.units.models import Member, Unit
 
 from . import domain
@@ -215,7 +215,8 @@ class Judgement(_Fact):
 
 
 class EvaluationRun(models.Model):
-    """Every candidate in the scope judged for a title and year by one rule version."""
+    """Every candidate in the scope judged for a title and year by one rule version; for a
+    title judged per period, for one period of the movement (`period`)."""
 
     title = models.ForeignKey(Title, on_delete=models.PROTECT, related_name="runs")
     revision = models.ForeignKey(PackRevision, on_delete=models.PROTECT, related_name="runs")
@@ -224,6 +225,14 @@ class EvaluationRun(models.Model):
     scope = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="title_runs")
     movement = models.ForeignKey(
         Movement, null=True, blank=True, on_delete=models.PROTECT, related_name="title_runs"
+    )
+    period = models.ForeignKey(
+        Period,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the period judged, for a title judged per period",
     )
     candidates = models.PositiveIntegerField(default=0)
     eligible = models.PositiveIntegerField(default=0)
@@ -331,7 +340,8 @@ class Vote(models.Model):
 
 class Award(models.Model):
     """A title given (append-only). `times` counts this subject's awards of the title up to
-    and including this one ("twice", "three times")."""
+    and including this one ("twice", "three times"); for a title judged per period, in the
+    order of the periods won."""
 
     title = models.ForeignKey(Title, on_delete=models.PROTECT, related_name="awards")
     member = models.ForeignKey(
@@ -353,6 +363,14 @@ class Award(models.Model):
     awarding_body = models.CharField(max_length=200, blank=True)
     movement = models.ForeignKey(
         Movement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    period = models.ForeignKey(
+        Period,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the period the title was won in, for a title judged per period",
     )
     awarded_on = models.DateField()
     code = models.CharField(max_length=20, unique=True)

@@ -49,9 +49,16 @@ class RunIn(Schema):
     model_config = ConfigDict(extra="forbid")
     pack: str
     title: str
-    year: int = Field(..., ge=1900, le=2200)
+    year: int | None = Field(
+        None, ge=1900, le=2200, description="The year judged (not for a title judged per period)"
+    )
     scope: str = Field(..., description="Code of the unit whose members or units are judged")
     movement: str | None = Field(None, description="Slug of the movement whose figures count")
+    period: str | None = Field(
+        None,
+        description="Name of the movement's period judged, for a title judged per period "
+        "(the run's year is then the year the period ends in)",
+    )
 
 
 class CapGroupOut(Schema):
@@ -70,6 +77,7 @@ class RunOut(Schema):
     year: int
     scope: str
     movement: str | None
+    period: str | None = Field(None, description="The period judged, for a title judged per period")
     pack_revision: int
     rule_version: str
     candidates: int
@@ -134,6 +142,7 @@ class VerifyOut(Schema):
     unit: str
     year: int
     movement: str | None
+    period: str | None = Field(None, description="The period won in, for a title judged per period")
     awarded_on: dt.date
     awarding_body: str
     rule_version: str

@@ -76,7 +76,7 @@ def titles_of(pack: RulePack) -> list[Title]:
 def runs_of(title: Title, unit_q: Q) -> QuerySet[EvaluationRun]:
     return (
         EvaluationRun.objects.filter(unit_q, title=title)
-        .select_related("scope", "movement", "revision")
+        .select_related("scope", "movement", "revision", "period")
         .order_by("-created_at", "-id")
     )
 
@@ -109,7 +109,7 @@ def nominations_of(run: EvaluationRun, *, offset: int = 0, limit: int = 200) -> 
 def awards_of(title: Title, unit_q: Q, *, offset: int = 0, limit: int = 200) -> list[Award]:
     return list(
         Award.objects.filter(unit_q, title=title)
-        .select_related("member", "unit", "revocation")
+        .select_related("member", "unit", "revocation", "period")
         .order_by("-year", "-id")[offset : offset + limit]
     )
 
@@ -117,7 +117,7 @@ def awards_of(title: Title, unit_q: Q, *, offset: int = 0, limit: int = 200) -> 
 def award_by_code(code: str) -> Award | None:
     return (
         Award.objects.select_related(
-            "title", "member", "unit", "movement", "revocation", "revision__pack"
+            "title", "member", "unit", "movement", "period", "revocation", "revision__pack"
         )
         .filter(code=code.strip().upper())
         .first()

@@ -140,16 +140,21 @@ def title_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     actor = current_actor()
     title = _title(slug, code)
     rule = selectors.parsed(title.pack.current).title(title.code) if title.pack.current else None
-    form = RunForm(initial={"year": timezone.localdate().year - 1})
+    per_period = rule is not None and rule.per_period
+    form = RunForm(initial={"year": timezone.localdate().year - 1}, per_period=per_period)
     if request.method == "POST":
-        form = RunForm(request.POST)
+        form = RunForm(request.POST, per_period=per_period)
         if form.is_valid():
             scope = form.cleaned_data["scope"]
             movement = form.cleaned_data["movement"]
             require(actor, Capability.ORGANISE, scope, movement)
             try:
                 run = actions.run_evaluation(
-                    title=title, year=form.cleaned_data["year"], scope=scope, movement=movement
+                    title=title,
+                    year=form.cleaned_data.get("year"),
+                    scope=scope,
+                    movement=movement,
+                    period=form.cleaned_data.get("period"),
                 )
             except ActionError as exc:
                 form.add_error(None, exc.detail)
@@ -296,7 +301,7 @@ def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
 def _award(award_id: int) -> Award:
     award = get_object_or_404(
         Award.objects.select_related(
-            "title__pack", "member", "unit", "movement", "revision__pack", "nomination"
+            "title__pack", "member", "unit", "movement", "period", "revision__pack", "nomination"
         ),
         pk=award_id,
     )
