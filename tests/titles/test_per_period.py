@@ -211,6 +211,17 @@ def test_the_period_is_required_and_must_fit(pack, weekly, units):
         actions.run_evaluation(
             title=title("team_of_the_week"), scope=units["C1"], movement=weekly, period=whole
         )
+    with pytest.raises(ValidationFailed, match="week 1 ends in 2026, not 2025") as caught:
+        actions.run_evaluation(
+            title=title("team_of_the_week"),
+            year=2025,
+            scope=units["C1"],
+            movement=weekly,
+            period=week(weekly, "week 1"),
+        )
+    assert caught.value.errors[0].field == "year"
+    with pytest.raises(ValidationFailed, match="judged per year: choose the year"):
+        actions.run_evaluation(title=title("steady_team"), scope=units["C1"], movement=weekly)
     with pytest.raises(ValidationFailed, match="judged per year, not per period"):
         actions.run_evaluation(
             title=title("steady_team"),
@@ -366,3 +377,23 @@ def test_the_title_page_runs_a_title_for_a_period(
     assert "week 1 (2–8 Mar)" in page
     certificate = api.get(f"/titles/awards/{award.pk}/certificate.pdf")
     assert certificate.status_code == 200
+
+
+def test_a_period_run_reads_the_ledger_in_a_fixed_number_of_queries(pack, weekly, units):
+    """The period's figures come from the per-period aggregates, read once for all the
+    candidates: judging three units costs the queries of judging one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for scope in ("W1", "C1"):
+        with CaptureQueriesContext(connection) as captured:
+            run = actions.run_evaluation(
+                title=title("best_of_the_week"),
+                scope=units[scope],
+                movement=weekly,
+                period=week(weekly, "week 3"),
+            )
+        counts[scope] = (run.candidates, len(captured))
+    assert counts["W1"][0] == 1 and counts["C1"][0] == 3
+    assert counts["W1"][1] == counts["C1"][1], counts

@@ -378,6 +378,11 @@ def run_evaluation(
     rule = pack.title(title.code)
     period = judged_period(rule, period, movement)
     if period is not None:
+        if year is not None and year != period.ends_on.year:
+            raise ValidationFailed(
+                f"{period.name} ends in {period.ends_on.year}, not {year}: leave the year out.",
+                errors=[RowError(row=1, field="year", message=f"{period.ends_on.year} or empty")],
+            )
         year = period.ends_on.year
         version = rule.version_on(period.ends_on)
         when = period_text(period)
