@@ -8,6 +8,8 @@ declaratively (`pacesetter apply`) and written back out (`pacesetter export`).
     movements:
       - slug: kiln-repair         # each as `create-movement` takes it, with its plans
         …
+    people:                       # who signs in and their roles (`setup.people`)
+      - {username: amina, name: Amina Diallo, grants: [{role: organiser, unit: BT}]}
 
 Applying is idempotent: what the file says and the database holds already is left alone, so
 applying a file twice changes nothing the second time, and a changed file changes only what
@@ -57,11 +59,12 @@ from pacesetter.setup.creating import (
     in_zone,
     step,
 )
+from pacesetter.setup.people import PersonSpec, apply_people, people_document, read_people
 from pacesetter.units import actions as unit_actions
 from pacesetter.units.actions import UnitRow
 from pacesetter.units.models import Block, Unit
 
-DOCUMENT_KEYS = {"units", "blocks", "movements"}
+DOCUMENT_KEYS = {"units", "blocks", "movements", "people"}
 UNIT_KEYS = {"code": str, "name": str, "kind": str, "parent": str, "headcount": int}
 # Fixed once a movement is created: its periods and every figure kept hang on them.
 FIXED = ("starts_on", "ends_on", "time_zone")
@@ -72,6 +75,7 @@ class Document:
     units: list[UnitRow] = field(default_factory=list)
     blocks: list[dict[str, Any]] = field(default_factory=list)
     movements: list[MovementSetup] = field(default_factory=list)
+    people: list[PersonSpec] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -108,6 +112,8 @@ def read_document(text: str) -> Document:
             reader.items(parts["movements"], "movements") if "movements" in parts else [], start=1
         ):
             document.movements.append(reader.movement(item, f"movements[{number}]"))
+        if "people" in parts:
+            document.people = read_people(reader, parts["people"])
     raise_problems(reader.problems, outcome="nothing was changed")
     return document
 
@@ -126,6 +132,13 @@ def apply_document(document: Document, *, dry_run: bool = False) -> list[str]:
             _apply_blocks(document.blocks, "blocks", document.lines, changes)
             for setup in document.movements:
                 _apply_movement(setup, changes)
+            apply_people(
+                document.people,
+                unit_codes={row.code for row in document.units},
+                lines=document.lines,
+                changes=changes,
+                dry_run=dry_run,
+            )
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -572,11 +585,11 @@ def _apply_periods(setup: MovementSetup, movement: Movement, changes: list[str])
 # ─── export ───
 
 
-def export_movement(movement: Movement) -> str:
+def export_movement(movement: Movement, *, people: bool = False) -> str:
     """The setup file that recreates the movement: the units from the roots down to its scope
     and the whole scope below, the blocks among them, the movement with its indicators,
-    periods and plans. Applied to an empty database and followed by its reports, it gives the
-    same figures."""
+    periods and plans (with `people`, also who holds a standing role on those units).
+    Applied to an empty database and followed by its reports, it gives the same figures."""
     scope = list(movement.scope.all()) or [movement.organiser]
     ids = {movement.organiser.pk}
     for unit in [movement.organiser, *scope]:
@@ -615,6 +628,8 @@ def export_movement(movement: Movement) -> str:
         ],
         "movements": [_movement_document(movement, scope)],
     }
+    if people:
+        document["people"] = people_document({u.pk for u in units})
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
