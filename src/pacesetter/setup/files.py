@@ -38,6 +38,7 @@ from pacesetter.drives.models import (
     EnlistmentRole,
     VolunteerCall,
 )
+from pacesetter.emulation import actions as emulation_actions
 from pacesetter.emulation.models import Scoring
 from pacesetter.movements import actions as movement_actions
 from pacesetter.movements.models import Movement, Plan
@@ -363,21 +364,71 @@ def _same_ranking(stored: dict[str, Any], spec: dict[str, Any]) -> bool:
 
 
 def _apply_rankings(setup: MovementSetup, movement: Movement, changes: list[str]) -> None:
-    stored = {
-        s.code: _ranking_document(s)
+    """A ranking the file names and the movement lacks is made; one it has is renamed, or
+    (while a draft) changed, to what the file says; a live ranking missing from the file's
+    `rankings:` list (when it gives one) is retired. A retired code stays retired."""
+    scorings = {
+        s.code: s
         for s in movement.scorings.select_related("block").prefetch_related("components__indicator")
     }
     for number, spec in enumerate(setup.rankings, start=1):
-        have = stored.get(spec.get("code"))
-        if have is None:
+        place = at(setup.prefix, f"rankings[{number}]")
+        scoring = scorings.get(spec.get("code"))
+        if scoring is None:
             changes.append(f"add ranking {spec.get('code')} of block {spec.get('block')}")
-        elif not _same_ranking(have, spec):
+            continue
+        if scoring.retired_at is not None:
             _refuse(
                 setup.lines,
-                at(setup.prefix, f"rankings[{number}]"),
-                "a ranking cannot change once created (its standings and overtakings were kept"
-                " by it); give the new one another code",
+                at(place, "code"),
+                f"the ranking {scoring.code!r} was retired (its code stays with its record);"
+                " give the new one another code",
             )
+        have = _ranking_document(scoring)
+        if have["block"] != spec.get("block"):
+            _refuse(
+                setup.lines,
+                at(place, "block"),
+                "a ranking's block cannot change (its standings were kept by it); retire it"
+                " and give the new one another code",
+            )
+        if _same_ranking(have, spec):
+            continue
+        same_parts = _same_ranking(have, {**spec, "name": have["name"]})
+        changes.append(
+            f"change ranking {scoring.code}: "
+            + ", ".join(
+                part
+                for part, differs in (
+                    ("name", have["name"] != spec.get("name")),
+                    ("components", not same_parts),
+                )
+                if differs
+            )
+        )
+        _run(
+            setup.lines,
+            place,
+            lambda scoring=scoring, spec=spec, same_parts=same_parts: (
+                emulation_actions.update_scoring(
+                    scoring=scoring,
+                    name=spec.get("name"),
+                    components=None
+                    if same_parts
+                    else [emulation_actions.ComponentSpec(**c) for c in spec["components"]],
+                )
+            ),
+        )
+    if at(setup.prefix, "rankings") in setup.lines:
+        named = {spec.get("code") for spec in setup.rankings}
+        for code, scoring in scorings.items():
+            if scoring.retired_at is None and code not in named:
+                changes.append(f"retire ranking {code}")
+                _run(
+                    setup.lines,
+                    at(setup.prefix, "rankings"),
+                    lambda scoring=scoring: emulation_actions.retire_scoring(scoring=scoring),
+                )
     create_rankings(setup, movement)
 
 
@@ -664,9 +715,9 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
         "plans": plans,
         "rankings": [
             _ranking_document(s)
-            for s in movement.scorings.select_related("block").prefetch_related(
-                "components__indicator"
-            )
+            for s in movement.scorings.filter(retired_at__isnull=True)
+            .select_related("block")
+            .prefetch_related("components__indicator")
         ],
         **drives,
         "launch": movement.status != Movement.Status.DRAFT,
