@@ -95,6 +95,14 @@ def build(world) -> SimpleNamespace:
         name="Main ranking",
         components=[emulation_actions.ComponentSpec("steel")],
     )
+    # a ranking of block b in C1's draft, to rename and retire
+    x.draft_scoring = emulation_actions.create_scoring(
+        movement=world.draft,
+        block=world.block,
+        code="old",
+        name="Old ranking",
+        components=[emulation_actions.ComponentSpec("steel")],
+    )
     # a challenge to C1 from C3 (under P2: no grant of the matrix sees C3), in "race", a
     # KP-wide private movement running now
     race = _draft(units, "race")

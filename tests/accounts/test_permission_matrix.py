@@ -450,6 +450,15 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
             "components": [{"indicator": "steel"}],
         },
     ),
+    ("PATCH", "/api/v1/movements/{slug}/scorings/{code}"): Endpoint(
+        # renaming ranking "old" of C1's draft: ORGANISE on the movement
+        movement_of_c1(200, need=ORG),
+        "/api/v1/movements/draft/scorings/old",
+        lambda w: {"name": "Renamed"},
+    ),
+    ("POST", "/api/v1/movements/{slug}/scorings/{code}/retire"): Endpoint(
+        movement_of_c1(200, need=ORG), "/api/v1/movements/draft/scorings/old/retire"
+    ),
     ("GET", "/api/v1/movements/{slug}/rankings/{code}"): Endpoint(
         anyone(200),
         "/api/v1/movements/drive/rankings/main",
@@ -887,6 +896,18 @@ PAGES: dict[str, Page] = {
             "indicator_1": "steel",
             "normalisation_1": "fulfilment",
         },
+    ),
+    "emulation-scoring-change": Page(
+        movement_of_c1(302, need=ORG),
+        "/movements/draft/emulation/set-up/ranking/old/change/",
+        "POST",
+        lambda w: {"name": "Renamed"},
+    ),
+    "emulation-scoring-retire": Page(
+        movement_of_c1(302, need=ORG),
+        "/movements/draft/emulation/set-up/ranking/old/retire/",
+        "POST",
+        lambda w: {"confirm": "on"},
     ),
     "emulation-challenges": Page(
         anyone(200),

@@ -60,6 +60,29 @@ def test_demo_twice_changes_nothing(demo):
     assert set(Movement.objects.values_list("status", flat=True)) == {"closed"}
 
 
+def test_the_demo_login_is_data_applied_and_its_password_kept(demo, settings):
+    """The demo login comes from data/people.yaml through `apply` (an audited create_user and
+    grant_role), its password from `set-password`: no staff flag, organiser of the demo root,
+    the password in var/demo_login.txt opens the account and survives a second load."""
+    from django.contrib.auth import get_user_model
+
+    from pacesetter.accounts.models import Grant
+    from pacesetter.audit.models import AuditEvent
+
+    user = get_user_model().objects.get(username="demo")
+    assert (user.is_staff, user.is_superuser, user.first_name) == (False, False, "Demo organiser")
+    assert [(g.role, g.unit.code) for g in Grant.objects.filter(user=user)] == [("organiser", "KP")]
+    assert {"accounts.create_user", "accounts.grant_role", "accounts.set_password"} <= set(
+        AuditEvent.objects.values_list("action", flat=True)
+    )
+    login = (settings.VAR_DIR / "demo_login.txt").read_text().strip()
+    assert demo.login == login and login.startswith("demo / ")
+    assert user.check_password(login.removeprefix("demo / "))
+    assert load_demo(drives=False).login == login
+    user.refresh_from_db()
+    assert user.check_password(login.removeprefix("demo / "))
+
+
 def test_figures_command_json_gives_the_table_exactly(demo):
     import io
     import json

@@ -151,7 +151,7 @@ def test_a_ranked_block_is_set_up_from_the_file_and_ranks_reports(cli, units, tm
     changed = _apply(
         cli, tmp_path, RANKED.replace("normalisation: fulfilment", "normalisation: raw")
     )
-    assert changed.code == 1 and "a ranking cannot change once created" in changed.out
+    assert changed.code == 1 and "fixed once its movement is launched" in changed.out
     exported = yaml.safe_load(cli("export", "kiln-repair").out)
     assert exported["movements"][0]["rankings"] == [
         {
@@ -161,3 +161,30 @@ def test_a_ranked_block_is_set_up_from_the_file_and_ranks_reports(cli, units, tm
             "components": [{"indicator": "repairs", "normalisation": "fulfilment", "weight": "1"}],
         }
     ]
+
+
+def test_a_ranking_removed_from_the_file_is_retired_and_its_code_stays_retired(
+    cli, units, tmp_path
+):
+    from pacesetter.emulation.models import Scoring
+
+    assert _apply(cli, tmp_path, RANKED).code == 0
+    renamed = _apply(cli, tmp_path, RANKED.replace("by plan fulfilment", "by fulfilment"))
+    assert renamed.code == 0, renamed.out + renamed.err
+    assert [line.strip() for line in renamed.out.splitlines()[1:]] == ["change ranking teams: name"]
+    without = RANKED.replace(RANKED[RANKED.index("    rankings:") : RANKED.index("    launch")], "")
+    # A movement that says nothing of rankings leaves them alone …
+    assert "no change" in _apply(cli, tmp_path, without).out
+    # … one whose `rankings:` list leaves one out retires it (rows kept, with a change line).
+    emptied = without.replace("    launch: true\n", "    rankings: []\n    launch: true\n")
+    dry = _apply(cli, tmp_path, emptied, "--dry-run")
+    assert "retire ranking teams" in dry.out
+    assert Scoring.objects.get(code="teams").retired_at is None
+    retired = _apply(cli, tmp_path, emptied)
+    assert [line.strip() for line in retired.out.splitlines()[1:]] == ["retire ranking teams"]
+    assert Scoring.objects.get(code="teams").retired_at is not None
+    assert "no change" in _apply(cli, tmp_path, emptied).out
+    exported = yaml.safe_load(cli("export", "kiln-repair").out)
+    assert exported["movements"][0]["rankings"] == []  # the export writes live rankings only
+    again = _apply(cli, tmp_path, RANKED)  # a retired code is not brought back
+    assert again.code == 1 and "was retired" in again.out and "another code" in again.out

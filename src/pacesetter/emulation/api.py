@@ -32,6 +32,7 @@ from .schemas import (
     NotificationOut,
     PositionOut,
     RankingOut,
+    ScoringChangeIn,
     ScoringIn,
     ScoringOut,
 )
@@ -83,14 +84,16 @@ def _scoring_out(scoring: Scoring) -> dict:
             }
             for c in description["components"]
         ],
+        "retired_at": scoring.retired_at,
     }
 
 
 @router.get("/movements/{slug}/scorings", response={200: list[ScoringOut], **READ_REFUSALS})
 def list_scorings(request: HttpRequest, slug: str):
-    """How the movement's blocks are ranked: indicators, normalisations, weights."""
+    """How the movement's blocks are ranked: indicators, normalisations, weights; retired
+    rankings last, with `retired_at`."""
     movement = movement_or_404(slug)
-    return [_scoring_out(s) for s in selectors.scorings_of(movement)]
+    return [_scoring_out(s) for s in selectors.scorings_of(movement, retired=True)]
 
 
 @router.post("/movements/{slug}/scorings", response={201: ScoringOut, **WRITE_REFUSALS})
@@ -112,6 +115,36 @@ def create_scoring(request: HttpRequest, slug: str, payload: ScoringIn):
         ],
     )
     return Status(201, _scoring_out(_scoring(movement, scoring.code)))
+
+
+@router.patch("/movements/{slug}/scorings/{code}", response={200: ScoringOut, **WRITE_REFUSALS})
+def change_scoring(request: HttpRequest, slug: str, code: str, payload: ScoringChangeIn):
+    """Rename a ranking; change what it ranks by while the movement is a draft (the
+    standings are rebuilt at once). After launch a change of components is refused (409):
+    retire the ranking and rank the block anew under another code."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    scoring = actions.update_scoring(
+        scoring=_scoring(movement, code),
+        name=payload.name,
+        components=None
+        if payload.components is None
+        else [
+            actions.ComponentSpec(c.indicator, c.normalisation, c.weight)
+            for c in payload.components
+        ],
+    )
+    return _scoring_out(_scoring(movement, scoring.code))
+
+
+@router.post(
+    "/movements/{slug}/scorings/{code}/retire", response={200: ScoringOut, **WRITE_REFUSALS}
+)
+def retire_scoring(request: HttpRequest, slug: str, code: str):
+    """Retire a ranking: ranked no more, left out of the movement's pages, its standings and
+    overtakings kept. Its code stays taken. Retiring twice is refused (409)."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    actions.retire_scoring(scoring=_scoring(movement, code))
+    return _scoring_out(_scoring(movement, code))
 
 
 @router.get("/movements/{slug}/rankings/{code}", response={200: RankingOut, **READ_REFUSALS})

@@ -34,13 +34,16 @@ class Normalisation(models.TextChoices):
 
 
 class Scoring(models.Model):
-    """How a block is ranked in a movement."""
+    """How a block is ranked in a movement. Never deleted: retired (`retired_at`)."""
 
     movement = models.ForeignKey(Movement, on_delete=models.CASCADE, related_name="scorings")
     block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="scorings")
     code = models.SlugField(max_length=64)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the ranking is retired: ingests rank it no more, the lists leave it out or mark
+    # it, and its standings, snapshots and overtakings stay as the record of what it showed.
+    retired_at = models.DateTimeField(null=True, blank=True)
     # Raised by every write of the scoring's standings: the ranking follower computes a round
     # outside the write lock and applies it only if nobody wrote the standings meanwhile.
     standings_version = models.BigIntegerField(default=0, editable=False)

@@ -32,6 +32,9 @@ class ScoringOut(Schema):
     weighted: bool
     method: str
     components: list[ComponentOut]
+    retired_at: dt.datetime | None = Field(
+        None, description="when the ranking was retired (ranked no more); null: live"
+    )
 
 
 class ComponentIn(Schema):
@@ -52,6 +55,17 @@ class ScoringIn(Schema):
     block: str = Field(..., description="the code of the block ranked")
     components: list[ComponentIn] = Field(
         ..., description="one indicator; or several, ranked by their weighted score"
+    )
+
+
+class ScoringChangeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, description="a new name; the ranking is unchanged by it")
+    components: list[ComponentIn] | None = Field(
+        None,
+        description="what it ranks by: only while the movement is a draft (after launch, "
+        "retire the ranking and rank the block anew under another code)",
     )
 
 

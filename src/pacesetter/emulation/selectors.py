@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db import connection
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 
 from pacesetter.accounts.permissions import (
     EVERYWHERE,
@@ -81,10 +81,16 @@ def with_components(scorings: Sequence[Scoring]) -> list[Scoring]:
     return scorings
 
 
-def scorings_of(movement: Movement) -> list[Scoring]:
-    """The movement's scorings with their blocks and components, in 2 queries."""
+def scorings_of(movement: Movement, *, retired: bool = False) -> list[Scoring]:
+    """The movement's live scorings (with `retired`, the retired ones too, last) with their
+    blocks and components, in 2 queries."""
+    scorings = Scoring.objects.filter(movement=movement)
+    if not retired:
+        scorings = scorings.filter(retired_at__isnull=True)
     return with_components(
-        Scoring.objects.filter(movement=movement).select_related("block", "movement")
+        scorings.select_related("block", "movement").order_by(
+            F("retired_at").asc(nulls_first=True), "name"
+        )
     )
 
 
@@ -479,9 +485,10 @@ def overtaking_feed(
     offset: int = 0,
 ):
     """The movement's latest overtaking events, newest first, in 1 query."""
-    events = OvertakingEvent.objects.filter(movement=movement).select_related(
-        "ahead", "behind", "scoring", "period"
-    )
+    # A retired ranking's overtakings stay in the trail, not in the feed.
+    events = OvertakingEvent.objects.filter(
+        movement=movement, scoring__retired_at__isnull=True
+    ).select_related("ahead", "behind", "scoring", "period")
     if unit is not None:
         events = events.filter(Q(ahead=unit) | Q(behind=unit))
     if before_id is not None:
@@ -568,6 +575,7 @@ def learn_from(*, movement: Movement, unit: Unit) -> list[LearnFrom]:
             period__is_whole=True,
             goodness__isnull=False,
             scoring__movement=movement,
+            scoring__retired_at__isnull=True,
         ).select_related("period")
     }
     if not mine:

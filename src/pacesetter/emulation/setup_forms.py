@@ -37,6 +37,26 @@ class BlockForm(PlainTextForm):
         return [code for code in re.split(r"[\s,;]+", self.cleaned_data["units"]) if code]
 
 
+class ScoringChangeForm(PlainTextForm):
+    """A live ranking's name (what it ranks by changes only while a draft, by API or file)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+
+    def __init__(self, *args, code: str, **kwargs):
+        super().__init__(*args, auto_id=f"change_{code}_%s", **kwargs)
+
+
+class ScoringRetireForm(PlainTextForm):
+    """Retiring asks for a confirmation: a ranking retired is ranked no more."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes, retire it: it is ranked no more, its standings stay as a record"),
+    )
+
+    def __init__(self, *args, code: str, **kwargs):
+        super().__init__(*args, auto_id=f"retire_{code}_%s", **kwargs)
+
+
 class ScoringForm(PlainTextForm):
     block = forms.ChoiceField(label=_("Block ranked"))
     code = forms.SlugField(label=_("Code"), max_length=64, help_text=_("For its address."))

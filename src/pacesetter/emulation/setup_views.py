@@ -1,12 +1,13 @@
 """The organiser's ranking set-up page: the movement's rankings, a form to make a block of
 comparable units and a form to rank a block. Every write goes through `units.actions.
-create_block` and `emulation.actions.create_scoring`, as the API does."""
+create_block` and `emulation.actions.create_scoring` / `update_scoring` / `retire_scoring`,
+as the API does."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +26,13 @@ from pacesetter.units.api import units_for_field
 from pacesetter.units.models import Block, Unit
 
 from . import actions, selectors
-from .setup_forms import COMPONENT_FIELDS, BlockForm, ScoringForm
+from .setup_forms import (
+    COMPONENT_FIELDS,
+    BlockForm,
+    ScoringChangeForm,
+    ScoringForm,
+    ScoringRetireForm,
+)
 
 
 def _blocks() -> list[Block]:
@@ -34,15 +41,26 @@ def _blocks() -> list[Block]:
     return list(Block.objects.filter(units__in=visible).distinct().order_by("name", "id"))
 
 
-def _page(request, movement, status=200, *, block_form=None, scoring_form=None) -> HttpResponse:
+def _page(
+    request, movement, status=200, *, block_form=None, scoring_form=None, bound=None
+) -> HttpResponse:
+    """`bound`: a ranking's change or retire form that was refused, shown in its place."""
     blocks = _blocks()
     indicators = list(movement.indicators.all())
+    scorings = []
+    for scoring in selectors.scorings_of(movement, retired=True):
+        scoring.change_form = ScoringChangeForm(code=scoring.code, initial={"name": scoring.name})
+        scoring.retire_form = ScoringRetireForm(code=scoring.code)
+        if bound is not None and bound[0] == scoring.code:
+            setattr(scoring, bound[1], bound[2])
+            scoring.open = True
+        scorings.append((scoring, selectors.describe(scoring)))
     return render(
         request,
         "emulation/set_up.html",
         {
             "movement": movement,
-            "scorings": [(s, selectors.describe(s)) for s in selectors.scorings_of(movement)],
+            "scorings": scorings,
             "blocks": blocks,
             "indicators": indicators,
             "block_form": block_form or BlockForm(),
@@ -113,3 +131,47 @@ def scoring_create(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("%(name)s is ranked.") % {"name": scoring.name})
             return redirect("emulation-leaderboard", slug=movement.slug, code=scoring.code)
     return _page(request, movement, 422, scoring_form=form)
+
+
+def _live_scoring(movement, code: str):
+    scoring = selectors.scoring_or_none(movement, code)
+    if scoring is None or scoring.retired_at is not None:
+        raise Http404("No such ranking.")
+    return scoring
+
+
+@login_required
+@require_POST
+def scoring_change(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """Rename a ranking (`emulation.actions.update_scoring`, as `PATCH …/scorings/{code}`)."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    scoring = _live_scoring(movement, code)
+    form = ScoringChangeForm(request.POST, code=code)
+    if form.is_valid():
+        try:
+            actions.update_scoring(scoring=scoring, name=form.cleaned_data["name"])
+        except ActionError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("The ranking is renamed."))
+            return redirect("emulation-set-up", slug=movement.slug)
+    return _page(request, movement, 422, bound=(code, "change_form", form))
+
+
+@login_required
+@require_POST
+def scoring_retire(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """Retire a ranking once confirmed (`emulation.actions.retire_scoring`, as
+    `POST …/scorings/{code}/retire`)."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    scoring = _live_scoring(movement, code)
+    form = ScoringRetireForm(request.POST, code=code)
+    if form.is_valid():
+        try:
+            actions.retire_scoring(scoring=scoring)
+        except ActionError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("%(name)s is retired.") % {"name": scoring.name})
+            return redirect("emulation-set-up", slug=movement.slug)
+    return _page(request, movement, 422, bound=(code, "retire_form", form))

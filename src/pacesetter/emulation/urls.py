@@ -27,6 +27,16 @@ urlpatterns = [
         name="emulation-scoring-create",
     ),
     path(
+        "movements/<slug:slug>/emulation/set-up/ranking/<slug:code>/change/",
+        setup_views.scoring_change,
+        name="emulation-scoring-change",
+    ),
+    path(
+        "movements/<slug:slug>/emulation/set-up/ranking/<slug:code>/retire/",
+        setup_views.scoring_retire,
+        name="emulation-scoring-retire",
+    ),
+    path(
         "movements/<slug:slug>/emulation/<slug:code>/",
         views.leaderboard,
         name="emulation-leaderboard",

@@ -145,7 +145,9 @@ def _challenge_form(request: HttpRequest, movement: Movement) -> ChallengeForm |
     return ChallengeForm(
         request.POST or None,
         challengers=challengers,
-        blocks=Block.objects.filter(scorings__movement=movement).distinct(),
+        blocks=Block.objects.filter(
+            scorings__movement=movement, scorings__retired_at__isnull=True
+        ).distinct(),
         indicators=movement.indicators.all(),
         periods=movement.periods.all(),
     )

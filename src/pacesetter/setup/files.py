@@ -8,6 +8,8 @@ declaratively (`pacesetter apply`) and written back out (`pacesetter export`).
     movements:
       - slug: kiln-repair         # each as `create-movement` takes it, with its plans
         …
+    people:                       # who signs in and their roles (`setup.people`)
+      - {username: amina, name: Amina Diallo, grants: [{role: organiser, unit: BT}]}
 
 Applying is idempotent: what the file says and the database holds already is left alone, so
 applying a file twice changes nothing the second time, and a changed file changes only what
@@ -36,6 +38,7 @@ from pacesetter.drives.models import (
     EnlistmentRole,
     VolunteerCall,
 )
+from pacesetter.emulation import actions as emulation_actions
 from pacesetter.emulation.models import Scoring
 from pacesetter.movements import actions as movement_actions
 from pacesetter.movements.models import Movement, Plan
@@ -57,11 +60,12 @@ from pacesetter.setup.creating import (
     in_zone,
     step,
 )
+from pacesetter.setup.people import PersonSpec, apply_people, people_document, read_people
 from pacesetter.units import actions as unit_actions
 from pacesetter.units.actions import UnitRow
 from pacesetter.units.models import Block, Unit
 
-DOCUMENT_KEYS = {"units", "blocks", "movements"}
+DOCUMENT_KEYS = {"units", "blocks", "movements", "people"}
 UNIT_KEYS = {"code": str, "name": str, "kind": str, "parent": str, "headcount": int}
 # Fixed once a movement is created: its periods and every figure kept hang on them.
 FIXED = ("starts_on", "ends_on", "time_zone")
@@ -72,6 +76,7 @@ class Document:
     units: list[UnitRow] = field(default_factory=list)
     blocks: list[dict[str, Any]] = field(default_factory=list)
     movements: list[MovementSetup] = field(default_factory=list)
+    people: list[PersonSpec] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -108,6 +113,8 @@ def read_document(text: str) -> Document:
             reader.items(parts["movements"], "movements") if "movements" in parts else [], start=1
         ):
             document.movements.append(reader.movement(item, f"movements[{number}]"))
+        if "people" in parts:
+            document.people = read_people(reader, parts["people"])
     raise_problems(reader.problems, outcome="nothing was changed")
     return document
 
@@ -126,6 +133,13 @@ def apply_document(document: Document, *, dry_run: bool = False) -> list[str]:
             _apply_blocks(document.blocks, "blocks", document.lines, changes)
             for setup in document.movements:
                 _apply_movement(setup, changes)
+            apply_people(
+                document.people,
+                unit_codes={row.code for row in document.units},
+                lines=document.lines,
+                changes=changes,
+                dry_run=dry_run,
+            )
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -350,21 +364,71 @@ def _same_ranking(stored: dict[str, Any], spec: dict[str, Any]) -> bool:
 
 
 def _apply_rankings(setup: MovementSetup, movement: Movement, changes: list[str]) -> None:
-    stored = {
-        s.code: _ranking_document(s)
+    """A ranking the file names and the movement lacks is made; one it has is renamed, or
+    (while a draft) changed, to what the file says; a live ranking missing from the file's
+    `rankings:` list (when it gives one) is retired. A retired code stays retired."""
+    scorings = {
+        s.code: s
         for s in movement.scorings.select_related("block").prefetch_related("components__indicator")
     }
     for number, spec in enumerate(setup.rankings, start=1):
-        have = stored.get(spec.get("code"))
-        if have is None:
+        place = at(setup.prefix, f"rankings[{number}]")
+        scoring = scorings.get(spec.get("code"))
+        if scoring is None:
             changes.append(f"add ranking {spec.get('code')} of block {spec.get('block')}")
-        elif not _same_ranking(have, spec):
+            continue
+        if scoring.retired_at is not None:
             _refuse(
                 setup.lines,
-                at(setup.prefix, f"rankings[{number}]"),
-                "a ranking cannot change once created (its standings and overtakings were kept"
-                " by it); give the new one another code",
+                at(place, "code"),
+                f"the ranking {scoring.code!r} was retired (its code stays with its record);"
+                " give the new one another code",
             )
+        have = _ranking_document(scoring)
+        if have["block"] != spec.get("block"):
+            _refuse(
+                setup.lines,
+                at(place, "block"),
+                "a ranking's block cannot change (its standings were kept by it); retire it"
+                " and give the new one another code",
+            )
+        if _same_ranking(have, spec):
+            continue
+        same_parts = _same_ranking(have, {**spec, "name": have["name"]})
+        changes.append(
+            f"change ranking {scoring.code}: "
+            + ", ".join(
+                part
+                for part, differs in (
+                    ("name", have["name"] != spec.get("name")),
+                    ("components", not same_parts),
+                )
+                if differs
+            )
+        )
+        _run(
+            setup.lines,
+            place,
+            lambda scoring=scoring, spec=spec, same_parts=same_parts: (
+                emulation_actions.update_scoring(
+                    scoring=scoring,
+                    name=spec.get("name"),
+                    components=None
+                    if same_parts
+                    else [emulation_actions.ComponentSpec(**c) for c in spec["components"]],
+                )
+            ),
+        )
+    if at(setup.prefix, "rankings") in setup.lines:
+        named = {spec.get("code") for spec in setup.rankings}
+        for code, scoring in scorings.items():
+            if scoring.retired_at is None and code not in named:
+                changes.append(f"retire ranking {code}")
+                _run(
+                    setup.lines,
+                    at(setup.prefix, "rankings"),
+                    lambda scoring=scoring: emulation_actions.retire_scoring(scoring=scoring),
+                )
     create_rankings(setup, movement)
 
 
@@ -572,11 +636,11 @@ def _apply_periods(setup: MovementSetup, movement: Movement, changes: list[str])
 # ─── export ───
 
 
-def export_movement(movement: Movement) -> str:
+def export_movement(movement: Movement, *, people: bool = False) -> str:
     """The setup file that recreates the movement: the units from the roots down to its scope
     and the whole scope below, the blocks among them, the movement with its indicators,
-    periods and plans. Applied to an empty database and followed by its reports, it gives the
-    same figures."""
+    periods and plans (with `people`, also who holds a standing role on those units).
+    Applied to an empty database and followed by its reports, it gives the same figures."""
     scope = list(movement.scope.all()) or [movement.organiser]
     ids = {movement.organiser.pk}
     for unit in [movement.organiser, *scope]:
@@ -615,6 +679,8 @@ def export_movement(movement: Movement) -> str:
         ],
         "movements": [_movement_document(movement, scope)],
     }
+    if people:
+        document["people"] = people_document({u.pk for u in units})
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -649,9 +715,9 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
         "plans": plans,
         "rankings": [
             _ranking_document(s)
-            for s in movement.scorings.select_related("block").prefetch_related(
-                "components__indicator"
-            )
+            for s in movement.scorings.filter(retired_at__isnull=True)
+            .select_related("block")
+            .prefetch_related("components__indicator")
         ],
         **drives,
         "launch": movement.status != Movement.Status.DRAFT,

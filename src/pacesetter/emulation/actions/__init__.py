@@ -18,7 +18,13 @@ from .challenges import accept_challenge, decline_challenge, propose_challenge, 
 from .follower import rank_pending
 from .notifications import mark_notifications_read
 from .overtaking import REPORT_IDS_PER_EVENT
-from .scorings import ComponentSpec, create_scoring, refresh_scoring
+from .scorings import (
+    ComponentSpec,
+    create_scoring,
+    refresh_scoring,
+    retire_scoring,
+    update_scoring,
+)
 from .standings import Inputs
 
 __all__ = [
@@ -32,5 +38,7 @@ __all__ = [
     "propose_challenge",
     "rank_pending",
     "refresh_scoring",
+    "retire_scoring",
     "settle_challenges",
+    "update_scoring",
 ]

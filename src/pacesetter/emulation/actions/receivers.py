@@ -24,7 +24,8 @@ def _on_reports_recorded(sender, *, movement: Movement, rows: Sequence, **kwargs
     with connection.cursor() as cursor:
         # Most movements rank nothing: one indexed probe, not the scorings with their parts.
         cursor.execute(
-            "SELECT 1 FROM emulation_scoring WHERE movement_id = %s LIMIT 1", [movement.pk]
+            "SELECT 1 FROM emulation_scoring WHERE movement_id = %s AND retired_at IS NULL LIMIT 1",
+            [movement.pk],
         )
         if cursor.fetchone() is None:
             return
@@ -49,5 +50,7 @@ def _on_unit_moved(
     blocks = set(through.objects.filter(unit_id__in=touched).values_list("block_id", flat=True))
     if not blocks:
         return
-    for scoring in Scoring.objects.filter(block_id__in=blocks).select_related("block", "movement"):
+    for scoring in Scoring.objects.filter(
+        block_id__in=blocks, retired_at__isnull=True
+    ).select_related("block", "movement"):
         _rescore_all(scoring, scoring.movement, touched=touched)

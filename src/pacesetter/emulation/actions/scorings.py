@@ -1,4 +1,5 @@
-"""Scorings: a block's ranking in a movement, created and re-ranked as a whole."""
+"""Scorings: a block's ranking in a movement, created, renamed (and changed while a draft),
+re-ranked as a whole, and retired."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
+
 from pacesetter.accounts.permissions import Capability, current_actor, require
 from pacesetter.audit.actions import audited, note
-from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.core.errors import RowError, StateError, ValidationFailed
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Block
 
@@ -61,6 +64,18 @@ def create_scoring(
         errors.append(RowError(1, "code", f"the movement has a scoring {code!r}", "exists"))
     if not name.strip():
         errors.append(RowError(1, "name", "a name is required", "required"))
+    errors += _component_errors(components, indicators)
+    if errors:
+        raise ValidationFailed("The scoring is not valid; nothing was created.", errors=errors)
+    scoring = Scoring.objects.create(movement=movement, block=block, code=code, name=name)
+    _set_components(scoring, components, indicators)
+    _rescore_all(scoring, movement, touched=None)
+    note(movement=movement)
+    return scoring
+
+
+def _component_errors(components: Sequence[ComponentSpec], indicators: dict) -> list[RowError]:
+    errors: list[RowError] = []
     if not components:
         errors.append(RowError(1, "components", "at least one indicator", "required"))
     seen = set()
@@ -89,9 +104,13 @@ def create_scoring(
         if (spec.indicator, spec.normalisation) in seen:
             errors.append(RowError(number, "indicator", "given twice", "duplicate"))
         seen.add((spec.indicator, spec.normalisation))
-    if errors:
-        raise ValidationFailed("The scoring is not valid; nothing was created.", errors=errors)
-    scoring = Scoring.objects.create(movement=movement, block=block, code=code, name=name)
+    return errors
+
+
+def _set_components(
+    scoring: Scoring, components: Sequence[ComponentSpec], indicators: dict
+) -> None:
+    ScoringComponent.objects.filter(scoring=scoring).delete()
     ScoringComponent.objects.bulk_create(
         ScoringComponent(
             scoring=scoring,
@@ -102,8 +121,82 @@ def create_scoring(
         )
         for position, spec in enumerate(components)
     )
-    _rescore_all(scoring, movement, touched=None)
-    note(movement=movement)
+
+
+def _same_components(scoring: Scoring, components: Sequence[ComponentSpec]) -> bool:
+    """Whether `components` say what the scoring ranks by already (order included)."""
+    stored = [
+        (c.indicator.code, c.normalisation, c.weight)
+        for c in scoring.components.select_related("indicator").order_by("position", "id")
+    ]
+    try:
+        wanted = [(c.indicator, c.normalisation, Decimal(str(c.weight))) for c in components]
+    except ArithmeticError:
+        return False
+    return stored == wanted
+
+
+@audited("emulation.update_scoring")
+def update_scoring(
+    *,
+    scoring: Scoring,
+    name: str | None = None,
+    components: Sequence[ComponentSpec] | None = None,
+) -> Scoring:
+    """Rename a ranking, or (while its movement is a draft) change what it ranks by.
+
+    Guarantees: a name changes in place at any time (it explains nothing the standings
+    hold). The components change only while the movement is a draft, and the standings are
+    then rebuilt from the aggregates at once; after launch they are refused, because the
+    standings' snapshots and the overtakings were kept by the old rule and would no longer be
+    explained by the ranking that claims them: retire the ranking and rank the block anew
+    under another code. A retired ranking changes no more."""
+    movement = scoring.movement
+    require(current_actor(), Capability.ORGANISE, movement.organiser, movement)
+    if scoring.retired_at is not None:
+        raise StateError("This ranking is retired; it changes no more.")
+    errors: list[RowError] = []
+    if name is not None and not name.strip():
+        errors.append(RowError(1, "name", "a name is required", "required"))
+    elif name is not None and len(name.strip()) > 200:
+        errors.append(RowError(1, "name", "at most 200 characters", "too_long"))
+    change_components = components is not None and not _same_components(scoring, components)
+    indicators = {i.code: i for i in movement.indicators.all()}
+    if change_components:
+        errors += _component_errors(components, indicators)
+    if errors:
+        raise ValidationFailed("The change is not valid; nothing was changed.", errors=errors)
+    if change_components and movement.status != Movement.Status.DRAFT:
+        raise StateError(
+            "What a ranking ranks by is fixed once its movement is launched (its standings "
+            "and overtakings were kept by it): retire it and rank the block anew under "
+            "another code."
+        )
+    note(before=scoring, movement=movement)
+    if name is not None and name.strip() != scoring.name:
+        scoring.name = name.strip()
+        scoring.save(update_fields=["name"])
+    if change_components:
+        _set_components(scoring, components, indicators)
+        _rescore_all(scoring, movement, touched=None)
+    return scoring
+
+
+@audited("emulation.retire_scoring")
+def retire_scoring(*, scoring: Scoring) -> Scoring:
+    """Retire a ranking: ingests rank it no more, no overtaking or notification comes of it,
+    the movement's pages and lists leave it out (the set-up page and the API list mark it);
+    its standings, snapshots and overtakings stay as the record of what it showed. Its code
+    stays taken in the movement: a new ranking takes another.
+
+    Guarantees: only the movement's organisers retire it; retiring twice is refused."""
+    movement = scoring.movement
+    require(current_actor(), Capability.ORGANISE, movement.organiser, movement)
+    if scoring.retired_at is not None:
+        raise StateError("This ranking was already retired.")
+    note(before=scoring, movement=movement)
+    scoring.retired_at = timezone.now()
+    scoring.save(update_fields=["retired_at"])
     return scoring
 
 
@@ -114,6 +207,8 @@ def refresh_scoring(*, scoring: Scoring) -> Scoring:
     any other, caused by the re-ranking."""
     movement = scoring.movement
     require(current_actor(), Capability.ORGANISE, movement.organiser, movement)
+    if scoring.retired_at is not None:
+        raise StateError("This ranking is retired; it is ranked no more.")
     _rescore_all(scoring, movement, touched=None)
     note(movement=movement)
     return scoring

@@ -15,9 +15,9 @@ from pacesetter.setup.files import apply_document, read_document
 
 class Command(BaseCommand):
     help = (
-        "Apply a setup file (units, blocks, movements with their indicators, periods and "
-        "plans): what it says and the database holds is left alone, what differs is changed, "
-        "what is missing is created — all of it or nothing. Applying the same file twice "
+        "Apply a setup file (units, blocks, movements with their indicators, periods, "
+        "plans and rankings, people and their roles): what it says and the database holds "
+        "is left alone, what differs is changed, what is missing is created — all of it or nothing. Applying the same file twice "
         "changes nothing. --dry-run prints the plan of changes and changes nothing. The "
         "format: docs/setting-up.md."
     )

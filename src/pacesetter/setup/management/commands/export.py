@@ -24,14 +24,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="the movement's slug")
         parser.add_argument("--output", type=Path, help="a file to write (default: stdout)")
+        parser.add_argument(
+            "--people",
+            action="store_true",
+            help="add a `people:` section: who holds a standing role on the units written "
+            "(names and emails are personal data, so only when asked)",
+        )
 
-    def handle(self, *args: Any, slug: str, output: Path | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, slug: str, output: Path | None, people: bool, **options: Any
+    ) -> None:
         movement = Movement.objects.filter(slug=slug).select_related("organiser").first()
         if movement is None or not can(
             current_actor(), Capability.VIEW, movement.organiser, movement
         ):
             raise CommandError(f"No movement {slug!r}.")
-        text = export_movement(movement)
+        text = export_movement(movement, people=people)
         if output is None:
             self.stdout.write(text, ending="")
         else:
