@@ -846,6 +846,12 @@ PAGES: dict[str, Page] = {
     "movement-periods-monthly": Page(
         movement_of_c1(302, need=ORG), "/organise/draft/periods/monthly/", "POST"
     ),
+    "movement-periods-generate": Page(
+        movement_of_c1(302, need=ORG),
+        "/organise/draft/periods/generate/",
+        "POST",
+        lambda w: {"every": "week", "week_starts": "monday"},
+    ),
     "movement-plan-set": Page(
         movement_of_c1(302, need=ORG),
         "/organise/draft/plans/",

@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given
@@ -21,7 +22,7 @@ def test_a_series_tiles_the_span_without_gap_or_overlap(start, length, every, we
         end = start + dt.timedelta(days=400)
     periods = series(start, end, every, week_starts)
     assert periods[0].starts_on == start and periods[-1].ends_on == end
-    for before, after in zip(periods, periods[1:], strict=False):
+    for before, after in itertools.pairwise(periods):
         assert after.starts_on == before.ends_on + dt.timedelta(days=1)
     assert all(p.starts_on <= p.ends_on for p in periods)
     assert len({p.name for p in periods}) == len(periods)

@@ -83,6 +83,34 @@ class PeriodForm(PlainTextForm):
     ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class GeneratePeriodsForm(PlainTextForm):
+    every = forms.ChoiceField(
+        label=_("Every"),
+        choices=[
+            ("day", _("day")),
+            ("week", _("week")),
+            ("month", _("month")),
+            ("quarter", _("quarter")),
+            ("year", _("year")),
+        ],
+        help_text=_("The first and last periods are cut at the movement's dates."),
+    )
+    week_starts = forms.ChoiceField(
+        label=_("Weeks start on"),
+        choices=[
+            ("monday", _("Monday")),
+            ("tuesday", _("Tuesday")),
+            ("wednesday", _("Wednesday")),
+            ("thursday", _("Thursday")),
+            ("friday", _("Friday")),
+            ("saturday", _("Saturday")),
+            ("sunday", _("Sunday")),
+        ],
+        initial="monday",
+        help_text=_("Used when the periods are weeks."),
+    )
+
+
 class PlanForm(PlainTextForm):
     unit_code = forms.CharField(label="Unit code", max_length=64)
     indicator = forms.ChoiceField()
