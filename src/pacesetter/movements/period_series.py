@@ -94,3 +94,17 @@ def series(
         )
         first = following
     return periods
+
+
+def matching_series(
+    starts_on: dt.date, ends_on: dt.date, periods: list[SeriesPeriod]
+) -> dict[str, str] | None:
+    """The spec ({"every", "week_starts"}) whose series is exactly `periods` (names and dates,
+    in order), or None: what a setup file can write instead of the list."""
+    if not periods:
+        return None
+    for every in EVERY:
+        for week_starts in WEEKDAYS if every == "week" else ("monday",):
+            if series(starts_on, ends_on, every, week_starts) == periods:
+                return {"every": every, "week_starts": week_starts}
+    return None
