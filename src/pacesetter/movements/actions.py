@@ -175,7 +175,7 @@ class GeneratedPeriods:
     created: list[Period]
 
 
-def crosses(period: Period, other: period_series.SeriesPeriod) -> bool:
+def _crosses(period: Period, other: period_series.SeriesPeriod) -> bool:
     """Overlap without either holding the other: a period across the other's boundary."""
     overlap = period.starts_on <= other.ends_on and other.starts_on <= period.ends_on
     holds = period.starts_on <= other.starts_on and other.ends_on <= period.ends_on
@@ -298,7 +298,7 @@ def generate_periods(
                 )
             )
         for period in existing:
-            if crosses(period, spec):
+            if _crosses(period, spec):
                 errors.append(
                     RowError(
                         number,
