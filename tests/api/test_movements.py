@@ -360,7 +360,7 @@ def test_periods_generated_every_week_then_kept(api, draft):
     assert crossing["errors"][0] == {
         "row": 1,
         "field": "every",
-        "message": "February 2025 crosses the existing period 'Week 5 (24 Feb–2 Mar)' (24 Feb–2 Mar)",
+        "message": "February 2025 crosses the existing period 'Week 5 (24 Feb–2 Mar)'",
         "code": "conflict",
     }
     fortnight = problem(

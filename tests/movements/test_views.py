@@ -300,7 +300,7 @@ def test_one_custom_period_with_htmx_errors_beside_the_fields(signed_in, draft):
     outside = signed_in.post(
         url, {"name": "Late", "starts_on": "2025-12-01", "ends_on": "2026-01-31"}, **htmx
     ).content.decode()
-    assert 'id="id_starts_on_error"' in outside and "inside the movement" in outside
+    assert 'id="period_starts_on_error"' in outside and "inside the movement" in outside
     added = signed_in.post(
         url, {"name": "Harvest", "starts_on": "2025-09-01", "ends_on": "2025-10-15"}, **htmx
     ).content.decode()

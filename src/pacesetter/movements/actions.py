@@ -183,6 +183,12 @@ def _crosses(period: Period, other: period_series.SeriesPeriod) -> bool:
     return overlap and not holds and not held
 
 
+def _with_dates(period: Period) -> str:
+    """'January 2025' (1–31 Jan); a name that shows its days already stands alone."""
+    span = period_series.span_label(period.starts_on, period.ends_on)
+    return f"{period.name!r}" if span in period.name else f"{period.name!r} ({span})"
+
+
 def _period_fact(spec: PeriodSpec) -> dict[str, str]:
     return {
         "name": spec.name,
@@ -292,8 +298,7 @@ def generate_periods(
                 RowError(
                     number,
                     "every",
-                    f"{spec.name}: the existing period {named.name!r} has other dates "
-                    f"({period_series.span_label(named.starts_on, named.ends_on)})",
+                    f"{spec.name}: the existing period {_with_dates(named)} has other dates",
                     "conflict",
                 )
             )
@@ -303,8 +308,7 @@ def generate_periods(
                     RowError(
                         number,
                         "every",
-                        f"{spec.name} crosses the existing period {period.name!r} "
-                        f"({period_series.span_label(period.starts_on, period.ends_on)})",
+                        f"{spec.name} crosses the existing period {_with_dates(period)}",
                         "conflict",
                     )
                 )

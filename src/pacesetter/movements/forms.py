@@ -82,6 +82,11 @@ class PeriodForm(PlainTextForm):
     starts_on = forms.DateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the indicator form on the same page has a `name` too.
+        kwargs.setdefault("auto_id", "period_%s")
+        super().__init__(*args, **kwargs)
+
 
 class GeneratePeriodsForm(PlainTextForm):
     every = forms.ChoiceField(
@@ -109,6 +114,10 @@ class GeneratePeriodsForm(PlainTextForm):
         initial="monday",
         help_text=_("Used when the periods are weeks."),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "generate_%s")
+        super().__init__(*args, **kwargs)
 
 
 class PlanForm(PlainTextForm):
