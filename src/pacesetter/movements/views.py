@@ -157,19 +157,26 @@ def _back(movement: Movement, anchor: str) -> HttpResponse:
     return redirect(reverse("movement-organise", args=[movement.slug]) + f"#{anchor}")
 
 
-def _apply(request, movement, form, *, act, done, anchor: str, form_name: str) -> HttpResponse:
-    """Run `act(cleaned data)` for a valid form: on success say `done(result)` and go back to
-    the page's section; otherwise show the page again, the errors beside their fields."""
+def _acted(form, act) -> tuple[bool, object]:
+    """Run `act(cleaned data)` for a valid form: (True, its result), or (False, None) with the
+    action's refusals put beside the fields they name."""
     if form.is_valid():
         try:
-            result = act(form.cleaned_data)
+            return True, act(form.cleaned_data)
         except ActionError as exc:
             add_row_errors(form, exc.errors)
             if not exc.errors:
                 form.add_error(None, exc.detail)
-        else:
-            messages.success(request, done(result))
-            return _back(movement, anchor)
+    return False, None
+
+
+def _apply(request, movement, form, *, act, done, anchor: str, form_name: str) -> HttpResponse:
+    """Run `act(cleaned data)` for a valid form: on success say `done(result)` and go back to
+    the page's section; otherwise show the page again, the errors beside their fields."""
+    ok, result = _acted(form, act)
+    if ok:
+        messages.success(request, done(result))
+        return _back(movement, anchor)
     return _organise_page(request, movement, 422, **{form_name: form})
 
 
@@ -194,31 +201,20 @@ def _periods_answer(
     """The periods forms: a plain POST goes back to the page (or shows it with the errors);
     with htmx the periods panel is swapped in place, errors inside it (htmx swaps only
     successful answers, so those come with 200)."""
-    saved = ""
-    if form.is_valid():
-        try:
-            result = act(form.cleaned_data)
-        except ActionError as exc:
-            add_row_errors(form, exc.errors)
-            if not exc.errors:
-                form.add_error(None, exc.detail)
-        else:
-            saved = done(result)
-            if not request.htmx:
-                messages.success(request, saved)
-                return _back(movement, "periods")
-            form = None
     if not request.htmx:
-        return _organise_page(request, movement, 422, **{form_name: form})
+        return _apply(
+            request, movement, form, act=act, done=done, anchor="periods", form_name=form_name
+        )
+    ok, result = _acted(form, act)
     context = {
         "movement": movement,
         "periods": list(movement.periods.all()),
         "is_draft": movement.status == Movement.Status.DRAFT,
         "period_form": PeriodForm(),
         "generate_form": GeneratePeriodsForm(),
-        "periods_saved": saved,
+        "periods_saved": done(result) if ok else "",
     }
-    if form is not None:
+    if not ok:
         context[form_name] = form
     return render(request, "movements/organise.html#periods-panel", context)
 
