@@ -54,3 +54,17 @@ def test_an_organiser_generates_weekly_periods(world, page):
     )
     expect(page.locator("#periods table tbody tr")).to_have_count(8)
     accessible(page, "organise-periods-custom")
+
+    # Launched, the dashboard shows the indicator period by period: every week ahead yet.
+    indicators = page.locator("#indicators")
+    indicators.get_by_label("Code").fill("kilns")
+    indicators.get_by_label("Name", exact=True).fill("Kilns repaired")
+    indicators.get_by_label("Unit of measure").fill("kilns")
+    indicators.get_by_role("button", name="Add the indicator").click()
+    page.get_by_role("button", name="Launch the movement").click()
+    expect(page.get_by_role("heading", name=title)).to_contain_text("Launched")
+    by_period = page.locator("table.by-period")
+    expect(by_period.locator("tbody tr")).to_have_count(7)  # six weeks and the firing week
+    expect(by_period.locator("tbody tr").first).to_contain_text("Week 1 (3–9 Mar)")
+    expect(by_period.locator("tbody tr").first).to_contain_text("not started")
+    accessible(page, "figures-by-period")

@@ -126,7 +126,9 @@ def test_a_series_crossing_existing_periods_is_refused_whole(units):
     )
     with pytest.raises(ValidationFailed, match="conflict") as caught:
         actions.generate_periods(movement=halves, every="quarter")
-    assert "the existing period 'Q2 2025' (1–9 Apr) has other dates" in caught.value.errors[0].message
+    assert (
+        "the existing period 'Q2 2025' (1–9 Apr) has other dates" in caught.value.errors[0].message
+    )
 
 
 def test_periods_are_generated_only_in_a_draft(movement):
