@@ -327,6 +327,18 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/v1/movements/{slug}/periods/monthly"): Endpoint(
         movement_of_c1(201, need=ORG), "/api/v1/movements/draft/periods/monthly"
     ),
+    ("POST", "/api/v1/movements/{slug}/periods/generate"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/draft/periods/generate",
+        lambda w: {"every": "week", "week_starts": "monday"},
+    ),
+    ("POST", "/api/v1/movements/{slug}/periods/custom"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/draft/periods/custom",
+        lambda w: {
+            "periods": [{"name": "Spring", "starts_on": "2025-03-01", "ends_on": "2025-05-31"}]
+        },
+    ),
     ("GET", "/api/v1/movements/{slug}/periods"): Endpoint(
         movement_of_c1(200), "/api/v1/movements/draft/periods"
     ),
@@ -842,6 +854,12 @@ PAGES: dict[str, Page] = {
     ),
     "movement-periods-monthly": Page(
         movement_of_c1(302, need=ORG), "/organise/draft/periods/monthly/", "POST"
+    ),
+    "movement-periods-generate": Page(
+        movement_of_c1(302, need=ORG),
+        "/organise/draft/periods/generate/",
+        "POST",
+        lambda w: {"every": "week", "week_starts": "monday"},
     ),
     "movement-plan-set": Page(
         movement_of_c1(302, need=ORG),

@@ -168,7 +168,7 @@ def test_periods_add_and_monthly(api, draft):
     assert [(m["name"], m["starts_on"], m["ends_on"]) for m in months] == [
         ("February 2025", "2025-02-01", "2025-02-28"),
         ("March 2025", "2025-03-01", "2025-03-31"),
-        ("April 2025", "2025-04-01", "2025-04-15"),
+        ("April 2025 (1–15 Apr)", "2025-04-01", "2025-04-15"),
     ]
     assert len(body(api.get(f"/api/v1/movements/{draft}/periods"))) == 5
 
@@ -336,3 +336,48 @@ def test_movement_endpoints_with_unknown_slug_are_404(api, units):
         post(api, "/api/v1/movements/nope/periods/monthly"),
     ):
         problem(response, 404)
+
+
+def test_periods_generated_every_week_then_kept(api, draft):
+    generated = body(
+        post(api, f"/api/v1/movements/{draft}/periods/generate", {"every": "week"}), 201
+    )
+    weeks = generated["periods"]
+    assert weeks[0] == {
+        "name": "Week 1 (1–2 Feb)",
+        "starts_on": "2025-02-01",
+        "ends_on": "2025-02-02",
+        "is_whole": False,
+        "days": 2,
+    }
+    assert weeks[1]["name"] == "Week 2 (3–9 Feb)" and weeks[-1]["ends_on"] == "2025-04-15"
+    assert generated["added"] == [w["name"] for w in weeks]
+    again = body(post(api, f"/api/v1/movements/{draft}/periods/generate", {"every": "week"}), 201)
+    assert again["added"] == [] and again["periods"] == weeks
+    crossing = problem(
+        post(api, f"/api/v1/movements/{draft}/periods/generate", {"every": "month"}), 422
+    )
+    assert crossing["errors"][0] == {
+        "row": 1,
+        "field": "every",
+        "message": "February 2025 crosses the existing period 'Week 5 (24 Feb–2 Mar)'",
+        "code": "conflict",
+    }
+    fortnight = problem(
+        post(api, f"/api/v1/movements/{draft}/periods/generate", {"every": "fortnight"}), 422
+    )
+    assert fortnight["errors"][0]["field"] == "every"
+
+
+def test_custom_periods_as_a_list(api, draft):
+    rows = [
+        {"name": "Sowing", "starts_on": "2025-02-01", "ends_on": "2025-02-20"},
+        {"name": "Tending", "starts_on": "2025-02-21", "ends_on": "2025-05-20"},
+    ]
+    refused = problem(
+        post(api, f"/api/v1/movements/{draft}/periods/custom", {"periods": rows}), 422
+    )
+    assert [(e["row"], e["field"]) for e in refused["errors"]] == [(2, "starts_on")]
+    rows[1]["ends_on"] = "2025-04-15"
+    added = body(post(api, f"/api/v1/movements/{draft}/periods/custom", {"periods": rows}), 201)
+    assert [p["name"] for p in added] == ["Sowing", "Tending"]

@@ -144,3 +144,43 @@ def test_refusals_name_what_was_not_found(cli, housing, units):
     unknown = cli("figures", "--movement", "housing", "--indicator", "steel")
     assert (unknown.code, "has no indicator 'steel'" in unknown.err) == (1, True)
     assert cli("figures", "--period", "Nope").code == 1
+
+
+def test_a_week_is_a_period_like_any_other(cli, units):
+    movement = factories.movement(
+        units["KP"],
+        slug="weeks",
+        starts_on=dt.date(2025, 3, 3),
+        ends_on=dt.date(2025, 3, 16),
+        launch=False,
+    )
+    movement_actions.generate_periods(movement=movement, every="week")
+    movement = movement_actions.launch_movement(movement=movement)
+    movement_actions.set_plans(
+        movement=movement,
+        rows=[movement_actions.PlanRow("W1", "steel", "100", period="Week 2 (10–16 Mar)")],
+    )
+    record_reports(
+        movement=movement,
+        rows=[ReportRow(unit="W1", indicator="steel", day="2025-03-12", quantity="120")],
+        source="api",
+    )
+    outcome = cli(
+        "figures",
+        "--movement",
+        "weeks",
+        "--unit",
+        "W1",
+        "--period",
+        "Week 2 (10–16 Mar)",
+        "--format",
+        "json",
+    )
+    assert outcome.code == 0, outcome.err
+    [record] = json.loads(outcome.out)
+    assert record["period"] == "Week 2 (10–16 Mar)"
+    assert (record["actual"], record["planned"], record["fulfilment"]) == (
+        "120.0",
+        "100.0",
+        "120.0",
+    )

@@ -232,16 +232,17 @@ def test_movement_page_queries_are_pinned(client, reported, user, django_assert_
     client.force_login(user)
     # session, user; the movement and its scope; the unit's figures (8); the children: how
     # many, their ranking (3), the page's units, their recent days; own reports, pledges;
-    # + 1: the overtaking feed (emulation's partial on the dashboard)
-    with django_assert_num_queries(20):
+    # + 1: the overtaking feed (emulation's partial on the dashboard); + 2: the figures of
+    # each of the movement's own periods (their totals and their plans)
+    with django_assert_num_queries(22):
         assert client.get(f"/movements/{reported.slug}/").status_code == 200
 
 
 def test_unit_page_queries_are_pinned(client, reported, user, django_assert_num_queries):
     client.force_login(user)
     # as the dashboard, with the unit, its siblings' ranks and its breadcrumbs;
-    # + 2: "learn from" (emulation's partial)
-    with django_assert_num_queries(25):
+    # + 2: "learn from" (emulation's partial); + 2: the figures period by period
+    with django_assert_num_queries(27):
         assert client.get(f"/movements/{reported.slug}/units/C1/").status_code == 200
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from pacesetter.audit.models import AuditEvent
 from pacesetter.core.errors import StateError, ValidationFailed
 from pacesetter.movements import actions
 from pacesetter.movements.actions import PlanRow
@@ -67,11 +68,96 @@ def test_monthly_periods_cover_the_movement(units):
     )
     months = [(p.name, p.starts_on, p.ends_on) for p in movement.periods.filter(is_whole=False)]
     assert months == [
-        ("January 2025", dt.date(2025, 1, 15), dt.date(2025, 1, 31)),
+        ("January 2025 (15–31 Jan)", dt.date(2025, 1, 15), dt.date(2025, 1, 31)),
         ("February 2025", dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
         ("March 2025", dt.date(2025, 3, 1), dt.date(2025, 3, 31)),
-        ("April 2025", dt.date(2025, 4, 1), dt.date(2025, 4, 10)),
+        ("April 2025 (1–10 Apr)", dt.date(2025, 4, 1), dt.date(2025, 4, 10)),
     ]
+    # Asked again, nothing changes: the months exist.
+    assert actions.add_monthly_periods(movement=movement) == []
+    assert movement.periods.count() == 5
+
+
+def test_generated_weeks_are_kept_when_asked_again(units):
+    movement = factories.movement(
+        units["KP"], starts_on=dt.date(2025, 3, 5), ends_on=dt.date(2025, 3, 20), launch=False
+    )
+    first = actions.generate_periods(movement=movement, every="week")
+    assert [p.name for p in first.created] == [
+        "Week 1 (5–9 Mar)",
+        "Week 2 (10–16 Mar)",
+        "Week 3 (17–20 Mar)",
+    ]
+    again = actions.generate_periods(movement=movement, every="week")
+    assert again.created == [] and [p.pk for p in again.periods] == [p.pk for p in first.created]
+    assert AuditEvent.objects.filter(action="movements.generate_periods").count() == 2
+    # Nested series live beside each other: the month holds every week.
+    months = actions.generate_periods(movement=movement, every="month")
+    # A month as long as the movement is the whole period, kept as it is.
+    assert months.created == [] and months.periods[0].is_whole
+
+
+def test_a_series_crossing_existing_periods_is_refused_whole(units):
+    movement = factories.movement(
+        units["KP"],
+        starts_on=dt.date(2025, 1, 1),
+        ends_on=dt.date(2025, 3, 31),
+        monthly=True,
+        launch=False,
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        actions.generate_periods(movement=movement, every="week")
+    crossing = [(e.row, e.message) for e in caught.value.errors]
+    assert crossing == [
+        (5, "Week 5 (27 Jan–2 Feb) crosses the existing period 'January 2025' (1–31 Jan)"),
+        (9, "Week 9 (24 Feb–2 Mar) crosses the existing period 'February 2025' (1–28 Feb)"),
+    ]
+    assert "nothing was added" in str(caught.value)
+    assert movement.periods.count() == 4
+    halves = factories.movement(
+        units["KP"],
+        slug="halves",
+        starts_on=dt.date(2025, 1, 1),
+        ends_on=dt.date(2025, 6, 30),
+        launch=False,
+    )
+    actions.add_period(
+        movement=halves, name="Q2 2025", starts_on=dt.date(2025, 4, 1), ends_on=dt.date(2025, 4, 9)
+    )
+    with pytest.raises(ValidationFailed, match="conflict") as caught:
+        actions.generate_periods(movement=halves, every="quarter")
+    assert (
+        "the existing period 'Q2 2025' (1–9 Apr) has other dates" in caught.value.errors[0].message
+    )
+
+
+def test_periods_are_generated_only_in_a_draft(movement):
+    with pytest.raises(StateError, match="only while the movement is a draft"):
+        actions.generate_periods(movement=movement, every="week")
+
+
+def test_custom_periods_from_a_list_all_or_nothing(units):
+    movement = factories.movement(units["KP"], launch=False)
+    spec = actions.PeriodSpec
+    with pytest.raises(ValidationFailed) as caught:
+        actions.add_periods(
+            movement=movement,
+            periods=[
+                spec("Sowing", dt.date(2025, 4, 1), dt.date(2025, 5, 15)),
+                spec("Harvest", dt.date(2025, 9, 1), dt.date(2026, 1, 15)),
+                spec("Sowing", dt.date(2025, 4, 2), dt.date(2025, 5, 15)),
+            ],
+        )
+    assert [(e.row, e.field) for e in caught.value.errors] == [(2, "starts_on"), (3, "name")]
+    assert movement.periods.count() == 1
+    added = actions.add_periods(
+        movement=movement,
+        periods=[
+            spec("Sowing", dt.date(2025, 4, 1), dt.date(2025, 5, 15)),
+            spec("Harvest", dt.date(2025, 9, 1), dt.date(2025, 10, 15)),
+        ],
+    )
+    assert [p.name for p in added] == ["Sowing", "Harvest"]
 
 
 def test_plans_upsert_and_validate_every_row(movement, units):

@@ -258,3 +258,50 @@ def test_a_movements_pages_give_times_in_its_time_zone(signed_in, movement):
     launched = Movement.objects.get(pk=movement.pk).launched_at.astimezone(ZoneInfo("Europe/Paris"))
     page = signed_in.get(f"/organise/{movement.slug}/").content.decode()
     assert f"Launched {launched:%-d %b %Y, %H:%M}." in page
+
+
+def test_periods_generated_on_the_page_with_htmx(signed_in, draft, django_assert_num_queries):
+    url = f"/organise/{draft.slug}/periods/generate/"
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    # session, user; movement, scope paths; the movement's periods (twice: the action reads
+    # them, the panel lists them); the audit row; savepoints around the action
+    with django_assert_num_queries(10):
+        response = signed_in.post(url, {"every": "quarter", "week_starts": "monday"}, **htmx)
+    panel = response.content.decode()
+    assert response.status_code == 200 and panel.startswith('<section class="card" id="periods"')
+    assert "4 periods added." in panel
+    assert "Q1 2025" in panel and "Q4 2025" in panel and "<html" not in panel
+    again = signed_in.post(url, {"every": "quarter", "week_starts": "monday"}, **htmx)
+    assert "0 periods added; 4 were there already." in again.content.decode()
+    # Weeks cross the quarters' ends: refused whole, each crossing week named in the panel.
+    refused = signed_in.post(url, {"every": "week", "week_starts": "monday"}, **htmx)
+    panel = refused.content.decode()
+    assert refused.status_code == 200 and 'role="alert"' in panel
+    assert "Week 14 (31 Mar–6 Apr) crosses the existing period &#x27;Q1 2025&#x27;" in panel
+    assert "Week 27 (30 Jun–6 Jul) crosses the existing period" in panel
+    assert draft.periods.count() == 5
+    unknown = signed_in.post(url, {"every": "fortnight"}, **htmx).content.decode()
+    assert "Select a valid choice" in unknown
+
+
+def test_periods_generated_without_htmx_go_back_to_the_page(signed_in, draft):
+    url = f"/organise/{draft.slug}/periods/generate/"
+    response = signed_in.post(url, {"every": "month", "week_starts": "monday"})
+    assert response.status_code == 302 and response["Location"].endswith("#periods")
+    assert draft.periods.filter(is_whole=False).count() == 12
+    refused = signed_in.post(url, {"every": "week", "week_starts": "monday"})
+    assert refused.status_code == 422
+    assert "crosses the existing period" in refused.content.decode()
+
+
+def test_one_custom_period_with_htmx_errors_beside_the_fields(signed_in, draft):
+    url = f"/organise/{draft.slug}/periods/"
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    outside = signed_in.post(
+        url, {"name": "Late", "starts_on": "2025-12-01", "ends_on": "2026-01-31"}, **htmx
+    ).content.decode()
+    assert 'id="period_starts_on_error"' in outside and "inside the movement" in outside
+    added = signed_in.post(
+        url, {"name": "Harvest", "starts_on": "2025-09-01", "ends_on": "2025-10-15"}, **htmx
+    ).content.decode()
+    assert "Period Harvest added." in added and "Mon 1 Sep 2025" in added

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.setup.test_apply import SETUP
+from tests.setup.test_period_series_in_files import WEEKLY
 
 PACESETTER = Path(sys.executable).parent / "pacesetter"
 TREE = "code,name,kind,parent_code\nKP,Country,country,\nP1,Province,province,KP\nC1,County,county,P1\n"
@@ -50,15 +51,18 @@ def _site(directory: Path):
     os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="SQLite sites; the suite's PostgreSQL pass covers apply itself",
 )
-def test_export_then_apply_to_a_fresh_database_gives_identical_figures(tmp_path):
+@pytest.mark.parametrize("setup", [SETUP, WEEKLY], ids=["listed-periods", "weekly-series"])
+def test_export_then_apply_to_a_fresh_database_gives_identical_figures(tmp_path, setup):
     (tmp_path / "tree.csv").write_text(TREE)
-    (tmp_path / "setup.yaml").write_text(SETUP)
+    (tmp_path / "setup.yaml").write_text(setup)
     (tmp_path / "reports.csv").write_text(REPORTS)
     first = _site(tmp_path / "first")
     first("import-units", str(tmp_path / "tree.csv"))
     first("apply", str(tmp_path / "setup.yaml"))
     first("import-reports", str(tmp_path / "reports.csv"), "--movement", "kiln-repair")
     figures = json.loads(first("figures", "--movement", "kiln-repair", "--format", "json"))
+    week = ["figures", "--movement", "kiln-repair", "--period", "Week 2 (6–12 Oct)"]
+    weekly = first(*week, "--format", "json") if setup is WEEKLY else None
     exported = tmp_path / "exported.yaml"
     first("export", "kiln-repair", "--output", str(exported))
 
@@ -66,5 +70,8 @@ def test_export_then_apply_to_a_fresh_database_gives_identical_figures(tmp_path)
     assert "create unit KP" in second("apply", str(exported))
     second("import-reports", str(tmp_path / "reports.csv"), "--movement", "kiln-repair")
     assert json.loads(second("figures", "--movement", "kiln-repair", "--format", "json")) == figures
+    if weekly is not None:
+        assert second(*week, "--format", "json") == weekly
+        assert any(f["unit"] == "BT-N" and f["actual"] == "4" for f in json.loads(weekly))
     assert any(f["unit"] == "BT" and f["fulfilment"] for f in figures)
     assert "no change" in second("apply", str(exported))

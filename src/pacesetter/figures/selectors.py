@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import F, FloatField, OuterRef, Subquery
 from django.db.models.functions import Cast, Coalesce
@@ -217,6 +217,84 @@ def unit_figures(
             )
         )
     return figures
+
+
+@dataclass
+class PeriodFigures:
+    """One sub-period of the movement (a week, a month...) for one unit and indicator."""
+
+    period: Period
+    planned: Decimal | None
+    actual: Decimal
+    entries: int
+    fulfilment: Decimal | None
+    pace: domain.Pace | None
+    started: bool  # False: the period lies ahead (in the movement's time zone)
+
+    @property
+    def whole_days_off(self) -> int | None:
+        """Days ahead of (or behind) a linear schedule, whole, without sign: for display."""
+        if self.pace is None or self.pace.days_ahead is None:
+            return None
+        return int(abs(self.pace.days_ahead).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def period_figures(
+    *, unit: Unit, movement: Movement, periods: list[Period], figures: list[IndicatorFigures]
+) -> dict[int, list[PeriodFigures]]:
+    """Each indicator's figures for `unit` in each of the movement's own sub-periods
+    (`periods`: the movement's, the whole one left out here), whatever their length, by
+    indicator id, in 2 queries (their totals and their plans). Pace is measured from the
+    whole movement's day series `figures` carry (unit_figures with its daily series), so no
+    day is read twice."""
+    periods = [p for p in periods if not p.is_whole]
+    if not periods or not figures:
+        return {}
+    ids = [f.indicator.pk for f in figures]
+    totals = {
+        (indicator_id, period_id): (quantity, entries)
+        for indicator_id, period_id, quantity, entries in SubtreePeriodTotal.objects.filter(
+            unit=unit, period__in=periods, indicator_id__in=ids
+        ).values_list("indicator_id", "period_id", "quantity_minor", "entries")
+    }
+    plans = {
+        (indicator_id, period_id): planned
+        for indicator_id, period_id, planned in PlanTotal.objects.filter(
+            unit=unit, period__in=periods, indicator_id__in=ids
+        ).values_list("indicator_id", "period_id", "planned_minor")
+    }
+    today = movement_today(movement)
+    rows: dict[int, list[PeriodFigures]] = {}
+    for figure in figures:
+        indicator = figure.indicator
+        less = indicator.direction == Indicator.Direction.LESS
+        # A level's pace would need its level on the period's first day; a sum's does not.
+        paced = not less and indicator.aggregation == Indicator.Aggregation.SUM
+        rows[indicator.pk] = []
+        for period in periods:
+            quantity, entries = totals.get((indicator.pk, period.pk), (0, 0))
+            actual = indicator.quantity(quantity)
+            planned = indicator.from_minor(plans.get((indicator.pk, period.pk)))
+            rows[indicator.pk].append(
+                PeriodFigures(
+                    period=period,
+                    planned=planned,
+                    actual=actual,
+                    entries=entries,
+                    fulfilment=domain.fulfilment(actual, planned, less_is_better=less),
+                    pace=domain.pace(
+                        planned=planned,
+                        daily=figure.daily,
+                        start=period.starts_on,
+                        end=period.ends_on,
+                        as_of=today,
+                    )
+                    if paced and period.starts_on <= today
+                    else None,
+                    started=period.starts_on <= today,
+                )
+            )
+    return rows
 
 
 @dataclass

@@ -151,10 +151,14 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
             "figures/movement_detail.html#report-rows",
             {"movement": movement, "unit": unit, "reports": reports},
         )
-    period = movement.periods.get(is_whole=True)
+    periods = list(movement.periods.all())
+    period = next(p for p in periods if p.is_whole)
     indicators = list(movement.indicators.all())
     figures = selectors.unit_figures(
         unit=unit, movement=movement, period=period, indicators=indicators
+    )
+    by_period = selectors.period_figures(
+        unit=unit, movement=movement, periods=periods, figures=figures
     )
     sort = request.GET.get("sort", "name")
     sort = sort if sort in selectors.CHILD_SORTS else "name"
@@ -189,6 +193,7 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
                 for child in children[figure.indicator.pk]
             ],
             _charts(figure, period),
+            by_period.get(figure.indicator.pk, []),
         )
         for figure in figures
     ]

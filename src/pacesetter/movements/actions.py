@@ -22,7 +22,7 @@ from pacesetter.core.quantities import (
 )
 from pacesetter.units.models import Unit
 
-from . import plan_totals
+from . import period_series, plan_totals
 from .models import Indicator, Movement, Period, Plan, Pledge
 from .selectors import in_scope
 
@@ -155,35 +155,194 @@ def add_indicator(
     )
 
 
-@audited("movements.add_period")
-def add_period(*, movement: Movement, name: str, starts_on: dt.date, ends_on: dt.date) -> Period:
-    """Add a sub-period (a month, a quarter...) inside the movement's period."""
+OUTSIDE = "a period must lie inside the movement's period, start before end"
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSpec:
+    """One custom period as a list gives it."""
+
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedPeriods:
+    """The series' periods in order (those kept and those added), and those added."""
+
+    periods: list[Period]
+    created: list[Period]
+
+
+def _crosses(period: Period, other: period_series.SeriesPeriod) -> bool:
+    """Overlap without either holding the other: a period across the other's boundary."""
+    overlap = period.starts_on <= other.ends_on and other.starts_on <= period.ends_on
+    holds = period.starts_on <= other.starts_on and other.ends_on <= period.ends_on
+    held = other.starts_on <= period.starts_on and period.ends_on <= other.ends_on
+    return overlap and not holds and not held
+
+
+def _with_dates(period: Period) -> str:
+    """'January 2025' (1–31 Jan); a name that shows its days already stands alone."""
+    span = period_series.span_label(period.starts_on, period.ends_on)
+    return f"{period.name!r}" if span in period.name else f"{period.name!r} ({span})"
+
+
+def _period_fact(spec: PeriodSpec) -> dict[str, str]:
+    return {
+        "name": spec.name,
+        "starts_on": spec.starts_on.isoformat(),
+        "ends_on": spec.ends_on.isoformat(),
+    }
+
+
+def _require_draft(movement: Movement) -> None:
     _require_editable(movement)
     if movement.status != Movement.Status.DRAFT:
         # Aggregates are kept per period as reports arrive; a period added later would miss them.
         raise StateError("Periods can be added only while the movement is a draft.")
+
+
+@audited("movements.add_period")
+def add_period(*, movement: Movement, name: str, starts_on: dt.date, ends_on: dt.date) -> Period:
+    """Add a sub-period (a month, a quarter...) inside the movement's period."""
+    _require_draft(movement)
     if not (movement.starts_on <= starts_on <= ends_on <= movement.ends_on):
-        _refuse("starts_on", "a period must lie inside the movement's period, start before end")
+        _refuse("starts_on", OUTSIDE)
     if movement.periods.filter(starts_on=starts_on, ends_on=ends_on).exists():
         _refuse("starts_on", "a period with these dates already exists", "duplicate")
     return Period.objects.create(movement=movement, name=name, starts_on=starts_on, ends_on=ends_on)
 
 
+@audited("movements.add_periods")
+def add_periods(*, movement: Movement, periods: Sequence[PeriodSpec]) -> list[Period]:
+    """Add custom periods from a list, all or nothing; every refused row is named by its
+    number (a period outside the movement, a repeat within the list or of an existing one)."""
+    _require_draft(movement)
+    existing = {(p.starts_on, p.ends_on): p.name for p in movement.periods.all()}
+    names = {name for name in existing.values()}
+    errors: list[RowError] = []
+    seen: dict[tuple[dt.date, dt.date], int] = {}
+    seen_names: dict[str, int] = {}
+    for number, spec in enumerate(periods, start=1):
+        dates = (spec.starts_on, spec.ends_on)
+        if not spec.name.strip():
+            errors.append(RowError(number, "name", "a period needs a name", "required"))
+        if not (movement.starts_on <= spec.starts_on <= spec.ends_on <= movement.ends_on):
+            errors.append(RowError(number, "starts_on", OUTSIDE))
+        if dates in existing:
+            errors.append(
+                RowError(
+                    number,
+                    "starts_on",
+                    f"the period {existing[dates]!r} has these dates",
+                    "duplicate",
+                )
+            )
+        elif dates in seen:
+            errors.append(
+                RowError(
+                    number, "starts_on", f"repeats the dates of row {seen[dates]}", "duplicate"
+                )
+            )
+        if spec.name in names:
+            errors.append(
+                RowError(number, "name", f"a period is already named {spec.name!r}", "duplicate")
+            )
+        elif spec.name in seen_names:
+            errors.append(
+                RowError(
+                    number, "name", f"repeats the name of row {seen_names[spec.name]}", "duplicate"
+                )
+            )
+        seen.setdefault(dates, number)
+        seen_names.setdefault(spec.name, number)
+    raise_for_rows(errors, what="period", total=len(periods))
+    note(target=movement, movement=movement, after=[_period_fact(spec) for spec in periods])
+    return Period.objects.bulk_create(
+        Period(movement=movement, name=s.name, starts_on=s.starts_on, ends_on=s.ends_on)
+        for s in periods
+    )
+
+
+@audited("movements.generate_periods")
+def generate_periods(
+    *, movement: Movement, every: str, week_starts: str = "monday"
+) -> GeneratedPeriods:
+    """Add a series of periods of one length (every day, week, month, quarter or year) tiling
+    the movement's span, the first and last clipped to its dates (period_series names them).
+
+    Idempotent: a period of the series whose dates already exist is left as it is (with its
+    name). Refused, nothing written, when an existing period crosses a period of the series
+    (overlaps it without one holding the other: weeks across a month's end) or holds a
+    series period's name for other dates."""
+    _require_draft(movement)
+    if every not in period_series.EVERY:
+        _refuse("every", f"one of {', '.join(period_series.EVERY)}")
+    if week_starts not in period_series.WEEKDAYS:
+        _refuse("week_starts", f"one of {', '.join(period_series.WEEKDAYS)}")
+    wanted = period_series.series(movement.starts_on, movement.ends_on, every, week_starts)
+    every_period = list(movement.periods.all())
+    existing = [p for p in every_period if not p.is_whole]
+    # The whole movement counts: a series of one period is the whole period, kept.
+    by_dates = {(p.starts_on, p.ends_on): p for p in every_period}
+    by_name = {p.name: p for p in existing}
+    errors = []
+    for number, spec in enumerate(wanted, start=1):
+        if (spec.starts_on, spec.ends_on) in by_dates:
+            continue
+        named = by_name.get(spec.name)
+        if named is not None:
+            errors.append(
+                RowError(
+                    number,
+                    "every",
+                    f"{spec.name}: the existing period {_with_dates(named)} has other dates",
+                    "conflict",
+                )
+            )
+        for period in existing:
+            if _crosses(period, spec):
+                errors.append(
+                    RowError(
+                        number,
+                        "every",
+                        f"{spec.name} crosses the existing period {_with_dates(period)}",
+                        "conflict",
+                    )
+                )
+                break
+    if errors:
+        raise ValidationFailed(
+            f"{len({e.row for e in errors})} of the {len(wanted)} periods every {every} conflict "
+            "with existing periods; nothing was added.",
+            errors=errors,
+        )
+    created = Period.objects.bulk_create(
+        Period(movement=movement, name=s.name, starts_on=s.starts_on, ends_on=s.ends_on)
+        for s in wanted
+        if (s.starts_on, s.ends_on) not in by_dates
+    )
+    made = {(p.starts_on, p.ends_on): p for p in created}
+    note(
+        target=movement,
+        movement=movement,
+        after={"every": every, "week_starts": week_starts, "added": [p.name for p in created]},
+    )
+    return GeneratedPeriods(
+        periods=[
+            by_dates.get((s.starts_on, s.ends_on)) or made[(s.starts_on, s.ends_on)] for s in wanted
+        ],
+        created=created,
+    )
+
+
 @audited("movements.add_monthly_periods")
 def add_monthly_periods(*, movement: Movement) -> list[Period]:
-    """Add one period per calendar month (clipped to the movement's period)."""
-    periods = []
-    first = movement.starts_on
-    while first <= movement.ends_on:
-        next_month = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        last = min(next_month - dt.timedelta(days=1), movement.ends_on)
-        periods.append(
-            add_period(
-                movement=movement, name=first.strftime("%B %Y"), starts_on=first, ends_on=last
-            )
-        )
-        first = next_month
-    return periods
+    """Add one period per calendar month (clipped to the movement's period): generate_periods
+    every month, kept for the doors that name months; returns the periods it added."""
+    return generate_periods(movement=movement, every="month").created
 
 
 @dataclass(frozen=True, slots=True)

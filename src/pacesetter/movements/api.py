@@ -26,12 +26,15 @@ from pacesetter.units.api import MAX_PAGE, unit_for_field, units_for_field
 from . import actions
 from .models import Indicator, Movement, Period, Plan, Pledge
 from .schemas import (
+    GeneratedPeriodsOut,
+    GeneratePeriodsIn,
     IndicatorIn,
     IndicatorOut,
     MovementIn,
     MovementOut,
     PeriodIn,
     PeriodOut,
+    PeriodsIn,
     PlanOut,
     PlansIn,
     PlansWritten,
@@ -197,6 +200,38 @@ def add_monthly_periods(request: HttpRequest, slug: str):
     """Add one period per calendar month, clipped to the movement's period."""
     return Status(
         201, actions.add_monthly_periods(movement=movement_or_404(slug, Capability.ORGANISE))
+    )
+
+
+@router.post(
+    "/movements/{slug}/periods/generate", response={201: GeneratedPeriodsOut, **WRITE_REFUSALS}
+)
+def generate_periods(request: HttpRequest, slug: str, payload: GeneratePeriodsIn):
+    """Add periods of one length (every day, week, month, quarter or year) tiling the
+    movement, the first and last clipped to its dates. Periods of the series that exist
+    already are kept; a 422 names each period of the series an existing period crosses."""
+    return Status(
+        201,
+        actions.generate_periods(
+            movement=movement_or_404(slug, Capability.ORGANISE),
+            every=payload.every,
+            week_starts=payload.week_starts,
+        ),
+    )
+
+
+@router.post("/movements/{slug}/periods/custom", response={201: list[PeriodOut], **WRITE_REFUSALS})
+def add_custom_periods(request: HttpRequest, slug: str, payload: PeriodsIn):
+    """Add a list of periods of any dates, all or nothing; a 422 names each bad row."""
+    return Status(
+        201,
+        actions.add_periods(
+            movement=movement_or_404(slug, Capability.ORGANISE),
+            periods=[
+                actions.PeriodSpec(name=p.name, starts_on=p.starts_on, ends_on=p.ends_on)
+                for p in payload.periods
+            ],
+        ),
     )
 
 

@@ -82,6 +82,43 @@ class PeriodForm(PlainTextForm):
     starts_on = forms.DateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the indicator form on the same page has a `name` too.
+        kwargs.setdefault("auto_id", "period_%s")
+        super().__init__(*args, **kwargs)
+
+
+class GeneratePeriodsForm(PlainTextForm):
+    every = forms.ChoiceField(
+        label=_("Every"),
+        choices=[
+            ("day", _("day")),
+            ("week", _("week")),
+            ("month", _("month")),
+            ("quarter", _("quarter")),
+            ("year", _("year")),
+        ],
+        help_text=_("The first and last periods are cut at the movement's dates."),
+    )
+    week_starts = forms.ChoiceField(
+        label=_("Weeks start on"),
+        choices=[
+            ("monday", _("Monday")),
+            ("tuesday", _("Tuesday")),
+            ("wednesday", _("Wednesday")),
+            ("thursday", _("Thursday")),
+            ("friday", _("Friday")),
+            ("saturday", _("Saturday")),
+            ("sunday", _("Sunday")),
+        ],
+        initial="monday",
+        help_text=_("Used when the periods are weeks."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "generate_%s")
+        super().__init__(*args, **kwargs)
+
 
 class PlanForm(PlainTextForm):
     unit_code = forms.CharField(label="Unit code", max_length=64)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, PlainSerializer, WithJsonSchema
@@ -129,12 +129,38 @@ class PeriodIn(Schema):
     ends_on: dt.date
 
 
+class PeriodsIn(Schema):
+    """Custom periods, added all or nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+    periods: list[PeriodIn] = Field(..., min_length=1, max_length=1000)
+
+
+class GeneratePeriodsIn(Schema):
+    """A series of periods of one length tiling the movement, the first and last clipped."""
+
+    model_config = ConfigDict(extra="forbid")
+    every: Literal["day", "week", "month", "quarter", "year"]
+    week_starts: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = Field("monday", description="The first day of each week (every week only)")
+
+
 class PeriodOut(Schema):
     name: str
     starts_on: dt.date
     ends_on: dt.date
     is_whole: bool
     days: int
+
+
+class GeneratedPeriodsOut(Schema):
+    periods: list[PeriodOut] = Field(..., description="The series in order, kept and added")
+    added: list[str] = Field(..., description="The names of the periods added now")
+
+    @staticmethod
+    def resolve_added(generated) -> list[str]:
+        return [p.name for p in generated.created]
 
 
 class PlanRowIn(Schema):

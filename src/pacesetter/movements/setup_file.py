@@ -17,7 +17,8 @@ transaction: all of it or nothing.
     public: false
     indicators:
       - {code: repairs, name: Kilns repaired, unit_of_measure: kilns}
-    periods: monthly              # or a list of {name, starts_on, ends_on}
+    periods: {every: week, week_starts: monday}   # or monthly, or a list of
+                                  # {name, starts_on, ends_on}
     blocks:
       - {code: kiln-teams, name: Kiln teams, units: [BT-N, BT-S]}
     launch: true
@@ -35,6 +36,7 @@ import yaml
 
 from pacesetter.core.errors import RowError, ValidationFailed
 
+from . import period_series
 from .actions import PlanRow
 
 MOVEMENT_KEYS = {
@@ -71,6 +73,9 @@ INDICATOR_KEYS = {
 }
 INDICATOR_REQUIRED = ("code", "name", "unit_of_measure")
 PERIOD_KEYS = ("name", "starts_on", "ends_on")
+PERIODS_EXPECTED = (
+    "expected 'monthly', a series such as {every: week, week_starts: monday}, or a list of periods"
+)
 BLOCK_KEYS = {"code", "name", "description", "units"}
 RANKING_KEYS = {"code", "name", "block", "components"}
 COMPONENT_KEYS = {"indicator": str, "normalisation": str, "weight": str}
@@ -127,7 +132,9 @@ class MovementSetup:
 
     values: dict[str, Any] = field(default_factory=dict)
     indicators: list[dict[str, Any]] = field(default_factory=list)
-    monthly: bool = False
+    # A generated series ({"every": "week", "week_starts": "monday"}; `monthly` is every
+    # month), or None for the explicit list in `periods`.
+    every: dict[str, str] | None = None
     periods: list[dict[str, Any]] = field(default_factory=list)
     blocks: list[dict[str, Any]] = field(default_factory=list)
     launch: bool = False
@@ -378,12 +385,25 @@ class SetupReader:
             setup.indicators.append(indicator)
 
     def _periods(self, node: yaml.Node, setup: MovementSetup) -> None:
+        place = at(setup.prefix, "periods")
         if isinstance(node, yaml.ScalarNode):
             if node.value != "monthly":
-                self.problem(
-                    node, at(setup.prefix, "periods"), "expected 'monthly' or a list of periods"
-                )
-            setup.monthly = True
+                self.problem(node, place, PERIODS_EXPECTED)
+            setup.every = {"every": "month", "week_starts": "monday"}
+            return
+        if isinstance(node, yaml.MappingNode):
+            parts = self.mapping(node, place, {"every", "week_starts"})
+            self.required(node, parts, place, ("every",))
+            setup.every = {"every": "", "week_starts": "monday"}
+            for name, allowed in (
+                ("every", period_series.EVERY),
+                ("week_starts", period_series.WEEKDAYS),
+            ):
+                if name in parts:
+                    value = self.scalar(parts[name], at(place, name), str)
+                    if value not in allowed:
+                        self.problem(parts[name], at(place, name), f"one of {', '.join(allowed)}")
+                    setup.every[name] = value
             return
         for number, item in enumerate(self.items(node, at(setup.prefix, "periods")), start=1):
             place = at(setup.prefix, f"periods[{number}]")

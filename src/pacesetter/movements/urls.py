@@ -8,6 +8,11 @@ urlpatterns = [
     path("organise/<slug:slug>/indicators/", views.indicator_add, name="movement-indicator-add"),
     path("organise/<slug:slug>/periods/", views.period_add, name="movement-period-add"),
     path(
+        "organise/<slug:slug>/periods/generate/",
+        views.periods_generate,
+        name="movement-periods-generate",
+    ),
+    path(
         "organise/<slug:slug>/periods/monthly/",
         views.periods_monthly,
         name="movement-periods-monthly",

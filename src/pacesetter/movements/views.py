@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from pacesetter.accounts.permissions import (
@@ -28,6 +29,7 @@ from pacesetter.units.models import Unit, tree_order
 from . import actions, plan_files
 from .actions import PlanRow
 from .forms import (
+    GeneratePeriodsForm,
     IndicatorForm,
     MovementForm,
     PeriodForm,
@@ -137,6 +139,7 @@ def _organise_page(
         "indicator_form": forms.get("indicator_form")
         or IndicatorForm(initial={"aggregation": "sum", "direction": "more"}),
         "period_form": forms.get("period_form") or PeriodForm(),
+        "generate_form": forms.get("generate_form") or GeneratePeriodsForm(),
         "plan_form": forms.get("plan_form") or PlanForm(movement=movement),
         "upload_form": forms.get("upload_form") or PlanUploadForm(),
         "plan_columns": [*PLAN_REQUIRED, *PLAN_OPTIONAL],
@@ -154,19 +157,26 @@ def _back(movement: Movement, anchor: str) -> HttpResponse:
     return redirect(reverse("movement-organise", args=[movement.slug]) + f"#{anchor}")
 
 
-def _apply(request, movement, form, *, act, done, anchor: str, form_name: str) -> HttpResponse:
-    """Run `act(cleaned data)` for a valid form: on success say `done(result)` and go back to
-    the page's section; otherwise show the page again, the errors beside their fields."""
+def _acted(form, act) -> tuple[bool, object]:
+    """Run `act(cleaned data)` for a valid form: (True, its result), or (False, None) with the
+    action's refusals put beside the fields they name."""
     if form.is_valid():
         try:
-            result = act(form.cleaned_data)
+            return True, act(form.cleaned_data)
         except ActionError as exc:
             add_row_errors(form, exc.errors)
             if not exc.errors:
                 form.add_error(None, exc.detail)
-        else:
-            messages.success(request, done(result))
-            return _back(movement, anchor)
+    return False, None
+
+
+def _apply(request, movement, form, *, act, done, anchor: str, form_name: str) -> HttpResponse:
+    """Run `act(cleaned data)` for a valid form: on success say `done(result)` and go back to
+    the page's section; otherwise show the page again, the errors beside their fields."""
+    ok, result = _acted(form, act)
+    if ok:
+        messages.success(request, done(result))
+        return _back(movement, anchor)
     return _organise_page(request, movement, 422, **{form_name: form})
 
 
@@ -185,31 +195,81 @@ def indicator_add(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _periods_answer(
+    request: HttpRequest, movement: Movement, form, *, act, done, form_name: str
+) -> HttpResponse:
+    """The periods forms: a plain POST goes back to the page (or shows it with the errors);
+    with htmx the periods panel is swapped in place, errors inside it (htmx swaps only
+    successful answers, so those come with 200)."""
+    if not request.htmx:
+        return _apply(
+            request, movement, form, act=act, done=done, anchor="periods", form_name=form_name
+        )
+    ok, result = _acted(form, act)
+    context = {
+        "movement": movement,
+        "periods": list(movement.periods.all()),
+        "is_draft": movement.status == Movement.Status.DRAFT,
+        "period_form": PeriodForm(),
+        "generate_form": GeneratePeriodsForm(),
+        "periods_saved": done(result) if ok else "",
+    }
+    if not ok:
+        context[form_name] = form
+    return render(request, "movements/organise.html#periods-panel", context)
+
+
 @login_required
 @require_POST
 def period_add(request: HttpRequest, slug: str) -> HttpResponse:
     movement, _ = _organised(slug)
-    return _apply(
+    return _periods_answer(
         request,
         movement,
         PeriodForm(request.POST),
         act=lambda data: actions.add_period(movement=movement, **data),
-        done=lambda period: f"Period {period.name} added.",
-        anchor="periods",
+        done=lambda period: gettext("Period %(name)s added.") % {"name": period.name},
         form_name="period_form",
+    )
+
+
+def _generated(generated: actions.GeneratedPeriods) -> str:
+    added, kept = len(generated.created), len(generated.periods) - len(generated.created)
+    message = ngettext("%(count)d period added", "%(count)d periods added", added) % {
+        "count": added
+    }
+    if kept:
+        message += ngettext(
+            "; %(count)d was there already", "; %(count)d were there already", kept
+        ) % {"count": kept}
+    return message + "."
+
+
+@login_required
+@require_POST
+def periods_generate(request: HttpRequest, slug: str) -> HttpResponse:
+    movement, _ = _organised(slug)
+    return _periods_answer(
+        request,
+        movement,
+        GeneratePeriodsForm(request.POST),
+        act=lambda data: actions.generate_periods(movement=movement, **data),
+        done=_generated,
+        form_name="generate_form",
     )
 
 
 @login_required
 @require_POST
 def periods_monthly(request: HttpRequest, slug: str) -> HttpResponse:
+    """One period per month (the page now offers any length through `periods_generate`)."""
     movement, _ = _organised(slug)
     try:
-        periods = actions.add_monthly_periods(movement=movement)
+        generated = actions.generate_periods(movement=movement, every="month")
     except ActionError as exc:
         messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
     else:
-        messages.success(request, f"{len(periods)} monthly periods added.")
+        messages.success(request, _generated(generated))
     return _back(movement, "periods")
 
 

@@ -86,8 +86,12 @@ def create_from_setup(setup: MovementSetup) -> Created:
                 for n, spec in enumerate(setup.indicators, start=1)
             ]
             periods = (
-                actions.add_monthly_periods(movement=movement)
-                if setup.monthly
+                step(
+                    setup,
+                    "periods",
+                    lambda: actions.generate_periods(movement=movement, **setup.every),
+                ).created
+                if setup.every
                 else [
                     step(
                         setup,

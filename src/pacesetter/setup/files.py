@@ -41,6 +41,7 @@ from pacesetter.drives.models import (
 from pacesetter.emulation import actions as emulation_actions
 from pacesetter.emulation.models import Scoring
 from pacesetter.movements import actions as movement_actions
+from pacesetter.movements import period_series
 from pacesetter.movements.models import Movement, Plan
 from pacesetter.movements.plan_files import apply_plans
 from pacesetter.movements.setup_file import (
@@ -606,14 +607,25 @@ def _apply_indicators(setup: MovementSetup, movement: Movement, changes: list[st
 
 def _apply_periods(setup: MovementSetup, movement: Movement, changes: list[str]) -> None:
     existing = {(p.starts_on, p.ends_on): p for p in movement.periods.all() if not p.is_whole}
-    if setup.monthly:
-        if not existing:
-            added = _run(
+    if setup.every:
+        # The series is kept where it exists; only its missing periods are made (a launched
+        # movement refuses them, by its line).
+        whole = movement.periods.get(is_whole=True)
+        have = {*existing, (whole.starts_on, whole.ends_on)}
+        missing = [
+            p
+            for p in period_series.series(movement.starts_on, movement.ends_on, **setup.every)
+            if (p.starts_on, p.ends_on) not in have
+        ]
+        if missing:
+            _run(
                 setup.lines,
                 at(setup.prefix, "periods"),
-                lambda: movement_actions.add_monthly_periods(movement=movement),
+                lambda: movement_actions.generate_periods(movement=movement, **setup.every),
             )
-            changes.append(f"add {len(added)} monthly periods to {movement.slug}")
+            changes.append(
+                f"add {len(missing)} periods every {setup.every['every']} to {movement.slug}"
+            )
         return
     for number, spec in enumerate(setup.periods, start=1):
         place = at(setup.prefix, f"periods[{number}]")
@@ -707,11 +719,7 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
         "time_zone": movement.time_zone,
         "public": movement.is_public,
         "indicators": [{name: getattr(i, name) for name in INDICATOR_KEYS} for i in indicators],
-        "periods": [
-            {"name": p.name, "starts_on": p.starts_on.isoformat(), "ends_on": p.ends_on.isoformat()}
-            for p in movement.periods.all()
-            if not p.is_whole
-        ],
+        "periods": _periods_document(movement),
         "plans": plans,
         "rankings": [
             _ranking_document(s)
@@ -722,6 +730,23 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
         **drives,
         "launch": movement.status != Movement.Status.DRAFT,
     }
+
+
+def _periods_document(movement: Movement) -> dict[str, str] | list[dict[str, str]]:
+    """The compact `{every: week}` when the periods are exactly a generated series (the
+    series' own names and dates), else each period."""
+    periods = [
+        period_series.SeriesPeriod(p.name, p.starts_on, p.ends_on)
+        for p in movement.periods.all()
+        if not p.is_whole
+    ]
+    spec = period_series.matching_series(movement.starts_on, movement.ends_on, periods)
+    if spec is not None:
+        return spec if spec["every"] == "week" else {"every": spec["every"]}
+    return [
+        {"name": p.name, "starts_on": p.starts_on.isoformat(), "ends_on": p.ends_on.isoformat()}
+        for p in periods
+    ]
 
 
 def movement_plans(movement: Movement) -> list[dict[str, str]]:
