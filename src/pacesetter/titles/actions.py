@@ -707,6 +707,10 @@ def _dependants(award: Award) -> list[Award]:
 def _still_qualifies(award: Award) -> bool:
     """Judge the award again by the rule version that gave it, on today's facts (revoked
     awards no longer count)."""
+    if award.candidate_id is None:
+        # An imported award was decided by the rules of its time, outside the product: the
+        # pack may hold no version for its year, so it is not judged again (revoke it by hand).
+        return True
     _rule, version = rule_of(award)
     subject = Subject(award.member_id, award.unit_id, str(award.subject))
     facts = _facts(award.title.pack, version, [subject], award.year, award.candidate.run.movement)

@@ -37,3 +37,30 @@ def read_fact_rows(
                     f"{name or path.name}: more than {max_rows:,} rows; split the file."
                 )
     return numbers, rows
+
+
+def read_award_rows(
+    path: Path, *, name: str | None = None, max_rows: int = MAX_ROWS
+) -> tuple[list[int], list[dict[str, str]]]:
+    """A file of past awards as text rows for `history.import_awards`, with each row's number
+    in the file (the header is row 1); TabularError as `read_fact_rows`."""
+    from .history import AWARD_OPTIONAL, AWARD_REQUIRED
+
+    numbers: list[int] = []
+    rows: list[dict[str, str]] = []
+    with open_table(path) as table:
+        columns = table.columns(
+            required=AWARD_REQUIRED, optional=(*SUBJECT_COLUMNS, *AWARD_OPTIONAL)
+        )
+        if "member" not in columns and "unit" not in columns:
+            raise TabularError(
+                f"{name or path.name}: name the holder in a 'member' or 'unit' column."
+            )
+        for number, cells in table.rows():
+            rows.append({column: cells[index] for column, index in columns.items()})
+            numbers.append(number)
+            if len(rows) > max_rows:
+                raise TabularError(
+                    f"{name or path.name}: more than {max_rows:,} rows; split the file."
+                )
+    return numbers, rows
