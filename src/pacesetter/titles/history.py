@@ -32,7 +32,7 @@ from pacesetter.core.errors import (
 )
 from pacesetter.units.models import Member, Unit
 
-from .actions import SUBJECT_COLUMNS, _code, _date, _user
+from .actions import _BULK, SUBJECT_COLUMNS, _code, _date, _user
 from .models import Award, AwardDecision, Revocation, RulePack
 from .selectors import parsed
 
@@ -121,6 +121,12 @@ def import_awards(
         def bad(name: str, message: str, code: str = "invalid", index: int = index) -> None:
             errors.append(RowError(row=index, field=name, message=str(message), code=code))
 
+        for name in sorted(set(row) - set(AWARD_COLUMNS)):
+            bad(
+                name,
+                _("not a column of past awards; they are %(columns)s")
+                % {"columns": ", ".join(AWARD_COLUMNS)},
+            )
         member_id, unit_code = _text(row, "member"), _text(row, "unit")
         for name in AWARD_REQUIRED:
             if not _text(row, name):
@@ -261,21 +267,24 @@ def import_awards(
             % {"units": ", ".join(sorted(refused))}
         )
     user, now = _user(), timezone.now()
-    # in year order, so that each award's count ("twice") includes the earlier ones
+    titled = _codes(rule_pack)
+    # earlier standing years per subject and title, for the count ("twice")
+    held_years = {
+        key: [a.year for a in awards if not hasattr(a, "revocation")]
+        for key, awards in existing.items()
+    }
+    awards: list[Award] = []
+    decisions: list[AwardDecision] = []
+    # in year order, so that each award's count includes the earlier ones of the same file
     for item in sorted(to_create, key=lambda i: (i["year"], i["index"])):
         subject = ("m", item["member"].pk) if item["member"] else ("u", item["unit"].pk)
-        earlier = existing.setdefault((subject, item["title"].pk), [])
-        times = (
-            sum(1 for a in earlier if a.year < item["year"] and not hasattr(a, "revocation")) + 1
-        )
+        years = held_years.setdefault((subject, item["title"].pk), [])
+        times = sum(1 for year in years if year < item["year"]) + 1
+        years.append(item["year"])
         title = item["title"]
-        name = (
-            rule_pack.title(title.code).name_for(times)
-            if title.code in _codes(rule_pack)
-            else title.name
-        )
+        name = rule_pack.title(title.code).name_for(times) if title.code in titled else title.name
         file_row = number_of(item["index"])
-        award = Award.objects.create(
+        award = Award(
             title=title,
             member=item["member"],
             unit=item["unit"],
@@ -295,16 +304,18 @@ def import_awards(
             imported_at=now,
             note=(item["note"] or f"{source} row {file_row}")[:300],
         )
-        AwardDecision.objects.create(
-            award=award,
-            number=item["number"],
-            decided_on=item["decided_on"],
-            awarding_body=item["awarding_body"],
-            signer_name=item["signer_name"],
-            signer_position=item["signer_position"],
-            recorded_by=user,
+        awards.append(award)
+        decisions.append(
+            AwardDecision(
+                award=award,
+                number=item["number"],
+                decided_on=item["decided_on"],
+                awarding_body=item["awarding_body"],
+                signer_name=item["signer_name"],
+                signer_position=item["signer_position"],
+                recorded_by=user,
+            )
         )
-        earlier.append(award)
         result.codes.append(award.code)
         result.created.append(
             ImportedAward(
@@ -318,6 +329,11 @@ def import_awards(
                 decision=f"{item['number']} of {item['decided_on'].isoformat()}",
             )
         )
+    # one insert per batch, on SQLite and PostgreSQL alike (both give the new ids back)
+    Award.objects.bulk_create(awards, batch_size=_BULK)
+    for decision in decisions:
+        decision.award_id = decision.award.pk
+    AwardDecision.objects.bulk_create(decisions, batch_size=_BULK)
     result.created.sort(key=lambda c: c.row)
     return result
 
