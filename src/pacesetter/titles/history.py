@@ -30,9 +30,8 @@ from pacesetter.core.errors import (
     ValidationFailed,
     raise_for_rows,
 )
-from pacesetter.units.models import Member, Unit
 
-from .actions import _BULK, SUBJECT_COLUMNS, _code, _date, _user
+from .actions import _BULK, SUBJECT_COLUMNS, _code, _date, _user, _visible_subjects
 from .models import Award, AwardDecision, Revocation, RulePack
 from .selectors import parsed
 
@@ -93,19 +92,7 @@ def import_awards(
     actor = current_actor()
     rule_pack = parsed(pack.current)
     titles = {t.code: t for t in pack.titles.all()}
-    external_ids = {_text(r, "member") for r in rows} - {""}
-    unit_codes = {_text(r, "unit") for r in rows} - {""}
-    # A subject the actor may not see is unknown to them, as in every import.
-    members = {
-        m.external_id: m
-        for m in Member.objects.filter(external_id__in=external_ids).select_related("unit")
-        if can(actor, Capability.VIEW, m.unit)
-    }
-    units = {
-        u.code: u
-        for u in Unit.objects.filter(code__in=unit_codes)
-        if can(actor, Capability.VIEW, u)
-    }
+    members, units = _visible_subjects(rows)
     today = timezone.localdate()
     errors: list[RowError] = []
     refused: set[str] = set()
