@@ -63,6 +63,21 @@ titles:
 """
 
 OTHER_PACK = PACK.replace("pack: matrix", "pack: matrix-other")
+PAST_AWARD = {
+    "member": "c1-0",
+    "title": "plain",
+    "year": "2019",
+    "awarding_body": "The council",
+    "decision_number": "7/2019",
+    "decision_date": "2019-12-30",
+}
+DECISION = {
+    "number": "8/2024",
+    "decided_on": str(TODAY),
+    "awarding_body": "The council",
+    "signer_name": "A. Signer",
+    "signer_position": "Chair",
+}
 
 
 def _draft(units, slug: str, *, public: bool = False):
@@ -195,4 +210,14 @@ def build(world) -> SimpleNamespace:
     (x.nomination,) = title_actions.nominate(run=x.star_run)
     x.plain_run = title_actions.run_evaluation(title=plain, year=int(YEAR), scope=units["C1"])
     x.award = title_actions.award_without_vote(candidate=x.plain_run.results.get())
+    # an award of the body's history, imported (final: its decision came with it)
+    from pacesetter.titles import history
+    from pacesetter.titles.models import Award, RulePack
+
+    (code,) = history.import_awards(
+        pack=RulePack.objects.get(slug="matrix"),
+        rows=[PAST_AWARD],
+        source="matrix",
+    ).codes
+    x.past_award = Award.objects.get(code=code)
     return x

@@ -641,6 +641,21 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         "/api/v1/titles/awards/{w.x.award.code}/revocation",
         lambda w: {"reason": "misreported", "revoked_on": str(matrix_world.TODAY)},
     ),
+    ("POST", "/api/v1/titles/awards/import"): Endpoint(
+        # organisers only; the member (of C1) named in a row: unknown when hidden (422)
+        on_unit(201, 403, 422, need=ORG),
+        "/api/v1/titles/awards/import",
+        lambda w: {
+            "pack": "matrix",
+            "rows": [{**matrix_world.PAST_AWARD, "year": "2020", "decision_date": "2020-12-30"}],
+            "source": "matrix",
+        },
+    ),
+    ("POST", "/api/v1/titles/awards/{code}/decision"): Endpoint(
+        on_unit(201, need=ORG),
+        "/api/v1/titles/awards/{w.x.award.code}/decision",
+        lambda w: matrix_world.DECISION,
+    ),
     ("GET", "/api/v1/titles/verify/{code}"): Endpoint(
         anyone(200),
         "/api/v1/titles/verify/{w.x.award.code}",  # public: a certificate's code
@@ -957,7 +972,20 @@ PAGES: dict[str, Page] = {
         on_unit(302, need=ORG), "/titles/nominations/{w.x.nomination.pk}/decide/", "POST"
     ),
     "award": Page(on_unit(200), "/titles/awards/{w.x.award.pk}/"),
-    "certificate": Page(on_unit(200), "/titles/awards/{w.x.award.pk}/certificate.pdf"),
+    # a final award's certificate (an imported one comes with its decision); a pending one
+    # sends back to the award page, which says a decision is needed
+    "certificate": Page(on_unit(200), "/titles/awards/{w.x.past_award.pk}/certificate.pdf"),
+    "award-decision": Page(
+        on_unit(302, need=ORG),
+        "/titles/awards/{w.x.award.pk}/decision/",
+        "POST",
+        lambda w: matrix_world.DECISION,
+    ),
+    "awards-import": Page(anyone(200), "/titles/awards/import/"),
+    # an organiser's preview of an upload of theirs; no upload has this token
+    "awards-import-preview": Page(
+        organisers_anywhere(404), "/titles/awards/import/matrix/" + "t" * 32 + "/"
+    ),
     "verify": Page(anyone(200), "/verify/{w.x.award.code}", public=200),
     "facts-upload": Page(anyone(200), "/titles/facts/"),
     "fact-entry": Page(

@@ -75,3 +75,26 @@ def test_a_misspelt_parent_is_refused_not_ignored(api, units, url):
     row = {"code": "NEW", "name": "New", "kind": "workteam", "parent_code": "C1"}
     body = problem(post(api, url, [row] if url.endswith("import") else row), 422)
     assert "parent_code" in [error["field"] for error in body["errors"]]
+
+
+def test_a_misspelt_column_of_past_awards_is_refused_not_ignored(api, units):
+    """The awards import takes rows of text: a column it does not know (`signer` for
+    `signer_name`) is a row error, not an award without its signer."""
+    from pacesetter.titles import actions
+    from tests.titles.conftest import PACKS
+
+    actions.load_pack(text=(PACKS / "vn-emulation.yaml").read_text())
+    row = {
+        "unit": "C1",
+        "title": "advanced_labour_collective",
+        "year": "2020",
+        "awarding_body": "Director",
+        "decision_number": "1/QD",
+        "decision_date": "2020-12-30",
+        "signer": "Kim",
+    }
+    body = {"pack": "vn-emulation", "rows": [row], "source": "api"}
+    refused = problem(post(api, "/api/v1/titles/awards/import", body), 422)
+    assert [(e["row"], e["field"]) for e in refused["errors"]] == [(1, "signer")]
+    refused = problem(post(api, "/api/v1/titles/awards/import", {**body, UNKNOWN: 1}), 422)
+    assert UNKNOWN in [e["field"] for e in refused["errors"]]

@@ -9,6 +9,7 @@ per viewport, an organiser and a council of three.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -180,6 +181,19 @@ def test_a_title_from_rules_to_a_revoked_certificate(titles_url, page):
     expect(page.locator(".messages")).to_contain_text("3 yes of all 3 council members = 100.0%")
     page.get_by_role("link", name=re.compile("award ")).click()
 
+    # Carried by the vote, the award waits for the awarding body's decision; recorded on the
+    # award's page, it makes the award final and its certificate issued.
+    expect(page.locator("#decision")).to_contain_text("Awaiting the awarding body's decision")
+    page.get_by_label("Decision number").fill("125/QĐ-UBND")
+    page.get_by_label("Decision date").fill(dt.date.today().isoformat())
+    page.get_by_label("Signed by (name)").fill("Nguyễn Văn A")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#decision")).to_contain_text("required before the award is final")
+    page.get_by_label("Signer's position").fill("Director")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#decision")).to_contain_text("the award is final")
+    screenshot(page, "titles-decision")
+
     # The certificate downloads, and it is a PDF.
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the certificate (PDF)").click()
@@ -200,6 +214,7 @@ def test_a_title_from_rules_to_a_revoked_certificate(titles_url, page):
     page.goto(f"{url}/verify/{code}")
     expect(page.locator(".verdict")).to_contain_text("genuine and valid")
     expect(page.locator("dl.facts")).to_contain_text("Kim Ok Sun")
+    expect(page.locator("dl.facts")).to_contain_text("No. 125/QĐ-UBND")
     screenshot(page, "titles-verify")
 
     # The organiser revokes her advanced worker title; the fighter title needed it.
@@ -218,3 +233,35 @@ def test_a_title_from_rules_to_a_revoked_certificate(titles_url, page):
     expect(page.locator(".verdict")).to_contain_text("revoked")
     expect(page.locator("main")).to_contain_text("It required Advanced worker")
     screenshot(page, "titles-verify-revoked")
+
+
+def test_past_awards_uploaded_previewed_and_confirmed(titles_url, page):
+    url = titles_url
+    prefix = "td" if page.viewport_name == "desktop" else "tp"
+    sign_in(page, url, "organiser")
+    page.goto(f"{url}/titles/")
+    page.get_by_role("button", name="Load vn-emulation").click()
+    page.goto(f"{url}/titles/")
+    page.get_by_role("link", name="Import past awards").click()
+    page.get_by_label("Rule pack").select_option("vn-emulation")
+    rows = "".join(
+        f"{prefix}-1;grassroots_fighter;{year};Director of the mill;{year}/QĐ;{year}-12-28\r\n"
+        for year in (2016, 2017, 2018)
+    )
+    page.get_by_label("File").set_input_files(
+        {
+            "name": "history.csv",
+            "mimeType": "text/csv",
+            "buffer": (
+                "\ufeffmember;title;year;awarding_body;decision_number;decision_date\r\n" + rows
+            ).encode(),
+        }
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator("main")).to_contain_text("All 3 rows are valid.")
+    expect(page.locator("main table")).to_contain_text("2016/QĐ of 2016-12-28")
+    screenshot(page, "titles-awards-preview")
+    page.get_by_role("button", name="Confirm: import 3 awards").click()
+    expect(page.locator(".messages")).to_contain_text("3 awards imported, 0 already recorded")
+    page.goto(f"{url}/titles/packs/vn-emulation/grassroots_fighter/")
+    expect(page.locator("#awards-h + ul")).to_contain_text("imported by organiser")

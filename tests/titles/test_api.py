@@ -137,7 +137,28 @@ def test_the_whole_process_through_the_api(operator, people, units, council):
     code = decided["award"]
     public = Client()
     verified = json.loads(public.get(f"/api/v1/titles/verify/{code}").content)
+    # carried by the vote, not final until the awarding body's decision is recorded
+    assert (verified["valid"], verified["final"], verified["decision"]) == (False, False, None)
+    decision = {
+        "number": "125/QD-UBND",
+        "decided_on": decided_on(code),
+        "awarding_body": "People's Committee",
+        "signer_name": "Nguyen Van A",
+    }
+    body = problem(post(operator, f"/api/v1/titles/awards/{code}/decision", decision), 422)
+    assert body["errors"][0]["field"] == "signer_position"
+    problem(
+        post(operator, f"/api/v1/titles/awards/{code}/decision", {**decision, "signer": "x"}),
+        422,
+    )
+    decision["signer_position"] = "Chairman"
+    problem(post(bearer(council[0]), f"/api/v1/titles/awards/{code}/decision", decision), 403)
+    recorded = post(operator, f"/api/v1/titles/awards/{code}/decision", decision)
+    assert recorded.status_code == 201
+    problem(post(operator, f"/api/v1/titles/awards/{code}/decision", decision), 409)
+    verified = json.loads(public.get(f"/api/v1/titles/verify/{code}").content)
     assert verified["valid"] is True and verified["holder"] == "Person W1-0"
+    assert verified["decision"]["number"] == "125/QD-UBND" and verified["imported"] is False
     advanced = Award.objects.get(title__code="advanced_worker", member=people["w1-0"])
     revoked = post(
         operator,
@@ -147,6 +168,41 @@ def test_the_whole_process_through_the_api(operator, people, units, council):
     assert [r["award"] for r in json.loads(revoked.content)] == [advanced.code, code]
     verified = json.loads(public.get(f"/api/v1/titles/verify/{code}").content)
     assert verified["valid"] is False and verified["revoked_on"] == advanced.awarded_on.isoformat()
+
+
+def decided_on(code: str) -> str:
+    return Award.objects.get(code=code).awarded_on.isoformat()
+
+
+def test_import_past_awards_through_the_api(operator, vn_pack, people):
+    row = {
+        "member": "w1-1",
+        "title": "advanced_worker",
+        "year": "2016",
+        "awarding_body": "Director",
+        "decision_number": "12/QD",
+        "decision_date": "2016-12-20",
+    }
+    body = {"pack": "vn-emulation", "rows": [row], "source": "api"}
+    preview = post(operator, "/api/v1/titles/awards/import", {**body, "dry_run": True})
+    assert preview.status_code == 200 and json.loads(preview.content)["codes"] == []
+    assert not Award.objects.exists()
+    made = json.loads(post(operator, "/api/v1/titles/awards/import", body).content)
+    assert [(c["year"], c["times"]) for c in made["created"]] == [(2016, 1)]
+    again = json.loads(post(operator, "/api/v1/titles/awards/import", body).content)
+    assert (again["created"], again["unchanged"]) == ([], 1)
+    verified = json.loads(Client().get(f"/api/v1/titles/verify/{made['codes'][0]}").content)
+    assert verified["valid"] and verified["imported"] and verified["decision"]["number"] == "12/QD"
+    duplicate = problem(
+        post(
+            operator,
+            "/api/v1/titles/awards/import",
+            {**body, "rows": [row, {**row, "member": "w1-2"}, row]},
+        ),
+        422,
+    )
+    assert [(e["row"], e["code"]) for e in duplicate["errors"]] == [(3, "duplicate")]
+    problem(post(operator, "/api/v1/titles/awards/import", {**body, "pack": "nope"}), 422)
 
 
 def test_a_council_member_may_not_load_packs_or_run(people, units, council):

@@ -68,3 +68,49 @@ def test_import_facts_from_a_semicolon_export_with_a_byte_order_mark(tmp_path, p
     path.write_bytes("\ufeffmember;year;rating\r\nw1-0;2024;good\r\n".encode())
     call_command("import_title_facts", str(path), kind="evaluations", stdout=io.StringIO())
     assert YearlyEvaluation.objects.get().member == people["w1-0"]
+
+
+def test_import_awards_dry_run_then_import_then_rerun(tmp_path, vn_pack, people):
+    from pacesetter.titles.models import Award
+
+    path = tmp_path / "history.csv"
+    path.write_bytes(
+        "\ufeffmember;title;year;awarding_body;decision_number;decision_date\r\n"
+        "w1-0;grassroots_fighter;2016;Director;16/QD;2016-12-28\r\n"
+        "w1-0;grassroots_fighter;2017;Director;17/QD;2017-12-28\r\n".encode()
+    )
+    out = io.StringIO()
+    call_command("import_awards", str(path), pack="vn-emulation", dry_run=True, stdout=out)
+    assert (
+        "would import 2 awards" in out.getvalue() and "Dry run: nothing written." in out.getvalue()
+    )
+    assert not Award.objects.exists()
+    out = io.StringIO()
+    call_command("import_awards", str(path), pack="vn-emulation", stdout=out)
+    assert "imported 2 awards; 0 already recorded" in out.getvalue()
+    assert list(Award.objects.order_by("year").values_list("year", "times", "origin")) == [
+        (2016, 1, "imported"),
+        (2017, 2, "imported"),
+    ]
+    out = io.StringIO()
+    call_command("import_awards", str(path), pack="vn-emulation", stdout=out)
+    assert "imported 0 awards; 2 already recorded" in out.getvalue()
+
+
+def test_import_awards_lists_bad_rows_by_file_row(tmp_path, vn_pack, people):
+    from pacesetter.titles.models import Award
+
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "member,title,year,awarding_body,decision_number,decision_date\n"
+        "w1-0,advanced_worker,2019,Director,1/QD,2019-12-28\n"
+        "w1-0,advanced_worker,2019,Director,1/QD,2019-12-28\n"
+        "w1-0,advanced_worker,2099,Director,2/QD,2019-12-28\n"
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="2 of 3 rows are not valid; nothing was recorded"):
+        call_command("import_awards", str(path), pack="vn-emulation", stdout=out)
+    assert "the same award as row 2" in out.getvalue() and "2099 is in the future" in out.getvalue()
+    assert not Award.objects.exists()
+    with pytest.raises(CommandError, match="No rule pack 'nope'"):
+        call_command("import_awards", str(path), pack="nope")

@@ -55,6 +55,39 @@ def test_editing_a_pack_makes_a_new_revision(operator, vn_pack):
     assert vn_pack.pack.revisions.count() == 2
 
 
+def pdf_text(content: bytes) -> str:
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(content)
+        handle.flush()
+        return subprocess.run(
+            ["pdftotext", "-layout", handle.name, "-"], capture_output=True, text=True, check=True
+        ).stdout
+
+
+def record_decision_on_the_page(operator, award):
+    url = f"/titles/awards/{award.pk}/decision/"
+    page = operator.get(f"/titles/awards/{award.pk}/").content.decode()
+    assert f'hx-post="{url}"' in page and "Awaiting the awarding body" in page
+    decision = {
+        "number": "125/QĐ-UBND",
+        "decided_on": award.awarded_on.isoformat(),
+        "awarding_body": "Head of the agency",
+        "signer_name": "Nguyễn Văn A",
+        "signer_position": "",
+    }
+    missing = operator.post(url, decision, headers={"HX-Request": "true"})
+    assert missing.status_code == 200  # htmx swaps only a 2xx answer
+    assert "required before the award is final" in missing.content.decode()
+    assert "<html" not in missing.content.decode()  # the decision section alone
+    done = operator.post(
+        url, {**decision, "signer_position": "Chairman"}, headers={"HX-Request": "true"}
+    )
+    assert done.status_code == 200 and "the award is final" in done.content.decode()
+
+
 def test_run_candidate_vote_award_certificate_verify_revoke(
     operator, vn_pack, people, units, council
 ):
@@ -99,11 +132,22 @@ def test_run_candidate_vote_award_certificate_verify_revoke(
     page = operator.get(f"/titles/runs/{run.pk}/").content.decode()
     assert "5 yes of all 5 council members = 100.0%, needs &gt;= 80%: carried" in page
 
+    # carried by the vote; no certificate until the awarding body's decision is recorded
+    refused = operator.get(f"/titles/awards/{award.pk}/certificate.pdf", follow=True)
+    assert "is not final: record the awarding body&#x27;s decision" in refused.content.decode()
+    verify = operator.__class__().get(f"/verify/{award.code}")
+    assert "not yet final" in verify.content.decode()
+    record_decision_on_the_page(operator, award)
+
     pdf = operator.get(f"/titles/awards/{award.pk}/certificate.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    text = pdf_text(pdf.content)
+    assert "Decision No. 125/QĐ-UBND of" in text and "Signed: Nguyễn Văn A, Chairman" in text
 
     verify = operator.__class__().get(f"/verify/{award.code}")
-    assert verify.status_code == 200 and "genuine and valid" in verify.content.decode()
+    page = verify.content.decode()
+    assert verify.status_code == 200 and "genuine and valid" in page
+    assert "No. 125/QĐ-UBND of" in page and "signed by Nguyễn Văn A, Chairman" in page
     assert operator.__class__().get("/verify/NOPE-NOPE-NOPE").status_code == 404
 
     advanced = Award.objects.get(title=title, member=award.member)

@@ -200,6 +200,28 @@ def _fact_row(
     return out if len(errors) == start else None
 
 
+def _visible_subjects(
+    rows: Sequence[dict[str, str]],
+) -> tuple[dict[str, Member], dict[str, Unit]]:
+    """The members (by external id) and units (by code) the rows name that the actor may see.
+    A subject the actor may not see is unknown to them, exactly like one that does not exist;
+    one they see but may not organise refuses the whole batch (403, the caller's check)."""
+    actor = current_actor()
+    external_ids = {(r.get("member") or "").strip() for r in rows} - {""}
+    unit_codes = {(r.get("unit") or "").strip() for r in rows} - {""}
+    members = {
+        m.external_id: m
+        for m in Member.objects.filter(external_id__in=external_ids).select_related("unit")
+        if can(actor, Capability.VIEW, m.unit)
+    }
+    units = {
+        u.code: u
+        for u in Unit.objects.filter(code__in=unit_codes)
+        if can(actor, Capability.VIEW, u)
+    }
+    return members, units
+
+
 @audited("titles.record_facts")
 def record_facts(
     *,
@@ -215,21 +237,8 @@ def record_facts(
     if kind not in FACT_KINDS:
         raise ValidationFailed(f"Unknown kind of fact {kind!r}; one of {', '.join(FACT_KINDS)}.")
     errors: list[RowError] = []
-    external_ids = {(r.get("member") or "").strip() for r in rows} - {""}
-    unit_codes = {(r.get("unit") or "").strip() for r in rows} - {""}
-    # A subject the actor may not see is unknown to them, exactly like one that does not
-    # exist; one they see but may not organise refuses the whole batch (403).
     actor = current_actor()
-    members = {
-        m.external_id: m
-        for m in Member.objects.filter(external_id__in=external_ids).select_related("unit")
-        if can(actor, Capability.VIEW, m.unit)
-    }
-    units = {
-        u.code: u
-        for u in Unit.objects.filter(code__in=unit_codes)
-        if can(actor, Capability.VIEW, u)
-    }
+    members, units = _visible_subjects(rows)
     refused: set[str] = set()
     prepared: list[tuple[Member | None, Unit | None, dict[str, Any], int]] = []
     for number, row in enumerate(rows, start=1):
@@ -751,6 +760,10 @@ def _dependants(award: Award) -> list[Award]:
 def _still_qualifies(award: Award) -> bool:
     """Judge the award again by the rule version that gave it, on today's facts (revoked
     awards no longer count)."""
+    if award.candidate_id is None:
+        # An imported award was decided by the rules of its time, outside the product: the
+        # pack may hold no version for its year, so it is not judged again (revoke it by hand).
+        return True
     _rule, version = rule_of(award)
     subject = Subject(award.member_id, award.unit_id, str(award.subject))
     run = award.candidate.run

@@ -20,13 +20,17 @@ from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit
 
-from . import actions, selectors
+from . import actions, history, selectors
 from .access import nomination_or_404, require_organiser, run_or_404
 from .facts import period_text
 from .models import Award, Candidate, EvaluationRun, Nomination, RulePack, Title
 from .schemas import (
+    AwardsImportIn,
+    AwardsImportOut,
     CandidateDetailOut,
     CandidateOut,
+    DecisionIn,
+    DecisionOut,
     FactsIn,
     FactsWritten,
     NominationOut,
@@ -247,6 +251,51 @@ def decide(request: HttpRequest, nomination_id: int):
 
 
 @router.post(
+    "/titles/awards/import", response={200: AwardsImportOut, 201: AwardsImportOut, **WRITE_REFUSALS}
+)
+def import_awards(request: HttpRequest, payload: AwardsImportIn):
+    """Import a body's past awards (decided before it used Pacesetter): every row is checked
+    first and all are imported or none; the same award imported again is left as it is.
+    With `dry_run` the answer says what would be imported (200) and nothing is kept."""
+    pack = RulePack.objects.select_related("current").filter(slug=payload.pack).first()
+    if pack is None:
+        raise _field_error("pack", f"No rule pack {payload.pack!r}.")
+    run = history.preview_awards if payload.dry_run else history.import_awards
+    done = run(pack=pack, rows=payload.rows, source=payload.source)
+    answer = {
+        "created": done.created,
+        "unchanged": done.unchanged,
+        "codes": done.codes,
+        "dry_run": payload.dry_run,
+    }
+    return Status(200 if payload.dry_run else 201, answer)
+
+
+def _decision_out(decision) -> dict | None:
+    if decision is None:
+        return None
+    return {
+        "number": decision.number,
+        "decided_on": decision.decided_on,
+        "awarding_body": decision.awarding_body,
+        "signer_name": decision.signer_name,
+        "signer_position": decision.signer_position,
+    }
+
+
+@router.post("/titles/awards/{code}/decision", response={201: DecisionOut, **WRITE_REFUSALS})
+def record_decision(request: HttpRequest, code: str, payload: DecisionIn):
+    """Record the awarding body's decision (number, date, awarding body, signer's name and
+    position), which makes the award final: its certificate is issued from then on."""
+    award = selectors.award_by_code(code)
+    if award is None:
+        raise Http404(f"No award {code!r}.")
+    require(current_actor(), Capability.ORGANISE, award.unit, award.movement)
+    decision = history.record_decision(award=award, **payload.dict())
+    return Status(201, _decision_out(decision))
+
+
+@router.post(
     "/titles/awards/{code}/revocation", response={201: list[RevocationOut], **WRITE_REFUSALS}
 )
 def revoke(request: HttpRequest, code: str, payload: RevokeIn):
@@ -279,9 +328,13 @@ def verify(request: HttpRequest, code: str):
     if award is None:
         raise Http404(f"No certificate {code!r}.")
     revocation = getattr(award, "revocation", None)
+    decision = getattr(award, "decision", None)
     return {
         "code": award.code,
-        "valid": revocation is None,
+        "valid": revocation is None and decision is not None,
+        "final": decision is not None,
+        "imported": award.is_imported,
+        "decision": _decision_out(decision),
         "title": award.title_name,
         "holder": award.member.full_name if award.member_id else award.unit.name,
         "unit": award.unit.name,

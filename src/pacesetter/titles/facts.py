@@ -297,11 +297,13 @@ class LoadedFacts:
             year__lte=self.year,
             revocation__isnull=True,
         )
-        rows = self._pairs(Award, ("title_id", "year", "code", "title_name"), active)
-        for member_id, unit_id, title_id, year, code, title_name in rows:
+        rows = self._pairs(Award, ("title_id", "year", "code", "title_name", "origin"), active)
+        for member_id, unit_id, title_id, year, code, title_name, origin in rows:
             key = self._key(member_id, unit_id)
+            # an imported award (the body's history) counts exactly like one made here
+            how = "imported, " if origin == Award.Origin.IMPORTED else ""
             self._held[(key, code_of[title_id])][year] = domain.Source(
-                f"{title_name} {year} (certificate {code})",
+                f"{title_name} {year} ({how}certificate {code})",
                 self._pages["verify"].replace(_MARK, code, 1),
             )
 

@@ -19,15 +19,49 @@ def read_fact_rows(
     more than `max_rows` rows."""
     if kind not in FACT_KINDS:
         raise TabularError(f"Unknown kind of fact {kind!r}; one of {', '.join(FACT_KINDS)}.")
+    return _subject_rows(
+        path,
+        required=FACT_KINDS[kind],
+        optional=FACT_OPTIONAL[kind],
+        what="subject",
+        name=name,
+        max_rows=max_rows,
+    )
+
+
+def read_award_rows(
+    path: Path, *, name: str | None = None, max_rows: int = MAX_ROWS
+) -> tuple[list[int], list[dict[str, str]]]:
+    """A file of past awards as text rows for `history.import_awards`, with each row's number
+    in the file (the header is row 1); TabularError as `read_fact_rows`."""
+    from .history import AWARD_OPTIONAL, AWARD_REQUIRED
+
+    return _subject_rows(
+        path,
+        required=AWARD_REQUIRED,
+        optional=AWARD_OPTIONAL,
+        what="holder",
+        name=name,
+        max_rows=max_rows,
+    )
+
+
+def _subject_rows(
+    path: Path,
+    *,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    what: str,
+    name: str | None,
+    max_rows: int,
+) -> tuple[list[int], list[dict[str, str]]]:
     numbers: list[int] = []
     rows: list[dict[str, str]] = []
     with open_table(path) as table:
-        columns = table.columns(
-            required=FACT_KINDS[kind], optional=(*SUBJECT_COLUMNS, *FACT_OPTIONAL[kind])
-        )
+        columns = table.columns(required=required, optional=(*SUBJECT_COLUMNS, *optional))
         if "member" not in columns and "unit" not in columns:
             raise TabularError(
-                f"{name or path.name}: name the subject in a 'member' or 'unit' column."
+                f"{name or path.name}: name the {what} in a 'member' or 'unit' column."
             )
         for number, cells in table.rows():
             rows.append({column: cells[index] for column, index in columns.items()})

@@ -11,6 +11,7 @@ from pacesetter.units.models import Unit
 
 from .actions import FACT_KINDS
 from .domain import DISCIPLINE_LEVELS, INITIATIVE_SCOPES, RATINGS
+from .models import RulePack
 
 
 class PackForm(PlainTextForm):
@@ -141,3 +142,34 @@ class FactForm(PlainTextForm):
             for name, value in self.cleaned_data.items()
             if name not in ("kind", "source") and value not in (None, "")
         }
+
+
+class DecisionForm(PlainTextForm):
+    """The awarding body's decision that makes an award final (every field required)."""
+
+    number = forms.CharField(
+        max_length=80, label=_("Decision number"), help_text=_("e.g. 125/QĐ-UBND")
+    )
+    decided_on = forms.DateField(
+        label=_("Decision date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    awarding_body = forms.CharField(max_length=200, label=_("Awarding body"))
+    signer_name = forms.CharField(max_length=200, label=_("Signed by (name)"))
+    signer_position = forms.CharField(max_length=200, label=_("Signer's position"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages["required"] = _("required before the award is final")
+
+
+class AwardsUploadForm(PlainTextForm):
+    """A file of past awards for one loaded pack, previewed before anything is imported."""
+
+    pack = forms.ModelChoiceField(
+        queryset=RulePack.objects.filter(current__isnull=False),
+        to_field_name="slug",
+        label=_("Rule pack"),
+        help_text=_("the pack whose titles the file names"),
+    )
+    file = forms.FileField(label=_("File"), help_text=_("CSV (UTF-8, header first) or XLSX"))

@@ -341,7 +341,16 @@ class Vote(models.Model):
 class Award(models.Model):
     """A title given (append-only). `times` counts this subject's awards of the title up to
     and including this one ("twice", "three times"); for a title judged per period, in the
-    order of the periods won."""
+    order of the periods won.
+
+    An award is *final* once the awarding body's `AwardDecision` is recorded (number, date,
+    signer, awarding body): only then is its certificate issued and does its verification page
+    say valid. Until then it awaits the decision; it still counts in the rules, as the
+    council's vote carried it. An imported award comes with its historical decision."""
+
+    class Origin(models.TextChoices):
+        MADE = "made", "made here"
+        IMPORTED = "imported", "imported"
 
     title = models.ForeignKey(Title, on_delete=models.PROTECT, related_name="awards")
     member = models.ForeignKey(
@@ -351,7 +360,14 @@ class Award(models.Model):
     year = models.PositiveSmallIntegerField()
     revision = models.ForeignKey(PackRevision, on_delete=models.PROTECT, related_name="+")
     rule_version = models.CharField(max_length=64)
-    candidate = models.OneToOneField(Candidate, on_delete=models.PROTECT, related_name="award")
+    candidate = models.OneToOneField(
+        Candidate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="award",
+        help_text="the evaluation behind an award made here; none for an imported one",
+    )
     nomination = models.OneToOneField(
         Nomination, null=True, blank=True, on_delete=models.PROTECT, related_name="award"
     )
@@ -378,12 +394,31 @@ class Award(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where the award comes from: made here (evaluation, vote) or imported from the body's
+    # history (an award decided before the body used Pacesetter).
+    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.MADE)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-year", "-id"]
         indexes = [
             models.Index(fields=["title", "member", "year"], name="award_by_member"),
             models.Index(fields=["title", "unit", "year"], name="award_by_unit"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(origin__in=["made", "imported"]), name="award_origin_known"
+            ),
+            # an award made here has its evaluation; an imported one who imported it and when
+            models.CheckConstraint(
+                condition=(Q(origin="made") & Q(candidate__isnull=False))
+                | (Q(origin="imported") & Q(candidate__isnull=True) & Q(imported_at__isnull=False)),
+                name="award_origin_complete",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -392,6 +427,42 @@ class Award(models.Model):
     @property
     def subject(self) -> Member | Unit:
         return self.member if self.member_id else self.unit
+
+    @property
+    def is_final(self) -> bool:
+        """Decided by the awarding body (its decision is recorded)."""
+        return hasattr(self, "decision")
+
+    @property
+    def is_imported(self) -> bool:
+        return self.origin == self.Origin.IMPORTED
+
+
+class AwardDecision(models.Model):
+    """The awarding body's numbered decision that makes an award final (append-only: recorded
+    once, like a revocation; a wrong one is corrected by revoking the award)."""
+
+    award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="decision")
+    number = models.CharField(max_length=80)
+    decided_on = models.DateField()
+    awarding_body = models.CharField(max_length=200)
+    signer_name = models.CharField(max_length=200, blank=True)
+    signer_position = models.CharField(max_length=200, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-decided_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(number="") & ~Q(awarding_body=""), name="award_decision_complete"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Decision {self.number} of {self.decided_on}"
 
 
 class Revocation(models.Model):

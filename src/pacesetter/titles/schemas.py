@@ -134,9 +134,63 @@ class RevocationOut(Schema):
     revoked_on: dt.date
 
 
+class AwardsImportIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    pack: str = Field(..., description="The slug of the loaded rule pack")
+    rows: list[dict[str, str]] = Field(
+        ...,
+        description="Rows of text fields: `member` (external id) or `unit` (code), `title` "
+        "(a code of the pack's titles), `year`, `awarding_body`, `decision_number`, "
+        "`decision_date` (YYYY-MM-DD), optional `signer_name`, `signer_position`, `note`",
+        max_length=100_000,
+    )
+    source: str = Field(..., description="Where the rows come from", max_length=200)
+    dry_run: bool = Field(
+        False, description="Check and answer what would be imported; keep nothing"
+    )
+
+
+class ImportedAwardOut(Schema):
+    row: int
+    subject: str
+    unit: str
+    title: str
+    title_name: str
+    year: int
+    times: int
+    decision: str
+
+
+class AwardsImportOut(Schema):
+    created: list[ImportedAwardOut]
+    unchanged: int = Field(..., description="Rows already imported before (left as they are)")
+    codes: list[str] = Field(..., description="Verification codes of the awards created")
+    dry_run: bool
+
+
+class DecisionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    number: str = Field(..., max_length=80, description="The decision's number")
+    decided_on: dt.date
+    awarding_body: str = Field(..., max_length=200)
+    signer_name: str = Field(..., max_length=200)
+    signer_position: str = Field(..., max_length=200)
+
+
+class DecisionOut(Schema):
+    number: str
+    decided_on: dt.date
+    awarding_body: str
+    signer_name: str
+    signer_position: str
+
+
 class VerifyOut(Schema):
     code: str
-    valid: bool
+    valid: bool = Field(..., description="Final (its decision recorded) and not revoked")
+    final: bool
+    imported: bool = Field(..., description="Imported from the body's history")
+    decision: DecisionOut | None
     title: str
     holder: str
     unit: str

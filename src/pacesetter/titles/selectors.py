@@ -109,7 +109,7 @@ def nominations_of(run: EvaluationRun, *, offset: int = 0, limit: int = 200) -> 
 def awards_of(title: Title, unit_q: Q, *, offset: int = 0, limit: int = 200) -> list[Award]:
     return list(
         Award.objects.filter(unit_q, title=title)
-        .select_related("member", "unit", "revocation", "period")
+        .select_related("member", "unit", "period", "revocation", "decision", "imported_by")
         .order_by("-year", "-id")[offset : offset + limit]
     )
 
@@ -117,7 +117,7 @@ def awards_of(title: Title, unit_q: Q, *, offset: int = 0, limit: int = 200) -> 
 def award_by_code(code: str) -> Award | None:
     return (
         Award.objects.select_related(
-            "title", "member", "unit", "movement", "period", "revocation", "revision__pack"
+            "title", "member", "unit", "movement", "period", "revocation", "decision", "revision__pack"
         )
         .filter(code=code.strip().upper())
         .first()
@@ -146,6 +146,8 @@ def subject_facts(
         "initiatives": list(Initiative.objects.filter(subject).order_by("-recognised_on")[:50]),
         "judgements": list(Judgement.objects.filter(subject, year=year)),
         "awards": list(
-            Award.objects.filter(subject).select_related("revocation").order_by("-year")[:50]
+            Award.objects.filter(subject)
+            .select_related("revocation", "imported_by")
+            .order_by("-year")[:50]
         ),
     }

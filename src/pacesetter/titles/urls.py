@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import history_views, views
 
 app_name = "titles"
 
@@ -16,6 +16,17 @@ urlpatterns = [
     path("titles/nominations/<int:nomination_id>/decide/", views.decide, name="decide"),
     path("titles/awards/<int:award_id>/", views.award_detail, name="award"),
     path("titles/awards/<int:award_id>/certificate.pdf", views.certificate, name="certificate"),
+    path(
+        "titles/awards/<int:award_id>/decision/",
+        history_views.award_decision,
+        name="award-decision",
+    ),
+    path("titles/awards/import/", history_views.awards_import, name="awards-import"),
+    path(
+        "titles/awards/import/<slug:slug>/<str:token>/",
+        history_views.awards_import_preview,
+        name="awards-import-preview",
+    ),
     path("titles/facts/", views.facts_upload, name="facts-upload"),
     path("titles/facts/new/", views.fact_entry, name="fact-entry"),
     path("titles/people/<int:member_id>/<int:year>/", views.member_facts, name="member-facts"),

@@ -28,7 +28,8 @@ from . import actions, selectors
 from .access import nomination_or_404, require_organiser, run_or_404
 from .certificates import certificate_pdf
 from .files import read_fact_rows
-from .forms import FactForm, FactsUploadForm, PackForm, RevokeForm, RunForm
+from .forms import DecisionForm, FactForm, FactsUploadForm, PackForm, RevokeForm, RunForm
+from .history import require_final
 from .models import Award, Candidate, Nomination, RulePack, Title
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
@@ -301,7 +302,15 @@ def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
 def _award(award_id: int) -> Award:
     award = get_object_or_404(
         Award.objects.select_related(
-            "title__pack", "member", "unit", "movement", "period", "revision__pack", "nomination"
+            "title__pack",
+            "member",
+            "unit",
+            "movement",
+            "period",
+            "revision__pack",
+            "nomination",
+            "decision",
+            "imported_by",
         ),
         pk=award_id,
     )
@@ -343,6 +352,8 @@ def award_detail(request: HttpRequest, award_id: int) -> HttpResponse:
             "form": form,
             "may_organise": can(actor, Capability.ORGANISE, award.unit, award.movement),
             "verify_url": request.build_absolute_uri(reverse("titles:verify", args=[award.code])),
+            "decision": getattr(award, "decision", None),
+            "decision_form": DecisionForm(initial={"awarding_body": award.awarding_body}),
         },
     )
 
@@ -350,6 +361,11 @@ def award_detail(request: HttpRequest, award_id: int) -> HttpResponse:
 @login_required
 def certificate(request: HttpRequest, award_id: int) -> HttpResponse:
     award = _award(award_id)
+    try:
+        require_final(award)
+    except ActionError as exc:
+        messages.error(request, exc.detail)
+        return redirect("titles:award", award.pk)
     verify_url = request.build_absolute_uri(reverse("titles:verify", args=[award.code]))
     response = HttpResponse(
         certificate_pdf(award, verify_url=verify_url), content_type="application/pdf"
@@ -369,6 +385,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
             "award": award,
             "code": code,
             "revocation": getattr(award, "revocation", None) if award else None,
+            "decision": getattr(award, "decision", None) if award else None,
         },
         status=status,
     )
