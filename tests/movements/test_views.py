@@ -1,6 +1,7 @@
 """The organiser's pages: call, set up, launch and close a movement without the admin."""
 
 import io
+import re
 
 import pytest
 
@@ -115,6 +116,17 @@ def test_indicators_periods_plans_launch_close(signed_in, units):
     assert "Add an indicator" not in page and "Close the movement" in page
     assert signed_in.post(f"{base}/close/").status_code == 302
     assert Movement.objects.get().status == "closed"
+
+
+def test_every_field_of_a_drafts_organise_page_has_an_id_of_its_own(signed_in, draft):
+    """The indicator and period forms both have a "name": with one id, the period's label
+    named the indicator's field, and a person typing a period's name filled the other form."""
+    page = signed_in.get(f"/organise/{draft.slug}/").content.decode()
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for target in re.findall(r'<label[^>]* for="([^"]+)"', page):
+        assert ids.count(target) == 1, target
+    assert 'for="period_name"' in page and 'for="id_name"' in page
 
 
 def test_a_bad_plan_is_refused_beside_its_field(signed_in, draft):

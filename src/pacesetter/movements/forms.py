@@ -82,6 +82,11 @@ class PeriodForm(PlainTextForm):
     starts_on = forms.DateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
 
+    # Ids of its own: the organise page shows it beside the indicator form, whose "name" field
+    # would otherwise share the id `id_name` (and take this form's label).
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="period_%s", **kwargs)
+
 
 class PlanForm(PlainTextForm):
     unit_code = forms.CharField(label="Unit code", max_length=64)
