@@ -78,7 +78,7 @@ def running_server(env: dict[str, str]) -> Iterator[str]:
         [str(BIN / "pacesetter"), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240  # collectstatic and two workers on a busy machine
+    deadline = time.monotonic() + 300  # collectstatic and two workers on a busy machine
     while True:
         try:
             urllib.request.urlopen(url + "/", timeout=2)
