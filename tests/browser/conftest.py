@@ -8,12 +8,14 @@ var/screenshots/ (desktop and a 390×844 phone) for people to look at.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,29 +62,23 @@ def manage(env: dict[str, str], python: str) -> str:
     return done.stdout
 
 
-@pytest.fixture(scope="session")
-def live_url(server_env):
+@contextlib.contextmanager
+def running_server(env: dict[str, str]) -> Iterator[str]:
+    """`pacesetter serve` (gunicorn) on the database of `env` (migrated and seeded by the
+    caller), on a free port; yields its address and stops it afterwards."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
             "Debian's chromium is missing: `make test` installs it (apt-get install chromium)."
         )
-    env = server_env
     var = Path(env["PACESETTER_VAR"])
     port = free_port()
     env["BIND"] = f"127.0.0.1:{port}"
-    pacesetter = str(BIN / "pacesetter")
-    subprocess.run([pacesetter, "migrate", "-v", "0"], env=env, check=True)
-    # Without the 1950 call's 740,000 sign-ups (minutes of loading no browser test looks at).
-    subprocess.run(
-        [pacesetter, "demo", "--without", "volunteers-1950"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
     log = open(var / "server.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
-    server = subprocess.Popen([pacesetter, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(BIN / "pacesetter"), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240  # collectstatic and two workers on a busy machine
+    deadline = time.monotonic() + 300  # collectstatic and two workers on a busy machine
     while True:
         try:
             urllib.request.urlopen(url + "/", timeout=2)
@@ -92,10 +88,28 @@ def live_url(server_env):
                 server.kill()
                 pytest.fail(f"the server did not start: {(var / 'server.log').read_text()[-2000:]}")
             time.sleep(0.3)
-    yield url
-    server.terminate()
-    server.wait(timeout=15)
-    log.close()
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(server_env):
+    env = server_env
+    pacesetter = str(BIN / "pacesetter")
+    subprocess.run([pacesetter, "migrate", "-v", "0"], env=env, check=True)
+    # Without the 1950 call's 740,000 sign-ups (minutes of loading no browser test looks at).
+    subprocess.run(
+        [pacesetter, "demo", "--without", "volunteers-1950"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    with running_server(env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

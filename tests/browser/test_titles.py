@@ -13,15 +13,11 @@ import datetime as dt
 import os
 import re
 import subprocess
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from pacesetter_bench.server import free_port
-from tests.browser.conftest import BIN, CHROMIUM, SCREENSHOTS, screenshot
+from tests.browser.conftest import BIN, SCREENSHOTS, running_server, screenshot
 
 PASSWORD = "titles-browser-password"
 
@@ -51,16 +47,12 @@ for i in range(3):
 
 @pytest.fixture(scope="module")
 def titles_url(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: `make test` installs it.")
     var = tmp_path_factory.mktemp("titles-server")
-    port = free_port()
     env = {
         **os.environ,
         "PACESETTER_VAR": str(var),
         "DATABASE_URL": f"sqlite:///{var}/pacesetter.sqlite3",
         "WEB_CONCURRENCY": "2",
-        "BIND": f"127.0.0.1:{port}",
     }
     pacesetter = str(BIN / "pacesetter")
     subprocess.run([pacesetter, "migrate", "-v", "0"], env=env, check=True)
@@ -68,24 +60,8 @@ def titles_url(tmp_path_factory):
         [pacesetter, "shell", "-c", SEED], env=env, capture_output=True, text=True, check=False
     )
     assert seeded.returncode == 0, seeded.stderr[-3000:]
-    log = open(var / "server.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
-    server = subprocess.Popen([pacesetter, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    # collectstatic and gunicorn take minutes on a machine whose 2 cores are shared 5 ways
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"the server did not start: {(var / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-    yield url
-    server.terminate()
-    server.wait(timeout=15)
-    log.close()
+    with running_server(env) as url:
+        yield url
 
 
 def sign_in(page, url: str, username: str) -> None:

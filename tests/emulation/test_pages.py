@@ -6,7 +6,7 @@ import re
 import pytest
 
 from pacesetter.accounts.models import Grant
-from pacesetter.emulation.models import Challenge
+from pacesetter.emulation.models import Challenge, Notification
 from tests import factories
 
 from .conftest import record, scoring
@@ -113,6 +113,20 @@ def test_notifications_page(client, movement, ranked, head):
     client.post("/notifications/", {"up_to": 10**9})
     assert "· new" not in client.get("/notifications/").content.decode()
     assert Challenge.objects.count() == 0
+
+
+def test_notifications_are_timed_in_their_movements_zone(client, movement, ranked, head):
+    """A notification of a movement in Pyongyang (UTC+9) is dated by the clock there, as the
+    overtakings it tells of are, not by the server's UTC."""
+    movement.time_zone = "Asia/Pyongyang"
+    movement.save(update_fields=["time_zone"])
+    note = Notification.objects.filter(unit__code="W2").get()
+    Notification.objects.filter(pk=note.pk).update(
+        created_at=dt.datetime(2025, 3, 1, 20, 30, tzinfo=dt.UTC)
+    )
+    client.force_login(head)
+    page = client.get("/notifications/").content.decode()
+    assert "2 Mar 2025 05:30" in page and "1 Mar 2025 20:30" not in page
 
 
 def _copies(model, original, count: int) -> list[int]:

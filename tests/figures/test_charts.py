@@ -66,3 +66,24 @@ def test_each_point_and_bar_tells_its_value_on_hover_and_tap():
             # the title for a pointer's hover, the label the stylesheet shows on focus (a tap)
             assert f"<title>{value}</title>" in point
             assert re.search(rf'<text class="value" [^>]*>{value}</text>', point)
+
+
+def test_bars_stay_between_the_axes():
+    """A day's bar is centred on its day but cut at the axes: a one-day chart's bar (80% of
+    the plot wide) covered the axis labels on the left of a volunteer call's first day."""
+    import re
+
+    one_day = charts.daily_chart(
+        daily=[(START, Decimal(1))], start=START, end=START + dt.timedelta(days=1), label="x"
+    )
+    month = charts.daily_chart(
+        daily=[(START, Decimal(3)), (END, Decimal(2))], start=START, end=END, label="x"
+    )
+    for svg in (one_day, month):
+        for x, width in re.findall(
+            r'<rect class="bar" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg
+        ):
+            assert (
+                float(x) >= charts.LEFT and float(x) + float(width) <= charts.WIDTH - charts.RIGHT
+            )
+    assert 'x="84.0"' in one_day and 'width="217.6"' in one_day  # the right half of 80% of 544

@@ -1,6 +1,7 @@
 """The organiser's pages: call, set up, launch and close a movement without the admin."""
 
 import io
+import re
 
 import pytest
 
@@ -117,6 +118,17 @@ def test_indicators_periods_plans_launch_close(signed_in, units):
     assert Movement.objects.get().status == "closed"
 
 
+def test_every_field_of_a_drafts_organise_page_has_an_id_of_its_own(signed_in, draft):
+    """The indicator and period forms both have a "name": with one id, the period's label
+    named the indicator's field, and a person typing a period's name filled the other form."""
+    page = signed_in.get(f"/organise/{draft.slug}/").content.decode()
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for target in re.findall(r'<label[^>]* for="([^"]+)"', page):
+        assert ids.count(target) == 1, target
+    assert 'for="period_name"' in page and 'for="id_name"' in page
+
+
 def test_a_bad_plan_is_refused_beside_its_field(signed_in, draft):
     response = signed_in.post(
         f"/organise/{draft.slug}/plans/", {"unit_code": "W1", "indicator": "steel", "planned": "x"}
@@ -164,7 +176,9 @@ def test_plans_from_a_file_are_previewed_then_saved_all_or_nothing(signed_in, dr
     preview_url = signed_in.post(url, {"file": good})["Location"]
     page = signed_in.get(preview_url).content.decode()
     assert "Confirming creates 2 plans, changes 0 and leaves 0 as they are." in page
-    assert '<tr data-unit="W2"><td>W2</td><td>steel</td><td>Whole movement</td>' in page
+    assert (
+        '<tr data-unit="W2"><td class="nowrap">W2</td><td>steel</td><td>Whole movement</td>' in page
+    )
     assert not Plan.objects.exists()  # a preview saves nothing
     assert signed_in.post(preview_url).status_code == 302
     assert Plan.objects.count() == 2
@@ -235,11 +249,15 @@ def test_plans_come_a_slice_at_a_time_in_the_trees_order(signed_in, draft, units
     actions.set_plans(movement=draft, rows=[actions.PlanRow(c, "steel", "10") for c in codes])
     url = f"/organise/{draft.slug}/"
     page = signed_in.get(url).content.decode()
-    assert re.findall(r'<span class="muted">(\w+)</span></td><td>Steel', page) == codes[:4]
+    assert (
+        re.findall(r'<span class="muted unit-code">(\w+)</span></td><td>Steel', page) == codes[:4]
+    )
     assert "6 plans" in page and f'hx-get="{url}?plans=2"' in page
     rows = signed_in.get(url + "?plans=2", headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in rows and "Set a plan" not in rows
-    assert re.findall(r'<span class="muted">(\w+)</span></td><td>Steel', rows) == codes[4:]
+    assert (
+        re.findall(r'<span class="muted unit-code">(\w+)</span></td><td>Steel', rows) == codes[4:]
+    )
     # After a refused form the page is rendered at the form's address: "Show more" still
     # asks the organise page.
     refused = signed_in.post(

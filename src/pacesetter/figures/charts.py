@@ -179,13 +179,24 @@ def daily_chart(
     base, bar = float(HEIGHT - BOTTOM), float(width)
     step = float(WIDTH - LEFT - RIGHT) / frame.days
     scale = float(HEIGHT - TOP - BOTTOM) / float(frame.top)
+
+    def rect(day: dt.date, quantity: Decimal) -> str:
+        """A bar centred on its day, cut at the axes: the first and last days' bars (a
+        one-day chart's is 80% of the plot wide) never cover the axis labels."""
+        centre = LEFT + (day - start).days * step
+        left = max(float(LEFT), centre - bar / 2)
+        right = min(float(WIDTH - RIGHT), centre + bar / 2)
+        height = max(float(quantity), 0.0) * scale
+        return (
+            f'<rect class="bar" x="{left:.1f}" y="{base - height:.1f}" '
+            f'width="{right - left:.1f}" height="{height:.1f}"/>'
+        )
+
     bars = mark_safe(
         "".join(
             _point(
                 LEFT + (d - start).days * step,
-                f'<rect class="bar" x="{LEFT + (d - start).days * step - bar / 2:.1f}" '
-                f'y="{base - max(float(q), 0.0) * scale:.1f}" width="{bar:.1f}" '
-                f'height="{max(float(q), 0.0) * scale:.1f}"/>',
+                rect(d, q),
                 f"{d:%-d %b %Y}: {_exact(Decimal(q))}",
             )
             for d, q in shown
