@@ -10,7 +10,7 @@ from pacesetter.drives.models import DonationEntry, EnlistmentReturn, SignUp
 from pacesetter.ledger.models import Report
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Member
-from tests.cli.conftest import run, write_csv
+from tests.cli.conftest import run, write_csv, write_xlsx
 
 GIFTS = [
     ["item", "stage", "unit", "quantity", "day", "donor_unit"],
@@ -42,6 +42,12 @@ def test_a_compressed_file_reads_like_the_plain_one(donation_drive, tmp_path):
     assert DonationEntry.objects.filter(drive=donation_drive).count() == 2
     # The same rows from the other file are the same gifts.
     assert run("import_donations", str(plain), "--movement", "rice").code == 0
+    assert DonationEntry.objects.filter(drive=donation_drive).count() == 2
+
+
+def test_a_workbook_reads_like_the_csv(donation_drive, tmp_path):
+    path = write_xlsx(tmp_path / "gifts.xlsx", GIFTS)
+    assert run("import_donations", str(path), "--movement", "rice").code == 0
     assert DonationEntry.objects.filter(drive=donation_drive).count() == 2
 
 
