@@ -252,3 +252,19 @@ def test_setup_file_dates_relative_to_the_day_of_loading(units, tmp_path):
     assert (movement.ends_on - movement.starts_on).days == 66
     assert movement.starts_on == today - dt.timedelta(days=6)
     assert movement.volunteer_call.opens_at.date() <= today
+
+
+def test_a_visitor_cannot_enter_a_tally(units):
+    import pytest
+
+    from pacesetter.accounts.permissions import ANONYMOUS, acting_as
+    from pacesetter.core.errors import ValidationFailed
+    from pacesetter.drives import actions
+    from tests.drives.conftest import make_call
+
+    call = make_call(units, "public-call", quota=100)
+    row = actions.SignUpRow(unit="W1", tally=40, idempotency_key="stuffed")
+    with acting_as(ANONYMOUS), pytest.raises(ValidationFailed) as refused:
+        actions.sign_up(call=call, rows=[row])
+    assert [(e.field, e.code) for e in refused.value.errors] == [("tally", "not_permitted")]
+    assert not SignUp.objects.exists()
