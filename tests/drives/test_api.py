@@ -98,3 +98,15 @@ def test_enlistment_api_days_show_missing(enlistment, api):
     days = api.get("/api/v1/movements/epidemic/enlistment").json()["days"]
     assert days[0]["totals"] == {"medical": 5, "hygiene": 7} and days[0]["coverage"] == "33.3"
     assert days[1]["missing"] is True and days[1]["totals"] is None
+
+
+def test_a_tally_through_the_api(units, api):
+    make_call(units, "open", quota=100, asks_gender=True)
+    url = "/api/v1/movements/open/volunteers/signups"
+    row = {"unit": "W1", "gender": "female", "tally": 12, "idempotency_key": "station-1"}
+    response = post(api, url, {"signups": [row]})
+    assert response.status_code == 201, response.content
+    assert response.json()["created"] == 12 and len(response.json()["codes"]) == 12
+    assert post(api, url, {"signups": [row]}).json()["replayed"] == 12
+    refused = problem(post(Client(), url, {"signups": [row]}), 422)
+    assert refused["errors"][0]["field"] == "tally"

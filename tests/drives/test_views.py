@@ -297,3 +297,18 @@ def test_a_sign_up_with_errors_opens_on_a_summary_and_its_fields_describe_their_
     assert page.status_code == 422
     assert "id_contact_error" in described_ids_are_present(html)
     assert '<a href="#id_contact">' in error_summary(html)
+
+
+def test_a_tallied_volunteer_is_shown_as_counted_not_named(public_call, client, user):
+    actions.sign_up(
+        call=public_call,
+        rows=[
+            person(1, role="rescue", gender="male", age=20),
+            actions.SignUpRow(
+                unit="W1", role="rescue", gender="female", age=30, tally=2, idempotency_key="t"
+            ),
+        ],
+    )
+    client.force_login(user)
+    page = client.get(reverse("drives-volunteers", args=["open-call"])).content.decode()
+    assert page.count("counted on a tally, not named") == 2 and "Volunteer 1" in page

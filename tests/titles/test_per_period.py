@@ -13,6 +13,7 @@ from pacesetter.core.errors import ValidationFailed
 from pacesetter.ledger.actions import ReportRow, record_reports
 from pacesetter.movements import actions as movement_actions
 from pacesetter.titles import actions
+from pacesetter.titles.history import record_decision
 from pacesetter.titles.models import Title
 from pacesetter.units import actions as unit_actions
 from tests import factories
@@ -375,6 +376,14 @@ def test_the_title_page_runs_a_title_for_a_period(
     with django_assert_num_queries(1):
         page = api.__class__().get(f"/verify/{award.code}").content.decode()
     assert "week 1 (2–8 Mar)" in page
+    record_decision(
+        award=award,
+        number="7/QD",
+        decided_on=award.awarded_on,
+        awarding_body="The contest council",
+        signer_name="A. Chair",
+        signer_position="Chair",
+    )
     certificate = api.get(f"/titles/awards/{award.pk}/certificate.pdf")
     assert certificate.status_code == 200
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -184,7 +186,7 @@ class _CsvTable(Table):
         self.delimiter = csv_delimiter(path)
         self._binary = path.open("rb")
         self.total = path.stat().st_size
-        self._text = _text(self._binary)
+        self._text = _text(_inflated(path, self._binary))
         self._rows = _checked(self._text, path, self.delimiter)
         try:
             first = next(self._rows, None)
@@ -211,7 +213,8 @@ class _CsvTable(Table):
         digest = hashlib.sha256()
         errors: list[RowError] = []
         with self.path.open("rb", buffering=0) as raw:
-            text = _text(io.BufferedReader(_Hashing(raw, digest), buffer_size=_CHUNK))
+            hashed = io.BufferedReader(_Hashing(raw, digest), buffer_size=_CHUNK)
+            text = _text(_inflated(self.path, hashed))
             for number, cells in enumerate(_checked(text, self.path, self.delimiter), start=1):
                 if number > 1:
                     errors.extend(self._control_character_errors(number, cells))
@@ -221,6 +224,17 @@ class _CsvTable(Table):
 
     def close(self) -> None:
         self._text.close()
+        self._binary.close()
+
+
+def is_gzip(path: Path) -> bool:
+    """A `.csv.gz` file: CSV compressed with gzip, read as it is decompressed."""
+    return path.name.lower().endswith(".gz")
+
+
+def _inflated(path: Path, binary: IO[bytes]) -> IO[bytes]:
+    # Progress and the fingerprint stay on the compressed bytes (the file as it is on disk).
+    return gzip.GzipFile(fileobj=binary, mode="rb") if is_gzip(path) else binary
 
 
 def _text(binary: IO[bytes]) -> io.TextIOWrapper:
@@ -240,8 +254,11 @@ def csv_delimiter(path: Path) -> str:
     some save tab-separated text as .csv; the header row says which, since column names hold
     no separators. Any reader of CSV calls this, so every import takes the same files.
     """
-    with path.open("rb") as source:
-        head = source.read(_SNIFFED).decode("utf-8-sig", errors="replace")
+    with path.open("rb") as raw, _inflated(path, raw) as source:
+        try:
+            head = source.read(_SNIFFED).decode("utf-8-sig", errors="replace")
+        except (OSError, EOFError) as exc:
+            raise TabularError(f"{path.name}: not a readable gzip file ({exc}).") from None
     return delimiter_of(head)
 
 
@@ -277,11 +294,13 @@ def _checked(text: io.TextIOWrapper, path: Path, delimiter: str) -> Iterator[lis
         ) from None
     except csv.Error as exc:
         raise TabularError(f"{path.name}: line {line + 1:,}: {exc}.") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise TabularError(f"{path.name}: not a readable gzip file ({exc}).") from None
 
 
 def _first_undecodable_line(path: Path) -> int:
     # The text layer decodes in chunks, so its error cannot say where; look again, by line.
-    with path.open("rb") as source:
+    with path.open("rb") as raw, _inflated(path, raw) as source:
         for number, line in enumerate(source, start=1):
             try:
                 line.decode("utf-8")
@@ -421,10 +440,10 @@ def cell_text(value: object) -> str:
 
 def open_table(path: Path) -> Table:
     """Open a CSV (UTF-8 with or without a byte-order mark; separated by `,`, `;` or tab;
-    header first) or XLSX (first worksheet) file."""
-    suffix = path.suffix.lower()
+    header first; also gzip-compressed, as .csv.gz) or XLSX (first worksheet) file."""
+    suffix = ".csv" if path.name.lower().endswith(".csv.gz") else path.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
-        raise TabularError(f"{path.name}: give a .csv or .xlsx file.")
+        raise TabularError(f"{path.name}: give a .csv, .csv.gz or .xlsx file.")
     if not path.is_file():
         raise TabularError(f"{path}: no such file.")
     try:
@@ -479,3 +498,21 @@ def row_errors_table(
     for error in errors:
         table.add_row(str(error.row), error.field, error.message)
     return table
+
+
+# --- dates relative to the day of loading ------------------------------------------------
+
+_RELATIVE_DAY = re.compile(r"today\s*(?:([+-])\s*(\d{1,5}))?", re.IGNORECASE)
+
+
+def relative_day(text: str, today: dt.date) -> dt.date | None:
+    """`today`, `today-6` or `today+30` as the date it names counted from `today`; None for
+    any other text. Setup and data files of a movement meant to run "around now" (an example,
+    a drill, a template reused every season) write their dates so, and stay right whenever
+    they are loaded."""
+    match = _RELATIVE_DAY.fullmatch(text.strip())
+    if match is None:
+        return None
+    sign, days = match.groups()
+    offset = int(days or 0) * (-1 if sign == "-" else 1)
+    return today + dt.timedelta(days=offset)

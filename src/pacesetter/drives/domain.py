@@ -161,6 +161,12 @@ def member_identity(member_id: int) -> str:
     return f"member:{member_id}"
 
 
+def tally_identity(key: str) -> str:
+    """A person counted in a tally has no contact to compare: their entry's key stands in,
+    so nobody else is ever taken for them (and the same key again is a replay)."""
+    return f"tally:{hashlib.sha256(key.encode()).hexdigest()[:64]}"
+
+
 # Codes a person reads back over the phone: no 0/O, 1/I/L.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 

@@ -85,6 +85,8 @@ class SignUpIn(Schema):
     age_band: str = ""
     skill: str = ""
     idempotency_key: str | None = None
+    # That many volunteers counted on a paper list, not named (signed-in organisers only).
+    tally: int = Field(0, ge=0, le=100_000)
 
 
 class SignUpsIn(Schema):

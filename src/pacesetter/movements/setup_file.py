@@ -33,8 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from django.utils import timezone
 
 from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.core.tabular import relative_day
 
 from . import period_series
 from .actions import PlanRow
@@ -211,6 +213,11 @@ class SetupReader:
         value = yaml.safe_load(yaml.serialize(node))
         if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
             value = node.value  # a code like 042 stays as written
+        if kind in (dt.date, dt.datetime) and isinstance(value, str):
+            # "today", "today-6", "today+30": counted from the day the file is applied.
+            day = relative_day(value, timezone.localdate())
+            if day is not None:
+                value = day if kind is dt.date else dt.datetime.combine(day, dt.time())
         if kind is dt.date and isinstance(value, str):
             with contextlib.suppress(ValueError):
                 value = dt.date.fromisoformat(value)
@@ -456,7 +463,7 @@ _KIND_NAMES = {
     str: "text",
     int: "a whole number",
     bool: "true or false",
-    dt.date: "a date (YYYY-MM-DD)",
+    dt.date: "a date (YYYY-MM-DD, or today, today-6, today+30)",
     dt.datetime: "a date and time (YYYY-MM-DDTHH:MM:SS, an offset optional)",
 }
 

@@ -459,3 +459,80 @@ def create_member(*, unit: Unit, full_name: str, external_id: str | None = None)
             ],
         )
     return Member.objects.create(unit=unit, full_name=full_name.strip(), external_id=external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    unit: str
+    external_id: str
+    full_name: str
+
+
+@dataclass
+class MemberImportResult:
+    created: int = 0
+    unchanged: int = 0
+
+
+@audited("units.import_members")
+def import_members(*, rows: Sequence[MemberRow]) -> MemberImportResult:
+    """Create many members at once, all or nothing, each named by its id (`external_id`).
+    A member whose id exists in the same unit under the same name is left as it is (so a
+    file can be imported again); the same id elsewhere or under another name is refused.
+    Needs MANAGE_UNITS where each member's unit is."""
+    may = current_actor().paths(Capability.MANAGE_UNITS)
+    units = _units_by_code({r.unit.strip() for r in rows})
+    ids = [r.external_id.strip() for r in rows]
+    stored = {
+        m.external_id: m for m in Member.objects.filter(external_id__in=ids).select_related("unit")
+    }
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    new: list[Member] = []
+    result = MemberImportResult()
+    for number, row in enumerate(rows, start=1):
+        code, external_id, name = row.unit.strip(), row.external_id.strip(), row.full_name.strip()
+        unit = units.get(code)
+        if unit is None:
+            errors.append(RowError(number, "unit", f"no unit with code {code!r}", "not_found"))
+        elif EVERYWHERE not in may and not any(unit.path.startswith(p) for p in may):
+            errors.append(
+                RowError(number, "unit", f"you may not manage {code}'s members", "not_permitted")
+            )
+        if not name:
+            errors.append(RowError(number, "full_name", "a name is required", "required"))
+        elif len(name) > 200:
+            errors.append(RowError(number, "full_name", "at most 200 characters", "too_long"))
+        if not external_id:
+            errors.append(RowError(number, "external_id", "an id is required", "required"))
+            continue
+        if len(external_id) > 64:
+            errors.append(RowError(number, "external_id", "at most 64 characters", "too_long"))
+            continue
+        if external_id in seen:
+            errors.append(
+                RowError(
+                    number, "external_id", f"the same id as row {seen[external_id]}", "duplicate"
+                )
+            )
+            continue
+        seen[external_id] = number
+        found = stored.get(external_id)
+        if found is not None:
+            if found.unit.code != code or found.full_name != name:
+                errors.append(
+                    RowError(
+                        number,
+                        "external_id",
+                        f"{external_id} is {found.full_name} of {found.unit.code} already",
+                        "exists",
+                    )
+                )
+            else:
+                result.unchanged += 1
+        elif unit is not None:
+            new.append(Member(unit=unit, full_name=name, external_id=external_id))
+    raise_for_rows(errors, what="member", total=len(rows))
+    Member.objects.bulk_create(new, batch_size=1000)
+    result.created = len(new)
+    return result

@@ -146,17 +146,23 @@ def add_call_places(*, call: VolunteerCall, places: Sequence[PlaceSpec]) -> list
         raise ValidationFailed("One of these places exists already (unit and role).") from None
 
 
-def _count(call: VolunteerCall, counted: Iterable[tuple[Unit, dt.date, list[str]]]) -> None:
+def _count(call: VolunteerCall, counted: Iterable[tuple[Unit, dt.date, Sequence[str]]]) -> None:
     """Add sign-ups (or placements) to the totals of their unit (own) and of every unit on
     the way to the root (subtree)."""
+    # Alike entries first (a big import brings thousands per unit and day), then the tree.
+    alike: dict[tuple, int] = defaultdict(int)
+    units: dict[int, Unit] = {}
+    for unit, day, names in counted:
+        units[unit.pk] = unit
+        alike[(unit.pk, day, tuple(names))] += 1
     own: dict[tuple, int] = defaultdict(int)
     subtree: dict[tuple, int] = defaultdict(int)
-    for unit, day, names in counted:
-        lineage = unit.lineage_ids
+    for (unit_id, day, names), n in alike.items():
+        lineage = units[unit_id].lineage_ids
         for bucket in names:
-            own[(unit.pk, bucket, day)] += 1
+            own[(unit_id, bucket, day)] += n
             for ancestor in lineage:
-                subtree[(ancestor, bucket, day)] += 1
+                subtree[(ancestor, bucket, day)] += n
     _upsert(
         "drives_signuptotal",
         ("call_id", "unit_id", "bucket", "day"),

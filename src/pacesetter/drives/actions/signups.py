@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,15 @@ from pacesetter.units.models import Member
 from .. import domain
 from ..models import CallRole, SignUp, VolunteerCall
 from ..selectors import from_row
-from ._shared import _key, _marks, _refuse, _require_launched, _unit_errors, _units_by_code
+from ._shared import (
+    MAX_KEY_LENGTH,
+    _key,
+    _marks,
+    _refuse,
+    _require_launched,
+    _unit_errors,
+    _units_by_code,
+)
 from .calls import _count, post_to_ledger
 
 MAX_SIGNUP_ROWS = 100_000
@@ -33,7 +42,14 @@ class SignUpRow:
     """One volunteer. `unit` is where they live or work (a unit code in the call's scope);
     for a member it may be left empty (the member's unit). Fields the call does not ask for
     are not kept; an exact age is used for the eligibility check only (the call's age band
-    is kept when it asks for one). `signed_up_at` is for imports of paper forms."""
+    is kept when it asks for one). `signed_up_at` is for imports of paper forms.
+
+    `tally` (1 or more) makes the row a count rather than a person: that many volunteers
+    counted on a paper list (a recruiting station's tally sheet) and not named one by one.
+    Each becomes a sign-up with the row's unit, day, role, gender, age band and skill, with
+    no name or contact: nobody can tell whether one of them signs up again, so only a person
+    who may sign others up enters tallies. Their keys are the row's key followed by
+    ":1", ":2"…, so the same tally entered again counts nothing twice."""
 
     unit: str = ""
     full_name: str = ""
@@ -46,6 +62,7 @@ class SignUpRow:
     skill: str = ""
     signed_up_at: dt.datetime | None = None
     idempotency_key: str | None = None
+    tally: int = 0
 
 
 @dataclass
@@ -151,7 +168,8 @@ def sign_up(
     _require_launched(movement)
     if not rows:
         return SignUpResult()
-    if len(rows) > MAX_SIGNUP_ROWS:
+    persons = sum(r.tally if isinstance(r.tally, int) and r.tally > 0 else 1 for r in rows)
+    if persons > MAX_SIGNUP_ROWS:
         _refuse("rows", f"at most {MAX_SIGNUP_ROWS:,} sign-ups per call", "too_many")
     actor = current_actor()
     if entered_by is None and actor.user is not None and not actor.is_system:
@@ -194,6 +212,16 @@ def sign_up(
                     errors.append(
                         RowError(number, "member", f"no member {row.member.strip()!r}", "not_found")
                     )
+        tally = row.tally
+        if tally:
+            if may is None:
+                errors.append(
+                    RowError(number, "tally", "sign in to enter a tally", "not_permitted")
+                )
+            if member is not None:
+                errors.append(RowError(number, "tally", "a tally names no member", "invalid"))
+            if not isinstance(tally, int) or tally < 1:
+                errors.append(RowError(number, "tally", "a whole number, 1 or more", "invalid"))
         unit_code = row.unit.strip() or (member.unit.code if member is not None else "")
         unit = units.get(unit_code) or (member.unit if member is not None else None)
         if member is not None and unit is not None and member.unit_id != unit.pk:
@@ -206,10 +234,12 @@ def sign_up(
             number, "unit", unit_code, unit, scope, may=may, verb="sign volunteers up"
         )
         full_name = (row.full_name or "").strip() or (member.full_name if member else "")
-        if not full_name:
+        if not full_name and not tally:
             errors.append(RowError(number, "full_name", "a name is required", "required"))
         contact = (row.contact or "").strip()
-        if member is not None:
+        if tally:
+            identity = "tally"  # each counted person's own, below
+        elif member is not None:
             identity = domain.member_identity(member.pk)
         elif not domain.normalise_contact(contact).strip("+"):
             identity = ""
@@ -260,8 +290,37 @@ def sign_up(
                     RowError(number, "skill", f"one of: {', '.join(call.skills)}", "required")
                 )
         key, key_error = _key(row.idempotency_key, number)
+        if key_error is None and tally and len(key) + len(f":{tally}") > MAX_KEY_LENGTH:
+            key_error = RowError(
+                number,
+                "idempotency_key",
+                f"at most {MAX_KEY_LENGTH - len(f':{tally}')} characters for a tally",
+                "too_long",
+            )
         if key_error:
             errors.append(key_error)
+        if tally and len(errors) == before:
+            day = signed_up_at.astimezone(zone).date()
+            for n in range(1, tally + 1):
+                person_key = f"{key}:{n}"
+                prepared.append(
+                    {
+                        "number": number,
+                        "identity": domain.tally_identity(person_key),
+                        "member": None,
+                        "full_name": full_name[:200],
+                        "contact": "",
+                        "unit": unit,
+                        "role": role,
+                        "gender": gender,
+                        "age_band": band if call.asks_age_band else "",
+                        "skill": skill,
+                        "signed_up_at": signed_up_at,
+                        "day": day,
+                        "key": person_key,
+                    }
+                )
+            continue
         if identity and len(errors) == before:
             if identity in in_batch:
                 errors.append(
@@ -340,7 +399,7 @@ def _record_signups(
         stored = by_key.get(p["key"])
         if stored is not None:
             if stored[0] == p["identity"]:
-                outcome[p["number"]] = (stored[1], "replayed")
+                outcome[id(p)] = (stored[1], "replayed")
                 result.replayed += 1
             else:
                 errors.append(
@@ -389,13 +448,13 @@ def _record_signups(
         result.waitlisted = waiting
         _count(call, [(p["unit"], p["day"], _buckets_of(p)) for p in new])
         for index, p in enumerate(new):
-            outcome[p["number"]] = (
+            outcome[id(p)] = (
                 p["code"],
                 domain.SIGNED_UP if index < admitted else domain.WAITLISTED,
             )
     result.created = len(new)
     for p in prepared:
-        code, status = outcome[p["number"]]
+        code, status = outcome[id(p)]
         result.codes.append(code)
         result.statuses.append(status)
     if new and (post or (post is None and state.post_due)):
@@ -430,13 +489,15 @@ def _stored(
     return by_key, by_identity
 
 
-def _buckets_of(p: dict) -> list[str]:
-    return domain.buckets(
-        gender=p["gender"],
-        age_band=p["age_band"],
-        role=p["role"].code if p["role"] is not None else "",
-        skill=p["skill"],
+def _buckets_of(p: dict) -> tuple[str, ...]:
+    return _buckets(
+        p["gender"], p["age_band"], p["role"].code if p["role"] is not None else "", p["skill"]
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _buckets(gender: str, age_band: str, role: str, skill: str) -> tuple[str, ...]:
+    return tuple(domain.buckets(gender=gender, age_band=age_band, role=role, skill=skill))
 
 
 def _insert_signups(call: VolunteerCall, new: list[dict], admitted: int, entered_by) -> None:
@@ -464,7 +525,8 @@ def _insert_signups(call: VolunteerCall, new: list[dict], admitted: int, entered
         "idempotency_key",
     )
     user_id = entered_by.pk if entered_by is not None else None
-    adapt = connection.ops.adapt_datetimefield_value
+    # Adapted once per moment: a tally's persons, and a burst, share theirs.
+    adapt = functools.lru_cache(maxsize=4096)(connection.ops.adapt_datetimefield_value)
     values = []
     for index, p in enumerate(new):
         p["code"] = domain.confirmation_code()
