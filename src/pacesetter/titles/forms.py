@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from pacesetter.core.forms import PlainTextForm
 from pacesetter.movements.models import Movement
@@ -115,3 +116,26 @@ class FactForm(PlainTextForm):
             for name, value in self.cleaned_data.items()
             if name not in ("kind", "source") and value not in (None, "")
         }
+
+
+class AttachmentForm(PlainTextForm):
+    """A document for a nomination's dossier; the action checks its size and content."""
+
+    kind = forms.ChoiceField(
+        label=_("What it is"),
+        choices=[
+            ("report", _("the unit's achievement report")),
+            ("supporting", _("a supporting document")),
+        ],
+    )
+    file = forms.FileField(
+        label=_("Document"),
+        help_text=_("PDF, PNG, JPEG, DOCX, XLSX, ODT or ODS"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.odt,.ods"}
+        ),
+    )
+
+
+class WithdrawAttachmentForm(PlainTextForm):
+    reason = forms.CharField(label=_("Reason for withdrawing"), max_length=300)
