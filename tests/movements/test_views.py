@@ -258,3 +258,14 @@ def test_a_movements_pages_give_times_in_its_time_zone(signed_in, movement):
     launched = Movement.objects.get(pk=movement.pk).launched_at.astimezone(ZoneInfo("Europe/Paris"))
     page = signed_in.get(f"/organise/{movement.slug}/").content.decode()
     assert f"Launched {launched:%-d %b %Y, %H:%M}." in page
+
+
+def test_a_plans_file_with_a_plan_twice_names_both_rows(signed_in, draft):
+    twice = _plans_file(
+        ["unit_code,indicator,planned", "W1,steel,100", "W2,steel,5", "W1,steel,90"]
+    )
+    response = signed_in.post(f"/organise/{draft.slug}/plans/upload/", {"file": twice})
+    page = signed_in.get(response["Location"]).content.decode()
+    assert "1 of 3 rows is not valid." in page
+    assert '<td class="num">4</td><td>unit_code</td><td>repeats the plan of row 2</td>' in page
+    assert not Plan.objects.exists()
