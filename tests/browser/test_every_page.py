@@ -131,7 +131,7 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
             target = urldefrag(href)[0]
             if target.startswith(live_url) and _route(urlsplit(target).path) not in seen_routes:
                 queue.append(target)
-    assert not found, found
+    assert not found, "\n".join(f"{url}: {problems}" for url, problems in found.items())
     assert len(seen_routes) >= 25, sorted(seen_routes)
     assert {"titles:run", "titles:candidate", "titles:dossier"} <= seen_routes.keys()
 
