@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.test import override_settings
 
 from tests import factories
 
@@ -11,13 +12,22 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    """The manifest storage needs `collectstatic`; tests render pages without it."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+@pytest.fixture(autouse=True, scope="session")
+def _test_storages():
+    """Plain static files (the manifest storage needs `collectstatic`; tests render pages
+    without it), and dossier documents in memory, not under var/. Session-wide, once: the
+    permission matrix builds its world, with a document, before any function-scoped setting
+    applies, and changing STORAGES would start an empty memory store."""
+    from django.conf import settings
+
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            "attachments": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        }
+    ):
+        yield
 
 
 @pytest.fixture

@@ -169,7 +169,18 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Nomination dossiers' documents. Never given a public URL: the titles views serve each
+    # file to those who may see its nomination. Replace the backend (e.g. django-storages'
+    # S3Storage) to keep them on object storage.
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "attachments"), "base_url": None},
+    },
 }
+# The largest document a nomination's dossier takes (bytes).
+TITLES_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("TITLES_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username/IP before a password is checked.

@@ -6,6 +6,7 @@ as the system, with C1 as the unit each of them is about."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from types import SimpleNamespace
 
 from django.utils import timezone
@@ -15,6 +16,7 @@ from pacesetter.emulation import actions as emulation_actions
 from pacesetter.ledger import actions as ledger_actions
 from pacesetter.movements import actions as movement_actions
 from pacesetter.titles import actions as title_actions
+from pacesetter.titles import dossiers
 from pacesetter.units import actions as unit_actions
 
 TODAY = dt.date.today()
@@ -61,6 +63,8 @@ titles:
             value: good
             label: rated good or better
 """
+
+PDF = b"%PDF-1.4\n%%EOF\n"  # a dossier's document: its first bytes say PDF
 
 OTHER_PACK = PACK.replace("pack: matrix", "pack: matrix-other")
 PAST_AWARD = {
@@ -208,6 +212,13 @@ def build(world) -> SimpleNamespace:
     x.star_run = title_actions.run_evaluation(title=star, year=int(YEAR), scope=units["C1"])
     x.candidate = x.star_run.results.get()
     (x.nomination,) = title_actions.nominate(run=x.star_run)
+    x.attachment = dossiers.add_attachment(
+        nomination=x.nomination,
+        kind="report",
+        name="report.pdf",
+        content=io.BytesIO(PDF),
+        size=len(PDF),
+    )
     x.plain_run = title_actions.run_evaluation(title=plain, year=int(YEAR), scope=units["C1"])
     x.award = title_actions.award_without_vote(candidate=x.plain_run.results.get())
     # an award of the body's history, imported (final: its decision came with it)

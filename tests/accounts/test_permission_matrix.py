@@ -656,6 +656,25 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         "/api/v1/titles/awards/{w.x.award.code}/decision",
         lambda w: matrix_world.DECISION,
     ),
+    ("GET", "/api/v1/titles/nominations/{nomination_id}/attachments"): Endpoint(
+        on_unit(200), "/api/v1/titles/nominations/{w.x.nomination.pk}/attachments"
+    ),
+    ("POST", "/api/v1/titles/nominations/{nomination_id}/attachments"): Endpoint(
+        on_unit(201, need=ORG),
+        "/api/v1/titles/nominations/{w.x.nomination.pk}/attachments",
+        lambda w: {"kind": "report", "file": SimpleUploadedFile("r.pdf", matrix_world.PDF)},
+    ),
+    ("GET", "/api/v1/titles/attachments/{attachment_id}"): Endpoint(
+        on_unit(200), "/api/v1/titles/attachments/{w.x.attachment.pk}"
+    ),
+    ("POST", "/api/v1/titles/attachments/{attachment_id}/withdrawal"): Endpoint(
+        on_unit(200, need=ORG),
+        "/api/v1/titles/attachments/{w.x.attachment.pk}/withdrawal",
+        lambda w: {"reason": "matrix"},
+    ),
+    ("GET", "/api/v1/titles/runs/{run_id}/minutes"): Endpoint(
+        on_unit(200), "/api/v1/titles/runs/{w.x.star_run.pk}/minutes"
+    ),
     ("GET", "/api/v1/titles/verify/{code}"): Endpoint(
         anyone(200),
         "/api/v1/titles/verify/{w.x.award.code}",  # public: a certificate's code
@@ -690,6 +709,8 @@ def test_roles_hold_exactly_the_expected_capabilities():
 def _call(client: Client, method: str, path: str, body: Any, **headers):
     if body is None:
         return client.generic(method, path, **headers)
+    if isinstance(body, dict) and any(isinstance(v, SimpleUploadedFile) for v in body.values()):
+        return client.post(path, body, **headers)  # multipart: an endpoint that takes a file
     return client.generic(
         method, path, json.dumps(body), content_type="application/json", **headers
     )
@@ -971,6 +992,15 @@ PAGES: dict[str, Page] = {
     "decide": Page(
         on_unit(302, need=ORG), "/titles/nominations/{w.x.nomination.pk}/decide/", "POST"
     ),
+    "dossier": Page(on_unit(200), "/titles/nominations/{w.x.nomination.pk}/"),
+    "attachment": Page(on_unit(200), "/titles/attachments/{w.x.attachment.pk}/"),
+    "attachment-withdraw": Page(
+        on_unit(302, need=ORG),
+        "/titles/attachments/{w.x.attachment.pk}/withdraw/",
+        "POST",
+        lambda w: {"reason": "matrix"},
+    ),
+    "minutes": Page(on_unit(200), "/titles/runs/{w.x.star_run.pk}/minutes.pdf"),
     "award": Page(on_unit(200), "/titles/awards/{w.x.award.pk}/"),
     # a final award's certificate (an imported one comes with its decision); a pending one
     # sends back to the award page, which says a decision is needed

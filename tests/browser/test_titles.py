@@ -18,8 +18,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import BIN, SCREENSHOTS, running_server, screenshot
+from tests.browser.test_every_page import violations
 
 PASSWORD = "titles-browser-password"
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 SEED = f"""
 from django.contrib.auth import get_user_model
@@ -143,18 +145,58 @@ def test_a_title_from_rules_to_a_revoked_certificate(titles_url, page):
     page.get_by_role("button", name="Nominate the 1 selected to the council").click()
     expect(page.locator(".messages")).to_contain_text("Nominated 1 to the council")
 
-    # The council votes: 3 yes of all 3 members.
+    # Her dossier: the organiser adds the unit's achievement report.
+    page.get_by_role("link", name="dossier").click()
+    expect(page.get_by_role("heading", name="Dossier of Kim Ok Sun")).to_be_visible()
+    dossier_url = page.url
+    page.get_by_label("What it is").select_option("report")
+    page.get_by_label("Document", exact=True).set_input_files(
+        {"name": "Achievement report 2024.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    page.get_by_role("button", name="Add to the dossier").click()
+    expect(page.locator(".messages")).to_contain_text("Added Achievement report 2024.pdf")
+    expect(page.locator("ul.attachments")).to_contain_text("achievement report")
+
+    # The council votes: 3 yes of all 3 members; the first reads the dossier and votes there.
     for i in range(3):
         sign_in(page, url, f"council{i}")
-        page.goto(run_url)
+        if i == 0:
+            page.goto(dossier_url)
+            expect(page.locator(".tree").first).to_contain_text("✓ met")
+            assert not violations(page)
+            screenshot(page, "titles-dossier")
+            with page.expect_download() as download:
+                page.get_by_role("link", name="Achievement report 2024.pdf").click()
+            assert download.value.suggested_filename == "Achievement report 2024.pdf"
+        else:
+            page.goto(run_url)
         page.get_by_role("button", name="Yes", exact=True).click()
         expect(page.locator(".messages")).to_contain_text("Your vote on Kim Ok Sun is recorded")
+        if i == 0:
+            expect(page.get_by_text("You voted yes.")).to_be_visible()
     screenshot(page, "titles-vote")
 
     sign_in(page, url, "organiser")
     page.goto(run_url)
     page.get_by_role("button", name="Close the vote").click()
     expect(page.locator(".messages")).to_contain_text("3 yes of all 3 council members = 100.0%")
+    # The council's minutes, drawn from the votes.
+    page.goto(dossier_url)
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("minutes of this evaluation")).click()
+    minutes = SCREENSHOTS / f"minutes-{page.viewport_name}.pdf"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    download.value.save_as(minutes)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-singlefile", str(minutes), str(minutes.with_suffix(""))],
+        check=True,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(minutes), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Kim Ok Sun" in text and "needs >= 80%:" in text
+    assert " ".join(text.split()).count("3 3 3 0 0 100.0% carried") == 1
+    page.goto(run_url)
     page.get_by_role("link", name=re.compile("award ")).click()
 
     # Carried by the vote, the award waits for the awarding body's decision; recorded on the

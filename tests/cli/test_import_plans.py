@@ -95,3 +95,22 @@ def test_an_unknown_movement_is_refused(cli, db, tmp_path):
     path = write_csv(tmp_path / "plans.csv", [HEADER])
     outcome = cli("import_plans", str(path), "--movement", "nope")
     assert outcome.code == 1 and "No movement 'nope'" in outcome.err
+
+
+def test_a_plan_twice_in_one_file_is_a_row_error_naming_both_rows(cli, movement, tmp_path):
+    path = write_csv(
+        tmp_path / "plans.csv",
+        [
+            HEADER,
+            ["W1", "steel", "", "100", ""],
+            ["W2", "steel", "", "5", ""],
+            ["W1", "steel", "", "120", ""],
+        ],
+    )
+    outcome = cli("import_plans", str(path), "--movement", movement.slug)
+    assert outcome.code == 1, outcome.err
+    table_rows = [line.split("│")[1:4] for line in outcome.out.splitlines() if "│" in line]
+    assert [[c.strip() for c in r] for r in table_rows if r[0].strip() == "4"] == [
+        ["4", "unit_code", "repeats the plan of row 2"]
+    ]
+    assert not Plan.objects.exists()

@@ -262,3 +262,31 @@ def test_a_decimal_comma_where_the_indicator_says_so_and_a_row_error_elsewhere(
     outcome = cli("import_reports", str(rejects), "--movement", movement.slug)
     assert outcome.code == 0, outcome.err
     assert Report.objects.get(indicator__code="stock").quantity_minor == 2
+
+
+def test_a_key_twice_in_one_file_counts_once_or_is_refused_naming_the_first_row(
+    cli, movement, tmp_path
+):
+    """A repeated idempotency key in one file is deliberate: the same report again counts
+    once (a replay); another report under the same key is refused naming the first row, in
+    the file's own numbering."""
+    path = write_csv(
+        tmp_path / "reports.csv",
+        [
+            [*HEADER, "idempotency_key"],
+            ["W1", "steel", "2025-03-10", "1", "k1"],
+            ["W2", "steel", "2025-03-10", "2", "k2"],
+            ["W1", "steel", "2025-03-10", "1", "k1"],
+            ["W1", "steel", "2025-03-10", "5", "k2"],
+        ],
+    )
+    outcome = cli("import_reports", str(path), "--movement", movement.slug)
+    assert counts(outcome.out) == {
+        "rows read": "4",
+        "created": "2",
+        "replayed": "1",
+        "rejected": "1",
+    }
+    assert steel_total("KP", movement) == Decimal(3)
+    (reason,) = (tmp_path / "reports.csv.rejects.csv").read_text().splitlines()[1:]
+    assert "key 'k2' is used by row 3 for a different report" in reason

@@ -101,3 +101,22 @@ def test_a_semicolon_export_with_a_byte_order_mark(cli, db, tmp_path):
     outcome = cli("import_units", str(path))
     assert outcome.code == 0, outcome.err
     assert Unit.objects.get(code="P1").name == "Province, north"
+
+
+def test_a_code_twice_in_one_file_is_a_row_error_naming_both_rows(cli, db, tmp_path):
+    path = write_csv(
+        tmp_path / "units.csv",
+        [
+            HEADER,
+            ["KP", "Country", "country", "", ""],
+            ["P1", "Province 1", "province", "KP", ""],
+            ["P1", "Province one", "province", "KP", ""],
+        ],
+    )
+    outcome = cli("import_units", str(path))
+    assert outcome.code == 1, outcome.err
+    lines = [line.split("│")[1:4] for line in outcome.out.splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in line] for line in lines] == [
+        ["4", "code", "code 'P1' repeats row 3"]
+    ]
+    assert not Unit.objects.exists()

@@ -110,3 +110,60 @@ def test_a_tally_through_the_api(units, api):
     assert post(api, url, {"signups": [row]}).json()["replayed"] == 12
     refused = problem(post(Client(), url, {"signups": [row]}), 422)
     assert refused["errors"][0]["field"] == "tally"
+
+
+# --- a row twice in one batch ----------------------------------------------------------------
+
+
+def test_donations_a_key_twice_in_one_batch_counts_once_or_names_the_first_row(donation_drive, api):
+    url = "/api/v1/movements/rice/donations"
+    gift = {"item": "rice", "stage": "received", "unit": "W1", "quantity": "30"}
+    response = post(
+        api,
+        url,
+        {"donations": [{**gift, "idempotency_key": "g1"}, {**gift, "idempotency_key": "g1"}]},
+    )
+    assert response.status_code == 201, response.content
+    assert api.get(url).json()["items"][0]["received"] == "30"  # counted once
+    other = {**gift, "quantity": "5", "idempotency_key": "g2"}
+    body = problem(post(api, url, {"donations": [{**gift, "idempotency_key": "g2"}, other]}), 409)
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(2, "idempotency_key")]
+    assert (
+        "key 'g2' is used by row 1 for a different donation entry" in body["errors"][0]["message"]
+    )
+    assert api.get(url).json()["items"][0]["received"] == "30"
+
+
+def test_sign_ups_the_same_person_twice_in_one_batch_names_the_first_row(units, api):
+    make_call(units, "twice", quota=10)
+    row = {"unit": "W1", "full_name": "A", "contact": "a@example.org"}
+    body = problem(
+        post(
+            api,
+            "/api/v1/movements/twice/volunteers/signups",
+            {"signups": [row, {"unit": "W2", "full_name": "B", "contact": "b@example.org"}, row]},
+        ),
+        422,
+    )
+    assert [(e["row"], e["code"], e["message"]) for e in body["errors"]] == [
+        (3, "duplicate", "the same person as row 1")
+    ]
+    assert api.get("/api/v1/movements/twice/volunteers").json()["signups"] == 0
+
+
+def test_enlistment_a_unit_and_day_twice_in_one_batch_names_the_first_row(enlistment, api):
+    day = str(movement_today(enlistment.movement))
+    counts = {"medical": 5, "hygiene": 7}
+    body = problem(
+        post(
+            api,
+            "/api/v1/movements/epidemic/enlistment",
+            {"returns": [{"unit": "C1", "counts": counts, "day": day}] * 2},
+        ),
+        422,
+    )
+    (error,) = body["errors"]
+    assert (error["row"], error["field"], error["code"]) == (2, "day", "duplicate")
+    assert error["message"].startswith("row 1 already gives C1's return")
+    days = api.get("/api/v1/movements/epidemic/enlistment").json()["days"]
+    assert days[0]["totals"] is None

@@ -327,3 +327,19 @@ def test_entry_times_are_in_the_movements_time_zone_on_the_page_and_in_the_expor
     assert f"entered {entered_at:%H:%M}" in page
     export = signed_in.get(f"/api/v1/movements/{movement.slug}/reports.csv")
     assert entered_at.isoformat() in b"".join(export.streaming_content).decode()
+
+
+def test_upload_with_a_key_twice_counts_it_once_or_names_the_first_row_of_the_file(
+    signed_in, movement
+):
+    text = (
+        "unit,indicator,day,quantity,idempotency_key\n"
+        "W1,steel,2025-03-10,10,k1\nW2,steel,2025-03-10,1,k2\n"
+        "W1,steel,2025-03-10,10,k1\nW2,steel,2025-03-10,3,k2\n"
+    )
+    response = _upload(signed_in, movement, io.BytesIO(text.encode()))
+    page = signed_in.get(response["Location"]).content.decode()
+    assert "1 of 4 rows is not valid" in page and 'data-row="5"' in page
+    assert "+11.0" in page  # row 4 repeats row 2 and counts once: 10 + 1
+    assert "key &#x27;k2&#x27; is used by row 3 for a different report" in page
+    assert Report.objects.count() == 0

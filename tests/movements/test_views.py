@@ -323,3 +323,14 @@ def test_one_custom_period_with_htmx_errors_beside_the_fields(signed_in, draft):
         url, {"name": "Harvest", "starts_on": "2025-09-01", "ends_on": "2025-10-15"}, **htmx
     ).content.decode()
     assert "Period Harvest added." in added and "Mon 1 Sep 2025" in added
+
+
+def test_a_plans_file_with_a_plan_twice_names_both_rows(signed_in, draft):
+    twice = _plans_file(
+        ["unit_code,indicator,planned", "W1,steel,100", "W2,steel,5", "W1,steel,90"]
+    )
+    response = signed_in.post(f"/organise/{draft.slug}/plans/upload/", {"file": twice})
+    page = signed_in.get(response["Location"]).content.decode()
+    assert "1 of 3 rows is not valid." in page
+    assert '<td class="num">4</td><td>unit_code</td><td>repeats the plan of row 2</td>' in page
+    assert not Plan.objects.exists()

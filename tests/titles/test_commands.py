@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from pacesetter.titles.models import PackRevision, YearlyEvaluation
+from pacesetter.titles.models import Judgement, PackRevision, YearlyEvaluation
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,38 @@ def test_import_facts_all_or_nothing_with_file_rows(tmp_path, people):
     call_command("import_title_facts", str(good), kind="evaluations", stdout=out)
     assert "recorded 2 evaluations" in out.getvalue()
     assert YearlyEvaluation.objects.get(member=people["w1-1"]).source == "good.csv row 3"
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "field"),
+    [
+        (
+            "evaluations",
+            "member,year,rating\nw1-0,2024,good\nw1-1,2024,good\nw1-0,2024,excellent\n",
+            "year",
+        ),
+        (
+            "judgements",
+            "member,year,name,value\nw1-0,2024,exemplary,yes\nw1-0,2023,exemplary,yes\n"
+            "w1-0,2024,exemplary,no\n",
+            "name",
+        ),
+    ],
+)
+def test_import_facts_refuses_a_subject_twice_in_one_file(tmp_path, people, kind, text, field):
+    """Two rows for one subject and year (and name) once ended in a raw IntegrityError: the
+    second is a row error naming the first, and nothing is written."""
+    YearlyEvaluation.objects.create(member=people["w1-0"], year=2024, rating="good", source="old")
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(text)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 3 rows are not valid; nothing was recorded"):
+        call_command("import_title_facts", str(path), kind=kind, stdout=out)
+    table = " ".join(out.getvalue().split())
+    assert f"4 │ {field} │ repeats row 2" in table
+    # nothing written, and the earlier evaluation is still there
+    assert list(YearlyEvaluation.objects.values_list("source", flat=True)) == ["old"]
+    assert not Judgement.objects.exists()
 
 
 def test_import_facts_needs_a_subject_column(tmp_path, people):

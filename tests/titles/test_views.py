@@ -11,7 +11,7 @@ import pytest
 from pacesetter.accounts.actions import grant_role
 from pacesetter.accounts.models import Role
 from pacesetter.titles import actions
-from pacesetter.titles.models import Award, Nomination, Title, YearlyEvaluation
+from pacesetter.titles.models import Award, Judgement, Nomination, Title, YearlyEvaluation
 from tests import factories
 
 from .conftest import PACKS
@@ -175,6 +175,19 @@ def test_facts_upload_all_or_nothing(operator, people):
     assert YearlyEvaluation.objects.get(member=people["w1-1"]).source == "evaluations.csv row 3"
     page = operator.get(f"/titles/people/{people['w1-1'].pk}/2024/").content.decode()
     assert "evaluations.csv row 3" in page
+
+
+def test_facts_upload_refuses_a_subject_twice_in_one_file(operator, people):
+    twice = io.BytesIO(
+        b"member,year,name,value\nw1-0,2024,exemplary,yes\nw1-1,2024,exemplary,yes\n"
+        b"w1-0,2024,exemplary,no\n"
+    )
+    twice.name = "judgements.csv"
+    response = operator.post("/titles/facts/", {"kind": "judgements", "file": twice})
+    page = response.content.decode()
+    assert response.status_code == 200 and "1 of 3 fact rows is not valid" in page
+    assert '<td class="num">4</td><td>name</td><td>repeats row 2' in page
+    assert not Judgement.objects.exists()
 
 
 def test_a_council_member_may_not_run_evaluations_or_revoke(

@@ -167,3 +167,15 @@ def test_the_unit_page_queries_are_pinned(browser, units, django_assert_num_quer
     assert "Page 1 of 2" in response.content.decode()
     with django_assert_num_queries(5):
         assert browser.get("/units/").status_code == 200
+
+
+def test_a_units_file_with_a_code_twice_names_both_rows(browser, units):
+    twice = (
+        "code,name,kind,parent_code\nT1,Team one,team,C1\nT2,Team two,team,C1\nT1,Team 1,team,C1\n"
+    )
+    response = browser.post("/units/upload/", {"file": _csv(twice)})
+    assert response.status_code == 422
+    assert "<td>4</td><td>code</td><td>code &#x27;T1&#x27; repeats row 2</td>" in (
+        response.content.decode()
+    )
+    assert not Unit.objects.filter(code__in=["T1", "T2"]).exists()

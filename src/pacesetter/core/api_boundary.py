@@ -8,8 +8,9 @@ address does not take (ninja's plain-text 405), an address no URL matches, a ser
 (Django's handler500). This middleware sits near the top of the stack and
 
 - refuses a body over the limit with 413, before anything reads it;
-- refuses a body that is not JSON with 415 — no endpoint of the API takes a form or an
-  upload, and a text/plain body was parsed as JSON all the same;
+- refuses a body that is not JSON with 415 — a text/plain body was once parsed as JSON all
+  the same; only the few upload endpoints an app names with `accept_uploads` (a nomination's
+  documents) take multipart/form-data;
 - refuses text holding control characters (core.text) in the JSON body or the query string
   with 422 and a row error naming the row and field;
 - turns any other error response under /api/ that is not problem+json into one, keeping its
@@ -39,6 +40,22 @@ KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
 # invalid JSON — or, for DEL and C1, raw in UTF-8. A body without any of these needs no second
 # parse; a false hit (an escaped backslash before a "b") only costs one.
 _MAYBE_CONTROL = re.compile(rb"\\u|\\b|\\f|\x7f|\xc2[\x80-\x9f]")
+
+
+MULTIPART = "multipart/form-data"
+_UPLOAD_PATHS: list[re.Pattern[str]] = []
+
+
+def accept_uploads(path_pattern: str) -> None:
+    """Let the API addresses matching `path_pattern` (a regular expression matched against the
+    whole path) take a multipart/form-data body: an endpoint that receives a file."""
+    _UPLOAD_PATHS.append(re.compile(path_pattern))
+
+
+def _takes_uploads(request: HttpRequest) -> bool:
+    return request.content_type == MULTIPART and any(
+        pattern.fullmatch(request.path_info) for pattern in _UPLOAD_PATHS
+    )
 
 
 class ApiBoundary:
@@ -73,7 +90,7 @@ def refuse(request: HttpRequest) -> HttpResponse | None:
             )
             % {"size": f"{_content_length(request):,}", "limit": f"{limit:,}"},
         )
-    if has_body and request.content_type != JSON:
+    if has_body and request.content_type != JSON and not _takes_uploads(request):
         return problem.problem_response(
             status=415,
             type_=problem.TYPE_PREFIX + "unsupported-media-type",
@@ -90,7 +107,7 @@ def refuse(request: HttpRequest) -> HttpResponse | None:
         for value in values
         if (character := text.control_character(value)) is not None
     ]
-    if has_body and _MAYBE_CONTROL.search(request.body):
+    if has_body and request.content_type == JSON and _MAYBE_CONTROL.search(request.body):
         try:
             data = json.loads(request.body)
         except ValueError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -119,6 +119,7 @@ def record_reports(
     entered_by=None,
     verified: bool = False,
     return_ids: bool = True,
+    row_numbers: Sequence[int] | None = None,
 ) -> IngestResult:
     """Validate every row, then record all of them or none.
 
@@ -130,7 +131,9 @@ def record_reports(
     is "replayed"); the same key with different content is refused (409). The aggregates
     change in the same transaction as the ledger. Rows for units outside the subtrees where
     the current actor may report (or verify, for verified rows) are row errors like any other;
-    a unit the actor may not even see is reported as unknown.
+    a unit the actor may not even see is reported as unknown. A row repeating an earlier
+    row's key counts once when it says the same, and is refused naming that row when it does
+    not; `row_numbers` (a file's own numbering of `rows`) is how such a message names it.
     """
     note(movement=movement)
     actor = current_actor()
@@ -149,7 +152,9 @@ def record_reports(
     for attempt in range(retries):
         try:
             with transaction.atomic(savepoint=retries > 1):
-                return _record(movement, rows, source, entered_by, verified, return_ids)
+                return _record(
+                    movement, rows, source, entered_by, verified, return_ids, row_numbers
+                )
         except (IntegrityError, OperationalError) as exc:
             # Another writer recorded one of these keys between our check and our insert, or
             # two batches sharing keys deadlocked on PostgreSQL's unique index: run again, and
@@ -171,6 +176,7 @@ def _record(
     entered_by,
     verified: bool,
     return_ids: bool,
+    row_numbers: Sequence[int] | None = None,
 ) -> IngestResult:
     tree_lock(exclusive=False)
     # The status and the scope as of this transaction (another process may have closed the
@@ -192,9 +198,13 @@ def _record(
     movement_frame = frame_of(movement)
     owner_id = entered_by.pk if entered_by is not None else None
     prepared, errors = _validate(movement, movement_frame, rows, scope_paths, verified, owner_id)
-    new, replays, stored_ids, key_errors = _check_keys(movement.pk, owner_id, prepared)
+
+    def shown(number: int) -> int:  # another row, as the caller numbers its rows
+        return row_numbers[number - 1] if row_numbers else number
+
+    new, replays, stored_ids, key_errors = _check_keys(movement.pk, owner_id, prepared, shown)
     errors.extend(key_errors)
-    errors.extend(_second_levels(movement_frame.latest_ids, new))
+    errors.extend(_second_levels(movement_frame.latest_ids, new, shown))
     errors.sort(key=lambda e: e.row)
     raise_for_rows(errors, what="report", total=len(rows))
 
@@ -452,7 +462,9 @@ def _validate(
     return prepared, errors
 
 
-def _second_levels(latest: set[int], new: list[_Prepared]) -> list[RowError]:
+def _second_levels(
+    latest: set[int], new: list[_Prepared], shown: Callable[[int], int] = int
+) -> list[RowError]:
     """A "latest level" indicator has one level per unit and day: a second report for the same
     day would be added to the first, so it is refused in favour of a correction of the first."""
     rows = [r for r in new if r.indicator_id in latest and r.corrects_id is None]
@@ -475,7 +487,7 @@ def _second_levels(latest: set[int], new: list[_Prepared]) -> list[RowError]:
             message = f"a level for this day is already reported (report {existing[key]}); file a correction of it"
             errors.append(RowError(row.number, "day", message, "level_exists"))
         elif key in seen:
-            message = f"row {seen[key]} already gives the level for this day"
+            message = f"row {shown(seen[key])} already gives the level for this day"
             errors.append(RowError(row.number, "day", message, "level_exists"))
         else:
             seen[key] = row.number
@@ -543,7 +555,10 @@ def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
 
 
 def _check_keys(
-    movement_id: int, owner_id: int | None, prepared: list[_Prepared]
+    movement_id: int,
+    owner_id: int | None,
+    prepared: list[_Prepared],
+    shown: Callable[[int], int] = int,
 ) -> tuple[list[_Prepared], set[int], dict[str, int], list[RowError]]:
     """Split rows into new ones and replays (their row numbers, and the ids of the reports
     they replay by key); refuse keys reused for other content.
@@ -604,7 +619,7 @@ def _check_keys(
             else:
                 conflict(
                     row,
-                    f"key {domain.client_key(row.key)!r} is used by row {earlier.number}"
+                    f"key {domain.client_key(row.key)!r} is used by row {shown(earlier.number)}"
                     " for a different report",
                 )
             continue

@@ -394,7 +394,10 @@ def _dry_run(movement: Movement, pending: list[_Pending]) -> tuple[IngestResult,
     try:
         with transaction.atomic():
             result = record_reports(
-                movement=movement, rows=[p.row for p in pending], source=Report.Source.IMPORT
+                movement=movement,
+                rows=[p.row for p in pending],
+                source=Report.Source.IMPORT,
+                row_numbers=[p.number for p in pending],
             )
             raise _Rollback(result, _totals(movement))
     except _Rollback as done:

@@ -361,9 +361,12 @@ _PLAN_QUANTITIES = ("planned", "rated_capacity", "daily_assignment", "base")
 
 
 @audited("movements.set_plans")
-def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
+def set_plans(
+    *, movement: Movement, rows: Sequence[PlanRow], row_numbers: Sequence[int] | None = None
+) -> int:
     """Create or replace plans, all or nothing. `period` is a period name; empty means the
-    whole movement. Returns the number of plans written."""
+    whole movement. A plan given twice is an error naming the first row (by `row_numbers`
+    when the rows come from a file). Returns the number of plans written."""
     _require_editable(movement)
     indicators = {i.code: i for i in movement.indicators.all()}
     periods = {p.name: p for p in movement.periods.all()}
@@ -425,9 +428,14 @@ def set_plans(*, movement: Movement, rows: Sequence[PlanRow]) -> int:
         key = (row.unit_code, row.indicator, period.pk if period else row.period)
         if key in seen:
             errors.append(
-                RowError(number, "unit_code", f"repeats the plan of row {seen[key]}", "duplicate")
+                RowError(
+                    number,
+                    "unit_code",
+                    f"repeats the plan of row {row_numbers[seen[key] - 1] if row_numbers else seen[key]}",
+                    "duplicate",
+                )
             )
-        seen[key] = number
+        seen.setdefault(key, number)
         values: dict[str, int | None] = {}
         errors_before = len(errors)
         for name in _PLAN_QUANTITIES:

@@ -111,7 +111,11 @@ def _shown(plan: Plan, values: tuple) -> tuple:
 
 
 def apply_plans(
-    *, movement: Movement, rows: Sequence[PlanRow], dry_run: bool = False
+    *,
+    movement: Movement,
+    rows: Sequence[PlanRow],
+    dry_run: bool = False,
+    row_numbers: Sequence[int] | None = None,
 ) -> PlanChanges:
     """Set the plans (all or none, `set_plans`'s row errors raised as they are) and say what
     changed. With `dry_run` nothing is kept: the same checks, the same answer, then rolled back."""
@@ -120,7 +124,7 @@ def apply_plans(
     try:
         with transaction.atomic():
             before = _snapshot(movement, codes)
-            set_plans(movement=movement, rows=rows)
+            set_plans(movement=movement, rows=rows, row_numbers=row_numbers)
             for key, (plan, values) in sorted(_snapshot(movement, codes).items()):
                 old = before.get(key)
                 if old is not None and old[1] == values:

@@ -341,7 +341,10 @@ def plans_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     changes = None
     try:
         changes = plan_files.apply_plans(
-            movement=movement, rows=rows, dry_run=request.method != "POST"
+            movement=movement,
+            rows=rows,
+            dry_run=request.method != "POST",
+            row_numbers=[number for number, _ in numbered],
         )
     except ValidationFailed as exc:
         errors, status = _file_errors(exc, numbered), 422

@@ -279,6 +279,7 @@ def record_facts(
         values = _fact_row(kind, row, number, errors)
         if values is not None and (member or unit):
             prepared.append((member, unit, values, number))
+    errors.extend(_repeated_facts(kind, prepared, row_numbers))
     raise_for_rows(errors, what="fact", total=len(rows))
     if refused:
         raise NotAllowed(
@@ -305,6 +306,40 @@ def record_facts(
         objects.append(model(**subject, **values, source=row_source[:300], recorded_by=user))
     model.objects.bulk_create(objects, batch_size=_BULK)
     return len(objects)
+
+
+def _repeated_facts(
+    kind: str,
+    prepared: Sequence[tuple[Member | None, Unit | None, dict[str, Any], int]],
+    row_numbers: Sequence[int] | None,
+) -> list[RowError]:
+    """An evaluation is one per subject and year, a judgement one per subject, year and name:
+    two such rows in one batch would leave it to the order of the rows which one counts (and
+    break the database's uniqueness), so the second is a row error naming the first."""
+    if kind not in ("evaluations", "judgements"):
+        return []
+    errors: list[RowError] = []
+    seen: dict[tuple, int] = {}
+    for member, unit, values, number in prepared:
+        key = (
+            ("member", member.pk) if member else ("unit", unit.pk),
+            values["year"],
+            values.get("name"),
+        )
+        first = seen.setdefault(key, number)
+        if first != number:
+            shown = row_numbers[first - 1] if row_numbers else first
+            same = "year and name" if kind == "judgements" else "year"
+            subject = "member" if member else "unit"
+            errors.append(
+                RowError(
+                    number,
+                    "name" if kind == "judgements" else "year",
+                    f"repeats row {shown} (the same {subject}, {same}); keep one of them",
+                    "duplicate",
+                )
+            )
+    return errors
 
 
 # --- evaluation ---------------------------------------------------------------------------------

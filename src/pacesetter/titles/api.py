@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Status
+from django.urls import reverse
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
 from pacesetter.accounts.permissions import (
     Capability,
@@ -15,16 +17,28 @@ from pacesetter.accounts.permissions import (
     movement_filter,
     require,
 )
+from pacesetter.core.api_boundary import accept_uploads
 from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit
 
-from . import actions, history, selectors
+from . import actions, dossiers, history, selectors
 from .access import nomination_or_404, require_organiser, run_or_404
+from .dossier_views import attachment_response
 from .facts import period_text
-from .models import Award, Candidate, EvaluationRun, Nomination, RulePack, Title
+from .minutes import minutes_pdf
+from .models import (
+    Award,
+    Candidate,
+    EvaluationRun,
+    Nomination,
+    NominationAttachment,
+    RulePack,
+    Title,
+)
 from .schemas import (
+    AttachmentOut,
     AwardsImportIn,
     AwardsImportOut,
     CandidateDetailOut,
@@ -42,9 +56,12 @@ from .schemas import (
     RunOut,
     VerifyOut,
     VoteIn,
+    WithdrawAttachmentIn,
 )
 
 router = Router(tags=["titles"])
+# A nomination's documents arrive as files: the one multipart body of the titles API.
+accept_uploads(r"/api/v1/titles/nominations/\d+/attachments")
 
 
 def _pack_out(pack: RulePack) -> dict:
@@ -248,6 +265,95 @@ def decide(request: HttpRequest, nomination_id: int):
     """Close the vote: the result against the rule's threshold, and the award if carried."""
     nomination = nomination_or_404(nomination_id, Capability.ORGANISE)
     return _nomination_out(actions.decide(nomination=nomination))
+
+
+def _attachment_out(attachment: NominationAttachment) -> dict:
+    return {
+        "id": attachment.pk,
+        "nomination": attachment.nomination_id,
+        "kind": attachment.kind,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "added_at": attachment.added_at,
+        "added_by": attachment.added_by.username if attachment.added_by_id else None,
+        "withdrawn_at": attachment.withdrawn_at,
+        "withdrawal_reason": attachment.withdrawal_reason,
+        "url": reverse("api:titles_attachment_file", args=[attachment.pk]),
+    }
+
+
+def _attachment_or_404(attachment_id: int, capability: Capability) -> NominationAttachment:
+    attachment = get_object_or_404(
+        NominationAttachment.objects.select_related("added_by"), pk=attachment_id
+    )
+    attachment.nomination = nomination_or_404(attachment.nomination_id, Capability.VIEW)
+    if capability is not Capability.VIEW:
+        run = attachment.nomination.candidate.run
+        require(current_actor(), capability, run.scope, run.movement)
+    return attachment
+
+
+@router.get(
+    "/titles/nominations/{nomination_id}/attachments",
+    response={200: list[AttachmentOut], **READ_REFUSALS},
+)
+def list_attachments(request: HttpRequest, nomination_id: int):
+    """The nomination's dossier: its documents in the order they came, withdrawn ones marked."""
+    nomination = nomination_or_404(nomination_id, Capability.VIEW)
+    return [_attachment_out(a) for a in selectors.attachments_of(nomination)]
+
+
+@router.post(
+    "/titles/nominations/{nomination_id}/attachments",
+    response={201: AttachmentOut, **WRITE_REFUSALS},
+)
+def add_attachment(
+    request: HttpRequest,
+    nomination_id: int,
+    kind: Form[str],
+    file: File[UploadedFile],
+):
+    """Add a document to an open nomination's dossier (multipart: `kind` is `report` or
+    `supporting`, `file` the document). PDF, PNG, JPEG, DOCX, XLSX, ODT or ODS, judged by the
+    content; at most TITLES_ATTACHMENT_MAX_BYTES."""
+    nomination = nomination_or_404(nomination_id, Capability.ORGANISE)
+    added = dossiers.add_attachment(
+        nomination=nomination, kind=kind, name=file.name or "", content=file, size=file.size
+    )
+    return Status(201, _attachment_out(added))
+
+
+@router.get(
+    "/titles/attachments/{attachment_id}",
+    response={200: None, **READ_REFUSALS},
+    url_name="titles_attachment_file",
+)
+def attachment_file(request: HttpRequest, attachment_id: int):
+    """The document itself, as a download, for those who may see its nomination."""
+    return attachment_response(_attachment_or_404(attachment_id, Capability.VIEW))
+
+
+@router.post(
+    "/titles/attachments/{attachment_id}/withdrawal",
+    response={200: AttachmentOut, **WRITE_REFUSALS},
+)
+def withdraw_attachment(request: HttpRequest, attachment_id: int, payload: WithdrawAttachmentIn):
+    """Withdraw a document from an open dossier, with the reason; the record stays, marked."""
+    attachment = _attachment_or_404(attachment_id, Capability.ORGANISE)
+    return _attachment_out(
+        dossiers.withdraw_attachment(attachment=attachment, reason=payload.reason)
+    )
+
+
+@router.get("/titles/runs/{run_id}/minutes", response={200: None, **READ_REFUSALS})
+def run_minutes(request: HttpRequest, run_id: int):
+    """The council's minutes of the run as a PDF, from the recorded votes."""
+    run = run_or_404(run_id)
+    response = HttpResponse(minutes_pdf(run), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="minutes-{run.pk}.pdf"'
+    return response
 
 
 @router.post(

@@ -173,3 +173,26 @@ class AwardsUploadForm(PlainTextForm):
         help_text=_("the pack whose titles the file names"),
     )
     file = forms.FileField(label=_("File"), help_text=_("CSV (UTF-8, header first) or XLSX"))
+
+
+class AttachmentForm(PlainTextForm):
+    """A document for a nomination's dossier; the action checks its size and content."""
+
+    kind = forms.ChoiceField(
+        label=_("What it is"),
+        choices=[
+            ("report", _("the unit's achievement report")),
+            ("supporting", _("a supporting document")),
+        ],
+    )
+    file = forms.FileField(
+        label=_("Document"),
+        help_text=_("PDF, PNG, JPEG, DOCX, XLSX, ODT or ODS"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.odt,.ods"}
+        ),
+    )
+
+
+class WithdrawAttachmentForm(PlainTextForm):
+    reason = forms.CharField(label=_("Reason for withdrawing"), max_length=300)

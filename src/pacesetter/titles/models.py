@@ -484,3 +484,48 @@ class Revocation(models.Model):
 
     def __str__(self) -> str:
         return f"Revocation of {self.award}"
+
+
+class NominationAttachment(models.Model):
+    """A document in a nomination's dossier: the unit's achievement report or a supporting
+    document. The file lives in the "attachments" storage (`settings.STORAGES`) under a name
+    nobody can guess, and is served only through a view that checks who may see the
+    nomination. A withdrawn attachment is marked, never deleted: the dossier's history, as the
+    council read it, stays whole."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", "achievement report"
+        SUPPORTING = "supporting", "supporting document"
+
+    nomination = models.ForeignKey(Nomination, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=200, help_text="the file's name as uploaded")
+    stored_as = models.CharField(max_length=300, unique=True)
+    content_type = models.CharField(max_length=100, help_text="as read from the content")
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["nomination", "added_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["report", "supporting"]), name="attachment_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawal_reason="")
+                | Q(withdrawn_at__isnull=False) & ~Q(withdrawal_reason=""),
+                name="attachment_withdrawal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -202,3 +202,23 @@ class VerifyOut(Schema):
     rule_version: str
     revoked_on: dt.date | None
     revocation_reason: str | None
+
+
+class AttachmentOut(Schema):
+    id: int
+    nomination: int
+    kind: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    added_at: dt.datetime
+    added_by: str | None
+    withdrawn_at: dt.datetime | None
+    withdrawal_reason: str
+    url: str = Field(..., description="where those who may see the nomination download it")
+
+
+class WithdrawAttachmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(..., min_length=1, max_length=300)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +22,7 @@ from .models import (
     Initiative,
     Judgement,
     Nomination,
+    NominationAttachment,
     PackRevision,
     RulePack,
     Title,
@@ -158,3 +160,60 @@ def subject_facts(
             .order_by("-year")[:50]
         ),
     }
+
+
+def attachments_of(nomination: Nomination) -> list[NominationAttachment]:
+    """The dossier's documents, the withdrawn ones too (marked), in the order they came."""
+    return list(
+        NominationAttachment.objects.filter(nomination=nomination)
+        .select_related("added_by", "withdrawn_by")
+        .order_by("added_at", "id")
+    )
+
+
+def minutes_of(run: EvaluationRun) -> list[dict[str, Any]]:
+    """The council's count per nomination of a run, from the recorded votes: council size,
+    present (those who cast a vote, abstentions included), yes, no, abstain, the share of yes
+    against the rule's denominator and threshold, and the outcome (the recorded result once
+    decided; the count so far while the vote is open)."""
+    _rule, version = rule_of(run)
+    rows = []
+    for nomination in (
+        Nomination.objects.filter(candidate__run=run)
+        .select_related("candidate__member", "candidate__unit")
+        .annotate(
+            yes=Count("votes", filter=Q(votes__choice="yes")),
+            no=Count("votes", filter=Q(votes__choice="no")),
+            abstain=Count("votes", filter=Q(votes__choice="abstain")),
+        )
+        .order_by("id")
+    ):
+        present = nomination.yes + nomination.no + nomination.abstain
+        of_present = version.vote is not None and version.vote.of == "present"
+        denominator = present if of_present else nomination.council_size
+        passed, text = domain.vote_result(
+            version=version,
+            yes=nomination.yes,
+            no=nomination.no,
+            abstain=nomination.abstain,
+            council_size=nomination.council_size,
+        )
+        rows.append(
+            {
+                "nomination": nomination,
+                "candidate": nomination.candidate,
+                "council": nomination.council_size,
+                "present": present,
+                "yes": nomination.yes,
+                "no": nomination.no,
+                "abstain": nomination.abstain,
+                "denominator": denominator,
+                "share": Decimal(nomination.yes) * 100 / denominator if denominator else None,
+                "passed": passed,
+                "open": nomination.status == Nomination.Status.OPEN,
+                # while the vote is open, the count so far without a verdict
+                "outcome": nomination.result
+                or (text.rsplit(":", 1)[0] if nomination.status == "open" else text),
+            }
+        )
+    return rows

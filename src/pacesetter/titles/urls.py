@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import history_views, views
+from . import dossier_views, history_views, views
 
 app_name = "titles"
 
@@ -12,6 +12,18 @@ urlpatterns = [
     path("titles/runs/<int:run_id>/", views.run_detail, name="run"),
     path("titles/runs/<int:run_id>/nominate/", views.run_nominate, name="run-nominate"),
     path("titles/candidates/<int:candidate_id>/", views.candidate_detail, name="candidate"),
+    path("titles/runs/<int:run_id>/minutes.pdf", dossier_views.run_minutes, name="minutes"),
+    path("titles/nominations/<int:nomination_id>/", dossier_views.dossier, name="dossier"),
+    path(
+        "titles/attachments/<int:attachment_id>/",
+        dossier_views.attachment_download,
+        name="attachment",
+    ),
+    path(
+        "titles/attachments/<int:attachment_id>/withdraw/",
+        dossier_views.attachment_withdraw,
+        name="attachment-withdraw",
+    ),
     path("titles/nominations/<int:nomination_id>/vote/", views.vote, name="vote"),
     path("titles/nominations/<int:nomination_id>/decide/", views.decide, name="decide"),
     path("titles/awards/<int:award_id>/", views.award_detail, name="award"),

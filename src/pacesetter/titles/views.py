@@ -267,6 +267,8 @@ def vote(request: HttpRequest, nomination_id: int) -> HttpResponse:
         messages.success(request, f"Your vote on {nomination.candidate} is recorded.")
     except ActionError as exc:
         messages.error(request, exc.detail)
+    if request.POST.get("back") == "dossier":  # voted from the nomination's dossier page
+        return redirect("titles:dossier", nomination.pk)
     return redirect("titles:run", run.pk)
 
 

@@ -95,7 +95,9 @@ _KIND = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 MAX_HEADCOUNT = 2**31 - 1
 
 
-def _validate_unit_rows(rows: Sequence[UnitRow]) -> tuple[list[RowError], list[int]]:
+def _validate_unit_rows(
+    rows: Sequence[UnitRow], row_numbers: Sequence[int] | None = None
+) -> tuple[list[RowError], list[int]]:
     errors: list[RowError] = []
     headcounts: list[int] = []
     seen: dict[str, int] = {}
@@ -107,7 +109,12 @@ def _validate_unit_rows(rows: Sequence[UnitRow]) -> tuple[list[RowError], list[i
             errors.append(RowError(number, "code", "at most 64 characters", "too_long"))
         elif code in seen:
             errors.append(
-                RowError(number, "code", f"code {code!r} repeats row {seen[code]}", "duplicate")
+                RowError(
+                    number,
+                    "code",
+                    f"code {code!r} repeats row {row_numbers[seen[code] - 1] if row_numbers else seen[code]}",
+                    "duplicate",
+                )
             )
         else:
             seen[code] = number
@@ -185,15 +192,18 @@ def _permission_errors(rows: Sequence[UnitRow], existing: dict[str, Unit]) -> li
 
 
 @audited("units.import_units")
-def import_units(*, rows: Sequence[UnitRow]) -> UnitImportResult:
+def import_units(
+    *, rows: Sequence[UnitRow], row_numbers: Sequence[int] | None = None
+) -> UnitImportResult:
     """Create or update many units at once, all or nothing.
 
     Rows may come in any order: parents are resolved from the database or from other rows.
     An existing code updates name, kind and headcount; a different parent is refused (moving
     is its own action because it shifts the subtree totals). Every row is validated before
-    anything is written; the error lists every bad row.
+    anything is written; the error lists every bad row. A code given twice is an error naming
+    the first row, by `row_numbers` when the rows come from a file.
     """
-    errors, headcounts = _validate_unit_rows(rows)
+    errors, headcounts = _validate_unit_rows(rows, row_numbers)
     codes = {r.code.strip() for r in rows}
     parent_codes = {r.parent_code.strip() for r in rows if r.parent_code and r.parent_code.strip()}
     existing = _units_by_code(codes | parent_codes)

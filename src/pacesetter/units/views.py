@@ -139,7 +139,9 @@ def units_upload(request: HttpRequest) -> HttpResponse:
         form.add_error("file", _("The file has no rows below its header."))
         return _index_page(request, upload_form=form, status=422)
     try:
-        result = actions.import_units(rows=[row for _, row in numbered])
+        result = actions.import_units(
+            rows=[row for _, row in numbered], row_numbers=[number for number, _ in numbered]
+        )
     except ActionError as exc:
         if not exc.errors:
             form.add_error("file", exc.detail)

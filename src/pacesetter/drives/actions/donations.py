@@ -349,11 +349,17 @@ def record_donations(
         if stored is not None:
             same = _same_entry(stored, p)
             if not same:
+                # A key repeated within the batch names the row that used it first.
+                used = (
+                    f"is used by row {stored['number']}"
+                    if isinstance(stored, dict)
+                    else "was already used"
+                )
                 errors.append(
                     RowError(
                         p["number"],
                         "idempotency_key",
-                        f"key {p['key']!r} was already used for a different donation entry",
+                        f"key {p['key']!r} {used} for a different donation entry",
                         "idempotency_conflict",
                     )
                 )

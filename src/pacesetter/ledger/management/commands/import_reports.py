@@ -189,6 +189,7 @@ def _record_batch(
                 source=source,
                 verified=verified,
                 return_ids=False,
+                row_numbers=[p.number for p in batch],
             )
             return result, refused
         except (ValidationFailed, Conflict) as exc:

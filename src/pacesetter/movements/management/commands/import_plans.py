@@ -54,7 +54,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         try:
             changes = apply_plans(
-                movement=found, rows=[row for _, row in numbered], dry_run=dry_run
+                movement=found,
+                rows=[row for _, row in numbered],
+                dry_run=dry_run,
+                row_numbers=[number for number, _ in numbered],
             )
         except ActionError as exc:
             if not exc.errors:

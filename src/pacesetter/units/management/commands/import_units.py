@@ -41,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file.name}: no data rows below the header.")
 
         try:
-            result = import_units(rows=rows)
+            result = import_units(rows=rows, row_numbers=numbers)
         except ActionError as exc:
             if not exc.errors:
                 raise CommandError(exc.detail) from None
