@@ -76,7 +76,11 @@ def test_every_problem_is_named_by_its_line_and_nothing_is_created(cli, units, t
         for line in outcome.out.splitlines()
         if "│" in line
     ]
-    assert ["6", "starts_on", "expected a date (YYYY-MM-DD), not '1 October'"] in rows
+    assert [
+        "6",
+        "starts_on",
+        "expected a date (YYYY-MM-DD, or today, today-6, today+30), not '1 October'",
+    ] in rows
     assert rows[1][:2] == ["11", "indicators[1].colour"]
     assert ["15", "indicators[2].decimal_places", "expected a whole number, not 'one'"] in rows
     assert not Movement.objects.exists()

@@ -74,7 +74,7 @@ def test_unknown_file_type_is_refused(cli, db, tmp_path):
     path = tmp_path / "units.txt"
     path.write_text("code,name,kind\n")
     outcome = cli("import_units", str(path))
-    assert outcome.code == 1 and "give a .csv or .xlsx file" in outcome.err
+    assert outcome.code == 1 and "give a .csv, .csv.gz or .xlsx file" in outcome.err
 
 
 def test_a_name_with_a_nul_character_is_a_row_error_on_every_database(cli, db, tmp_path):
