@@ -243,7 +243,7 @@ def test_the_api_and_the_run_page_show_those_competing(
         page = client.get(f"/titles/runs/{body['id']}/").content.decode()
     assert "4 eligible competing for 3 places" in page
     assert page.count("competing for 3 places</span>") == 4
-    assert "Nominate the 4 selected and competing to the council" in page
+    assert "Nominate the 4 competing for places to the council" in page
 
     candidate = listed[0]["id"]
     detail = client.get(f"/titles/candidates/{candidate}/").content.decode()
