@@ -628,6 +628,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/v1/titles/runs/{run_id}/awards"): Endpoint(
         on_unit(201, need=ORG), "/api/v1/titles/runs/{w.x.plain_run.pk}/awards"
     ),
+    ("POST", "/api/v1/titles/candidates/{candidate_id}/award"): Endpoint(
+        # organisers pass the door and meet the state: this candidate already holds the title
+        on_unit(409, need=ORG),
+        "/api/v1/titles/candidates/{w.x.award.candidate_id}/award",
+    ),
     ("POST", "/api/v1/titles/nominations/{nomination_id}/votes"): Endpoint(
         on_unit(201, need=VO),
         "/api/v1/titles/nominations/{w.x.nomination.pk}/votes",

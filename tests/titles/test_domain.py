@@ -161,7 +161,41 @@ def test_cap_selects_by_ranking_and_shows_the_arithmetic():
     assert positions == {2: 1, 1: 2, 0: 3}
     (group,) = groups
     assert (group.base, group.allowed, group.eligible, group.selected) == (13, 1, 3, 1)
-    assert group.text == "15% of 13 = 1.95, rounded floor: 1"
+    assert group.text == "15% of 13 = 1.95, rounded down: 1"
+    assert not group.competing
+
+
+def test_without_an_order_everyone_qualifying_competes_for_the_places():
+    # 15% of 20 = 3, rounded down: four qualify, none is picked by an order nobody stated
+    cap = domain.Cap(percent=Decimal(15), rounding="floor")
+    entries = [
+        domain.CapEntry(key=i, group=None, eligible=i < 4, in_base=True, rank=(f"name {i}",))
+        for i in range(20)
+    ]
+    positions, (group,) = domain.select_within_cap(cap, entries, ordered=False)
+    assert positions == {}
+    assert (group.base, group.allowed, group.eligible, group.selected) == (20, 3, 4, 0)
+    assert group.competing and group.text == "15% of 20 = 3, rounded down: 3"
+    # the same four under an order: the first three selected, as before
+    positions, (group,) = domain.select_within_cap(cap, entries, ordered=True)
+    assert positions == {0: 1, 1: 2, 2: 3, 3: 4} and group.selected == 3
+    assert not group.competing
+
+
+def test_without_an_order_all_are_selected_when_everyone_fits():
+    cap = domain.Cap(maximum=3)
+    entries = [domain.CapEntry(i, None, True, True, (i,)) for i in range(3)]
+    positions, (group,) = domain.select_within_cap(cap, entries, ordered=False)
+    assert group.selected == 3 and not group.competing and len(positions) == 3
+
+
+def test_the_cap_names_its_base_by_the_label_of_its_of():
+    cap = domain.Cap(
+        percent=Decimal(15),
+        rounding="floor",
+        of=domain.Held(title="advanced_worker", label="advanced workers"),
+    )
+    assert domain.cap_text(cap, 13) == "15% of 13 advanced workers = 1.95, rounded down: 1"
 
 
 @given(st.integers(0, 10_000), st.decimals(0, 100, places=1), st.sampled_from(domain.ROUNDINGS))

@@ -56,18 +56,43 @@ def test_advanced_worker_judgement_is_a_recorded_fact_not_a_guess():
     ).eligible
 
 
-@pytest.mark.parametrize("year", [2023, 2024])
+@pytest.mark.parametrize("year", [2023, 2025])
 def test_a_disciplined_candidate_is_excluded(year):
     outcome = judge("vn-emulation", "advanced_worker", worker(discipline_level="reprimand"), year)
     assert not outcome.eligible
     assert "excluded" in outcome.why_not()[0]
 
 
-def test_a_pending_case_excludes_from_2024_only():
+def test_a_pending_case_excludes_from_july_2025_only():
     assert not judge(
-        "vn-emulation", "advanced_worker", worker(discipline_pending=True), 2024
+        "vn-emulation", "advanced_worker", worker(discipline_pending=True), 2025
     ).eligible
     assert judge("vn-emulation", "advanced_worker", worker(discipline_pending=True), 2023).eligible
+
+
+def test_r2024_has_no_discipline_exclusion_its_sources_do_not_give():
+    # Decree 98/2023's discipline principle was not retrieved: the pack no longer carries
+    # Decree 152/2025's back to 2024 (the awarding body weighs it)
+    for facts in ({"discipline_level": "reprimand"}, {"discipline_pending": True}):
+        assert judge("vn-emulation", "advanced_worker", worker(**facts), 2024).eligible
+
+
+def test_r2025_has_no_new_hire_limit_its_sources_do_not_give():
+    # Circular 15/2025/TT-BNV was not read: "under 6 months" is not carried over
+    assert judge("vn-emulation", "advanced_worker", worker(months_worked=2), 2025).eligible
+
+
+def test_every_version_cites_its_source_and_no_assumed_value_or_order():
+    from .fakes import pack
+
+    for rule in pack("vn-emulation").titles:
+        for version in rule.versions:
+            where = f"{rule.code} {version.id}"
+            assert version.source, where
+            assert "[U]" not in version.source, where  # an assumption is not a source
+            assert version.rank_by == (), where  # the law states no order within a cap
+            if version.valid_from.year >= 2025:
+                assert version.vote is None, where  # Decree 152/2025's thresholds not retrieved
 
 
 # --- grassroots emulation fighter -----------------------------------------------------------
@@ -118,12 +143,14 @@ def test_grassroots_fighter_cap_and_vote_by_regime():
     from .fakes import pack
 
     rule = pack("vn-emulation").title("grassroots_fighter")
-    r2017, r2024 = rule.version_for(2023), rule.version_for(2024)
+    r2017, r2024, r2025 = rule.version_for(2023), rule.version_for(2024), rule.version_for(2025)
     assert r2017.cap.allowed(13) == 1  # 15% of 13 advanced workers = 1.95, floor
     assert r2017.cap.allowed(6) == 0
+    assert r2017.rank_by == ()  # "not more than 15%", no order: the head of the unit chooses
     assert r2017.vote is None
     assert r2024.cap is None
     assert (r2024.vote.threshold.text(), r2024.vote.of) == (">= 80%", "all_members")
+    assert (r2025.id, r2025.cap, r2025.vote) == ("R2025", None, None)
 
 
 # --- ministry/provincial and national emulation fighter ------------------------------------

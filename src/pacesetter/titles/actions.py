@@ -31,6 +31,7 @@ from pacesetter.units.models import Member, Unit, tree_order
 
 from . import domain
 from .access import require_organiser
+from .caps import competing_explanation, may_go_forward, require_place
 from .facts import LoadedFacts, Subject, period_text
 from .models import (
     Award,
@@ -410,6 +411,8 @@ def run_evaluation(
     """Judge every candidate in `scope` (its members, or its units of the title's kind) for
     `title` and `year` by the pack's current revision and the rule version in force on the
     year's last day; apply the cap, ranking eligible candidates by the rule's `rank_by`.
+    With no order stated and more qualifying than the cap allows, all compete for the places
+    (`competing_for`, see `caps`): the council or the awarding body chooses.
     A title judged per period is judged for one `period` of the movement instead: the
     ledger's facts are that period's, the version is the one in force on its last day, and
     the run's year is the year the period ends in.
@@ -486,14 +489,22 @@ def run_evaluation(
                 subject.key, subject.unit_id, outcome.eligible, in_base, (*rank, subject.name)
             )
         )
-    positions, groups = domain.select_within_cap(version.cap, entries)
+    positions, groups = domain.select_within_cap(
+        version.cap, entries, ordered=bool(version.rank_by)
+    )
     allowed = {g.group: g.allowed for g in groups}
+    competing = {g.group for g in groups if g.competing}
+    cap_groups = {g.group: g for g in groups}
     per_unit = version.cap is not None and version.cap.per == "unit"
     rows: list[tuple] = []
     for subject, (eligible, why_not, explanation) in zip(subjects, outcomes, strict=True):
         position = positions.get(subject.key)
-        limit = allowed.get(subject.unit_id if per_unit else None)
+        group = subject.unit_id if per_unit else None
+        limit = allowed.get(group)
         selected = eligible and (limit is None or (position is not None and position <= limit))
+        competing_for = limit if eligible and group in competing else None
+        if competing_for is not None:
+            explanation = competing_explanation(explanation, cap_groups[group])
         rows.append(
             (
                 run.pk,
@@ -502,6 +513,7 @@ def run_evaluation(
                 eligible,
                 position,
                 selected,
+                competing_for,
                 why_not,
                 explanation,
             )
@@ -522,11 +534,13 @@ def run_evaluation(
     run.cap_summary = [
         {
             "group": unit_names.get(g.group, "all candidates") if per_unit else "all candidates",
+            "group_id": g.group,  # for the refusal at the cap (`caps.require_place`)
             "base": g.base,
             "allowed": g.allowed,
             "eligible": g.eligible,
             "selected": g.selected,
             "text": g.text,
+            "competing": g.competing,
         }
         for g in groups
         if not per_unit or g.eligible
@@ -547,6 +561,7 @@ def _insert_candidates(rows: Sequence[tuple]) -> None:
         "eligible",
         "position",
         "selected",
+        "competing_for",
         "why_not",
         "explanation",
     )
@@ -565,17 +580,23 @@ def _insert_candidates(rows: Sequence[tuple]) -> None:
 def nominate(
     *, run: EvaluationRun, candidates: Iterable[Candidate] | None = None
 ) -> list[Nomination]:
-    """Put selected candidates (default: every selected one not yet nominated) to the council
-    of the run's scope; the council and its size are fixed now."""
+    """Put selected or competing candidates (default: every one not yet nominated) to the
+    council of the run's scope; the council and its size are fixed now. Among competing ones
+    the vote chooses: an award beyond the places is refused at the decision."""
     require(current_actor(), Capability.ORGANISE, run.scope, run.movement)
     note(unit=run.scope, movement=run.movement)
     chosen = (
         list(candidates)
         if candidates is not None
-        else list(run.results.filter(selected=True, nomination__isnull=True))
+        else list(
+            run.results.filter(
+                Q(selected=True) | Q(eligible=True, competing_for__isnull=False),
+                nomination__isnull=True,
+            )
+        )
     )
     for candidate in chosen:
-        if candidate.run_id != run.pk or not candidate.selected:
+        if candidate.run_id != run.pk or not may_go_forward(candidate):
             raise StateError(f"{candidate} is not selected in this evaluation.")
         if Nomination.objects.filter(candidate=candidate).exists():
             raise StateError(f"{candidate} is already nominated.")
@@ -648,7 +669,7 @@ def decide(*, nomination: Nomination, on: dt.date | None = None) -> Nomination:
     nomination.status = Nomination.Status.AWARDED if passed else Nomination.Status.REJECTED
     nomination.save(update_fields=["result", "decided_at", "status"])
     if passed:
-        _award(candidate, run, rule, nomination, text, on or timezone.localdate())
+        _award(candidate, run, rule, nomination, text, on or timezone.localdate(), version)
     return nomination
 
 
@@ -659,6 +680,7 @@ def _award(
     nomination: Nomination | None,
     vote_text: str,
     on: dt.date,
+    version: domain.RuleVersion,
 ) -> Award:
     subject = (
         Q(member_id=candidate.member_id)
@@ -682,6 +704,7 @@ def _award(
         if earlier.filter(year=run.year).exists():
             raise StateError(f"{candidate} already holds {rule.name} for {run.year}.")
         times = earlier.filter(year__lt=run.year).count() + 1
+    require_place(candidate, run, rule, version)
     return Award.objects.create(
         title=run.title,
         member_id=candidate.member_id,
@@ -705,17 +728,18 @@ def _award(
 
 @audited("titles.award_without_vote")
 def award_without_vote(*, candidate: Candidate, on: dt.date | None = None) -> Award:
-    """Award a selected candidate of a title whose rule version needs no council vote."""
+    """Award a selected or competing candidate of a title whose rule version needs no council
+    vote: the awarding body's choice, refused beyond the places of a competing cap group."""
     run = candidate.run
     require(current_actor(), Capability.ORGANISE, run.scope, run.movement)
     note(unit=run.scope, movement=run.movement)
     rule, version = rule_of(run)
     if version.vote is not None:
         raise StateError(f"{rule.name} ({version.id}) is decided by a council vote.")
-    if not candidate.selected:
+    if not may_go_forward(candidate):
         raise StateError(f"{candidate} is not selected in this evaluation.")
     return _award(
-        candidate, run, rule, None, "no council vote required", on or timezone.localdate()
+        candidate, run, rule, None, "no council vote required", on or timezone.localdate(), version
     )
 
 

@@ -181,6 +181,7 @@ def _candidate_out(candidate: Candidate) -> dict:
         "eligible": candidate.eligible,
         "selected": candidate.selected,
         "position": candidate.position,
+        "competing_for": candidate.competing_for,
         "why_not": candidate.why_not.splitlines(),
     }
 
@@ -246,6 +247,18 @@ def award_selected(request: HttpRequest, run_id: int):
     run = run_or_404(run_id, Capability.ORGANISE)
     pending = run.results.filter(selected=True, award__isnull=True)
     return Status(201, [actions.award_without_vote(candidate=c).code for c in pending])
+
+
+@router.post("/titles/candidates/{candidate_id}/award", response={201: str, **WRITE_REFUSALS})
+def award_candidate(request: HttpRequest, candidate_id: int):
+    """For a title that needs no council vote: the awarding body awards this candidate, one
+    selected or competing for a place (refused, naming the cap, when no place is left).
+    Returns the verification code."""
+    candidate = get_object_or_404(
+        Candidate.objects.select_related("member", "unit"), pk=candidate_id
+    )
+    candidate.run = run_or_404(candidate.run_id, Capability.ORGANISE)
+    return Status(201, actions.award_without_vote(candidate=candidate).code)
 
 
 @router.post(

@@ -264,6 +264,12 @@ class Candidate(models.Model):
         null=True, blank=True, help_text="place in the cap's ranking"
     )
     selected = models.BooleanField(default=False)
+    # Set when more qualify than the cap allows and the rules state no order: the candidate
+    # competes for this many places of its cap group, and the council's vote or the awarding
+    # body's decision chooses (the award beyond the places is refused).
+    competing_for = models.PositiveIntegerField(
+        null=True, blank=True, help_text="places competed for, when the rules state no order"
+    )
     why_not = models.TextField(blank=True)
     explanation = models.JSONField()
 

@@ -68,6 +68,12 @@ class CapGroupOut(Schema):
     eligible: int
     selected: int
     text: str
+    competing: bool = Field(
+        False,
+        description="More qualify than the cap allows and the rules state no order: every "
+        "eligible candidate of the group competes for the `allowed` places, none is selected by "
+        "the engine; the council's vote or the awarding body chooses",
+    )
 
 
 class RunOut(Schema):
@@ -95,6 +101,11 @@ class CandidateOut(Schema):
     eligible: bool
     selected: bool
     position: int | None = Field(None, description="Place in the ranking within the cap")
+    competing_for: int | None = Field(
+        None,
+        description="The places this candidate competes for, when more qualify than the cap "
+        "allows and the rules state no order (the council or awarding body chooses)",
+    )
     why_not: list[str]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -230,9 +231,10 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "voted": voted,
             "may_organise": can(actor, Capability.ORGANISE, run.scope, run.movement),
             "may_vote": can(actor, Capability.VOTE, run.scope, run.movement),
-            "unnominated": run.results.filter(
-                selected=True, nomination__isnull=True, award__isnull=True
-            ).count(),
+            **run.results.filter(nomination__isnull=True, award__isnull=True).aggregate(
+                unnominated=Count("pk", filter=Q(selected=True)),
+                competing=Count("pk", filter=Q(eligible=True, competing_for__isnull=False)),
+            ),
         },
     )
 
@@ -242,8 +244,18 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 def run_nominate(request: HttpRequest, run_id: int) -> HttpResponse:
     run = run_or_404(run_id, Capability.ORGANISE)
     _, version = selectors.rule_of(run)
+    # One candidate (from its page): the council or awarding body's choice among those
+    # competing for the places of a cap without an order.
+    picked = request.POST.get("candidate", "")
+    chosen = run.results.filter(pk=int(picked)).first() if picked.isdigit() else None
     try:
-        if version.vote is None:
+        if chosen is not None and version.vote is None:
+            award = actions.award_without_vote(candidate=chosen)
+            messages.success(request, f"{chosen}: awarded ({award.code}).")
+        elif chosen is not None:
+            actions.nominate(run=run, candidates=[chosen])
+            messages.success(request, f"{chosen}: nominated to the council.")
+        elif version.vote is None:
             awarded = [
                 actions.award_without_vote(candidate=c)
                 for c in run.results.filter(selected=True, award__isnull=True)
@@ -293,11 +305,27 @@ def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
         ),
         pk=candidate_id,
     )
-    require(current_actor(), Capability.VIEW, candidate.unit, candidate.run.movement)
+    actor = current_actor()
+    require(actor, Capability.VIEW, candidate.unit, candidate.run.movement)
+    run = candidate.run
+    # Competing for a place: the organiser puts this candidate forward (nominates, or awards
+    # a title without a vote); the cap is kept at the award.
+    forward = (
+        candidate.competing_for is not None
+        and can(actor, Capability.ORGANISE, run.scope, run.movement)
+        and not Nomination.objects.filter(candidate=candidate).exists()
+        and not Award.objects.filter(candidate=candidate).exists()
+    )
     return render(
         request,
         "titles/candidate_detail.html",
-        {"candidate": candidate, "run": candidate.run, "tree": candidate.explanation},
+        {
+            "candidate": candidate,
+            "run": run,
+            "tree": candidate.explanation,
+            "forward": forward,
+            "needs_vote": forward and selectors.rule_of(run)[1].vote is not None,
+        },
     )
 
 

@@ -33,7 +33,7 @@ from .rules import (
     facts_used,
     referenced_titles,
 )
-from .selection import CapEntry, CapGroup, select_within_cap, vote_result
+from .selection import CapEntry, CapGroup, cap_text, select_within_cap, vote_result
 from .vocabulary import (
     DISCIPLINE_LEVELS,
     FACTS,
@@ -91,6 +91,7 @@ __all__ = [
     "TitleRule",
     "Vote",
     "apply_rounding",
+    "cap_text",
     "evaluate",
     "facts_used",
     "parse_pack",

@@ -52,13 +52,39 @@ class CapGroup:
     eligible: int
     selected: int
     text: str
+    # More qualify than the cap allows and the rules state no order: nobody is selected by
+    # the engine; every qualifying candidate competes for the `allowed` places, and the
+    # council's vote or the awarding body's decision chooses (at most `allowed` awards).
+    competing: bool = False
+
+
+ROUNDING_WORDS = {"floor": "rounded down", "ceil": "rounded up", "nearest": "rounded to nearest"}
+
+
+def cap_text(cap: Cap, base: int) -> str:
+    """ "15% of 20 advanced workers = 3, rounded down: 3" (the base named by the label of the
+    cap's `of`, when it has one); "at most 3" for a fixed cap."""
+    if cap.maximum is not None:
+        return f"at most {cap.maximum}"
+    exact = Fraction(cap.percent) * base / 100
+    label = getattr(cap.of, "label", "") if cap.of is not None else ""
+    return (
+        f"{_number(cap.percent)}% of {base}{' ' + label if label else ''} = "
+        f"{_number(Decimal(exact.numerator) / Decimal(exact.denominator))}, "
+        f"{ROUNDING_WORDS.get(cap.rounding, 'rounded ' + cap.rounding)}: {cap.allowed(base)}"
+    )
 
 
 def select_within_cap(
-    cap: Cap | None, entries: Sequence[CapEntry]
+    cap: Cap | None, entries: Sequence[CapEntry], *, ordered: bool = True
 ) -> tuple[dict[Any, int], list[CapGroup]]:
     """Position of every eligible candidate in its group's ranking (1 = first) and, per group,
-    how many the cap allows; a candidate is selected when its position is within the cap."""
+    how many the cap allows; a candidate is selected when its position is within the cap.
+
+    `ordered` says whether the rules state an order (`rank_by`). Where they do not and more
+    qualify than the cap allows, the group is *competing*: its candidates get no position and
+    none is selected by the engine, since the choice belongs to the council or the awarding
+    body. Where everyone who qualifies fits, all are selected, order or not."""
     groups: dict[Any, list[CapEntry]] = {}
     for entry in entries:
         groups.setdefault(
@@ -68,26 +94,26 @@ def select_within_cap(
     summary: list[CapGroup] = []
     for group, members in groups.items():
         eligible = sorted((e for e in members if e.eligible), key=lambda e: e.rank)
-        for position, entry in enumerate(eligible, start=1):
-            positions[entry.key] = position
         if cap is None:
+            positions.update((e.key, i) for i, e in enumerate(eligible, start=1))
             summary.append(
                 CapGroup(group, len(members), None, len(eligible), len(eligible), "no cap")
             )
             continue
-        if cap.maximum is not None:
-            allowed = cap.maximum
-            text = f"at most {allowed}"
-            base = len(members)
-        else:
-            base = sum(1 for e in members if e.in_base)
-            allowed = cap.allowed(base)
-            exact = Fraction(cap.percent) * base / 100
-            text = (
-                f"{_number(cap.percent)}% of {base} = {_number(Decimal(exact.numerator) / Decimal(exact.denominator))}, "
-                f"rounded {cap.rounding}: {allowed}"
-            )
+        base = len(members) if cap.maximum is not None else sum(1 for e in members if e.in_base)
+        allowed = cap.allowed(base)
+        competing = not ordered and len(eligible) > allowed
+        if not competing:
+            positions.update((e.key, i) for i, e in enumerate(eligible, start=1))
         summary.append(
-            CapGroup(group, base, allowed, len(eligible), min(allowed, len(eligible)), text)
+            CapGroup(
+                group,
+                base,
+                allowed,
+                len(eligible),
+                0 if competing else min(allowed, len(eligible)),
+                cap_text(cap, base),
+                competing,
+            )
         )
     return positions, summary
