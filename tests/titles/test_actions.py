@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from pacesetter.accounts.permissions import acting_as, actor_for
 from pacesetter.core.errors import NotAllowed, StateError, ValidationFailed
-from pacesetter.titles import actions
+from pacesetter.titles import actions, revocation
 from pacesetter.titles.models import (
     Award,
     Candidate,
@@ -224,11 +224,13 @@ def test_revocation_cascades_to_a_dependent_title(vn_pack, people, units, counci
 
     # Another member's revocation changes nothing else: 9 of 10 are still advanced workers.
     other = next(a for a in advanced if a.member_id != fighter.member_id)
-    made = actions.revoke_award(award=other, reason="wrong months", revoked_on=other.awarded_on)
+    made = revocation.revoke_award(award=other, reason="wrong months", revoked_on=other.awarded_on)
     assert [r.award.title.code for r in made] == ["advanced_worker"]
 
     first = next(a for a in advanced if a.member_id == fighter.member_id)
-    made = actions.revoke_award(award=first, reason="false evaluation", revoked_on=first.awarded_on)
+    made = revocation.revoke_award(
+        award=first, reason="false evaluation", revoked_on=first.awarded_on
+    )
     assert [r.award.title.code for r in made] == [
         "advanced_worker",
         "grassroots_fighter",
@@ -241,9 +243,9 @@ def test_revocation_cascades_to_a_dependent_title(vn_pack, people, units, counci
     with pytest.raises(IntegrityError), transaction.atomic():
         Award.objects.filter(pk=collective.pk).delete()
     with pytest.raises(StateError):
-        actions.revoke_award(award=first, reason="again", revoked_on=first.awarded_on)
+        revocation.revoke_award(award=first, reason="again", revoked_on=first.awarded_on)
     with pytest.raises(ValidationFailed, match="cannot be revoked before"):
-        actions.revoke_award(
+        revocation.revoke_award(
             award=fighter, reason="x", revoked_on=fighter.awarded_on - dt.timedelta(days=1)
         )
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from pacesetter.accounts.permissions import acting_as, actor_for
 from pacesetter.core.errors import StateError
-from pacesetter.titles import actions
+from pacesetter.titles import actions, revocation
 from pacesetter.titles.models import Award, Title
 from pacesetter.units import actions as unit_actions
 from tests import factories
@@ -113,7 +113,7 @@ def test_four_qualify_for_three_places_and_the_council_chooses(twenty, units, co
 
     # revoking one frees its place
     first = Award.objects.get(nomination=nominations[0])
-    actions.revoke_award(award=first, reason="misreported", revoked_on=timezone.localdate())
+    revocation.revoke_award(award=first, reason="misreported", revoked_on=timezone.localdate())
     assert actions.decide(nomination=last).status == "awarded"
     assert Award.objects.filter(revocation__isnull=True).count() == 3
 

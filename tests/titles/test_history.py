@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from pacesetter.core.errors import NotAllowed, StateError, ValidationFailed
-from pacesetter.titles import actions, history
+from pacesetter.titles import actions, history, revocation
 from pacesetter.titles.models import Award, AwardDecision, Title
 
 from .test_actions import advanced_worker, award_all, record_advanced_workers, rows
@@ -199,10 +199,10 @@ def test_import_needs_an_organiser_of_the_holders_unit(vn_pack, people, units):
 def test_an_imported_award_is_revoked_like_any(vn_pack, people):
     done = imported(vn_pack, past("w1-1", "advanced_worker", 2021))
     award = Award.objects.get(code=done.codes[0])
-    (revocation,) = actions.revoke_award(
+    (revoked,) = revocation.revoke_award(
         award=award, reason="entered by mistake", revoked_on=dt.date(2022, 1, 5)
     )
-    assert revocation.award == award
+    assert revoked.award == award
     # no longer counted, and importing it again does not bring it back
     again = imported(vn_pack, past("w1-1", "advanced_worker", 2021))
     assert again.unchanged == 1 and Award.objects.count() == 1

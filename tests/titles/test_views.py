@@ -10,7 +10,7 @@ import pytest
 
 from pacesetter.accounts.actions import grant_role
 from pacesetter.accounts.models import Role
-from pacesetter.titles import actions
+from pacesetter.titles import actions, revocation
 from pacesetter.titles.models import Award, Judgement, Nomination, Title, YearlyEvaluation
 from tests import factories
 
@@ -260,7 +260,7 @@ def test_the_honour_board_lists_title_holders(client, vn_pack, people, units, mo
     (award,) = award_all(run)
     page = client.get(f"/board/{movement.slug}/").content.decode()
     assert "Honorary titles" in page and "Person W1-0, Unit W1" in page
-    actions.revoke_award(award=award, reason="error", revoked_on=award.awarded_on)
+    revocation.revoke_award(award=award, reason="error", revoked_on=award.awarded_on)
     assert "Person W1-0" not in client.get(f"/board/{movement.slug}/").content.decode()
 
 

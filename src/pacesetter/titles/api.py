@@ -23,7 +23,7 @@ from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit
 
-from . import actions, dossiers, history, selectors
+from . import actions, dossiers, history, revocation, selectors
 from .access import nomination_or_404, require_organiser, run_or_404
 from .dossier_views import attachment_response
 from .facts import period_text
@@ -424,7 +424,9 @@ def revoke(request: HttpRequest, code: str, payload: RevokeIn):
     if award is None:
         raise Http404(f"No award {code!r}.")
     require(current_actor(), Capability.ORGANISE, award.unit, award.movement)
-    made = actions.revoke_award(award=award, reason=payload.reason, revoked_on=payload.revoked_on)
+    made = revocation.revoke_award(
+        award=award, reason=payload.reason, revoked_on=payload.revoked_on
+    )
     return Status(
         201,
         [

@@ -26,6 +26,7 @@ from pacesetter.core.tabular import TabularError
 from pacesetter.units.models import Member, Unit
 
 from . import actions, selectors
+from . import revocation as revoking
 from .access import nomination_or_404, require_organiser, run_or_404
 from .certificates import certificate_pdf
 from .files import read_fact_rows
@@ -358,7 +359,7 @@ def award_detail(request: HttpRequest, award_id: int) -> HttpResponse:
         form = RevokeForm(request.POST)
         if form.is_valid():
             try:
-                made = actions.revoke_award(
+                made = revoking.revoke_award(
                     award=award,
                     reason=form.cleaned_data["reason"],
                     revoked_on=form.cleaned_data["revoked_on"],

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("titles", "0004_award_history_decision"),
+        ("titles", "0005_nomination_attachments"),
     ]
 
     operations = [
