@@ -146,3 +146,81 @@ def test_the_api_creates_a_person_and_switches_them_off(organiser, units):
         content_type="application/json",
     )
     assert "/accounts/reset/" in json.loads(response.content)["set_password_link"]
+
+
+def test_update_user_changes_name_and_email_audited_and_lists_problems(organiser, units):
+    someone = factories.UserFactory(username="someone", first_name="", email="")
+    Grant.objects.create(user=someone, role=Role.REPORTER, unit=units["C1"])
+    with acting_as(actor_for(organiser)):
+        with pytest.raises(ValidationFailed) as refused:
+            actions.update_user(user=someone, name=" ", email="nope")
+        assert {error.field for error in refused.value.errors} == {"full_name", "email"}
+        actions.update_user(user=someone, name=" Some One ", email="some@example.org")
+        actions.update_user(user=someone, email="")  # the name stays
+    someone.refresh_from_db()
+    assert (someone.first_name, someone.email) == ("Some One", "")
+    events = AuditEvent.objects.filter(action="accounts.update_user").order_by("pk")
+    assert [event.before for event in events] == [
+        {"name": "", "email": ""},
+        {"name": "Some One", "email": "some@example.org"},
+    ]
+
+
+def test_an_organiser_does_not_rename_someone_who_also_works_elsewhere(organiser, units):
+    both = factories.UserFactory(username="both", first_name="Both")
+    Grant.objects.create(user=both, role=Role.REPORTER, unit=units["C1"])
+    Grant.objects.create(user=both, role=Role.REPORTER, unit=units["P2"])
+    with acting_as(actor_for(organiser)), pytest.raises(NotAllowed):
+        actions.update_user(user=both, name="Renamed")
+    head = factories.UserFactory(username="head")
+    Grant.objects.create(user=head, role=Role.UNIT_HEAD, unit=units["C1"])
+    with acting_as(actor_for(head)), pytest.raises(NotAllowed):
+        actions.update_user(user=both, name="Renamed")
+
+
+def test_the_page_edits_a_person_in_place_with_row_errors(browser, units):
+    someone = factories.UserFactory(username="someone", first_name="Old Name")
+    Grant.objects.create(user=someone, role=Role.REPORTER, unit=units["C1"])
+    assert 'href="/people/someone/edit/"' in browser.get("/people/").content.decode()
+    form = browser.get("/people/someone/edit/")
+    assert form.status_code == 200 and 'value="Old Name"' in form.content.decode()
+    htmx = {"HX-Request": "true"}
+    bad = browser.post("/people/someone/edit/", {"full_name": "", "email": "x"}, headers=htmx)
+    page = bad.content.decode()
+    # The panel alone, swapped in place (htmx swaps a 200), its errors beside the fields.
+    assert bad.status_code == 200 and "<html" not in page and 'id="person-panel"' in page
+    assert 'id="id_full_name_error' in page and 'id="id_email_error' in page
+    someone.refresh_from_db()
+    assert someone.first_name == "Old Name"
+    good = browser.post(
+        "/people/someone/edit/", {"full_name": "New Name", "email": "n@example.org"}, headers=htmx
+    )
+    assert good.status_code == 200 and "Saved: New Name." in good.content.decode()
+    someone.refresh_from_db()
+    assert (someone.first_name, someone.email) == ("New Name", "n@example.org")
+    # Without htmx: a full page with its errors (422), or back to the list.
+    assert browser.post("/people/someone/edit/", {"full_name": ""}).status_code == 422
+    done = browser.post("/people/someone/edit/", {"full_name": "Newer", "email": ""})
+    assert done.status_code == 302 and done.url == "/people/"
+
+
+def test_the_api_changes_a_name_and_refuses_unknown_fields_by_name(organiser, units):
+    someone = factories.UserFactory(username="someone", first_name="", email="s@example.org")
+    Grant.objects.create(user=someone, role=Role.REPORTER, unit=units["C1"])
+    api = _api(organiser)
+    response = api.patch(
+        "/api/v1/users/someone", json.dumps({"full_name": "Some One"}), "application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert json.loads(response.content) == {
+        "username": "someone",
+        "full_name": "Some One",
+        "email": "s@example.org",
+        "is_active": True,
+    }
+    refused = api.patch("/api/v1/users/someone", json.dumps({"email": "no"}), "application/json")
+    assert refused.status_code == 422
+    assert json.loads(refused.content)["errors"][0]["field"] == "email"
+    unknown = api.patch("/api/v1/users/someone", json.dumps({"name": "X"}), "application/json")
+    assert unknown.status_code == 422 and b"name" in unknown.content
+    assert api.patch("/api/v1/users/outside", "{}", "application/json").status_code == 404

@@ -415,6 +415,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda role, position: _person_outcome(role, position, 200, 403),
         "/api/v1/users/someone/deactivate",
     ),
+    ("PATCH", "/api/v1/users/{username}"): Endpoint(
+        lambda role, position: _person_outcome(role, position, 200, 403),
+        "/api/v1/users/someone",
+        lambda w: {"full_name": "Some One"},
+    ),
     ("POST", "/api/v1/users/{username}/reactivate"): Endpoint(
         lambda role, position: _person_outcome(role, position, 200, 403),
         "/api/v1/users/someone/reactivate",
@@ -828,6 +833,10 @@ PAGES: dict[str, Page] = {
         lambda role, position: _person_outcome(role, position, 302, 404),
         "/people/someone/deactivate/",
         "POST",
+    ),
+    "person-edit": Page(
+        lambda role, position: _person_outcome(role, position, 200, 404),
+        "/people/someone/edit/",
     ),
     "person-reactivate": Page(
         lambda role, position: _person_outcome(role, position, 302, 404),

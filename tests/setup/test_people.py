@@ -135,16 +135,59 @@ def test_an_organiser_grants_only_within_their_subtree(cli, units, tmp_path):
     assert ("reporter", "W4") not in _standing("amina")
 
 
-def test_problems_are_named_by_line_and_an_existing_name_is_not_rewritten(cli, units, tmp_path):
+def test_problems_are_named_by_line(cli, units, tmp_path):
     bad = PEOPLE.replace("role: reporter", "role: boss").replace(
         "name: Kofi Mensah", "name: Kofi Mensah\n    colour: red"
     )
     outcome = _apply(cli, tmp_path, bad)
     assert outcome.code == 1
     assert "people[1].grants[2].role" in outcome.out and "people[2].colour" in outcome.out
+
+
+def test_a_changed_name_and_email_are_applied_once_with_a_change_line(cli, units, tmp_path):
     assert _apply(cli, tmp_path, PEOPLE).code == 0
-    renamed = _apply(cli, tmp_path, PEOPLE.replace("Kofi Mensah", "Kofi A. Mensah"))
-    assert renamed.code == 1 and "people[2].name" in renamed.out
+    changed = PEOPLE.replace("Kofi Mensah", "Kofi A. Mensah").replace(
+        "amina@example.org", "amina@example.net"
+    )
+    planned = _apply(cli, tmp_path, changed, "--dry-run")
+    assert "change person kofi: name 'Kofi Mensah' → 'Kofi A. Mensah'" in planned.out
+    assert get_user_model().objects.get(username="kofi").first_name == "Kofi Mensah"
+    applied = _apply(cli, tmp_path, changed)
+    assert applied.code == 0, applied.out + applied.err
+    assert [line.strip() for line in applied.out.splitlines()[1:]] == [
+        "change person amina: email 'amina@example.org' → 'amina@example.net'",
+        "change person kofi: name 'Kofi Mensah' → 'Kofi A. Mensah'",
+    ]
+    assert get_user_model().objects.get(username="kofi").first_name == "Kofi A. Mensah"
+    assert get_user_model().objects.get(username="amina").email == "amina@example.net"
+    event = AuditEvent.objects.filter(action="accounts.update_user").order_by("pk").last()
+    assert event.before == {"name": "Kofi Mensah", "email": ""}
+    again = _apply(cli, tmp_path, changed)
+    assert (again.code, "no change" in again.out) == (0, True), again.out
+    # A file without `email` leaves the stored one alone.
+    assert _apply(cli, tmp_path, changed.replace("    email: amina@example.net\n", "")).code == 0
+    assert get_user_model().objects.get(username="amina").email == "amina@example.net"
+
+
+def test_a_bad_email_is_named_by_its_place(cli, units, tmp_path):
+    assert _apply(cli, tmp_path, PEOPLE).code == 0
+    outcome = _apply(cli, tmp_path, PEOPLE.replace("amina@example.org", "amina-at-home"))
+    assert outcome.code == 1 and "people[1].email" in outcome.out, outcome.out
+    assert "│    4 │ people[1].email │ not an email address" in outcome.out, outcome.out
+
+
+def test_the_demo_login_made_by_older_code_without_a_name_is_named(cli, units, tmp_path):
+    """`pacesetter demo` on an installation whose `demo` user was created with an empty name:
+    its people file now names the person instead of being refused."""
+    from pacesetter.demo.movements import PEOPLE as DEMO_PEOPLE
+
+    factories.UserFactory(username="demo", first_name="", email="")
+    outcome = cli("apply", str(DEMO_PEOPLE))
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "change person demo: name '' → 'Demo organiser'" in outcome.out
+    assert get_user_model().objects.get(username="demo").first_name == "Demo organiser"
+    again = cli("apply", str(DEMO_PEOPLE))
+    assert (again.code, "no change" in again.out) == (0, True), again.out
 
 
 def test_export_with_people_reads_back_unchanged(cli, units, tmp_path):

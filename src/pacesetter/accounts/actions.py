@@ -196,15 +196,7 @@ def create_user(*, username: str, full_name: str, email: str = "", password: str
             errors.append(RowError(1, "username", _("at most 150 characters"), "too_long"))
         elif User.objects.filter(username__iexact=username).exists():
             errors.append(RowError(1, "username", _("this username is already taken"), "duplicate"))
-    if not full_name:
-        errors.append(RowError(1, "full_name", _("a name is required"), "required"))
-    elif len(full_name) > 150:
-        errors.append(RowError(1, "full_name", _("at most 150 characters"), "too_long"))
-    if email:
-        try:
-            validate_email(email)
-        except DjangoValidationError:
-            errors.append(RowError(1, "email", _("not an email address"), "invalid"))
+    errors.extend(_person_errors(full_name, email))
     # A name is not always a first and a last word: it is kept whole, in Django's first_name.
     user = User(username=username, first_name=full_name[:150], email=email, is_active=True)
     if password:
@@ -219,6 +211,47 @@ def create_user(*, username: str, full_name: str, email: str = "", password: str
     else:
         user.set_unusable_password()
     user.save()
+    return user
+
+
+def _person_errors(full_name: str, email: str) -> list[RowError]:
+    errors: list[RowError] = []
+    if not full_name:
+        errors.append(RowError(1, "full_name", _("a name is required"), "required"))
+    elif len(full_name) > 150:
+        errors.append(RowError(1, "full_name", _("at most 150 characters"), "too_long"))
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            errors.append(RowError(1, "email", _("not an email address"), "invalid"))
+        if len(email) > 254:
+            errors.append(RowError(1, "email", _("at most 254 characters"), "too_long"))
+    return errors
+
+
+@audited("accounts.update_user")
+def update_user(*, user, name: str | None = None, email: str | None = None):
+    """Change a person's name and email (None leaves one as it is; an empty email removes it).
+
+    Guarantees: only someone who may change this person's account does (an organiser for
+    people whose every role lies in their subtree or whom they created, an operator for
+    anyone; never an organiser for an operator); the name is not empty, the email valid;
+    every problem is listed at once, by field; the audit row keeps the name and email
+    before. Emails are not unique in this product (Django's user model does not make them
+    so, and a family may share one), so none is refused for being someone else's."""
+    actor = current_actor()
+    own = not actor.is_system and actor.user is not None and actor.user.pk == user.pk
+    if not (may_manage_people(actor) and (own or _may_deactivate(actor, user))):
+        raise NotAllowed(_("You may not change this person's account."))
+    full_name = user.first_name if name is None else name.strip()
+    new_email = user.email if email is None else email.strip()
+    errors = _person_errors(full_name, new_email)
+    if errors:
+        raise ValidationFailed(_("The person could not be changed."), errors=errors)
+    note(before={"name": user.first_name, "email": user.email})
+    user.first_name, user.email = full_name, new_email
+    user.save(update_fields=["first_name", "email"])
     return user
 
 

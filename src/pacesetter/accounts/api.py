@@ -25,6 +25,7 @@ from .schemas import (
     UserCreated,
     UserIn,
     UserOut,
+    UserPatch,
 )
 from .views import set_password_link
 
@@ -155,3 +156,9 @@ def deactivate_user(request: HttpRequest, username: str):
 def reactivate_user(request: HttpRequest, username: str):
     """Switch a deactivated account back on."""
     return actions.reactivate_user(user=_person(username))
+
+
+@router.patch("/users/{username}", response={200: UserOut, **WRITE_REFUSALS})
+def update_user(request: HttpRequest, username: str, payload: UserPatch):
+    """Change a person's name or email; a field left out stays as it is."""
+    return actions.update_user(user=_person(username), name=payload.full_name, email=payload.email)

@@ -64,3 +64,8 @@ class PersonForm(PlainTextForm):
             "their own password."
         ),
     )
+
+
+class PersonEditForm(PlainTextForm):
+    full_name = forms.CharField(max_length=150, label=_("Full name"))
+    email = forms.EmailField(required=False, label=_("Email"), help_text=_("Leave it empty for none."))

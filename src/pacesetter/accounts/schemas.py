@@ -89,6 +89,13 @@ class UserIn(Schema):
     )
 
 
+class UserPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(None, max_length=150, description="None: unchanged")
+    email: str | None = Field(None, max_length=254, description="None: unchanged; empty: none")
+
+
 class UserOut(Schema):
     username: str
     full_name: str

@@ -8,6 +8,7 @@ urlpatterns = [
     path("units/<str:code>/roles/", views.unit_roles, name="unit-roles"),
     path("grants/<int:grant_id>/withdraw/", views.withdraw_grant, name="withdraw-grant"),
     path("people/", views.people, name="people"),
+    path("people/<str:username>/edit/", views.person_edit, name="person-edit"),
     path("people/<str:username>/deactivate/", views.person_deactivate, name="person-deactivate"),
     path("people/<str:username>/reactivate/", views.person_reactivate, name="person-reactivate"),
 ]

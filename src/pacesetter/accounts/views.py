@@ -19,7 +19,7 @@ from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit
 
 from . import actions, selectors
-from .forms import GrantForm, PersonForm, TokenForm
+from .forms import GrantForm, PersonEditForm, PersonForm, TokenForm
 from .models import Grant
 from .permissions import (
     Capability,
@@ -212,3 +212,35 @@ def person_reactivate(request: HttpRequest, username: str) -> HttpResponse:
     person = actions.reactivate_user(user=_person(username))
     messages.success(request, _("%(name)s can sign in again.") % {"name": person.username})
     return redirect("people")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, username: str) -> HttpResponse:
+    """Change a person's name and email. With HTMX the form's panel is swapped in place, its
+    row errors beside the fields; saved, it says so there (without HTMX: back to the list)."""
+    _organiser()
+    person = _person(username)
+    form = PersonEditForm(
+        request.POST or None, initial={"full_name": person.first_name, "email": person.email}
+    )
+    saved = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = actions.update_user(
+                user=person, name=form.cleaned_data["full_name"], email=form.cleaned_data["email"]
+            )
+        except ActionError as exc:
+            add_row_errors(form, exc.errors)
+            if not exc.errors:
+                form.add_error(None, exc.detail)
+        else:
+            saved = _("Saved: %(name)s.") % {"name": person.first_name or person.username}
+            if not request.htmx:
+                messages.success(request, saved)
+                return redirect("people")
+            form = PersonEditForm(initial={"full_name": person.first_name, "email": person.email})
+    context = {"person": person, "form": form, "saved": saved}
+    if request.htmx:
+        return render(request, "accounts/person_edit.html#person-panel", context)
+    return render(request, "accounts/person_edit.html", context, status=422 if form.errors else 200)

@@ -56,6 +56,7 @@ MOVEMENT_KEYS = {
     "blocks",
     "plans",
     "rankings",
+    "challenges",
     "donation_drive",
     "volunteer_call",
     "enlistment",
@@ -80,6 +81,16 @@ PERIODS_EXPECTED = (
 )
 BLOCK_KEYS = {"code", "name", "description", "units"}
 RANKING_KEYS = {"code", "name", "block", "components"}
+CHALLENGE_KEYS = {
+    "challenger": str,
+    "opponent": str,
+    "block": str,
+    "indicator": str,
+    "normalisation": str,
+    "period": str,
+    "stake": str,
+    "answer_by": dt.date,
+}
 COMPONENT_KEYS = {"indicator": str, "normalisation": str, "weight": str}
 # A drive's fields (at most one of each kind per movement); `roles`, `items` and `places`
 # are lists of mappings read by the keys below.
@@ -142,6 +153,7 @@ class MovementSetup:
     launch: bool = False
     plans: list[PlanRow] = field(default_factory=list)
     rankings: list[dict[str, Any]] = field(default_factory=list)
+    challenges: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
     # Each drive as the file gives it (None: the file names none); the drive's own
     # indicators are made by the drive, not listed in `indicators`.
     donation_drive: dict[str, Any] | None = None
@@ -272,6 +284,8 @@ class SetupReader:
             self._plans(parts["plans"], setup)
         if "rankings" in parts:
             self._rankings(parts["rankings"], setup)
+        if "challenges" in parts:
+            self._challenges(parts["challenges"], setup)
         if "donation_drive" in parts:
             setup.donation_drive = self._drive(
                 parts["donation_drive"],
@@ -372,6 +386,22 @@ class SetupReader:
                 )
             ranking["components"] = components
             setup.rankings.append(ranking)
+
+    def _challenges(self, node: yaml.Node, setup: MovementSetup) -> None:
+        """Each challenge's fields; one of `opponent` (a unit) or `block` (a group)."""
+        for number, item in enumerate(self.items(node, at(setup.prefix, "challenges")), start=1):
+            place = at(setup.prefix, f"challenges[{number}]")
+            self.lines[place] = item.start_mark.line + 1
+            parts = self.mapping(item, place, set(CHALLENGE_KEYS))
+            self.required(item, parts, place, ("challenger", "indicator", "period", "answer_by"))
+            if isinstance(item, yaml.MappingNode) and ("opponent" in parts) == ("block" in parts):
+                self.problem(item, at(place, "opponent"), "give either opponent or block")
+            challenge = {
+                name: self.scalar(parts[name], at(place, name), kind)
+                for name, kind in CHALLENGE_KEYS.items()
+                if name in parts
+            }
+            setup.challenges.append({**challenge, "place": place})
 
     def _indicators(self, node: yaml.Node, setup: MovementSetup) -> None:
         seen: dict[str, int] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.http import Http404
@@ -22,6 +22,7 @@ from pacesetter.emulation.models import Scoring
 from pacesetter.movements import actions
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.movements.setup_file import MovementSetup, SetupProblem, at, raise_problems
+from pacesetter.setup import challenges as setup_challenges
 from pacesetter.units import actions as unit_actions
 from pacesetter.units.models import Block, Unit
 
@@ -39,6 +40,7 @@ class Created:
     indicators: list[Indicator]
     periods: int
     blocks: list[Block]
+    challenges: list[str] = field(default_factory=list)  # a line per challenge proposed
 
 
 def create_from_setup(setup: MovementSetup) -> Created:
@@ -128,9 +130,11 @@ def create_from_setup(setup: MovementSetup) -> Created:
             create_rankings(setup, movement)
             if setup.launch:
                 movement = step(setup, "launch", lambda: actions.launch_movement(movement=movement))
+            # A challenge is proposed in a launched movement: after the launch.
+            challenges = setup_challenges.propose_challenges(setup, movement)
     except Refused as refused:
         raise_problems(refused.problems)
-    return Created(movement, indicators, len(periods), blocks)
+    return Created(movement, indicators, len(periods), blocks, challenges)
 
 
 class Refused(Exception):

@@ -52,6 +52,7 @@ from pacesetter.movements.setup_file import (
     at,
     raise_problems,
 )
+from pacesetter.setup.challenges import challenges_document, propose_challenges
 from pacesetter.setup.creating import (
     DRIVE_NAMES,
     Refused,
@@ -268,6 +269,7 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
             f"{created.periods} periods, {len(setup.plans)} plans"
             + (", launched" if setup.launch else "")
         )
+        changes.extend(created.challenges)
         return
     scope = list(movement.scope.all()) or [movement.organiser]
     if not all(can(current_actor(), Capability.ORGANISE, unit) for unit in scope):
@@ -305,6 +307,7 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
     if setup.launch and movement.status == Movement.Status.DRAFT:
         changes.append(f"launch movement {slug}")
         _run(lines, prefix, lambda: movement_actions.launch_movement(movement=movement))
+    changes.extend(propose_challenges(setup, movement))
 
 
 def _plans_differ(movement: Movement, rows: list) -> bool:
@@ -729,6 +732,7 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
         ],
         **drives,
         "launch": movement.status != Movement.Status.DRAFT,
+        **({"challenges": challenges} if (challenges := challenges_document(movement)) else {}),
     }
 
 

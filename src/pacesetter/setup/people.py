@@ -25,9 +25,8 @@ organiser creates people and grants only within their own subtree):
   page, or keep the unit in `units:`. Withdrawing too little is the safe mistake; an export
   names only the units it writes, and must not strip roles elsewhere when applied.)
 - `active: false` switches an account off, `active: true` back on; people are never deleted;
-- an existing person's name and email are not changed by a file (no action changes them);
-  a file that says otherwise is refused, so that it never silently disagrees with the
-  database.
+- an existing person's name, and their email when the file gives one, become the file's
+  (through `update_user`, with a change line); a file without `email` leaves it alone.
 """
 
 from __future__ import annotations
@@ -161,17 +160,7 @@ def apply_people(
                 )
             changes.append(line)
         else:
-            for key, stored, wanted in (
-                ("name", user.first_name, person.name),
-                ("email", user.email, person.email),
-            ):
-                if stored != wanted and (key == "name" or person.email):
-                    _refuse(
-                        lines,
-                        at(person.place, key),
-                        f"a person's {key} is not changed by a setup file "
-                        f"({stored!r} → {wanted!r})",
-                    )
+            _apply_name_and_email(person, user, lines, changes)
         if user.is_active != person.active:
             verb = "reactivate" if person.active else "deactivate"
             changes.append(f"{verb} person {person.username}")
@@ -182,6 +171,28 @@ def apply_people(
             )
             _run(lines, at(person.place, "active"), lambda act=act, user=user: act(user=user))
         _apply_grants(person, user, units, covered, lines, changes)
+
+
+def _apply_name_and_email(
+    person: PersonSpec, user: Any, lines: dict[str, int], changes: list[str]
+) -> None:
+    """An existing person's name, and email when the file gives one, become the file's."""
+    name = person.name if person.name != user.first_name else None
+    email = person.email if person.email and person.email != user.email else None
+    if name is None and email is None:
+        return
+    said = []
+    if name is not None:
+        said.append(f"name {user.first_name!r} → {name!r}")
+    if email is not None:
+        said.append(f"email {user.email!r} → {email!r}")
+    changes.append(f"change person {person.username}: {', '.join(said)}")
+    step(
+        MovementSetup(lines=lines),
+        person.place,
+        lambda: account_actions.update_user(user=user, name=name, email=email),
+        fields={"full_name": "name"},
+    )
 
 
 def _apply_grants(
