@@ -68,4 +68,6 @@ class PersonForm(PlainTextForm):
 
 class PersonEditForm(PlainTextForm):
     full_name = forms.CharField(max_length=150, label=_("Full name"))
-    email = forms.EmailField(required=False, label=_("Email"), help_text=_("Leave it empty for none."))
+    email = forms.EmailField(
+        required=False, label=_("Email"), help_text=_("Leave it empty for none.")
+    )
