@@ -117,7 +117,14 @@ def awards_of(title: Title, unit_q: Q, *, offset: int = 0, limit: int = 200) -> 
 def award_by_code(code: str) -> Award | None:
     return (
         Award.objects.select_related(
-            "title", "member", "unit", "movement", "period", "revocation", "decision", "revision__pack"
+            "title",
+            "member",
+            "unit",
+            "movement",
+            "period",
+            "revocation",
+            "decision",
+            "revision__pack",
         )
         .filter(code=code.strip().upper())
         .first()
