@@ -390,7 +390,9 @@ def _title(page, url: str, week: str) -> None:
     page.get_by_label("Period").fill(week)
     _shot(page, 7, "title-form")
     page.get_by_role("button", name="Evaluate").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(week)
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text(week)
+    expect(heading).not_to_contain_text(f"{week} (")  # the week's days are named once
     expect(page.locator("dl.facts")).to_contain_text("4 judged · 1 eligible · 1 selected")
     candidates = page.locator("table.candidates")
     expect(candidates).to_contain_text("first of its block on plan fulfilment in the week")
@@ -405,6 +407,7 @@ def _title(page, url: str, week: str) -> None:
     facts = page.locator("dl.facts").first
     expect(facts).to_contain_text("North team 1")
     expect(facts).to_contain_text(week)
+    expect(facts).not_to_contain_text(f"{week} (")
     decision = page.locator("#decision")
     expect(decision).to_contain_text("Awaiting the awarding body's decision")
     # The server's dates are UTC's: the decision is dated the day the award was made.
