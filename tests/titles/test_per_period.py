@@ -360,6 +360,8 @@ def test_the_title_page_runs_a_title_for_a_period(
     run_page = api.get(response["Location"]).content.decode()
     assert "Team of the week · week 1 (2–8 Mar) · Unit C1" in run_page
     run = title("team_of_the_week").runs.get()
+    for candidate in run.results.select_related("unit"):  # units: named once, by their link
+        assert f">{candidate.unit}</a></td><td></td>" in run_page
     (award,) = [actions.award_without_vote(candidate=c) for c in run.results.filter(selected=True)]
     yearly = api.get("/titles/packs/weekly/steady_team/").content.decode()
     assert 'name="year"' in yearly and 'name="period"' not in yearly
