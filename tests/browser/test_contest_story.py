@@ -188,8 +188,13 @@ def _people(page, url: str) -> None:
     _grant(page, url, "HM-N1", "ravi", "reporter")
     page.goto(f"{url}/people/")
     people = page.get_by_role("region", name=re.compile("People"))
-    expect(people).to_contain_text("reporter · North team 1")
-    expect(people).to_contain_text("unit head · North site")
+    expect(people).to_contain_text("Reporter · North team 1")
+    expect(people).to_contain_text("Unit head · North site")
+    # Every row's action is in reach on the phone, without scrolling sideways.
+    width = page.viewport_size["width"]
+    for button in people.get_by_role("button", name=re.compile("Deactivate")).all():
+        box = button.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
     _shot(page, 2, "people")
     page.goto(f"{url}/units/HM-N1/")
     expect(page.locator("#holders-heading + ul")).to_contain_text("Ravi Reporter")
