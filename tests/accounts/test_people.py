@@ -81,7 +81,19 @@ def test_an_organiser_sees_only_people_of_their_subtree_and_their_own(browser, u
     factories.UserFactory(username="nobody")
     page = browser.get("/people/").content.decode()
     assert "inside" in page and "outside" not in page and "nobody" not in page
+    # A role standing alone is a label ("Reporter"); on a phone each row is a card, so its
+    # Deactivate button is in reach without scrolling sideways.
+    assert 'data-label="Roles">Reporter · <a href="/units/C1/">' in page
+    assert '<table class="cards">' in page
     assert browser.post("/people/outside/deactivate/").status_code == 404
+
+
+def test_role_labels_stand_alone_capitalised_and_read_lower_case_in_sentences(units):
+    from pacesetter.accounts.forms import GrantForm
+
+    options = dict(GrantForm().fields["role"].choices)
+    assert (options["unit_head"], options["viewer"]) == ("Unit head", "Read-only viewer")
+    assert Role.UNIT_HEAD.label == "unit head"  # "You may not grant the role unit head on …"
 
 
 def test_deactivating_someone_who_also_works_elsewhere_is_refused(browser, units):

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from pacesetter.movements.period_series import WEEKDAYS, span_label
 from tests.browser.conftest import (
     BIN,
     PASSWORD,
@@ -108,7 +109,7 @@ def test_a_four_week_contest_on_a_fresh_install(fresh, browser):
         head, reporter = phone(), phone()
         _reports(organiser, head, reporter, url, today, weeks)
         _overtaking(head, reporter, url, today, database)
-        _title(organiser, url, starts)
+        _title(organiser, url, _week_names(weeks)[0])
         visitor = phone()
         _volunteer_call(organiser, visitor, url, today)
         _donation(organiser, url)
@@ -187,8 +188,13 @@ def _people(page, url: str) -> None:
     _grant(page, url, "HM-N1", "ravi", "reporter")
     page.goto(f"{url}/people/")
     people = page.get_by_role("region", name=re.compile("People"))
-    expect(people).to_contain_text("reporter · North team 1")
-    expect(people).to_contain_text("unit head · North site")
+    expect(people).to_contain_text("Reporter · North team 1")
+    expect(people).to_contain_text("Unit head · North site")
+    # Every row's action is in reach on the phone, without scrolling sideways.
+    width = page.viewport_size["width"]
+    for button in people.get_by_role("button", name=re.compile("Deactivate")).all():
+        box = button.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
     _shot(page, 2, "people")
     page.goto(f"{url}/units/HM-N1/")
     expect(page.locator("#holders-heading + ul")).to_contain_text("Ravi Reporter")
@@ -196,8 +202,9 @@ def _people(page, url: str) -> None:
 
 
 def _movement(page, url: str, starts: dt.date, weeks: list[tuple[dt.date, dt.date]]) -> None:
-    """3. The movement: its indicator, four weekly periods and every team's plans (a file,
-    previewed before it is saved)."""
+    """3. The movement: its indicator, four weekly periods generated with one button, and
+    every team's plans (a file, previewed before it is saved)."""
+    week_names = _week_names(weeks)
     page.goto(f"{url}/")
     page.get_by_role("link", name="Call a new movement").click()
     page.get_by_label("Title").fill("Spring production contest")
@@ -217,21 +224,23 @@ def _movement(page, url: str, starts: dt.date, weeks: list[tuple[dt.date, dt.dat
     indicators.get_by_role("button", name="Add the indicator").click()
     expect(page.locator(".messages")).to_contain_text("Indicator Parts added")
 
-    # WEEKLY PERIODS, one by one: once weekly periods are generated on the page, this loop
-    # becomes one button (see the report of the story's author).
-    for number, (first, last) in enumerate(weeks, start=1):
-        periods = page.locator("#periods")
-        periods.get_by_label("Name", exact=True).fill(f"Week {number}")
-        periods.get_by_label("Starts on").fill(first.isoformat())
-        periods.get_by_label("Ends on").fill(last.isoformat())
-        periods.get_by_role("button", name="Add the period").click()
-        expect(page.locator(".messages")).to_contain_text(f"Period Week {number} added")
-    expect(page.locator("#periods li")).to_have_count(5)  # the whole movement and 4 weeks
+    # Four weekly periods in one go: weeks start on the movement's first weekday, so the four
+    # weeks are whole; the plans file names them as they were generated.
+    periods = page.locator("#periods")
+    periods.get_by_label("Every").select_option("week")
+    periods.get_by_label("Weeks start on").select_option(WEEKDAYS[starts.weekday()])
+    periods.get_by_role("button", name="Generate the periods").click()
+    expect(page.locator("#periods").get_by_role("status")).to_contain_text("4 periods added.")
+    table = page.locator("#periods table")
+    expect(table.locator("tbody tr")).to_have_count(5)  # the whole movement and 4 weeks
+    for name in week_names:
+        expect(table).to_contain_text(name)
+    _shot(page, 3, "periods")
 
     rows = ["unit_code,indicator,period,planned"]
     for code in TEAMS:
         weekly = WEEKLY_PLAN.get(code, 450)
-        rows += [f"{code},parts,Week {n},{weekly}" for n in range(1, 5)]
+        rows += [f"{code},parts,{name},{weekly}" for name in week_names]
         rows.append(f"{code},parts,,{4 * weekly}")  # the whole contest
     plans = page.locator("#plans")
     plans.get_by_label("Plans file").set_input_files(_csv("plans.csv", rows))
@@ -242,6 +251,11 @@ def _movement(page, url: str, starts: dt.date, weeks: list[tuple[dt.date, dt.dat
     expect(page.locator(".messages")).to_contain_text("60 plans created, 0 changed")
     expect(page.locator("#plans caption")).to_contain_text("60 plans")
     _shot(page, 3, "movement")
+
+
+def _week_names(weeks: list[tuple[dt.date, dt.date]]) -> list[str]:
+    """The generated weeks' names: "Week 1 (3–9 Mar)", numbered from the movement's start."""
+    return [f"Week {n} ({span_label(first, last)})" for n, (first, last) in enumerate(weeks, 1)]
 
 
 def _ranking(page, url: str) -> None:
@@ -338,10 +352,11 @@ PACK = """\
 pack: contest
 name: Production contest titles
 titles:
-  - code: leading_team
-    name: Leading team
+  - code: team_of_the_week
+    name: Team of the week
     subject: unit
     unit_kind: team
+    judged: per_period
     awarding_body: The contest committee
     versions:
       - id: v1
@@ -353,39 +368,62 @@ titles:
             figures: all
             op: "=="
             value: 1
-            label: first of its block on plan fulfilment
+            label: first of its block on plan fulfilment in the week
           - fact: plan_fulfilment
             indicator: parts
             figures: all
             op: ">="
             value: 30
-            label: at least 30% of the contest's plan
+            label: at least 30% of the week's plan
         cap:
           max: 1
 """
 
 
-def _title(page, url: str, starts: dt.date) -> None:
-    """7. A title judged on the contest's figures, evaluated and awarded.
-    TITLES PER PERIOD: today a unit title is judged by year over the whole movement; once
-    titles are judged per period, this pack becomes "Team of the week" (`every: period`) and
-    the evaluation names the week (see the report of the story's author)."""
+def _title(page, url: str, week: str) -> None:
+    """7. "Team of the week", judged per period: evaluated for week 1 (over: North team 1 made
+    its whole plan, 100%, ahead of team 2's 80%), awarded, and made final by the contest
+    committee's decision recorded on the award's page."""
     page.goto(f"{url}/titles/")
     page.get_by_label("Rule pack (YAML or JSON)").fill(PACK)
     page.get_by_role("button", name="Load", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("Loaded Production contest titles")
-    page.get_by_role("link", name="Leading team").first.click()
-    page.get_by_label("Year").fill(str(starts.year))
+    page.get_by_role("link", name="Team of the week").first.click()
+    expect(page.get_by_label("Year")).to_have_count(0)  # judged per period: no year asked
     page.get_by_label("Unit").fill("HM-N")
     page.get_by_label("Movement").fill(SLUG)
+    page.get_by_label("Period").fill(week)
+    _shot(page, 7, "title-form")
     page.get_by_role("button", name="Evaluate").click()
-    expect(page.locator("table.candidates")).to_contain_text("North team 2")
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text(week)
+    expect(heading).not_to_contain_text(f"{week} (")  # the week's days are named once
+    expect(page.locator("dl.facts")).to_contain_text("4 judged · 1 eligible · 1 selected")
+    candidates = page.locator("table.candidates")
+    expect(candidates).to_contain_text("first of its block on plan fulfilment in the week")
+    winner = candidates.locator("tbody tr", has_text="North team 1")
+    expect(winner).to_contain_text("selected")
     _shot(page, 7, "title-run")
     page.get_by_role("button", name="Award the 1 selected").click()
     expect(page.locator(".messages")).to_contain_text("Awarded 1")
-    page.goto(f"{url}/titles/packs/contest/leading_team/")
-    page.locator("#awards-h + ul li", has_text="North team 2").get_by_role("link").first.click()
-    expect(page.locator("dl.facts")).to_contain_text("North team 2")
+
+    page.goto(f"{url}/titles/packs/contest/team_of_the_week/")
+    page.locator("#awards-h + ul li", has_text="North team 1").get_by_role("link").first.click()
+    facts = page.locator("dl.facts").first
+    expect(facts).to_contain_text("North team 1")
+    expect(facts).to_contain_text(week)
+    expect(facts).not_to_contain_text(f"{week} (")
+    decision = page.locator("#decision")
+    expect(decision).to_contain_text("Awaiting the awarding body's decision")
+    # The server's dates are UTC's: the decision is dated the day the award was made.
+    decision.get_by_label("Decision number").fill("CC-2026/01")
+    decision.get_by_label("Decision date").fill(dt.datetime.now(dt.UTC).date().isoformat())
+    decision.get_by_label("Awarding body").fill("The contest committee")
+    decision.get_by_label("Signed by (name)").fill("Olga Organiser")
+    decision.get_by_label("Signer's position").fill("Chair of the contest committee")
+    decision.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#decision")).to_contain_text("the award is final")
+    expect(page.locator("#decision")).to_contain_text("CC-2026/01")
     _shot(page, 7, "title-award")
 
 

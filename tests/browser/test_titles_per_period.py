@@ -8,6 +8,7 @@ The server runs on its own database, seeded with a movement of four weekly perio
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import time
@@ -160,6 +161,15 @@ def test_an_organiser_runs_team_of_the_week_for_a_week(weekly_url, page):
     ).click()
     expect(page.locator("dl.facts")).to_contain_text("week 3 (16–22 Mar)")
     code = page.locator("dl.facts code").first.inner_text()
+    # Final once the awarding body's decision is recorded (the server's dates are UTC's).
+    decision = page.locator("#decision")
+    decision.get_by_label("Decision number").fill("W3/2026")
+    decision.get_by_label("Decision date").fill(dt.datetime.now(dt.UTC).date().isoformat())
+    decision.get_by_label("Awarding body").fill("The mill's committee")
+    decision.get_by_label("Signed by (name)").fill("A. Chair")
+    decision.get_by_label("Signer's position").fill("Chair")
+    decision.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#decision")).to_contain_text("the award is final")
     screenshot(page, "titles-per-period-award")
     page.context.clear_cookies()
     page.goto(f"{url}/verify/{code}")

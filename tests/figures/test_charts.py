@@ -87,3 +87,21 @@ def test_bars_stay_between_the_axes():
                 float(x) >= charts.LEFT and float(x) + float(width) <= charts.WIDTH - charts.RIGHT
             )
     assert 'x="84.0"' in one_day and 'width="217.6"' in one_day  # the right half of 80% of 544
+
+
+def test_a_daily_chart_of_counts_tops_its_axis_with_a_whole_number():
+    """A count of 1 is not drawn under a "1.05" axis: whole quantities give a whole top; other
+    quantities keep the 5% headroom as it is."""
+    import re
+
+    def top(quantities):
+        daily = [(START + dt.timedelta(days=n), Decimal(q)) for n, q in enumerate(quantities)]
+        svg = charts.daily_chart(daily=daily, start=START, end=END, label="x")
+        ticks = re.findall(r'<text class="tick"[^>]*>([^<]*)</text>', svg)
+        return ticks[-1]
+
+    assert top(["1"]) == "2"
+    assert top(["20", "3"]) == "21"
+    assert top(["100"]) == "105"
+    assert top(["1.5"]) == "1.575"
+    assert top([]) == "0"

@@ -165,3 +165,23 @@ def test_ambiguous_or_absurd_quantities_are_refused(text, places, message):
     with pytest.raises(QuantityError) as caught:
         to_minor(parse_quantity(text, places), places)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("days_ahead", "words"),
+    [
+        (Decimal("-1"), "1 day behind"),
+        (Decimal("-0.6"), "1 day behind"),
+        (Decimal("-2.5"), "3 days behind"),
+        (Decimal("0"), "0 days ahead"),
+        (Decimal("1.2"), "1 day ahead"),
+        (Decimal("1021"), "1,021 days ahead"),
+    ],
+)
+def test_pace_is_told_in_whole_days_without_a_sign(days_ahead, words):
+    """The whole movement's Pace and the per-period table share the wording: "1 day behind",
+    never "-1 days behind"."""
+    from django.template.loader import render_to_string
+
+    pace = domain.Pace(10, 28, Decimal(1), None, None, None, False, days_ahead)
+    assert render_to_string("figures/_days_off.html", {"pace": pace}) == words

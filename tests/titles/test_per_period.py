@@ -13,7 +13,6 @@ from pacesetter.core.errors import ValidationFailed
 from pacesetter.ledger.actions import ReportRow, record_reports
 from pacesetter.movements import actions as movement_actions
 from pacesetter.titles import actions
-from pacesetter.titles.history import record_decision
 from pacesetter.titles.models import Title
 from pacesetter.units import actions as unit_actions
 from tests import factories
@@ -361,6 +360,8 @@ def test_the_title_page_runs_a_title_for_a_period(
     run_page = api.get(response["Location"]).content.decode()
     assert "Team of the week · week 1 (2–8 Mar) · Unit C1" in run_page
     run = title("team_of_the_week").runs.get()
+    for candidate in run.results.select_related("unit"):  # units: named once, by their link
+        assert f">{candidate.unit}</a></td><td></td>" in run_page
     (award,) = [actions.award_without_vote(candidate=c) for c in run.results.filter(selected=True)]
     yearly = api.get("/titles/packs/weekly/steady_team/").content.decode()
     assert 'name="year"' in yearly and 'name="period"' not in yearly
@@ -376,14 +377,16 @@ def test_the_title_page_runs_a_title_for_a_period(
     with django_assert_num_queries(1):
         page = api.__class__().get(f"/verify/{award.code}").content.decode()
     assert "week 1 (2–8 Mar)" in page
-    record_decision(
-        award=award,
-        number="7/QD",
-        decided_on=award.awarded_on,
-        awarding_body="The contest council",
-        signer_name="A. Chair",
-        signer_position="Chair",
-    )
+    # The certificate is issued once the awarding body's decision makes the award final.
+    decision = {
+        "number": "7/2026",
+        "decided_on": award.awarded_on.isoformat(),
+        "awarding_body": "The committee",
+        "signer_name": "A. Chair",
+        "signer_position": "Chair",
+    }
+    recorded = post(api, f"/api/v1/titles/awards/{award.code}/decision", decision)
+    assert recorded.status_code == 201, recorded.content
     certificate = api.get(f"/titles/awards/{award.pk}/certificate.pdf")
     assert certificate.status_code == 200
 
@@ -406,3 +409,17 @@ def test_a_period_run_reads_the_ledger_in_a_fixed_number_of_queries(pack, weekly
         counts[scope] = (run.candidates, len(captured))
     assert counts["W1"][0] == 1 and counts["C1"][0] == 3
     assert counts["W1"][1] == counts["C1"][1], counts
+
+
+def test_a_period_named_with_its_days_is_not_given_them_twice():
+    """Generated periods carry their days in their names ("Week 1 (3–9 Mar)"): runs,
+    explanations and awards name such a period once; a period named without them gets them."""
+    from pacesetter.movements.models import Period
+    from pacesetter.titles.facts import period_text
+
+    days = {"starts_on": dt.date(2025, 3, 3), "ends_on": dt.date(2025, 3, 9)}
+    assert period_text(Period(name="Week 1 (3–9 Mar)", **days)) == "Week 1 (3–9 Mar)"
+    assert period_text(Period(name="week 1", **days)) == "week 1 (3–9 Mar)"
+    across = {"starts_on": dt.date(2025, 12, 29), "ends_on": dt.date(2026, 1, 4)}
+    named = "Week 5 (29 Dec 2025–4 Jan 2026)"
+    assert period_text(Period(name=named, **across)) == named

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from pacesetter.core.forms import PlainTextForm
@@ -35,7 +36,9 @@ class TokenForm(PlainTextForm):
 
 class GrantForm(PlainTextForm):
     username = forms.CharField(max_length=150, label="Person (username)")
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[(value, capfirst(label)) for value, label in Role.choices]
+    )
     movement = forms.ModelChoiceField(
         queryset=Movement.objects.none(),
         required=False,

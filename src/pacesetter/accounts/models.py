@@ -11,16 +11,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ORGANISER = "organiser", "organiser"
-    UNIT_HEAD = "unit_head", "unit head"
-    REPORTER = "reporter", "reporter"
-    VERIFIER = "verifier", "verifier"
-    COUNCIL_MEMBER = "council_member", "council member"
-    MEMBER = "member", "member"
-    VIEWER = "viewer", "read-only viewer"
+    """Labels are lower case, as sentences use them ("the role unit head"); where a label
+    stands alone (a select, a table cell) it is shown with `capfirst`: "Unit head"."""
+
+    ORGANISER = "organiser", _("organiser")
+    UNIT_HEAD = "unit_head", _("unit head")
+    REPORTER = "reporter", _("reporter")
+    VERIFIER = "verifier", _("verifier")
+    COUNCIL_MEMBER = "council_member", _("council member")
+    MEMBER = "member", _("member")
+    VIEWER = "viewer", _("read-only viewer")
 
 
 class Grant(models.Model):

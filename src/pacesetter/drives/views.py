@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pacesetter.accounts.permissions import (
@@ -166,9 +167,10 @@ def donations(request: HttpRequest, slug: str) -> HttpResponse:
                     form.add_error(None, exc.detail)
             else:
                 entry_id = result.entry_ids[0]
-                messages.success(request, "Recorded.")
                 url = reverse("drives-donations", args=[slug]) + f"?unit={unit.code}"
-                if kind != "distribution":
+                if kind == "distribution":
+                    messages.success(request, _("Recorded."))
+                else:  # the page says "Recorded." itself, beside the donor's receipt
                     url += f"&entry={entry_id}"
                 return redirect(url)
     entry_id = request.GET.get("entry", "")

@@ -7,7 +7,7 @@ All coordinates are computed here from Decimals and rounded to 0.1 px for the ma
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -171,6 +171,9 @@ def daily_chart(
     """One bar per day with reports."""
     shown = [(d, q) for d, q in daily if start <= d <= end]
     top = max([q for _, q in shown] + [Decimal(0)]) * Decimal("1.05")
+    if all(Decimal(q) == Decimal(q).to_integral_value() for _, q in shown):
+        # Counts (volunteers, parts...): the axis's top is a whole number too, never "1.05".
+        top = top.to_integral_value(rounding=ROUND_CEILING)
     frame = _Frame(start, end, top)
     width = max(Decimal(1), Decimal(WIDTH - LEFT - RIGHT) / frame.days * Decimal("0.8"))
     # A year has up to 366 bars: pixels in floats (they are display only, the quantities in

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 HUNDRED = Decimal(100)
 
@@ -67,6 +67,13 @@ class Pace:
     projected_on: dt.date | None  # when the plan will be met at the run-rate (None: never)
     projected_within_period: bool
     days_ahead: Decimal | None  # > 0 ahead of a linear schedule, < 0 behind
+
+    @property
+    def whole_days_off(self) -> int | None:
+        """Days ahead of (or behind) a linear schedule, whole, without sign: for display."""
+        if self.days_ahead is None:
+            return None
+        return int(abs(self.days_ahead).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def elapsed_days(start: dt.date, end: dt.date, as_of: dt.date) -> int:

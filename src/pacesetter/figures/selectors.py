@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import F, FloatField, OuterRef, Subquery
 from django.db.models.functions import Cast, Coalesce
@@ -234,9 +234,7 @@ class PeriodFigures:
     @property
     def whole_days_off(self) -> int | None:
         """Days ahead of (or behind) a linear schedule, whole, without sign: for display."""
-        if self.pace is None or self.pace.days_ahead is None:
-            return None
-        return int(abs(self.pace.days_ahead).to_integral_value(rounding=ROUND_HALF_UP))
+        return None if self.pace is None else self.pace.whole_days_off
 
 
 def period_figures(

@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from pacesetter.figures import domain as figures_domain
 from pacesetter.ledger.models import SubtreePeriodTotal
 from pacesetter.movements.models import Indicator, Movement, Period, Plan
+from pacesetter.movements.period_series import span_label
 from pacesetter.units.models import Block, Member, Unit
 
 from . import domain
@@ -58,7 +59,8 @@ def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
 
 
 def period_text(period: Period) -> str:
-    """ "week 3 (15–21 Mar)": the period's name and its days, as explanations name it."""
+    """ "week 3 (15–21 Mar)": the period's name and its days, as explanations name it; a
+    generated period already naming its days ("Week 3 (15–21 Mar)") is named once."""
     start, end = period.starts_on, period.ends_on
     if start.year != end.year:
         days = f"{date_format(start, 'j M Y')}–{date_format(end, 'j M Y')}"
@@ -68,6 +70,8 @@ def period_text(period: Period) -> str:
         days = f"{start.day}–{date_format(end, 'j M')}"
     else:
         days = date_format(end, "j M")
+    if period.name.endswith((f"({days})", f"({span_label(start, end)})")):
+        return period.name
     return f"{period.name} ({days})"
 
 
