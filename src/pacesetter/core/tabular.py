@@ -14,6 +14,7 @@ from it).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import gzip
 import hashlib
@@ -26,11 +27,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from django.core.management.base import OutputWrapper
+from django.core.management.base import CommandError, OutputWrapper
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from pacesetter.core.errors import RowError
+from pacesetter.core.errors import ActionError, RowError
 from pacesetter.core.text import control_character, control_character_message
 
 _CHUNK = 1 << 20  # bytes read at a time while hashing
@@ -516,3 +517,23 @@ def relative_day(text: str, today: dt.date) -> dt.date | None:
     sign, days = match.groups()
     offset = int(days or 0) * (-1 if sign == "-" else 1)
     return today + dt.timedelta(days=offset)
+
+
+def refuse_file_rows(
+    console: Console,
+    exc: ActionError,
+    *,
+    numbers: Sequence[int],
+    name: str,
+    total: int,
+    outcome: str = "nothing was recorded",
+) -> CommandError:
+    """A command's answer to an action that refused a file: the action's row errors printed by
+    the file's own row numbers (the action counts the rows it was given 1, 2, 3...), and the
+    error the command raises. A refusal without row errors is its detail."""
+    if not exc.errors:
+        return CommandError(exc.detail)
+    errors = [dataclasses.replace(e, row=numbers[e.row - 1]) for e in exc.errors]
+    console.print(row_errors_table(errors, title=f"{name}: rows not valid"))
+    bad = len({e.row for e in errors})
+    return CommandError(f"{bad:,} of {total:,} rows are not valid; {outcome}.")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pacesetter.core.errors import ActionError
-from pacesetter.core.tabular import TabularError, console_for, row_errors_table
+from pacesetter.core.tabular import TabularError, console_for, refuse_file_rows
 from pacesetter.titles.actions import FACT_KINDS, FACT_OPTIONAL, record_facts
 from pacesetter.titles.files import read_fact_rows
 
@@ -44,12 +43,7 @@ class Command(BaseCommand):
         try:
             recorded = record_facts(kind=kind, rows=rows, source=file.name, row_numbers=numbers)
         except ActionError as exc:
-            if not exc.errors:
-                raise CommandError(exc.detail) from None
-            errors = [dataclasses.replace(e, row=numbers[e.row - 1]) for e in exc.errors]
-            console.print(row_errors_table(errors, title=f"{file.name}: rows not valid"))
-            bad = len({e.row for e in errors})
-            raise CommandError(
-                f"{bad:,} of {len(rows):,} rows are not valid; nothing was recorded."
+            raise refuse_file_rows(
+                console, exc, numbers=numbers, name=file.name, total=len(rows)
             ) from None
         console.print(f"{file.name}: recorded {recorded:,} {kind}.")

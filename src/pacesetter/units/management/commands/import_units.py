@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.table import Table
 
 from pacesetter.core.errors import ActionError
-from pacesetter.core.tabular import TabularError, console_for, row_errors_table
+from pacesetter.core.tabular import TabularError, console_for, refuse_file_rows
 from pacesetter.units.actions import import_units
 from pacesetter.units.unit_files import read_unit_rows
 
@@ -43,13 +42,13 @@ class Command(BaseCommand):
         try:
             result = import_units(rows=rows, row_numbers=numbers)
         except ActionError as exc:
-            if not exc.errors:
-                raise CommandError(exc.detail) from None
-            errors = [dataclasses.replace(e, row=numbers[e.row - 1]) for e in exc.errors]
-            console.print(row_errors_table(errors, title=f"{file.name}: rows not valid"))
-            bad_rows = len({e.row for e in errors})
-            raise CommandError(
-                f"{bad_rows:,} of {len(rows):,} rows are not valid; nothing was imported."
+            raise refuse_file_rows(
+                console,
+                exc,
+                numbers=numbers,
+                name=file.name,
+                total=len(rows),
+                outcome="nothing was imported",
             ) from None
 
         summary = Table(show_header=False, box=None, title=f"{file.name}", title_justify="left")
