@@ -187,6 +187,18 @@ def movement_of_c1(ok: int, need: str = V):
     return expect
 
 
+def _planning(ok: int):
+    """A form whose unit is chosen among those the visitor plans for: C1 is offered when PLAN
+    covers it (success), not otherwise (422); with PLAN nowhere the form is refused (403)."""
+
+    def expect(role: str, position: str) -> int:
+        if P not in EXPECTED_CAPABILITIES[role]:
+            return 403
+        return ok if position in COVERS else 422
+
+    return expect
+
+
 def anyone(ok: int):
     return lambda role, position: ok
 
@@ -977,6 +989,40 @@ PAGES: dict[str, Page] = {
     "challenge-detail": Page(on_unit(200), "/challenges/{w.x.challenge.pk}/"),
     "emulation-notifications": Page(
         anyone(200), "/notifications/", contains=_has("challenges you"), shown=listed()
+    ),
+    # experience: practices of C3 in "race" (every grant sees the movement, and a practice is
+    # published to the whole movement); C1 adopts, or withdraws its adoption, with PLAN over
+    # it. A unit not offered in the form is the body's fault (422); no PLAN anywhere, 403.
+    "practice-list": Page(
+        anyone(200),
+        "/movements/race/practices/",
+        contains=_has("Matrix practice"),
+        shown=lambda role, position: True,
+    ),
+    "practice-detail": Page(anyone(200), "/practices/{w.x.practice.pk}/"),
+    "practice-publish": Page(
+        _planning(302),
+        "/movements/race/practices/publish/",
+        "POST",
+        lambda w: {
+            "unit": "C1",
+            "title": "From C1",
+            "text": "How.",
+            "indicator": "steel",
+            "period": str(w.x.race.periods.get(is_whole=True).pk),
+        },
+    ),
+    "practice-adopt": Page(
+        _planning(302),
+        "/practices/{w.x.practice.pk}/",
+        "POST",
+        lambda w: {"adopt": "1", "unit": "C1", "adopted_on": str(matrix_world.TODAY)},
+    ),
+    "practice-withdraw": Page(
+        on_unit(302, need=P),
+        "/practices/{w.x.adopted_practice.pk}/",
+        "POST",
+        lambda w: {"withdraw": str(w.x.adoption.pk)},
     ),
     # titles (see the API entries)
     "packs": Page(anyone(200), "/titles/"),

@@ -27,7 +27,7 @@ def practices_of(movement: Movement, *, unit: Unit | None = None) -> QuerySet[Pr
     found = Practice.objects.filter(movement=movement)
     if unit is not None:
         found = found.filter(unit=unit)
-    return found.select_related("unit", "indicator", "period").annotate(
+    return found.select_related("movement", "unit", "indicator", "period").annotate(
         adopted_by=Count("adoptions", filter=Q(adoptions__withdrawn=False))
     )
 
@@ -177,3 +177,21 @@ def chain_of(practice: Practice) -> Chain:
 
 def rendered(practice: Practice):
     return text.render(practice.text)
+
+
+# Practices listed on a page, and how many of the most adopted have their effect measured
+# for "largest measured effect" (4 queries each).
+LIST_SIZE = 100
+EFFECT_CANDIDATES = 10
+
+
+def largest_effects(practices: list[Practice]) -> list[tuple[Practice, domain.Effect]]:
+    """Among the most adopted (at most EFFECT_CANDIDATES with enough adopters to compare),
+    those whose difference could be measured, largest first."""
+    measured = []
+    candidates = [p for p in practices if p.adopted_by >= domain.MINIMUM_UNITS]
+    for practice in sorted(candidates, key=lambda p: -p.adopted_by)[:EFFECT_CANDIDATES]:
+        effect = effect_of(practice, standing_adoptions(practice))
+        if effect.enough:
+            measured.append((practice, effect))
+    return sorted(measured, key=lambda pair: -pair[1].difference)
