@@ -538,6 +538,31 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         "/api/v1/challenges/{w.x.challenge.pk}/decline",
         lambda w: {"unit": "C1"},
     ),
+    # experience: practices of C3 in "race" (a practice is published to the whole movement,
+    # which every grant sees); C1 publishes, adopts or withdraws with PLAN over it, and a
+    # hidden C1 named in a body is unknown (422)
+    ("GET", "/api/v1/movements/{slug}/practices"): Endpoint(
+        anyone(200), "/api/v1/movements/race/practices"
+    ),
+    ("POST", "/api/v1/movements/{slug}/practices"): Endpoint(
+        on_unit(201, 403, 422, need=P),
+        "/api/v1/movements/race/practices",
+        lambda w: {"unit": "C1", "title": "From C1", "text": "How.", "indicator": "steel"},
+    ),
+    ("GET", "/api/v1/practices/{practice_id}"): Endpoint(
+        anyone(200), "/api/v1/practices/{w.x.practice.pk}"
+    ),
+    ("GET", "/api/v1/practices/{practice_id}/effect"): Endpoint(
+        anyone(200), "/api/v1/practices/{w.x.adopted_practice.pk}/effect"
+    ),
+    ("POST", "/api/v1/practices/{practice_id}/adoptions"): Endpoint(
+        on_unit(201, 403, 422, need=P),
+        "/api/v1/practices/{w.x.practice.pk}/adoptions",
+        lambda w: {"unit": "C1"},
+    ),
+    ("POST", "/api/v1/adoptions/{adoption_id}/withdraw"): Endpoint(
+        on_unit(200, need=P), "/api/v1/adoptions/{w.x.adoption.pk}/withdraw", lambda w: {}
+    ),
     # drives: "gifts", "call" and "enlist" are KP-wide private movements; asked about C1
     ("GET", "/api/v1/drives"): Endpoint(anyone(200), "/api/v1/drives"),
     # setting drives up on C1's draft: ORGANISE on the movement
