@@ -194,4 +194,10 @@ def largest_effects(practices: list[Practice]) -> list[tuple[Practice, domain.Ef
         effect = effect_of(practice, standing_adoptions(practice))
         if effect.enough:
             measured.append((practice, effect))
-    return sorted(measured, key=lambda pair: -pair[1].difference)
+    # "Largest" is the best change for the indicator: a fall where less is better.
+    return sorted(
+        measured,
+        key=lambda pair: (
+            pair[1].difference if pair[0].indicator.direction == "less" else -pair[1].difference
+        ),
+    )
