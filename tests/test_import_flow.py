@@ -59,6 +59,7 @@ LAYERS: dict[str, int] = {
     "pacesetter.emulation": 7,
     "pacesetter.titles": 7,
     "pacesetter.drives": 7,
+    "pacesetter.experience": 7,
     "pacesetter.setup": ABOVE_EVERYTHING,
     "pacesetter.demo": ABOVE_EVERYTHING,
     "pacesetter": ABOVE_EVERYTHING,  # settings, urls, api, cli, wsgi, asgi

@@ -17,6 +17,7 @@ from pacesetter.core import problem
 from pacesetter.core.api import DecimalJSONParser, PacesetterAPI
 from pacesetter.drives.api import router as drives_router
 from pacesetter.emulation.api import router as emulation_router
+from pacesetter.experience.api import router as experience_router
 from pacesetter.figures.api import router as figures_router
 from pacesetter.ledger.api import router as ledger_router
 from pacesetter.movements.api import router as movements_router
@@ -45,6 +46,7 @@ api.add_router("", ledger_router)
 api.add_router("", figures_router)
 api.add_router("", titles_router)
 api.add_router("", emulation_router)
+api.add_router("", experience_router)
 api.add_router("", accounts_router)
 api.add_router("", audit_router)
 api.add_router("", drives_router)

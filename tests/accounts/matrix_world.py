@@ -1,6 +1,7 @@
 """The objects the permission matrix needs beyond movements, reports and blocks: a ranking and
 a challenge (emulation), a donation drive, volunteer calls and an enlistment drive (drives),
-a rule pack with a run, a nomination and an award (titles). Built through the apps' actions,
+a rule pack with a run, a nomination and an award (titles), practices and an adoption
+(experience). Built through the apps' actions,
 as the system, with C1 as the unit each of them is about."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from pacesetter.drives import actions as drive_actions
 from pacesetter.emulation import actions as emulation_actions
+from pacesetter.experience import actions as experience_actions
 from pacesetter.ledger import actions as ledger_actions
 from pacesetter.movements import actions as movement_actions
 from pacesetter.titles import actions as title_actions
@@ -137,6 +139,22 @@ def build(world) -> SimpleNamespace:
         period=race.periods.get(is_whole=True),
         answer_by=x.answer_by,
     )
+
+    # experience: two practices of C3 in "race"; C1 adopted the second
+    race_steel = race.indicators.get(code="steel")
+    race_whole = race.periods.get(is_whole=True)
+    x.practice, x.adopted_practice = (
+        experience_actions.publish_practice(
+            movement=race,
+            unit=units["C3"],
+            title=title,
+            text="What C3 did.",
+            indicator=race_steel,
+            period=race_whole,
+        )
+        for title in ("Matrix practice", "Adopted practice")
+    )
+    x.adoption = experience_actions.adopt_practice(practice=x.adopted_practice, unit=units["C1"])
 
     # drives: KP-wide private movements; the pages and endpoints are asked about C1
     gifts = _draft(units, "gifts")

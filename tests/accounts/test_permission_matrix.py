@@ -187,6 +187,18 @@ def movement_of_c1(ok: int, need: str = V):
     return expect
 
 
+def _planning(ok: int):
+    """A form whose unit is chosen among those the visitor plans for: C1 is offered when PLAN
+    covers it (success), not otherwise (422); with PLAN nowhere the form is refused (403)."""
+
+    def expect(role: str, position: str) -> int:
+        if P not in EXPECTED_CAPABILITIES[role]:
+            return 403
+        return ok if position in COVERS else 422
+
+    return expect
+
+
 def anyone(ok: int):
     return lambda role, position: ok
 
@@ -530,6 +542,31 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         on_unit(200, need=P),
         "/api/v1/challenges/{w.x.challenge.pk}/decline",
         lambda w: {"unit": "C1"},
+    ),
+    # experience: practices of C3 in "race" (a practice is published to the whole movement,
+    # which every grant sees); C1 publishes, adopts or withdraws with PLAN over it, and a
+    # hidden C1 named in a body is unknown (422)
+    ("GET", "/api/v1/movements/{slug}/practices"): Endpoint(
+        anyone(200), "/api/v1/movements/race/practices"
+    ),
+    ("POST", "/api/v1/movements/{slug}/practices"): Endpoint(
+        on_unit(201, 403, 422, need=P),
+        "/api/v1/movements/race/practices",
+        lambda w: {"unit": "C1", "title": "From C1", "text": "How.", "indicator": "steel"},
+    ),
+    ("GET", "/api/v1/practices/{practice_id}"): Endpoint(
+        anyone(200), "/api/v1/practices/{w.x.practice.pk}"
+    ),
+    ("GET", "/api/v1/practices/{practice_id}/effect"): Endpoint(
+        anyone(200), "/api/v1/practices/{w.x.adopted_practice.pk}/effect"
+    ),
+    ("POST", "/api/v1/practices/{practice_id}/adoptions"): Endpoint(
+        on_unit(201, 403, 422, need=P),
+        "/api/v1/practices/{w.x.practice.pk}/adoptions",
+        lambda w: {"unit": "C1"},
+    ),
+    ("POST", "/api/v1/adoptions/{adoption_id}/withdraw"): Endpoint(
+        on_unit(200, need=P), "/api/v1/adoptions/{w.x.adoption.pk}/withdraw", lambda w: {}
     ),
     # drives: "gifts", "call" and "enlist" are KP-wide private movements; asked about C1
     ("GET", "/api/v1/drives"): Endpoint(anyone(200), "/api/v1/drives"),
@@ -986,6 +1023,40 @@ PAGES: dict[str, Page] = {
     "challenge-detail": Page(on_unit(200), "/challenges/{w.x.challenge.pk}/"),
     "emulation-notifications": Page(
         anyone(200), "/notifications/", contains=_has("challenges you"), shown=listed()
+    ),
+    # experience: practices of C3 in "race" (every grant sees the movement, and a practice is
+    # published to the whole movement); C1 adopts, or withdraws its adoption, with PLAN over
+    # it. A unit not offered in the form is the body's fault (422); no PLAN anywhere, 403.
+    "practice-list": Page(
+        anyone(200),
+        "/movements/race/practices/",
+        contains=_has("Matrix practice"),
+        shown=lambda role, position: True,
+    ),
+    "practice-detail": Page(anyone(200), "/practices/{w.x.practice.pk}/"),
+    "practice-publish": Page(
+        _planning(302),
+        "/movements/race/practices/publish/",
+        "POST",
+        lambda w: {
+            "unit": "C1",
+            "title": "From C1",
+            "text": "How.",
+            "indicator": "steel",
+            "period": str(w.x.race.periods.get(is_whole=True).pk),
+        },
+    ),
+    "practice-adopt": Page(
+        _planning(302),
+        "/practices/{w.x.practice.pk}/",
+        "POST",
+        lambda w: {"adopt": "1", "unit": "C1", "adopted_on": str(matrix_world.TODAY)},
+    ),
+    "practice-withdraw": Page(
+        on_unit(302, need=P),
+        "/practices/{w.x.adopted_practice.pk}/",
+        "POST",
+        lambda w: {"withdraw": str(w.x.adoption.pk)},
     ),
     # titles (see the API entries)
     "packs": Page(anyone(200), "/titles/"),

@@ -25,6 +25,7 @@ SEEDS = (
     "/audit/",
     "/movements/first-national-plan-1947/emulation/",
     "/movements/first-national-plan-1947/emulation/overtakings/",
+    "/movements/first-national-plan-1947/practices/",
     "/units/KP/roles/",
 )
 # Not pages: files, the API, the admin, and what signs out.
@@ -99,6 +100,14 @@ if run is None:
     (nomination,) = actions.nominate(run=run)
     dossiers.add_attachment(nomination=nomination, kind="report", name="report.pdf",
                             content=io.BytesIO(b"%PDF-1.4 crawl"), size=14)
+# The demo has no practices yet: one, so the practice page is in the crawl.
+from pacesetter.experience.actions import publish_practice
+from pacesetter.movements.models import Movement
+movement = Movement.objects.get(slug="first-national-plan-1947")
+if not movement.practices.exists():
+    publish_practice(movement=movement, unit=movement.organiser, title="Crawl practice",
+                     text="*One* practice.", indicator=movement.indicators.first(),
+                     period=movement.periods.get(is_whole=True))
 print(f"/titles/runs/{{run.pk}}/")
 """
 
@@ -134,6 +143,7 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
     assert not found, "\n".join(f"{url}: {problems}" for url, problems in found.items())
     assert len(seen_routes) >= 25, sorted(seen_routes)
     assert {"titles:run", "titles:candidate", "titles:dossier"} <= seen_routes.keys()
+    assert {"practice-list", "practice-detail", "practice-publish"} <= seen_routes.keys()
 
 
 def test_a_form_sent_back_with_errors_opens_on_its_summary(live_url, page):

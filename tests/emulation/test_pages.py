@@ -51,6 +51,8 @@ def test_dashboard_shows_the_feed_and_unit_page_learn_from(client, movement, ran
     assert "Overtakings" in dashboard and "Unit W1</strong> overtook" in dashboard
     unit_page = client.get(f"/movements/{movement.slug}/units/W2/").content.decode()
     assert "Whom Unit W2 can learn from" in unit_page and 'data-peer="W1"' in unit_page
+    # Each better peer links to the practices it published (experience's list, by URL name).
+    assert f'href="/movements/{movement.slug}/practices/?unit=W1"' in unit_page
 
 
 def test_rankings_api_as_of_and_position(client, movement, ranked, admin_user):

@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import Count, F, Max, Q, Sum
+from django.urls import reverse
 
 from pacesetter.accounts.permissions import (
     EVERYWHERE,
@@ -537,8 +539,8 @@ class Peer:
     gap: Decimal | None  # how far ahead, in the value's terms
     gap_display: str
     size: int | None
-    # The experience the peer published on this indicator: filled in by the experience
-    # feature when it exists (BRIEF: "Experience"); until then there is nothing to link.
+    # The practices the peer published (the experience app's list, named by its URL only:
+    # emulation and experience are siblings and do not import each other).
     experience_url: str | None = None
 
 
@@ -560,6 +562,10 @@ def _size(scoring: Scoring, unit: Unit, denominators: list) -> int | None:
     if normalisation in (domain.PER_CAPACITY, domain.FULFILMENT) and denominators:
         return denominators[0]
     return unit.headcount or None
+
+
+def _practices_url(movement: Movement, unit: Unit) -> str:
+    return f"{reverse('practice-list', args=[movement.slug])}?{urlencode({'unit': unit.code})}"
 
 
 def learn_from(*, movement: Movement, unit: Unit) -> list[LearnFrom]:
@@ -618,6 +624,7 @@ def learn_from(*, movement: Movement, unit: Unit) -> list[LearnFrom]:
                     gap=gap,
                     gap_display=gap_display(scoring, gap),
                     size=_size(scoring, other.unit, other.denominators),
+                    experience_url=_practices_url(movement, other.unit),
                 )
             )
         result.append(

@@ -1,0 +1,150 @@
+"""The experience API: publish and list practices, adopt, withdraw, and a practice's
+measured effect. Errors are problem+json like everywhere."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Status
+
+from pacesetter.accounts.permissions import Capability
+from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
+from pacesetter.movements.api import indicator_for_field, movement_or_404, period_for_field
+from pacesetter.units.api import unit_for_field
+
+from . import actions, domain, selectors
+from .models import Adoption, Practice
+from .schemas import AdoptIn, AdoptionOut, EffectOut, PracticeIn, PracticeOut, WithdrawIn
+
+router = Router(tags=["experience"])
+CAVEAT = (
+    "A comparison, not proof of cause: adopters' daily rate before and after adopting, "
+    "against the units of their blocks that did not adopt over the same days."
+)
+
+
+def _practice_out(practice: Practice, adopted_by: int) -> dict:
+    return {
+        "id": practice.pk,
+        "movement": practice.movement.slug,
+        "unit": {"code": practice.unit.code, "name": practice.unit.name},
+        "title": practice.title,
+        "text": practice.text,
+        "indicator": practice.indicator.code,
+        "period": practice.period.name,
+        "adapted_from": practice.adapted_from_id,
+        "published_at": practice.published_at,
+        "adopted_by": adopted_by,
+    }
+
+
+def _adoption_out(adoption: Adoption, withdrawn_on=None) -> dict:
+    return {
+        "id": adoption.pk,
+        "practice": adoption.practice_id,
+        "unit": {"code": adoption.unit.code, "name": adoption.unit.name},
+        "adopted_on": adoption.adopted_on,
+        "note": adoption.note,
+        "withdrawn": adoption.withdrawn,
+        "withdrawn_on": withdrawn_on,
+    }
+
+
+def _practice(practice_id: int) -> Practice:
+    """A practice of a movement the caller may see (404 otherwise)."""
+    practice = selectors.practice_or_none(practice_id)
+    if practice is None:
+        raise Http404("No such practice.")
+    movement_or_404(practice.movement.slug)
+    return practice
+
+
+@router.get("/movements/{slug}/practices", response={200: list[PracticeOut], **READ_REFUSALS})
+def list_practices(
+    request: HttpRequest,
+    slug: str,
+    unit: str | None = Query(None, description="publishing unit's code"),
+    indicator: str | None = Query(None, description="indicator code"),
+    adapted_from: int | None = Query(None, description="practices adapting this one"),
+):
+    """The movement's practices, most adopted first (at most 100)."""
+    movement = movement_or_404(slug)
+    found = selectors.practices_of(movement)
+    if unit:
+        found = found.filter(unit__code=unit)
+    if indicator:
+        found = found.filter(indicator__code=indicator)
+    if adapted_from is not None:
+        found = found.filter(adapted_from_id=adapted_from)
+    return [
+        _practice_out(p, p.adopted_by)
+        for p in found.order_by("-adopted_by", "-published_at", "-pk")[: selectors.LIST_SIZE]
+    ]
+
+
+@router.post("/movements/{slug}/practices", response={201: PracticeOut, **WRITE_REFUSALS})
+def create_practice(request: HttpRequest, slug: str, body: PracticeIn):
+    """Publish a practice for a unit the caller plans for (unit head, organiser)."""
+    movement = movement_or_404(slug)
+    unit = unit_for_field(body.unit, field="unit", capability=Capability.PLAN)
+    adapted_from = None
+    if body.adapted_from is not None:
+        adapted_from = Practice.objects.filter(pk=body.adapted_from, movement=movement).first()
+        if adapted_from is None:
+            raise ValidationFailed(
+                "No such practice to adapt.",
+                errors=[RowError(1, "adapted_from", "no such practice here", "not_found")],
+            )
+    practice = actions.publish_practice(
+        movement=movement,
+        unit=unit,
+        title=body.title,
+        text=body.text,
+        indicator=indicator_for_field(movement, body.indicator),
+        period=period_for_field(movement, body.period),
+        adapted_from=adapted_from,
+    )
+    return Status(201, _practice_out(_practice(practice.pk), 0))
+
+
+@router.get("/practices/{practice_id}", response={200: PracticeOut, **READ_REFUSALS})
+def practice_detail(request: HttpRequest, practice_id: int):
+    practice = _practice(practice_id)
+    return _practice_out(practice, len(selectors.standing_adoptions(practice)))
+
+
+@router.post("/practices/{practice_id}/adoptions", response={201: AdoptionOut, **WRITE_REFUSALS})
+def adopt(request: HttpRequest, practice_id: int, body: AdoptIn):
+    """A unit the caller plans for adopts the practice."""
+    practice = _practice(practice_id)
+    unit = unit_for_field(body.unit, field="unit", capability=Capability.PLAN)
+    adoption = actions.adopt_practice(
+        practice=practice, unit=unit, adopted_on=body.adopted_on, note_text=body.note
+    )
+    return Status(201, _adoption_out(adoption))
+
+
+@router.post("/adoptions/{adoption_id}/withdraw", response={200: AdoptionOut, **WRITE_REFUSALS})
+def withdraw(request: HttpRequest, adoption_id: int, body: WithdrawIn):
+    """Withdraw an adoption (an event recorded; the adoption is kept)."""
+    adoption = Adoption.objects.select_related("unit", "practice").filter(pk=adoption_id).first()
+    if adoption is None:
+        raise Http404("No such adoption.")
+    _practice(adoption.practice_id)
+    withdrawal = actions.withdraw_adoption(
+        adoption=adoption, withdrawn_on=body.withdrawn_on, reason=body.reason
+    )
+    return _adoption_out(adoption, withdrawal.withdrawn_on)
+
+
+@router.get("/practices/{practice_id}/effect", response={200: EffectOut, **READ_REFUSALS})
+def effect(
+    request: HttpRequest,
+    practice_id: int,
+    days: int = Query(domain.DEFAULT_DAYS, ge=1, le=90, description="days before and after"),
+):
+    """The difference-in-differences of the practice's standing adopters against the units
+    of their blocks that did not adopt, with every number; none below 3 units a side."""
+    practice = _practice(practice_id)
+    measured = selectors.effect_of(practice, selectors.standing_adoptions(practice), days=days)
+    return {"practice": practice.pk, "caveat": CAVEAT, **vars(measured)}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExperienceConfig(AppConfig):
+    name = "pacesetter.experience"
+    label = "experience"

@@ -1,0 +1,81 @@
+"""Experience: a practice a unit published on an indicator it led on, and the units that adopt
+it. Withdrawing an adoption is an event of its own; nothing here is ever deleted."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from pacesetter.movements.models import Indicator, Movement, Period
+from pacesetter.units.models import Unit
+
+
+class Practice(models.Model):
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="practices")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="practices")
+    title = models.CharField(max_length=200)
+    text = models.TextField(help_text="Markdown: paragraphs, *emphasis*, lists, links.")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    # Chained spreading: the practice this one was adapted from.
+    adapted_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="adaptations"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["movement", "unit"], name="practice_movement_unit")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(adapted_from=models.F("pk")), name="practice_not_own_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Adoption(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="adoptions")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="adoptions")
+    adopted_on = models.DateField()
+    note = models.TextField(blank=True)
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    # Set when a withdrawal is recorded (the AdoptionWithdrawal row is the event); it lets
+    # the database hold "one standing adoption per unit and practice" as a constraint.
+    withdrawn = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["adopted_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "unit"],
+                condition=models.Q(withdrawn=False),
+                name="adoption_one_standing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} adopts {self.practice_id} on {self.adopted_on}"
+
+
+class AdoptionWithdrawal(models.Model):
+    """The append-only event that ends an adoption."""
+
+    adoption = models.OneToOneField(Adoption, on_delete=models.PROTECT, related_name="withdrawal")
+    withdrawn_on = models.DateField()
+    reason = models.TextField(blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"adoption {self.adoption_id} withdrawn on {self.withdrawn_on}"

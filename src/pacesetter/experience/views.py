@@ -1,0 +1,215 @@
+"""Experience pages: a movement's practices (most adopted, largest measured effect), a
+practice (text, the publisher's figures beside it, adopters, effect, chain; adopt and
+withdraw for who may), and the publish form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from pacesetter.accounts.permissions import (
+    Capability,
+    can,
+    current_actor,
+    require,
+    unit_filter,
+)
+from pacesetter.core.errors import ActionError, NotAllowed
+from pacesetter.core.pages import add_row_errors
+from pacesetter.figures.views import _movement_for
+from pacesetter.movements.models import Movement
+from pacesetter.movements.selectors import movement_today
+from pacesetter.units.models import Unit, tree_order
+
+from . import actions, selectors
+from .forms import AdoptForm, PracticeForm
+from .models import Adoption, Practice
+
+# Units offered in a form's choice: the first ones the visitor acts for, in tree order.
+UNIT_CHOICES = 200
+
+
+def _units_for(movement: Movement, *, exclude: list[int] = ()) -> list[Unit]:
+    """Units the visitor plans for (unit head, organiser), within reach of the movement."""
+    actor = current_actor()
+    if not actor.is_authenticated:
+        return []
+    return list(
+        Unit.objects.filter(unit_filter(actor, Capability.PLAN, movement, field=""), archived=False)
+        .exclude(pk__in=exclude)
+        .order_by(tree_order())
+        .only("id", "code", "name", "path")[:UNIT_CHOICES]
+    )
+
+
+def practice_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The movement's practices, most adopted first; `?unit=CODE` narrows to one publisher
+    (the "learn from" list links here). The largest measured effects among the most adopted."""
+    movement = _movement_for(request, slug)
+    if isinstance(movement, HttpResponse):
+        return movement
+    publisher = None
+    if request.GET.get("unit"):
+        publisher = Unit.objects.filter(code=request.GET["unit"]).first()
+        if publisher is None:
+            raise Http404("No such unit.")
+    practices = list(
+        selectors.practices_of(movement, unit=publisher).order_by(
+            "-adopted_by", "-published_at", "-pk"
+        )[: selectors.LIST_SIZE]
+    )
+    return render(
+        request,
+        "experience/list.html",
+        {
+            "movement": movement,
+            "publisher": publisher,
+            "practices": practices,
+            "largest": selectors.largest_effects(practices),
+            "may_publish": bool(current_actor().paths(Capability.PLAN, movement)),
+        },
+    )
+
+
+def practice_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    """Publish a practice for a unit the visitor plans for."""
+    movement = _movement_for(request, slug)
+    if isinstance(movement, HttpResponse):
+        return movement
+    if not current_actor().is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    units = _units_for(movement)
+    if not units:
+        raise NotAllowed(_("You plan for no unit of this movement."))
+    indicators = list(movement.indicators.all())
+    periods = list(movement.periods.all())
+    practices = list(selectors.practices_of(movement)[: selectors.LIST_SIZE])
+    initial = {"adapted_from": request.GET.get("adapted_from", "")}
+    form = PracticeForm(
+        request.POST or None,
+        initial=initial,
+        units=units,
+        indicators=indicators,
+        periods=periods,
+        practices=practices,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            practice = actions.publish_practice(
+                movement=movement,
+                unit=next(u for u in units if u.code == data["unit"]),
+                title=data["title"],
+                text=data["text"],
+                indicator=next(i for i in indicators if i.code == data["indicator"]),
+                period=next(p for p in periods if str(p.pk) == data["period"]),
+                adapted_from=next(
+                    (p for p in practices if str(p.pk) == data["adapted_from"]), None
+                ),
+            )
+        except ActionError as exc:
+            add_row_errors(form, exc.errors)
+            if not exc.errors:
+                form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("The practice is published."))
+            return redirect("practice-detail", practice_id=practice.pk)
+    return render(
+        request,
+        "experience/publish.html",
+        {"movement": movement, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+def practice_detail(request: HttpRequest, practice_id: int) -> HttpResponse:
+    """A practice with everything measured about it; adopt and withdraw for who may."""
+    practice = selectors.practice_or_none(practice_id)
+    if practice is None:
+        raise Http404("No such practice.")
+    movement = _movement_for(request, practice.movement.slug)
+    if isinstance(movement, HttpResponse):
+        return movement
+    # Published to the movement: whoever may see the movement reads its practices, with the
+    # publisher's figures on that one indicator and period, which publishing shares.
+    actor = current_actor()
+    adoptions = selectors.standing_adoptions(practice)
+    adopt_form = None
+    if request.method == "POST":
+        return _act(request, practice, adoptions)
+    candidates = _units_for(movement, exclude=[practice.unit_id, *(a.unit_id for a in adoptions)])
+    if candidates:
+        adopt_form = AdoptForm(units=candidates, initial={"adopted_on": movement_today(movement)})
+    return render(
+        request,
+        "experience/detail.html",
+        _detail_context(practice, adoptions, adopt_form, actor),
+    )
+
+
+def _detail_context(practice: Practice, adoptions: list[Adoption], adopt_form, actor) -> dict:
+    movement = practice.movement
+    return {
+        "movement": movement,
+        "practice": practice,
+        "text": selectors.rendered(practice),
+        "figures": selectors.figures_beside(practice),
+        "adoptions": adoptions,
+        "withdrawable": {a.pk for a in adoptions if can(actor, Capability.PLAN, a.unit, movement)},
+        "withdrawn": selectors.withdrawn_adoptions(practice),
+        "effect": selectors.effect_of(practice, adoptions),
+        "chain": selectors.chain_of(practice),
+        "adopt_form": adopt_form,
+        "may_adapt": bool(actor.paths(Capability.PLAN, movement)),
+    }
+
+
+def _act(request: HttpRequest, practice: Practice, adoptions: list[Adoption]) -> HttpResponse:
+    """Adopt (a form) or withdraw (a button per standing adoption)."""
+    movement = practice.movement
+    if not current_actor().is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if "withdraw" in request.POST:
+        adoption = next((a for a in adoptions if str(a.pk) == request.POST["withdraw"]), None)
+        if adoption is None:
+            raise Http404("No such adoption.")
+        adoption.practice = practice
+        require(current_actor(), Capability.PLAN, adoption.unit, movement)  # 403 or 404
+        try:
+            actions.withdraw_adoption(adoption=adoption)
+        except ActionError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(
+                request, _("%(unit)s no longer follows it.") % {"unit": adoption.unit.name}
+            )
+        return redirect("practice-detail", practice_id=practice.pk)
+    if not current_actor().paths(Capability.PLAN, movement):
+        raise NotAllowed(_("You plan for no unit of this movement."))
+    candidates = _units_for(movement, exclude=[practice.unit_id, *(a.unit_id for a in adoptions)])
+    form = AdoptForm(request.POST, units=candidates)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.adopt_practice(
+                practice=practice,
+                unit=next(u for u in candidates if u.code == data["unit"]),
+                adopted_on=data["adopted_on"],
+                note_text=data["note"],
+            )
+        except ActionError as exc:
+            add_row_errors(form, exc.errors)
+            if not exc.errors:
+                form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("The adoption is recorded."))
+            return redirect("practice-detail", practice_id=practice.pk)
+    return render(
+        request,
+        "experience/detail.html",
+        _detail_context(practice, adoptions, form, current_actor()),
+        status=422,
+    )
