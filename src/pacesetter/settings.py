@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "pacesetter.figures",
     "pacesetter.emulation",
     "pacesetter.drives",
+    "pacesetter.reserves",
     "pacesetter.titles",
     "pacesetter.setup",
     "pacesetter.demo",
