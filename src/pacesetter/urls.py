@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("pacesetter.emulation.urls")),
     path("", include("pacesetter.titles.urls")),
     path("", include("pacesetter.drives.urls")),
+    path("", include("pacesetter.reserves.urls")),
 ]
 
 handler400 = "pacesetter.figures.views.error_400"
