@@ -149,7 +149,11 @@ def propose_reserve(
 
 def _locked(reserve: Reserve | int) -> Reserve:
     pk = getattr(reserve, "pk", reserve)
-    return Reserve.objects.select_for_update().select_related("unit", "member__unit").get(pk=pk)
+    return (
+        Reserve.objects.select_for_update(of=("self",))
+        .select_related("unit", "member__unit")
+        .get(pk=pk)
+    )
 
 
 def _transition(
