@@ -21,6 +21,7 @@ from pacesetter.experience.api import router as experience_router
 from pacesetter.figures.api import router as figures_router
 from pacesetter.ledger.api import router as ledger_router
 from pacesetter.movements.api import router as movements_router
+from pacesetter.reserves.api import router as reserves_router
 from pacesetter.titles.api import router as titles_router
 from pacesetter.units.api import router as units_router
 
@@ -50,6 +51,7 @@ api.add_router("", experience_router)
 api.add_router("", accounts_router)
 api.add_router("", audit_router)
 api.add_router("", drives_router)
+api.add_router("", reserves_router)
 
 # Last, so it matches only what no router did: an unknown address under /api/v1/ answers a
 # problem+json 404 rather than the site's HTML page.

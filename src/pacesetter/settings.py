@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pacesetter.emulation",
     "pacesetter.drives",
     "pacesetter.experience",
+    "pacesetter.reserves",
     "pacesetter.titles",
     "pacesetter.setup",
     "pacesetter.demo",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("pacesetter.titles.urls")),
     path("", include("pacesetter.drives.urls")),
     path("", include("pacesetter.experience.urls")),
+    path("", include("pacesetter.reserves.urls")),
 ]
 
 handler400 = "pacesetter.figures.views.error_400"

@@ -17,6 +17,7 @@ from pacesetter.emulation import actions as emulation_actions
 from pacesetter.experience import actions as experience_actions
 from pacesetter.ledger import actions as ledger_actions
 from pacesetter.movements import actions as movement_actions
+from pacesetter.reserves import actions as reserve_actions
 from pacesetter.titles import actions as title_actions
 from pacesetter.titles import dossiers
 from pacesetter.units import actions as unit_actions
@@ -249,4 +250,14 @@ def build(world) -> SimpleNamespace:
         source="matrix",
     ).codes
     x.past_award = Award.objects.get(code=code)
+
+    # reserves: one proposed for C1 (to review), one implemented (to verify)
+    x.reserve = reserve_actions.propose_reserve(
+        unit=units["C1"], kind="time", description="Matrix reserve", estimated="3", measure="hours"
+    )
+    x.implemented_reserve = reserve_actions.propose_reserve(
+        unit=units["C1"], kind="energy", description="Lights", estimated="40", measure="kWh"
+    )
+    reserve_actions.accept_reserve(x.implemented_reserve)
+    reserve_actions.implement_reserve(x.implemented_reserve)
     return x

@@ -239,6 +239,19 @@ def _person_outcome(role: str, position: str, ok: int, not_organiser: int) -> in
     return ok if position in COVERS else 404
 
 
+def proposing(ok: int, hidden: int = 404):
+    """Proposing a reserve for C1: a member, reporter, unit head or organiser over C1 (PARTICIPATE
+    or REPORT); refused to others who see C1; `hidden` to those who do not."""
+
+    def expect(role: str, position: str) -> int:
+        caps = EXPECTED_CAPABILITIES[role]
+        if position in COVERS and (PA in caps or R in caps):
+            return ok
+        return 403 if position in COVERS and V in caps else hidden
+
+    return expect
+
+
 def reporting(ok: int):
     """The report pages of "running" (organised by C1, scope C1): one may report there when
     one may report somewhere in its scope — any grant but the sibling's (W1 is inside C1);
@@ -567,6 +580,35 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ),
     ("POST", "/api/v1/adoptions/{adoption_id}/withdraw"): Endpoint(
         on_unit(200, need=P), "/api/v1/adoptions/{w.x.adoption.pk}/withdraw", lambda w: {}
+    ),
+    # reserves of C1: proposing needs PARTICIPATE or REPORT; review etc. PLAN; verify VERIFY
+    ("POST", "/api/v1/reserves"): Endpoint(
+        proposing(201, hidden=422),
+        "/api/v1/reserves",
+        lambda w: {
+            "unit": "C1",
+            "kind": "time",
+            "description": "Shorter shift handover",
+            "estimated": "2",
+            "measure": "hours",
+        },
+    ),
+    ("GET", "/api/v1/reserves"): Endpoint(
+        anyone(200),
+        "/api/v1/reserves",
+        contains=_has('"id": {w.x.reserve.pk}'),
+        shown=listed(),
+    ),
+    ("GET", "/api/v1/reserves/{reserve_id}"): Endpoint(
+        on_unit(200), "/api/v1/reserves/{w.x.reserve.pk}"
+    ),
+    ("POST", "/api/v1/reserves/{reserve_id}/transition"): Endpoint(
+        on_unit(200, need=VF),
+        "/api/v1/reserves/{w.x.implemented_reserve.pk}/transition",
+        lambda w: {"action": "verify", "verified": "35", "measure": "kWh"},
+    ),
+    ("GET", "/api/v1/units/{code}/reserve-figures"): Endpoint(
+        on_unit(200), "/api/v1/units/C1/reserve-figures"
     ),
     # drives: "gifts", "call" and "enlist" are KP-wide private movements; asked about C1
     ("GET", "/api/v1/drives"): Endpoint(anyone(200), "/api/v1/drives"),
@@ -1119,6 +1161,18 @@ PAGES: dict[str, Page] = {
     ),
     "member-facts": Page(on_unit(200), "/titles/people/{w.x.member.pk}/2024/"),
     "unit-facts": Page(on_unit(200), "/titles/units/{w.units[C1].pk}/2024/"),
+    # reserves of C1 (see the API entries)
+    "reserves-unit": Page(
+        on_unit(200),
+        "/units/C1/reserves/",
+        contains=_has('href="/reserves/{w.x.reserve.pk}/"'),
+        shown=listed(),
+    ),
+    "reserves-propose": Page(proposing(200), "/units/C1/reserves/propose/"),
+    "reserves-detail": Page(on_unit(200), "/reserves/{w.x.reserve.pk}/"),
+    "reserves-transition": Page(
+        on_unit(302, need=P), "/reserves/{w.x.reserve.pk}/review/", "POST", lambda w: {}
+    ),
     # drives (see the API entries); the public call "open-call" for the public pages
     "drives-home": Page(anyone(200), "/drives/", public=200),
     "drives-find-sign-up": Page(anyone(200), "/drives/sign-up/find/", public=200),

@@ -27,6 +27,7 @@ SEEDS = (
     "/movements/first-national-plan-1947/emulation/overtakings/",
     "/movements/first-national-plan-1947/practices/",
     "/units/KP/roles/",
+    "/units/KP-PY/reserves/",
 )
 # Not pages: files, the API, the admin, and what signs out.
 SKIP_PREFIXES = ("/api/", "/admin/", "/static/", "/accounts/logout/", "/titles/attachments/")
@@ -112,10 +113,25 @@ print(f"/titles/runs/{{run.pk}}/")
 """
 
 
+# The demo has no reserves yet: one proposed in Pyongyang brings the reserve page (with every
+# transition form, the demo organiser may use them all) into the crawl.
+RESERVES_SEED = """
+from pacesetter.reserves.actions import propose_reserve
+from pacesetter.reserves.models import Reserve
+from pacesetter.units.models import Unit
+
+reserve = Reserve.objects.filter(description="Crawl reserve").first() or propose_reserve(
+    unit=Unit.objects.get(code="KP-PY"), kind="time", description="Crawl reserve",
+    estimated="3", measure="hours")
+print(f"/reserves/{reserve.pk}/")
+"""
+
+
 def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, page):
     run_page = manage(server_env, TITLES_SEED).strip().splitlines()[-1]
+    reserve_page = manage(server_env, RESERVES_SEED).strip().splitlines()[-1]
     sign_in_as_demo(page, live_url)
-    queue = [live_url + seed for seed in (*SEEDS, run_page)]
+    queue = [live_url + seed for seed in (*SEEDS, run_page, reserve_page)]
     seen_routes: dict[str, str] = {}
     found: dict[str, list[dict]] = {}
     while queue and len(seen_routes) < MAX_ROUTES:
@@ -144,6 +160,7 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
     assert len(seen_routes) >= 25, sorted(seen_routes)
     assert {"titles:run", "titles:candidate", "titles:dossier"} <= seen_routes.keys()
     assert {"practice-list", "practice-detail", "practice-publish"} <= seen_routes.keys()
+    assert {"reserves-unit", "reserves-propose", "reserves-detail"} <= seen_routes.keys()
 
 
 def test_a_form_sent_back_with_errors_opens_on_its_summary(live_url, page):

@@ -1,0 +1,265 @@
+"""Every change to a reserve, each an audited action in one transaction: the event row, the
+reserve's status and the subtree figures move together or not at all.
+
+Who may do what (pacesetter.accounts.permissions):
+- propose: anyone who may take part (PARTICIPATE: member, unit head, organiser) or report
+  (REPORT: reporter) on the unit;
+- review, accept, implement, decline: PLAN on the unit — its unit head, or a unit head or
+  organiser above it;
+- verify: VERIFY on the unit — a verifier or an organiser on or above it (never the unit head
+  alone: the one who runs the work does not certify its saving), and never the person who
+  proposed the reserve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from pacesetter.accounts.permissions import Capability, can, current_actor, require
+from pacesetter.audit.actions import audited, note
+from pacesetter.core.errors import NotAllowed, RowError, StateError, ValidationFailed
+from pacesetter.movements.models import Indicator, Movement
+from pacesetter.units.models import Member, Unit
+
+from . import domain
+from .models import Kind, Reserve, ReserveEvent, Status
+
+TOTALS = "reserves_reservetotal"
+_COLUMNS = (
+    "proposed",
+    "implemented",
+    "verified",
+    "estimated_saving",
+    "verified_saving",
+    "members_verified",
+    "members_repeat",
+)
+
+
+def _refuse(field: str, message: str, cls=ValidationFailed) -> None:
+    raise cls(f"{field}: {message}", errors=[RowError(1, field, message)])
+
+
+def _upsert(rows: list[tuple]) -> None:
+    """Add (unit_id, measure, *_COLUMNS) rows to the totals, in key order."""
+    if not rows:
+        return
+    rows = sorted(rows, key=lambda r: (r[0], r[1]))
+    names = ("unit_id", "measure", *_COLUMNS)
+    updates = ", ".join(f"{c} = {TOTALS}.{c} + excluded.{c}" for c in _COLUMNS)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TOTALS} ({', '.join(names)}) VALUES {values} "
+            f"ON CONFLICT (unit_id, measure) DO UPDATE SET {updates}",
+            [value for row in rows for value in row],
+        )
+
+
+def _add(unit_ids: Sequence[int], measure: str, **values) -> None:
+    row = tuple(values.get(c, 0) for c in _COLUMNS)
+    if not any(row):
+        return
+    _upsert([(unit_id, measure, *row) for unit_id in unit_ids])
+
+
+def _lineage(unit: Unit) -> list[int]:
+    return unit.lineage_ids
+
+
+def _actor_user():
+    actor = current_actor()
+    return actor, (actor.user if actor.user is not None and actor.is_authenticated else None)
+
+
+@audited("reserves.propose_reserve")
+def propose_reserve(
+    *,
+    unit: Unit,
+    kind: str,
+    description: str,
+    estimated,
+    measure: str = "",
+    member: Member | None = None,
+    movement: Movement | None = None,
+    indicator: Indicator | None = None,
+) -> Reserve:
+    actor, user = _actor_user()
+    if not (
+        can(actor, Capability.PARTICIPATE, unit, movement)
+        or can(actor, Capability.REPORT, unit, movement)
+    ):
+        require(actor, Capability.PARTICIPATE, unit, movement)
+    errors: list[RowError] = []
+    if kind not in Kind.values:
+        errors.append(RowError(1, "kind", f"one of {', '.join(Kind.values)}"))
+    if kind == Kind.INDICATOR:
+        if indicator is None:
+            errors.append(RowError(1, "indicator", "an indicator is required for this kind"))
+        elif movement is not None and indicator.movement_id != movement.pk:
+            errors.append(RowError(1, "indicator", "not an indicator of this movement"))
+        else:
+            movement = movement or indicator.movement
+            measure = indicator.currency or indicator.unit_of_measure
+    elif indicator is not None:
+        errors.append(RowError(1, "indicator", "only a reserve of kind indicator names one"))
+    if not description.strip():
+        errors.append(RowError(1, "description", "a description is required"))
+    if kind != Kind.INDICATOR and kind in Kind.values:
+        problem = domain.measure_error(kind, measure)
+        if problem:
+            errors.append(RowError(1, "measure", problem))
+    places = domain.places_for(kind, indicator.decimal_places if indicator else None)
+    quantity, problem = domain.parse_saving(estimated, places)
+    if problem:
+        errors.append(RowError(1, "estimated", problem))
+    if member is not None and not member.unit.path.startswith(unit.path):
+        errors.append(RowError(1, "member", "not a member of this unit"))
+    if errors:
+        raise ValidationFailed(
+            "The reserve is not valid: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
+            errors=errors,
+        )
+    now = timezone.now()
+    reserve = Reserve.objects.create(
+        unit=unit,
+        movement=movement,
+        member=member,
+        proposed_by=user,
+        kind=kind,
+        indicator=indicator if kind == Kind.INDICATOR else None,
+        description=description.strip(),
+        estimated=quantity,
+        measure=measure.strip(),
+        status=Status.PROPOSED,
+        proposed_at=now,
+    )
+    ReserveEvent.objects.create(
+        reserve=reserve, at=now, by=user, by_label=actor.label, to_status=Status.PROPOSED
+    )
+    d = domain.delta_of(Status.PROPOSED, reserve.estimated)
+    _add(_lineage(unit), reserve.measure, proposed=d.proposed, estimated_saving=d.estimated_saving)
+    note(target=reserve, unit=unit, movement=movement, after={"status": reserve.status})
+    return reserve
+
+
+def _locked(reserve: Reserve | int) -> Reserve:
+    pk = getattr(reserve, "pk", reserve)
+    return (
+        Reserve.objects.select_for_update(of=("self",))
+        .select_related("unit", "member__unit")
+        .get(pk=pk)
+    )
+
+
+def _transition(
+    verb: str,
+    reserve: Reserve | int,
+    *,
+    note_text: str = "",
+    verified: Decimal | None = None,
+) -> Reserve:
+    actor, user = _actor_user()
+    reserve = _locked(reserve)
+    capability = Capability.VERIFY if verb == "verify" else Capability.PLAN
+    require(actor, capability, reserve.unit, reserve.movement)
+    problem = domain.transition_error(verb, reserve.status)
+    if problem:
+        _refuse("status", problem, StateError)
+    if verb == "decline" and not note_text.strip():
+        _refuse("reason", "a reason is required to decline a reserve")
+    before = reserve.status
+    to = domain.TRANSITIONS[verb][1]
+    if verb == "verify":
+        if user is not None and reserve.proposed_by_id == user.pk:
+            raise NotAllowed(
+                "You proposed this reserve: someone else verifies it.",
+                errors=[RowError(1, "status", "the proposer may not verify their own reserve")],
+            )
+        reserve.verified = verified
+    now = timezone.now()
+    ReserveEvent.objects.create(
+        reserve=reserve,
+        at=now,
+        by=user,
+        by_label=actor.label,
+        from_status=before,
+        to_status=to,
+        note=note_text.strip(),
+        verified=verified,
+    )
+    Reserve.objects.filter(pk=reserve.pk).update(status=to, verified=reserve.verified)
+    reserve.status = to
+    d = domain.delta_of(to, reserve.estimated, verified)
+    _add(
+        _lineage(reserve.unit),
+        reserve.measure,
+        implemented=d.implemented,
+        verified=d.verified,
+        estimated_saving=d.estimated_saving,
+        verified_saving=d.verified_saving,
+    )
+    if verb == "verify" and reserve.member_id is not None:
+        earlier = (
+            Reserve.objects.filter(member_id=reserve.member_id, status=Status.VERIFIED)
+            .exclude(pk=reserve.pk)
+            .count()
+        )
+        first, second = domain.member_delta(earlier)
+        _add(_lineage(reserve.member.unit), "", members_verified=first, members_repeat=second)
+    note(
+        target=reserve,
+        unit=reserve.unit,
+        movement=reserve.movement,
+        before={"status": before},
+        after={"status": to, **({"verified": str(verified)} if verified is not None else {})},
+    )
+    return reserve
+
+
+@audited("reserves.review_reserve")
+def review_reserve(reserve: Reserve | int, *, note: str = "") -> Reserve:
+    return _transition("review", reserve, note_text=note)
+
+
+@audited("reserves.accept_reserve")
+def accept_reserve(reserve: Reserve | int, *, note: str = "") -> Reserve:
+    return _transition("accept", reserve, note_text=note)
+
+
+@audited("reserves.implement_reserve")
+def implement_reserve(reserve: Reserve | int, *, note: str = "") -> Reserve:
+    return _transition("implement", reserve, note_text=note)
+
+
+@audited("reserves.decline_reserve")
+def decline_reserve(reserve: Reserve | int, *, reason: str) -> Reserve:
+    return _transition("decline", reserve, note_text=reason)
+
+
+@audited("reserves.verify_reserve")
+def verify_reserve(reserve: Reserve | int, *, verified, measure: str, note: str = "") -> Reserve:
+    """Verify an implemented reserve with the saving found, in the estimate's measure."""
+    current = Reserve.objects.select_related("indicator").get(pk=getattr(reserve, "pk", reserve))
+    if measure.strip() != current.measure:
+        _refuse("measure", f"the verified saving is measured in {current.measure!r}, as estimated")
+    places = domain.places_for(
+        current.kind, current.indicator.decimal_places if current.indicator else None
+    )
+    quantity, problem = domain.parse_saving(verified, places)
+    if problem:
+        _refuse("verified", problem)
+    return _transition("verify", current, note_text=note, verified=quantity)
+
+
+ACTIONS = {
+    "review": review_reserve,
+    "accept": accept_reserve,
+    "implement": implement_reserve,
+    "decline": decline_reserve,
+    "verify": verify_reserve,
+}

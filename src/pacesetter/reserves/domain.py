@@ -1,0 +1,121 @@
+"""Pure rules of reserves: which transition goes from which status, what a saving must look
+like, and what each transition adds to the figures. No database here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .models import DECIMAL_PLACES, MAX_DIGITS, Kind, Status
+
+S = Status
+
+# verb → (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "review": (frozenset({S.PROPOSED}), S.UNDER_REVIEW),
+    "accept": (frozenset({S.PROPOSED, S.UNDER_REVIEW}), S.ACCEPTED),
+    "implement": (frozenset({S.ACCEPTED}), S.IMPLEMENTED),
+    "verify": (frozenset({S.IMPLEMENTED}), S.VERIFIED),
+    "decline": (frozenset({S.PROPOSED, S.UNDER_REVIEW, S.ACCEPTED}), S.DECLINED),
+}
+VERBS = tuple(TRANSITIONS)
+
+MONEY_PLACES = 2
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def transition_error(verb: str, status: str) -> str | None:
+    """Why `verb` may not be done to a reserve in `status` (None when it may)."""
+    if verb not in TRANSITIONS:
+        return f"unknown transition {verb!r}; one of {', '.join(VERBS)}"
+    starts, _to = TRANSITIONS[verb]
+    if status not in starts:
+        allowed = ", ".join(sorted(starts))
+        return f"a {status} reserve cannot be {_past(verb)}; only from {allowed}"
+    return None
+
+
+def _past(verb: str) -> str:
+    return {"review": "put under review", "implement": "implemented"}.get(verb, verb + "d")
+
+
+def places_for(kind: str, indicator_places: int | None = None) -> int:
+    if kind == Kind.MONEY:
+        return MONEY_PLACES
+    if kind == Kind.INDICATOR and indicator_places is not None:
+        return min(indicator_places, DECIMAL_PLACES)
+    return DECIMAL_PLACES
+
+
+def parse_saving(value, places: int) -> tuple[Decimal | None, str | None]:
+    """A saving as a Decimal, or the reason it is not one: a positive number with at most
+    `places` decimals, within the stored digits."""
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None, "not a number"
+    if not number.is_finite():
+        return None, "not a number"
+    if number <= 0:
+        return None, "a saving must be more than zero"
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        return None, f"at most {places} decimal place{'' if places == 1 else 's'}"
+    if number.adjusted() >= MAX_DIGITS - DECIMAL_PLACES:
+        return None, "too large"
+    return number, None
+
+
+def measure_error(kind: str, measure: str) -> str | None:
+    measure = measure.strip()
+    if kind == Kind.MONEY:
+        if not _CURRENCY.match(measure):
+            return "money is measured in a currency code (three capital letters, e.g. EUR)"
+        return None
+    if not measure:
+        return "a measure is required (e.g. t of cement, hours, kWh)"
+    if len(measure) > 40:
+        return "at most 40 characters"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """What one transition adds to the figures of the reserve's measure."""
+
+    proposed: int = 0
+    implemented: int = 0
+    verified: int = 0
+    estimated_saving: Decimal = Decimal(0)
+    verified_saving: Decimal = Decimal(0)
+
+
+def delta_of(to_status: str, estimated: Decimal, verified: Decimal | None = None) -> Delta:
+    """Proposed counts every reserve ever proposed; the estimated saving counts every reserve
+    not declined (a decline takes its estimate back out); implemented counts reserves that
+    reached implementation (verified ones stay counted); verified adds the verified saving."""
+    if to_status == S.PROPOSED:
+        return Delta(proposed=1, estimated_saving=estimated)
+    if to_status == S.DECLINED:
+        return Delta(estimated_saving=-estimated)
+    if to_status == S.IMPLEMENTED:
+        return Delta(implemented=1)
+    if to_status == S.VERIFIED:
+        return Delta(verified=1, verified_saving=verified or Decimal(0))
+    return Delta()
+
+
+def member_delta(verified_before: int) -> tuple[int, int]:
+    """(members with ≥1, members with >1) added when a member's count of verified reserves
+    goes from `verified_before` to one more."""
+    return (1 if verified_before == 0 else 0, 1 if verified_before == 1 else 0)
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """A percentage, unrounded (rounded only at display); None when there is no whole."""
+    if not whole:
+        return None
+    return Decimal(part) * 100 / Decimal(whole)

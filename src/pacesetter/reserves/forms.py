@@ -1,0 +1,55 @@
+"""The reserve forms: short enough to fill on a phone in under a minute."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pacesetter.core.forms import PlainTextForm
+
+from .models import Kind
+
+PAGE_KINDS = [(k.value, k.label) for k in Kind if k != Kind.INDICATOR]
+
+
+class ProposeForm(PlainTextForm):
+    kind = forms.ChoiceField(label=_("What is saved"), choices=PAGE_KINDS)
+    description = forms.CharField(
+        label=_("Your proposal"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("what to change, and where the saving comes from"),
+    )
+    estimated = forms.CharField(
+        label=_("Estimated saving"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    measure = forms.CharField(
+        label=_("Measured in"),
+        max_length=40,
+        help_text=_("e.g. t of cement, hours, kWh; a currency code (EUR) for money"),
+    )
+    member = forms.ChoiceField(label=_("Proposed by (member)"), required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [("", "—")] + [(str(m.pk), m.full_name) for m in members]
+        if not members:
+            del self.fields["member"]
+
+
+class TransitionForm(PlainTextForm):
+    note = forms.CharField(
+        label=_("Note (the reason, to decline)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    verified = forms.CharField(
+        label=_("Verified saving"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    measure = forms.CharField(label=_("Measured in"), max_length=40, required=False)

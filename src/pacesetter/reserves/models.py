@@ -1,0 +1,138 @@
+"""Reserves: a member's proposal for a hidden saving (material, time, energy, money, or a
+movement indicator), estimated, then reviewed, accepted, implemented and verified — or
+declined. The history is `ReserveEvent`, append-only; `Reserve.status` is the last event's
+`to_status`, kept beside it for lists. `ReserveTotal` holds the subtree figures per unit and
+measure, maintained in the transaction of each transition (see actions.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pacesetter.movements.models import Indicator, Movement
+from pacesetter.units.models import Member, Unit
+
+MAX_DIGITS = 20
+DECIMAL_PLACES = 3
+
+
+class Kind(models.TextChoices):
+    MATERIAL = "material", _("Material")
+    TIME = "time", _("Time")
+    ENERGY = "energy", _("Energy")
+    MONEY = "money", _("Money")
+    INDICATOR = "indicator", _("Movement indicator")
+
+
+class Status(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    UNDER_REVIEW = "under_review", _("Under review")
+    ACCEPTED = "accepted", _("Accepted")
+    IMPLEMENTED = "implemented", _("Implemented")
+    VERIFIED = "verified", _("Verified")
+    DECLINED = "declined", _("Declined")
+
+
+class Reserve(models.Model):
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    movement = models.ForeignKey(
+        Movement, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="reserves"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    description = models.TextField()
+    estimated = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    measure = models.CharField(max_length=40)
+    verified = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    proposed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["unit", "status"], name="reserve_unit_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="indicator", indicator__isnull=False)
+                | (~models.Q(kind="indicator") & models.Q(indicator__isnull=True)),
+                name="reserve_indicator_iff_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reserve {self.pk} · {self.kind} · {self.estimated} {self.measure}"
+
+
+class ReserveEvent(models.Model):
+    """One transition. Written once, never changed or deleted."""
+
+    reserve = models.ForeignKey(Reserve, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by_label = models.CharField(max_length=200)
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    note = models.TextField(blank=True)
+    verified = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"reserve {self.reserve_id}: {self.from_status or '-'} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Reserve events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Reserve events are append-only.")
+
+
+class ReserveTotal(models.Model):
+    """Figures of a unit's whole subtree (own reserves included), per measure. Row measure ""
+    holds the member counts: members with at least one verified reserve, with more than one
+    (a member counts at their own unit and its ancestors)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+")
+    measure = models.CharField(max_length=40, blank=True)
+    proposed = models.IntegerField(default=0)
+    implemented = models.IntegerField(default=0)
+    verified = models.IntegerField(default=0)
+    estimated_saving = models.DecimalField(
+        max_digits=MAX_DIGITS + 4, decimal_places=DECIMAL_PLACES, default=Decimal(0)
+    )
+    verified_saving = models.DecimalField(
+        max_digits=MAX_DIGITS + 4, decimal_places=DECIMAL_PLACES, default=Decimal(0)
+    )
+    members_verified = models.IntegerField(default=0)
+    members_repeat = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "measure"], name="reserve_total_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.measure or 'members'}"
