@@ -12,7 +12,9 @@ import pytest
 from pacesetter.core.errors import ValidationFailed
 from pacesetter.ledger.actions import ReportRow, record_reports
 from pacesetter.movements import actions as movement_actions
+from pacesetter.movements.models import Movement
 from pacesetter.titles import actions
+from pacesetter.titles.history import record_decision
 from pacesetter.titles.models import Title
 from pacesetter.units import actions as unit_actions
 from tests import factories
@@ -423,3 +425,29 @@ def test_a_period_named_with_its_days_is_not_given_them_twice():
     across = {"starts_on": dt.date(2025, 12, 29), "ends_on": dt.date(2026, 1, 4)}
     named = "Week 5 (29 Dec 2025–4 Jan 2026)"
     assert period_text(Period(name=named, **across)) == named
+
+
+def test_an_award_and_its_decision_are_dated_in_the_movements_time_zone(
+    pack, weekly, units, monkeypatch
+):
+    """At 23:30 UTC on 28 March it is already 29 March in Pyongyang: the award made then is
+    dated the 29th, and a decision signed there that day is not "in the future"."""
+    from django.utils import timezone
+
+    Movement.objects.filter(pk=weekly.pk).update(time_zone="Asia/Pyongyang")
+    weekly.refresh_from_db()
+    run = run_week(weekly, units, "week 1")
+    late = dt.datetime(2026, 3, 28, 23, 30, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: late)
+    (candidate,) = run.results.filter(selected=True)
+    award = actions.award_without_vote(candidate=candidate)
+    assert award.awarded_on == dt.date(2026, 3, 29)
+    decision = record_decision(
+        award=award,
+        number="1/2026",
+        decided_on=dt.date(2026, 3, 29),
+        awarding_body="The contest council",
+        signer_name="A. Chair",
+        signer_position="Chair",
+    )
+    assert decision.decided_on == dt.date(2026, 3, 29)

@@ -27,6 +27,7 @@ from pacesetter.core.errors import (
     raise_for_rows,
 )
 from pacesetter.movements.models import Movement, Period
+from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Member, Unit, tree_order
 
 from . import domain
@@ -51,6 +52,12 @@ from .periods import judged_period
 from .selectors import council_for, parsed, rule_of, tally
 
 _BULK = 2000
+
+
+def _today(movement: Movement | None) -> dt.date:
+    """Today where the award is made: in the movement's time zone (a decision signed in the
+    morning in Pyongyang is not dated yesterday because the server keeps UTC)."""
+    return movement_today(movement) if movement is not None else timezone.localdate()
 
 
 def _user():
@@ -668,7 +675,7 @@ def decide(*, nomination: Nomination, on: dt.date | None = None) -> Nomination:
     nomination.status = Nomination.Status.AWARDED if passed else Nomination.Status.REJECTED
     nomination.save(update_fields=["result", "decided_at", "status"])
     if passed:
-        _award(candidate, run, rule, nomination, text, on or timezone.localdate(), version)
+        _award(candidate, run, rule, nomination, text, on or _today(run.movement), version)
     return nomination
 
 
@@ -738,5 +745,5 @@ def award_without_vote(*, candidate: Candidate, on: dt.date | None = None) -> Aw
     if not may_go_forward(candidate):
         raise StateError(f"{candidate} is not selected in this evaluation.")
     return _award(
-        candidate, run, rule, None, "no council vote required", on or timezone.localdate(), version
+        candidate, run, rule, None, "no council vote required", on or _today(run.movement), version
     )

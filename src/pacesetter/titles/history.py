@@ -31,7 +31,7 @@ from pacesetter.core.errors import (
     raise_for_rows,
 )
 
-from .actions import _BULK, SUBJECT_COLUMNS, _code, _date, _user, _visible_subjects
+from .actions import _BULK, SUBJECT_COLUMNS, _code, _date, _today, _user, _visible_subjects
 from .models import Award, AwardDecision, Revocation, RulePack
 from .selectors import parsed
 
@@ -375,7 +375,7 @@ def record_decision(
         for name in DECISION_FIELDS
         if (decided_on is None if name == "decided_on" else not values[name])
     ]
-    today = timezone.localdate()
+    today = _today(award.movement)
     if decided_on is not None and decided_on > today:
         errors.append(RowError(row=1, field="decided_on", message=str(_("not in the future"))))
     elif decided_on is not None and award.candidate_id and decided_on < award.awarded_on:
