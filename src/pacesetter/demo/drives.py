@@ -77,7 +77,7 @@ class DrivesResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _command(*args: str) -> str:
+def run_command(*args: str) -> str:
     """Run a `pacesetter` command as a person would, and give back what it printed."""
     out = io.StringIO()
     call_command(*args, stdout=out, stderr=io.StringIO())
@@ -95,7 +95,7 @@ def load_drives(user=None, *, without: frozenset[str] = frozenset()) -> DrivesRe
     """Load the drive movements; those loaded already, or named in `without`, are left
     untouched. `user` is not used: the commands run as the command line does."""
     result = DrivesResult()
-    _command("apply", str(UNITS))
+    run_command("apply", str(UNITS))
     for slug, imports in DRIVES:
         if slug in without:
             continue
@@ -103,15 +103,15 @@ def load_drives(user=None, *, without: frozenset[str] = frozenset()) -> DrivesRe
             result.existing.append(slug)
             continue
         started = time.perf_counter()
-        _command("apply", str(DATA / f"{slug}.yaml"))
+        run_command("apply", str(DATA / f"{slug}.yaml"))
         for command, suffix, extra in imports:
             name = DATA / f"{slug}.{suffix}"
             if command == "import_members":
-                _command(command, str(name))
+                run_command(command, str(name))
             else:
-                _command(command, str(name), "--movement", slug, *extra)
+                run_command(command, str(name), "--movement", slug, *extra)
         if slug != LIVE:
-            _command("close_movement", slug)
+            run_command("close_movement", slug)
         result.seconds[slug] = time.perf_counter() - started
         result.created.append(slug)
     return result

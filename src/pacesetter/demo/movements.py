@@ -15,19 +15,17 @@ fixed idempotency key, and a closed movement is left as it is.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from pacesetter.accounts.permissions import acting_as, actor_for
 from pacesetter.movements.models import Movement
 
-from .drives import load_drives
+from .drives import load_drives, run_command
 
 DEMO_USERNAME = "demo"
 DATA = Path(__file__).resolve().parent / "data"
@@ -41,13 +39,6 @@ class DemoResult:
     created: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
     login: str = ""
-
-
-def _command(*args: str) -> str:
-    """Run a `pacesetter` command as a person would, and give back what it printed."""
-    out = io.StringIO()
-    call_command(*args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 def history_slugs() -> list[str]:
@@ -66,12 +57,12 @@ def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> 
             "slug", flat=True
         )
     )
-    _command("apply", str(HISTORY))
+    run_command("apply", str(HISTORY))
     # The demo login organises every demo tree; its password is DEMO_PASSWORD, else random
     # per installation, and kept in var/demo_login.txt once drawn.
-    _command("apply", str(PEOPLE))
+    run_command("apply", str(PEOPLE))
     login_file = Path(settings.VAR_DIR) / "demo_login.txt"
-    _command(
+    run_command(
         "set_password",
         DEMO_USERNAME,
         "--from",
@@ -90,7 +81,7 @@ def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> 
             result.existing.append(slug)
             continue
         with acting_as(actor_for(user)):
-            _command(
+            run_command(
                 "import_reports",
                 str(DATA / "reports" / f"{slug}.csv"),
                 "--movement",
@@ -101,7 +92,7 @@ def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> 
                 "--rejects",
                 str(rejects / f"{slug}.rejects.csv"),
             )
-        _command("close_movement", slug)
+        run_command("close_movement", slug)
         result.created.append(slug)
     # The drives rows of the figures table (`demo.drives`).
     if drives:
