@@ -48,7 +48,14 @@ def test_emulation_bench_runs_and_reports_its_figures(tmp_path: Path, mode: str)
     results = json.loads((var / "bench" / "emulation.json").read_text())
     assert results["emulation.block"] == 60
     assert results["emulation.ranked_whole_period"] == 60
-    assert results["emulation.events"] > 0 and results["emulation.notifications"] > 0
+    if mode == "inline":
+        # Inline, every ingest is ranked against the one before it: overtaking happens. The
+        # follower may take all six ingests in one round when it starts late (a busy machine),
+        # and a first ranking overtakes no one; its events are pinned in test_follower.py.
+        assert results["emulation.events"] > 0 and results["emulation.notifications"] > 0
+    else:
+        assert isinstance(results["emulation.events"], int)
+        assert isinstance(results["emulation.notifications"], int)
     for key in ("emulation.ratio", "emulation.top50.ms", "emulation.position.ms"):
         assert results[key] > 0
     assert "ratio on / off" in finished.stdout
