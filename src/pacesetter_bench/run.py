@@ -76,6 +76,8 @@ class Options:
     # Parts of the suite after the province: the county, and the emulation bench.
     county: bool = True
     ranking: bool = True
+    # ... and the experience and reserves bench (experience.py).
+    experience: bool = True
 
 
 def bench_dir() -> Path:
@@ -422,7 +424,8 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
     At the default sizes: a province (10,000 units, 1,000,000 reports) ingested against the
     floor, with the national figures, the pages, the titles and the drives on it; then a
     county (1,000 units, 100,000 reports) ingested against the floor on a database of its
-    own; then the emulation bench (a block of 10,000 ranked while 1,000,000 reports arrive).
+    own; then the emulation bench (a block of 10,000 ranked while 1,000,000 reports arrive); then the experience and reserves bench (100 practices, 10,000 adoptions and
+    20,000 reserves on a tree of 10,000).
     A smaller run (the smoke test) scales the county and the block down with it."""
     console = console or Console()
     if options.emulation:
@@ -475,6 +478,29 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
         results.update(ranked)
         console.print(emulation.render({**results, **ranked}))
     results["run.ranking_seconds"] = round(time.perf_counter() - ranking_started, 1)
+    experience_started = time.perf_counter()
+    if options.experience:
+        from . import experience
+
+        # The full part at the province size; scaled down with a smaller tree (the smoke test).
+        results.update(
+            experience.part(
+                experience.ExperienceOptions(
+                    units=options.units,
+                    reports=options.reports,
+                    practices=min(experience.PRACTICES, max(5, options.units // 100)),
+                    adoptions=min(experience.ADOPTIONS, options.units),
+                    reserves=min(experience.RESERVES, options.units * 2),
+                    batch=options.batch,
+                    seed=options.seed,
+                    reads=min(options.reads, experience.READS),
+                    database=options.database,
+                    keep=options.keep,
+                ),
+                console,
+            )
+        )
+    results["run.experience_seconds"] = round(time.perf_counter() - experience_started, 1)
     results["run.seconds"] = round(time.perf_counter() - started, 1)
     output = options.output or bench_dir() / "results.json"
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -484,7 +510,8 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
         f"figures and pages {results['run.province_seconds'] / 60:.1f}, titles and drives "
         f"{results['run.titles_drives_seconds'] / 60:.1f}; county "
         f"{results['run.county_seconds'] / 60:.1f}; emulation "
-        f"{results['run.ranking_seconds'] / 60:.1f}); results written to {output}"
+        f"{results['run.ranking_seconds'] / 60:.1f}; experience and reserves "
+        f"{results['run.experience_seconds'] / 60:.1f}); results written to {output}"
     )
     return results
 

@@ -201,3 +201,13 @@ def largest_effects(practices: list[Practice]) -> list[tuple[Practice, domain.Ef
             pair[1].difference if pair[0].indicator.direction == "less" else -pair[1].difference
         ),
     )
+
+
+def effects_of(
+    practices: list[Practice], *, days: int = domain.DEFAULT_DAYS, today: dt.date | None = None
+) -> dict[int, domain.Effect]:
+    """The effect of each practice, by practice id."""
+    return {
+        practice.pk: effect_of(practice, standing_adoptions(practice), days=days, today=today)
+        for practice in practices
+    }

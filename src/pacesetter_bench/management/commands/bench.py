@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pacesetter_bench import drives as drives_bench
+from pacesetter_bench import experience as experience_bench
 from pacesetter_bench import load as load_bench
 from pacesetter_bench import titles as titles_bench
 from pacesetter_bench.run import DATABASES, BenchError, Options, run
@@ -93,6 +94,23 @@ class Command(BaseCommand):
             help="with --load: the single-report rates per second, comma-separated",
         )
         parser.add_argument("--step-seconds", type=int, default=load_bench.STEP_SECONDS)
+        parser.add_argument(
+            "--experience",
+            action="store_true",
+            help="only the experience and reserves part: a tree of --units (default 10,000) "
+            "with --reports over a year, --practices published and --adoptions adoptions, "
+            "--reserves reserves; the effect of every practice and the root's reserve figures",
+        )
+        experience = experience_bench.ExperienceOptions()
+        parser.add_argument("--practices", type=int, default=experience.practices)
+        parser.add_argument("--adoptions", type=int, default=experience.adoptions)
+        parser.add_argument("--reserves", type=int, default=experience.reserves)
+        parser.add_argument(
+            "--no-experience",
+            action="store_true",
+            help="skip the suite's experience and reserves part (its own database, at its "
+            "default sizes when the province is at its own, scaled down with a smaller run)",
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -108,6 +126,23 @@ class Command(BaseCommand):
                         rates=tuple(int(rate) for rate in options["rates"].split(",") if rate),
                         step_seconds=options["step_seconds"],
                         seed=options["seed"],
+                        keep=options["keep"],
+                        output=options["output"],
+                    )
+                )
+                return
+            if options["experience"]:
+                experience_bench.run_alone(
+                    experience_bench.ExperienceOptions(
+                        units=options["units"],
+                        reports=options["reports"],
+                        practices=options["practices"],
+                        adoptions=options["adoptions"],
+                        reserves=options["reserves"],
+                        batch=options["batch"],
+                        seed=options["seed"],
+                        reads=min(options["reads"], experience_bench.READS),
+                        database=options["database"],
                         keep=options["keep"],
                         output=options["output"],
                     )
@@ -149,6 +184,7 @@ class Command(BaseCommand):
                     inline_ranking=options["inline_ranking"],
                     county=not options["no_county"],
                     ranking=not options["no_ranking"],
+                    experience=not options["no_experience"],
                 )
             )
         except BenchError as exc:
