@@ -54,6 +54,10 @@ def _rate(daily: Mapping[tuple[int, dt.date], Decimal], unit_id: int, days: list
     return sum((daily.get((unit_id, day), Decimal(0)) for day in days), Decimal(0)) / len(days)
 
 
+def _total_rate(totals: Mapping[dt.date, Decimal], days: list[dt.date]) -> Decimal:
+    return sum((totals.get(day, Decimal(0)) for day in days), Decimal(0)) / len(days)
+
+
 def _mean(values: Sequence[Decimal]) -> Decimal:
     return sum(values, Decimal(0)) / len(values)
 
@@ -69,19 +73,49 @@ def measure(
 ) -> Effect:
     """`adoptions`: (unit id, adoption day); `comparison`: unit ids that did not adopt;
     `daily`: (unit id, day) → the day's quantity (missing means nothing reported: zero)."""
+    units = set(comparison)
+    comparison_daily: dict[dt.date, Decimal] = {}
+    for (unit_id, day), quantity in daily.items():
+        if unit_id in units:
+            comparison_daily[day] = comparison_daily.get(day, Decimal(0)) + quantity
+    return measure_totals(
+        adoptions=adoptions,
+        daily=daily,
+        comparison=len(units),
+        comparison_daily=comparison_daily,
+        today=today,
+        days=days,
+        minimum=minimum,
+    )
+
+
+def measure_totals(
+    *,
+    adoptions: Sequence[tuple[int, dt.date]],
+    daily: Mapping[tuple[int, dt.date], Decimal],
+    comparison: int,
+    comparison_daily: Mapping[dt.date, Decimal],
+    today: dt.date,
+    days: int = DEFAULT_DAYS,
+    minimum: int = MINIMUM_UNITS,
+) -> Effect:
+    """`measure` with the comparison units given as their number and their total per day:
+    the mean of their run-rates over some days is the run-rate of their total divided by
+    their number, so the work grows with the adopters and the days, not with the comparison
+    units (a block of 10,000 is one series). `daily` needs the adopters' days only."""
     if days < 1:
         raise ValueError("days must be at least 1")
     measured = [(u, d) for u, d in adoptions if d <= today]
-    count_adopters, count_comparison = len(measured), len(set(comparison))
-    if count_adopters < minimum or count_comparison < minimum:
-        return Effect(days, count_adopters, count_comparison, *([None] * 7), enough=False)
+    count_adopters = len(measured)
+    if count_adopters < minimum or comparison < minimum:
+        return Effect(days, count_adopters, comparison, *([None] * 7), enough=False)
     a_before, a_after, c_before, c_after = [], [], [], []
     for unit_id, adopted_on in measured:
         before, after = windows(adopted_on, days, today)
         a_before.append(_rate(daily, unit_id, before))
         a_after.append(_rate(daily, unit_id, after))
-        c_before.append(_mean([_rate(daily, other, before) for other in set(comparison)]))
-        c_after.append(_mean([_rate(daily, other, after) for other in set(comparison)]))
+        c_before.append(_total_rate(comparison_daily, before) / comparison)
+        c_after.append(_total_rate(comparison_daily, after) / comparison)
     adopters_before, adopters_after = _mean(a_before), _mean(a_after)
     comparison_before, comparison_after = _mean(c_before), _mean(c_after)
     adopters_change = adopters_after - adopters_before
@@ -89,7 +123,7 @@ def measure(
     return Effect(
         days=days,
         adopters=count_adopters,
-        comparison=count_comparison,
+        comparison=comparison,
         adopters_before=adopters_before,
         adopters_after=adopters_after,
         comparison_before=comparison_before,
