@@ -78,6 +78,11 @@ def check(results: dict, vendor: str) -> None:
     assert results[f"county.ingest.{vendor}.reports"] == 1000
     for key in (f"county.ingest.{vendor}.ratio_to_floor", "county.figures.national.ms"):
         assert results[key] > 0, key
+    # The experience and reserves part, scaled down with the run: 5 practices, 200 adoptions.
+    assert (results["experience.practices"], results["experience.adoptions"]) == (5, 200)
+    assert results["experience.effect.floor_mismatches"] == 0
+    for key in ("experience.effect.seconds", "reserves.root.ms", "reserves.root.ratio_to_floor"):
+        assert results[key] > 0, key
     assert "pages.dashboard.ms" not in {k.removeprefix("county.") for k in results if "county" in k}
     # The emulation part: a block as large as the run's tree allows, every member ranked.
     assert results["emulation.block"] == 50
