@@ -424,9 +424,10 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
     At the default sizes: a province (10,000 units, 1,000,000 reports) ingested against the
     floor, with the national figures, the pages, the titles and the drives on it; then a
     county (1,000 units, 100,000 reports) ingested against the floor on a database of its
-    own; then the emulation bench (a block of 10,000 ranked while 1,000,000 reports arrive); then the experience and reserves bench (100 practices, 10,000 adoptions and
-    20,000 reserves on a tree of 10,000).
-    A smaller run (the smoke test) scales the county and the block down with it."""
+    own; then the emulation bench (a block of 10,000 ranked while 1,000,000 reports arrive);
+    then the experience and reserves bench (100 practices, 10,000 adoptions and 20,000
+    reserves on a tree of 10,000). A smaller run (the smoke test) scales the county, the block
+    and the experience part down with it."""
     console = console or Console()
     if options.emulation:
         from . import emulation

@@ -92,8 +92,9 @@ def effects_of(
     practices: list[Practice], *, days: int = domain.DEFAULT_DAYS, today: dt.date | None = None
 ) -> dict[int, domain.Effect]:
     """The effect of each practice over its standing adoptions, by practice id: what
-    `effect_of` gives for each, in 3 queries, one per indicator and block set, and 2 per
-    practice, however many units adopted or compare."""
+    `effect_of` gives for each (up to Decimal's last digit). Queries: 2, then 1 per indicator
+    and block set, and 2 per practice with units enough to compare (1 when it is alone on its
+    indicator and block set) — however many units adopted or compare."""
     ids = [practice.pk for practice in practices]
     standing: dict[int, list[tuple[int, dt.date]]] = {pk: [] for pk in ids}
     excluded: dict[int, set[int]] = {pk: set() for pk in ids}
