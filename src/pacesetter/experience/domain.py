@@ -50,14 +50,6 @@ def windows(adopted_on: dt.date, days: int, today: dt.date) -> tuple[list[dt.dat
     return before, after
 
 
-def _rate(daily: Mapping[tuple[int, dt.date], Decimal], unit_id: int, days: list[dt.date]):
-    return sum((daily.get((unit_id, day), Decimal(0)) for day in days), Decimal(0)) / len(days)
-
-
-def _total_rate(totals: Mapping[dt.date, Decimal], days: list[dt.date]) -> Decimal:
-    return sum((totals.get(day, Decimal(0)) for day in days), Decimal(0)) / len(days)
-
-
 def _mean(values: Sequence[Decimal]) -> Decimal:
     return sum(values, Decimal(0)) / len(values)
 
@@ -109,13 +101,37 @@ def measure_totals(
     count_adopters = len(measured)
     if count_adopters < minimum or comparison < minimum:
         return Effect(days, count_adopters, comparison, *([None] * 7), enough=False)
+    # The comparison's running total per day: any window's sum is then two look-ups.
+    span = dt.timedelta(days=days)
+    one = dt.timedelta(days=1)
+    day = min(d for _u, d in measured) - span
+    last = min(max(d for _u, d in measured) + span - one, today)
+    running, total = {day - one: Decimal(0)}, Decimal(0)
+    while day <= last:
+        total += comparison_daily.get(day, Decimal(0))
+        running[day] = total
+        day += one
+    # Each adopter's own days (the windows are [adoption − N, adoption) and from adoption
+    # on, at most N days and none after `today`, as `windows` gives them).
+    adopters = {u for u, _d in measured}
+    own: dict[int, list[tuple[dt.date, Decimal]]] = {}
+    for (unit_id, day), quantity in daily.items():
+        if unit_id in adopters:
+            own.setdefault(unit_id, []).append((day, quantity))
     a_before, a_after, c_before, c_after = [], [], [], []
     for unit_id, adopted_on in measured:
-        before, after = windows(adopted_on, days, today)
-        a_before.append(_rate(daily, unit_id, before))
-        a_after.append(_rate(daily, unit_id, after))
-        c_before.append(_total_rate(comparison_daily, before) / comparison)
-        c_after.append(_total_rate(comparison_daily, after) / comparison)
+        start, end = adopted_on - span, min(adopted_on + span - one, today)
+        after_days = (end - adopted_on).days + 1
+        before = after = Decimal(0)
+        for day, quantity in own.get(unit_id, ()):
+            if start <= day < adopted_on:
+                before += quantity
+            elif adopted_on <= day <= end:
+                after += quantity
+        a_before.append(before / days)
+        a_after.append(after / after_days)
+        c_before.append((running[adopted_on - one] - running[start - one]) / days / comparison)
+        c_after.append((running[end] - running[adopted_on - one]) / after_days / comparison)
     adopters_before, adopters_after = _mean(a_before), _mean(a_after)
     comparison_before, comparison_after = _mean(c_before), _mean(c_after)
     adopters_change = adopters_after - adopters_before
