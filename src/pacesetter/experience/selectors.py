@@ -153,7 +153,8 @@ def _effects(
             members_of.setdefault(block_id, set()).add(unit_id)
         if adopted:
             excluded[practices[0].pk].add(unit_id)
-    days_today: dict[int, dt.date] = {}
+    days_today: dict[int, dt.date] = {}  # by practice
+    movement_days: dict[int, dt.date] = {}  # by movement
     effects: dict[int, domain.Effect] = {}
     # (indicator, blocks) → the practices to read, each with its day range and left-out units
     groups: dict[tuple[int, frozenset[int]], list[tuple[Practice, dt.date, dt.date, set]]] = {}
@@ -162,9 +163,9 @@ def _effects(
         if today is not None:
             days_today[practice.pk] = today
         else:
-            if practice.movement_id not in days_today:
-                days_today[practice.movement_id] = movement_today(practice.movement)
-            days_today[practice.pk] = days_today[practice.movement_id]
+            if practice.movement_id not in movement_days:
+                movement_days[practice.movement_id] = movement_today(practice.movement)
+            days_today[practice.pk] = movement_days[practice.movement_id]
         adoptions = standing[practice.pk]
         blocks = frozenset(b for unit_id, _day in adoptions for b in blocks_of.get(unit_id, ()))
         members: set[int] = set()
