@@ -153,3 +153,14 @@ def test_many_at_once_equal_the_definition_and_one_at_a_time(spread, django_asse
             assert abs(got - want) < Decimal("1e-20"), (practice.title, got, want)
     # The archived publisher (W8) is out of the block's units; W9 published and is left out.
     assert effects[spread[0].pk].comparison == 9 - 1 - 4 - 1
+
+
+def test_many_adopters_read_their_whole_range_to_the_same_effect(spread, monkeypatch):
+    """Past WINDOWS_READ_ONE_BY_ONE adoptions a practice reads its adopters' whole range
+    instead of one condition per window: the days outside the windows change nothing."""
+    listed = list(selectors.practices_of(spread[0].movement))
+    by_window = selectors.effects_of(listed, days=DAYS, today=TODAY)
+    monkeypatch.setattr(selectors, "WINDOWS_READ_ONE_BY_ONE", 1)
+    by_range = selectors.effects_of(listed, days=DAYS, today=TODAY)
+    assert by_range == by_window
+    assert sum(effect.enough for effect in by_range.values()) == 3
