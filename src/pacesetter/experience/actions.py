@@ -4,6 +4,7 @@ Each runs in a transaction and writes its audit row (`@audited`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db import IntegrityError
 from django.utils import timezone
@@ -15,7 +16,8 @@ from pacesetter.movements.models import Indicator, Movement, Period
 from pacesetter.movements.selectors import movement_today, unit_in_movement
 from pacesetter.units.models import Unit
 
-from .models import Adoption, AdoptionWithdrawal, Practice
+from . import attachments as files
+from .models import Adoption, AdoptionWithdrawal, Practice, PracticeAttachment
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -36,9 +38,11 @@ def publish_practice(
     indicator: Indicator,
     period: Period,
     adapted_from: Practice | None = None,
+    attachments: Sequence[files.Upload] = (),
 ) -> Practice:
-    """`unit` publishes a practice that helped it on `indicator` over `period`. Only someone
-    who plans for the unit (its head, an organiser) may; nothing is created on any error."""
+    """`unit` publishes a practice that helped it on `indicator` over `period`, with its
+    attachments (pictures, PDFs). Only someone who plans for the unit (its head, an organiser)
+    may; nothing is created, and no file stored, on any error."""
     require(current_actor(), Capability.PLAN, unit, movement)
     errors: list[RowError] = []
     title, text = title.strip(), text.strip()
@@ -58,6 +62,7 @@ def publish_practice(
         errors.append(RowError(1, "adapted_from", "a practice of another movement", "invalid"))
     if not unit_in_movement(unit=unit, movement=movement):
         errors.append(RowError(1, "unit", "outside the movement's scope", "out_of_scope"))
+    checked = _check_files(attachments, field="attachments", errors=errors)
     if errors:
         raise ValidationFailed("The practice is not valid; nothing was published.", errors=errors)
     practice = Practice.objects.create(
@@ -71,8 +76,44 @@ def publish_practice(
         published_by=_user(),
         published_at=timezone.now(),
     )
+    files.store(practice, checked, _user())
     note(unit=unit, movement=movement)
     return practice
+
+
+def _check_files(
+    uploads: Sequence[files.Upload], *, field: str, errors: list[RowError], already: int = 0
+) -> list[files.Checked]:
+    if already + len(uploads) > files.ATTACHMENTS_MAX:
+        message = f"at most {files.ATTACHMENTS_MAX} files go with one practice"
+        errors.append(RowError(1, field, message, "too_many"))
+        return []
+    checked = []
+    for position, upload in enumerate(uploads, start=1):
+        found = files.check(upload, field=field, row=position)
+        if isinstance(found, RowError):
+            errors.append(found)
+        else:
+            checked.append(found)
+    return checked
+
+
+@audited("experience.add_attachments")
+def add_attachments(
+    *, practice: Practice, attachments: Sequence[files.Upload]
+) -> list[PracticeAttachment]:
+    """Add pictures or PDFs to a published practice: whoever may publish for its unit may.
+    All the files are taken or none (each checked for type and size first)."""
+    require(current_actor(), Capability.PLAN, practice.unit, practice.movement)
+    errors: list[RowError] = []
+    if not attachments:
+        errors.append(RowError(1, "file", "choose a file", "required"))
+    already = PracticeAttachment.objects.filter(practice=practice).count()
+    checked = _check_files(attachments, field="file", errors=errors, already=already)
+    if errors:
+        raise ValidationFailed("The file was not added; nothing was stored.", errors=errors)
+    note(unit=practice.unit, movement=practice.movement)
+    return files.store(practice, checked, _user())
 
 
 @audited("experience.adopt_practice")

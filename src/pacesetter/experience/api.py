@@ -4,19 +4,32 @@ measured effect. Errors are problem+json like everywhere."""
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
 from pacesetter.accounts.permissions import Capability
+from pacesetter.core.api_boundary import accept_uploads
 from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.core.files import stored_file_response
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.api import indicator_for_field, movement_or_404, period_for_field
 from pacesetter.units.api import unit_for_field
 
 from . import actions, domain, selectors
-from .models import Adoption, Practice
-from .schemas import AdoptIn, AdoptionOut, EffectOut, PracticeIn, PracticeOut, WithdrawIn
+from .attachments import Upload
+from .models import Adoption, Practice, PracticeAttachment
+from .schemas import (
+    AdoptIn,
+    AdoptionOut,
+    AttachmentOut,
+    EffectOut,
+    PracticeIn,
+    PracticeOut,
+    WithdrawIn,
+)
 
 router = Router(tags=["experience"])
+accept_uploads(r"/api/v1/practices/\d+/attachments")
 CAVEAT = (
     "A comparison, not proof of cause: adopters' daily rate before and after adopting, "
     "against the units of their blocks that did not adopt over the same days."
@@ -148,3 +161,62 @@ def effect(
     practice = _practice(practice_id)
     measured = selectors.effect_of(practice, selectors.standing_adoptions(practice), days=days)
     return {"practice": practice.pk, "caveat": CAVEAT, **vars(measured)}
+
+
+def _attachment_out(attachment: PracticeAttachment) -> dict:
+    return {
+        "id": attachment.pk,
+        "practice": attachment.practice_id,
+        "name": attachment.name,
+        "caption": attachment.caption,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "added_at": attachment.added_at,
+    }
+
+
+@router.get(
+    "/practices/{practice_id}/attachments", response={200: list[AttachmentOut], **READ_REFUSALS}
+)
+def list_attachments(request: HttpRequest, practice_id: int):
+    """The practice's pictures and PDFs, in the order they were added."""
+    practice = _practice(practice_id)
+    return [_attachment_out(a) for a in selectors.attachments_of(practice)]
+
+
+@router.post(
+    "/practices/{practice_id}/attachments", response={201: AttachmentOut, **WRITE_REFUSALS}
+)
+def add_attachment(
+    request: HttpRequest,
+    practice_id: int,
+    file: File[UploadedFile],
+    caption: Form[str] = "",
+):
+    """Add a picture (PNG, JPEG, WebP) or a PDF to a practice (multipart: `file`, optional
+    `caption`), for who may publish for its unit. The type is judged by the content; at most
+    PRACTICE_ATTACHMENT_MAX_BYTES."""
+    practice = _practice(practice_id)
+    upload = Upload(name=file.name or "", content=file, size=file.size, caption=caption)
+    added = actions.add_attachments(practice=practice, attachments=[upload])
+    return Status(201, _attachment_out(added[0]))
+
+
+@router.get(
+    "/practices/attachments/{attachment_id}",
+    response={200: None, **READ_REFUSALS},
+    url_name="practice_attachment_file",
+)
+def attachment_file(request: HttpRequest, attachment_id: int):
+    """The file itself, for those who may see the practice's movement."""
+    attachment = PracticeAttachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("No such attachment.")
+    _practice(attachment.practice_id)
+    return stored_file_response(
+        stored_as=attachment.stored_as,
+        name=attachment.name,
+        content_type=attachment.content_type,
+        as_attachment=not attachment.is_image,
+    )

@@ -79,3 +79,36 @@ class AdoptionWithdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"adoption {self.adoption_id} withdrawn on {self.withdrawn_on}"
+
+
+class PracticeAttachment(models.Model):
+    """A picture (PNG, JPEG, WebP) or a PDF that goes with a practice. The file lives in the
+    "attachments" storage (settings.STORAGES) under a name nobody can guess and is served
+    only by a view that checks who may see the practice. Rows are append-only (a database
+    trigger refuses UPDATE and DELETE): what was published stays as it was read."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="attachments")
+    name = models.CharField(max_length=200, help_text="the file's name as uploaded")
+    caption = models.CharField(max_length=300, blank=True, help_text="alt text of a picture")
+    stored_as = models.CharField(max_length=300, unique=True)
+    content_type = models.CharField(max_length=100, help_text="as read from the content")
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["practice", "added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def alt(self) -> str:
+        return self.caption or self.name

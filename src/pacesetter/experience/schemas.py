@@ -82,3 +82,14 @@ class EffectOut(Schema):
     comparison_change: Rate | None
     difference: Rate | None
     caveat: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    practice: int
+    name: str
+    caption: str
+    content_type: str = Field(..., description="as read from the content")
+    size: int
+    sha256: str
+    added_at: dt.datetime

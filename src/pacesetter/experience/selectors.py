@@ -15,7 +15,7 @@ from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Block, Unit
 
 from . import domain, text
-from .models import Adoption, Practice
+from .models import Adoption, Practice, PracticeAttachment
 
 MEMBERSHIP = Block.units.through
 # A chain longer than this is not walked further (it is shown cut, with a note).
@@ -56,6 +56,10 @@ def withdrawn_adoptions(practice: Practice) -> list[Adoption]:
         .select_related("unit", "withdrawal")
         .order_by("adopted_on", "pk")
     )
+
+
+def attachments_of(practice: Practice) -> list[PracticeAttachment]:
+    return list(PracticeAttachment.objects.filter(practice=practice).order_by("added_at", "pk"))
 
 
 def figures_beside(practice: Practice) -> IndicatorFigures | None:
