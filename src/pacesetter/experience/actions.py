@@ -17,7 +17,13 @@ from pacesetter.movements.selectors import movement_today, unit_in_movement
 from pacesetter.units.models import Unit
 
 from . import attachments as files
-from .models import Adoption, AdoptionWithdrawal, Practice, PracticeAttachment
+from .models import (
+    Adoption,
+    AdoptionWithdrawal,
+    Practice,
+    PracticeAttachment,
+    PracticeIndicator,
+)
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -35,14 +41,16 @@ def publish_practice(
     unit: Unit,
     title: str,
     text: str,
-    indicator: Indicator,
     period: Period,
+    indicator: Indicator | None = None,
+    indicators: Sequence[Indicator] = (),
     adapted_from: Practice | None = None,
     attachments: Sequence[files.Upload] = (),
 ) -> Practice:
-    """`unit` publishes a practice that helped it on `indicator` over `period`, with its
-    attachments (pictures, PDFs). Only someone who plans for the unit (its head, an organiser)
-    may; nothing is created, and no file stored, on any error."""
+    """`unit` publishes a practice that helped it over `period` on one or more indicators
+    (`indicator`, then `indicators`, in that order; the first is the practice's lead), with
+    its attachments (pictures, PDFs). Only someone who plans for the unit (its head, an
+    organiser) may; nothing is created, and no file stored, on any error."""
     require(current_actor(), Capability.PLAN, unit, movement)
     errors: list[RowError] = []
     title, text = title.strip(), text.strip()
@@ -54,8 +62,14 @@ def publish_practice(
         errors.append(RowError(1, "text", "describe the practice", "required"))
     elif len(text) > TEXT_MAX:
         errors.append(RowError(1, "text", f"at most {TEXT_MAX} characters", "too_long"))
-    if indicator.movement_id != movement.pk:
-        errors.append(RowError(1, "indicator", "not an indicator of this movement", "invalid"))
+    named = list(dict.fromkeys([*([indicator] if indicator is not None else []), *indicators]))
+    if not named:
+        errors.append(RowError(1, "indicators", "name the indicator it helped on", "required"))
+    for other in named:
+        if other.movement_id != movement.pk:
+            message = f"{other.code} is not an indicator of this movement"
+            field = "indicator" if other == indicator else "indicators"
+            errors.append(RowError(1, field, message, "invalid"))
     if period.movement_id != movement.pk:
         errors.append(RowError(1, "period", "not a period of this movement", "invalid"))
     if adapted_from is not None and adapted_from.movement_id != movement.pk:
@@ -70,11 +84,15 @@ def publish_practice(
         unit=unit,
         title=title,
         text=text,
-        indicator=indicator,
+        indicator=named[0],
         period=period,
         adapted_from=adapted_from,
         published_by=_user(),
         published_at=timezone.now(),
+    )
+    PracticeIndicator.objects.bulk_create(
+        PracticeIndicator(practice=practice, indicator=one, position=position)
+        for position, one in enumerate(named)
     )
     files.store(practice, checked, _user())
     note(unit=unit, movement=movement)

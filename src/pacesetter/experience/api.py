@@ -17,7 +17,7 @@ from pacesetter.units.api import unit_for_field
 
 from . import actions, domain, selectors
 from .attachments import Upload
-from .models import Adoption, Practice, PracticeAttachment
+from .models import Adoption, Practice, PracticeAttachment, PracticeIndicator
 from .schemas import (
     AdoptIn,
     AdoptionOut,
@@ -44,6 +44,7 @@ def _practice_out(practice: Practice, adopted_by: int) -> dict:
         "title": practice.title,
         "text": practice.text,
         "indicator": practice.indicator.code,
+        "indicators": [i.code for i in selectors.indicators_of(practice)],
         "period": practice.period.name,
         "adapted_from": practice.adapted_from_id,
         "published_at": practice.published_at,
@@ -77,7 +78,7 @@ def list_practices(
     request: HttpRequest,
     slug: str,
     unit: str | None = Query(None, description="publishing unit's code"),
-    indicator: str | None = Query(None, description="indicator code"),
+    indicator: str | None = Query(None, description="an indicator code it names"),
     adapted_from: int | None = Query(None, description="practices adapting this one"),
 ):
     """The movement's practices, most adopted first (at most 100)."""
@@ -86,7 +87,9 @@ def list_practices(
     if unit:
         found = found.filter(unit__code=unit)
     if indicator:
-        found = found.filter(indicator__code=indicator)
+        found = found.filter(
+            pk__in=PracticeIndicator.objects.filter(indicator__code=indicator).values("practice")
+        )
     if adapted_from is not None:
         found = found.filter(adapted_from_id=adapted_from)
     return [
@@ -113,7 +116,10 @@ def create_practice(request: HttpRequest, slug: str, body: PracticeIn):
         unit=unit,
         title=body.title,
         text=body.text,
-        indicator=indicator_for_field(movement, body.indicator),
+        indicator=indicator_for_field(movement, body.indicator) if body.indicator else None,
+        indicators=[
+            indicator_for_field(movement, code, field="indicators") for code in body.indicators
+        ],
         period=period_for_field(movement, body.period),
         adapted_from=adapted_from,
     )
@@ -155,12 +161,24 @@ def effect(
     request: HttpRequest,
     practice_id: int,
     days: int = Query(domain.DEFAULT_DAYS, ge=1, le=90, description="days before and after"),
+    indicator: str | None = Query(None, description="indicator code; default: the lead"),
 ):
     """The difference-in-differences of the practice's standing adopters against the units
-    of their blocks that did not adopt, with every number; none below 3 units a side."""
+    of their blocks that did not adopt, on one of its indicators, with every number; none
+    below 3 units a side."""
     practice = _practice(practice_id)
-    measured = selectors.effect_of(practice, selectors.standing_adoptions(practice), days=days)
-    return {"practice": practice.pk, "caveat": CAVEAT, **vars(measured)}
+    chosen = practice.indicator
+    if indicator:
+        chosen = next((i for i in selectors.indicators_of(practice) if i.code == indicator), None)
+        if chosen is None:
+            raise ValidationFailed(
+                "The practice does not name this indicator.",
+                errors=[RowError(1, "indicator", "not one of the practice's", "not_found")],
+            )
+    measured = selectors.effect_of(
+        practice, selectors.standing_adoptions(practice), days=days, indicator=chosen
+    )
+    return {"practice": practice.pk, "indicator": chosen.code, "caveat": CAVEAT, **vars(measured)}
 
 
 def _attachment_out(attachment: PracticeAttachment) -> dict:

@@ -45,6 +45,9 @@ class PracticeForm(PlainTextForm):
         ),
     )
     indicator = forms.ChoiceField(label=_("It helped on"))
+    more_indicators = forms.MultipleChoiceField(
+        label=_("And also on"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     period = forms.ChoiceField(label=_("Over"))
     adapted_from = forms.ChoiceField(label=_("Adapted from"), required=False)
     attachments = MultipleFileField(
@@ -55,6 +58,7 @@ class PracticeForm(PlainTextForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [(u.code, u.name) for u in units]
         self.fields["indicator"].choices = [(i.code, i.name) for i in indicators]
+        self.fields["more_indicators"].choices = [(i.code, i.name) for i in indicators]
         self.fields["period"].choices = [(str(p.pk), p.name) for p in periods]
         self.fields["adapted_from"].choices = [("", "—")] + [
             (str(p.pk), f"{p.title} ({p.unit.name})") for p in practices

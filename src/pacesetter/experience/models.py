@@ -15,7 +15,12 @@ class Practice(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="practices")
     title = models.CharField(max_length=200)
     text = models.TextField(help_text="Markdown: paragraphs, *emphasis*, lists, links.")
+    # The lead indicator: the first the practice names; `indicators` holds every one it
+    # helped, this one first (PracticeIndicator.position 0).
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    indicators = models.ManyToManyField(
+        Indicator, through="PracticeIndicator", related_name="practices"
+    )
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
     # Chained spreading: the practice this one was adapted from.
     adapted_from = models.ForeignKey(
@@ -37,6 +42,28 @@ class Practice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PracticeIndicator(models.Model):
+    """An indicator a practice helped on, in the order the publisher named them."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="indicator_links")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["practice", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "indicator"], name="practice_indicator_once"
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "position"], name="practice_indicator_place"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} helped on {self.indicator_id}"
 
 
 class Adoption(models.Model):

@@ -27,7 +27,10 @@ class PracticeIn(Schema):
     unit: str = Field(..., description="the publishing unit's code")
     title: str
     text: str = Field(..., description="Markdown: paragraphs, emphasis, lists, links")
-    indicator: str
+    indicator: str | None = Field(None, description="the indicator it helped on (its lead)")
+    indicators: list[str] = Field(
+        [], description="indicators it helped on (after `indicator`, if given)", max_length=50
+    )
     period: str = Field("", description="period name; empty: the whole movement")
     adapted_from: int | None = Field(None, description="id of the practice it adapts")
 
@@ -51,7 +54,8 @@ class PracticeOut(Schema):
     unit: UnitRef
     title: str
     text: str
-    indicator: str
+    indicator: str = Field(..., description="the lead indicator: the first it names")
+    indicators: list[str] = Field(..., description="every indicator it helped on, lead first")
     period: str
     adapted_from: int | None
     published_at: dt.datetime
@@ -70,6 +74,7 @@ class AdoptionOut(Schema):
 
 class EffectOut(Schema):
     practice: int
+    indicator: str
     days: int
     adopters: int
     comparison: int

@@ -6,16 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from pacesetter.figures.selectors import IndicatorFigures, unit_figures
 from pacesetter.ledger.models import SubtreeDailyTotal
-from pacesetter.movements.models import Movement
+from pacesetter.movements.models import Indicator, Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Block, Unit
 
 from . import domain, text
-from .models import Adoption, Practice, PracticeAttachment
+from .models import Adoption, Practice, PracticeAttachment, PracticeIndicator
 
 MEMBERSHIP = Block.units.through
 # A chain longer than this is not walked further (it is shown cut, with a note).
@@ -27,15 +27,34 @@ def practices_of(movement: Movement, *, unit: Unit | None = None) -> QuerySet[Pr
     found = Practice.objects.filter(movement=movement)
     if unit is not None:
         found = found.filter(unit=unit)
-    return found.select_related("movement", "unit", "indicator", "period").annotate(
-        adopted_by=Count("adoptions", filter=Q(adoptions__withdrawn=False))
+    return (
+        found.select_related("movement", "unit", "indicator", "period")
+        .prefetch_related(
+            Prefetch(
+                "indicator_links",
+                queryset=PracticeIndicator.objects.select_related("indicator").order_by("position"),
+            )
+        )
+        .annotate(adopted_by=Count("adoptions", filter=Q(adoptions__withdrawn=False)))
     )
 
 
+def indicators_of(practice: Practice) -> list[Indicator]:
+    """The indicators the practice helped on, its lead first (one query, none if prefetched)."""
+    return [link.indicator for link in practice.indicator_links.all()]
+
+
 def practice_or_none(practice_id: int) -> Practice | None:
+    """The practice with its indicators (two queries)."""
     return (
         Practice.objects.select_related(
             "movement", "movement__organiser", "unit", "indicator", "period", "published_by"
+        )
+        .prefetch_related(
+            Prefetch(
+                "indicator_links",
+                queryset=PracticeIndicator.objects.select_related("indicator").order_by("position"),
+            )
         )
         .filter(pk=practice_id)
         .first()
@@ -62,17 +81,16 @@ def attachments_of(practice: Practice) -> list[PracticeAttachment]:
     return list(PracticeAttachment.objects.filter(practice=practice).order_by("added_at", "pk"))
 
 
-def figures_beside(practice: Practice) -> IndicatorFigures | None:
-    """The publishing unit's figures on the practice's indicator and period, from the
-    maintained aggregates (figures.unit_figures, 7 queries)."""
-    found = unit_figures(
+def figures_beside(practice: Practice) -> list[IndicatorFigures]:
+    """The publishing unit's figures on each of the practice's indicators over its period,
+    from the maintained aggregates (figures.unit_figures, 7 queries for all of them)."""
+    return unit_figures(
         unit=practice.unit,
         movement=practice.movement,
         period=practice.period,
-        indicators=[practice.indicator],
+        indicators=indicators_of(practice),
         with_daily=False,
     )
-    return found[0] if found else None
 
 
 def comparison_units(practice: Practice, adopter_ids: list[int]) -> list[int]:
@@ -99,31 +117,52 @@ def effect_of(
     *,
     days: int = domain.DEFAULT_DAYS,
     today: dt.date | None = None,
+    indicator: Indicator | None = None,
 ) -> domain.Effect:
-    """The difference-in-differences of domain.measure over the standing adoptions, from the
-    per-day subtree totals (ledger.SubtreeDailyTotal): 3 queries, whatever the number of units."""
+    """The effect on one indicator (default: the practice's lead); see effects_of."""
+    indicator = indicator or practice.indicator
+    return effects_of(practice, adoptions, [indicator], days=days, today=today)[0][1]
+
+
+def effects_of(
+    practice: Practice,
+    adoptions: list[Adoption],
+    indicators: list[Indicator],
+    *,
+    days: int = domain.DEFAULT_DAYS,
+    today: dt.date | None = None,
+) -> list[tuple[Indicator, domain.Effect]]:
+    """The difference-in-differences of domain.measure over the standing adoptions, on each
+    indicator, from the per-day subtree totals (ledger.SubtreeDailyTotal): 3 queries,
+    whatever the number of units and of indicators."""
     today = today or movement_today(practice.movement)
     adopter_ids = [a.unit_id for a in adoptions]
     comparison = comparison_units(practice, adopter_ids)
-    daily: dict[tuple[int, dt.date], Decimal] = {}
-    if adoptions and comparison:
+    daily: dict[int, dict[tuple[int, dt.date], Decimal]] = {i.pk: {} for i in indicators}
+    if adoptions and comparison and indicators:
+        by_id = {i.pk: i for i in indicators}
         first = min(a.adopted_on for a in adoptions) - dt.timedelta(days=days)
         last = max(a.adopted_on for a in adoptions) + dt.timedelta(days=days)
-        indicator = practice.indicator
-        for unit_id, day, quantity in SubtreeDailyTotal.objects.filter(
-            indicator=indicator,
+        for indicator_id, unit_id, day, quantity in SubtreeDailyTotal.objects.filter(
+            indicator_id__in=by_id,
             unit_id__in=[*adopter_ids, *comparison],
             day__gte=first,
             day__lte=min(last, today),
-        ).values_list("unit_id", "day", "quantity_minor"):
-            daily[(unit_id, day)] = indicator.quantity(quantity)
-    return domain.measure(
-        adoptions=[(a.unit_id, a.adopted_on) for a in adoptions],
-        comparison=comparison,
-        daily=daily,
-        today=today,
-        days=days,
-    )
+        ).values_list("indicator_id", "unit_id", "day", "quantity_minor"):
+            daily[indicator_id][(unit_id, day)] = by_id[indicator_id].quantity(quantity)
+    return [
+        (
+            indicator,
+            domain.measure(
+                adoptions=[(a.unit_id, a.adopted_on) for a in adoptions],
+                comparison=comparison,
+                daily=daily[indicator.pk],
+                today=today,
+                days=days,
+            ),
+        )
+        for indicator in indicators
+    ]
 
 
 @dataclass

@@ -108,6 +108,7 @@ def practice_publish(request: HttpRequest, slug: str) -> HttpResponse:
                 title=data["title"],
                 text=data["text"],
                 indicator=next(i for i in indicators if i.code == data["indicator"]),
+                indicators=[i for i in indicators if i.code in data["more_indicators"]],
                 period=next(p for p in periods if str(p.pk) == data["period"]),
                 adapted_from=next(
                     (p for p in practices if str(p.pk) == data["adapted_from"]), None
@@ -163,15 +164,22 @@ def _detail_context(
 ) -> dict:
     movement = practice.movement
     may_attach = can(actor, Capability.PLAN, practice.unit, movement)
+    indicators = selectors.indicators_of(practice)
+    figures = selectors.figures_beside(practice)
+    by_indicator = {f.indicator.pk: f for f in figures}
     return {
         "movement": movement,
         "practice": practice,
         "text": selectors.rendered(practice),
-        "figures": selectors.figures_beside(practice),
+        "figures": figures,
+        "per_indicator": [
+            {"indicator": i, "figures": by_indicator.get(i.pk), "effect": effect}
+            for i, effect in selectors.effects_of(practice, adoptions, indicators)
+        ],
+        "indicator_names": ", ".join(i.name for i in indicators),
         "adoptions": adoptions,
         "withdrawable": {a.pk for a in adoptions if can(actor, Capability.PLAN, a.unit, movement)},
         "withdrawn": selectors.withdrawn_adoptions(practice),
-        "effect": selectors.effect_of(practice, adoptions),
         "chain": selectors.chain_of(practice),
         "adopt_form": adopt_form,
         "attachments": selectors.attachments_of(practice),
