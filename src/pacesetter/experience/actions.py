@@ -27,6 +27,7 @@ from .models import (
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
+KEY_MAX = 100
 
 
 def _user():
@@ -46,6 +47,7 @@ def publish_practice(
     indicators: Sequence[Indicator] = (),
     adapted_from: Practice | None = None,
     attachments: Sequence[files.Upload] = (),
+    key: str = "",
 ) -> Practice:
     """`unit` publishes a practice that helped it over `period` on one or more indicators
     (`indicator`, then `indicators`, in that order; the first is the practice's lead), with
@@ -76,12 +78,18 @@ def publish_practice(
         errors.append(RowError(1, "adapted_from", "a practice of another movement", "invalid"))
     if not unit_in_movement(unit=unit, movement=movement):
         errors.append(RowError(1, "unit", "outside the movement's scope", "out_of_scope"))
+    key = key.strip()
+    if len(key) > KEY_MAX:
+        errors.append(RowError(1, "key", f"at most {KEY_MAX} characters", "too_long"))
+    elif key and Practice.objects.filter(movement=movement, key=key).exists():
+        errors.append(RowError(1, "key", f"{key!r} names another practice here", "duplicate"))
     checked = _check_files(attachments, field="attachments", errors=errors)
     if errors:
         raise ValidationFailed("The practice is not valid; nothing was published.", errors=errors)
     practice = Practice.objects.create(
         movement=movement,
         unit=unit,
+        key=key,
         title=title,
         text=text,
         indicator=named[0],

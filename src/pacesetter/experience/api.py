@@ -41,6 +41,7 @@ def _practice_out(practice: Practice, adopted_by: int) -> dict:
         "id": practice.pk,
         "movement": practice.movement.slug,
         "unit": {"code": practice.unit.code, "name": practice.unit.name},
+        "key": practice.key,
         "title": practice.title,
         "text": practice.text,
         "indicator": practice.indicator.code,
@@ -122,6 +123,7 @@ def create_practice(request: HttpRequest, slug: str, body: PracticeIn):
         ],
         period=period_for_field(movement, body.period),
         adapted_from=adapted_from,
+        key=body.key,
     )
     return Status(201, _practice_out(_practice(practice.pk), 0))
 

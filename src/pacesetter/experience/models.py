@@ -13,6 +13,8 @@ from pacesetter.units.models import Unit
 class Practice(models.Model):
     movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="practices")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="practices")
+    # Names the practice in files (import-practices): unique in the movement when given.
+    key = models.CharField(max_length=100, blank=True, default="")
     title = models.CharField(max_length=200)
     text = models.TextField(help_text="Markdown: paragraphs, *emphasis*, lists, links.")
     # The lead indicator: the first the practice names; `indicators` holds every one it
@@ -37,6 +39,9 @@ class Practice(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(adapted_from=models.F("pk")), name="practice_not_own_source"
+            ),
+            models.UniqueConstraint(
+                fields=["movement", "key"], condition=~models.Q(key=""), name="practice_key_once"
             ),
         ]
 

@@ -25,6 +25,7 @@ Rate = Annotated[
 class PracticeIn(Schema):
     model_config = ConfigDict(extra="forbid")
     unit: str = Field(..., description="the publishing unit's code")
+    key: str = Field("", description="names it in files; unique in the movement")
     title: str
     text: str = Field(..., description="Markdown: paragraphs, emphasis, lists, links")
     indicator: str | None = Field(None, description="the indicator it helped on (its lead)")
@@ -52,6 +53,7 @@ class PracticeOut(Schema):
     id: int
     movement: str
     unit: UnitRef
+    key: str
     title: str
     text: str
     indicator: str = Field(..., description="the lead indicator: the first it names")
