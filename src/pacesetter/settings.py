@@ -171,9 +171,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    # Nomination dossiers' documents. Never given a public URL: the titles views serve each
-    # file to those who may see its nomination. Replace the backend (e.g. django-storages'
-    # S3Storage) to keep them on object storage.
+    # Nomination dossiers' documents and practices' pictures and PDFs. Never given a public
+    # URL: the titles and experience views serve each file to those who may see it. Replace
+    # the backend (e.g. django-storages' S3Storage) to keep them on object storage.
     "attachments": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "attachments"), "base_url": None},
@@ -182,6 +182,11 @@ STORAGES = {
 # The largest document a nomination's dossier takes (bytes).
 TITLES_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("TITLES_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+
+# The largest picture or PDF a practice takes (bytes).
+PRACTICE_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("PRACTICE_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024))
 )
 
 AUTHENTICATION_BACKENDS = [

@@ -15,6 +15,7 @@ from django.utils import timezone
 from pacesetter.drives import actions as drive_actions
 from pacesetter.emulation import actions as emulation_actions
 from pacesetter.experience import actions as experience_actions
+from pacesetter.experience.attachments import Upload
 from pacesetter.ledger import actions as ledger_actions
 from pacesetter.movements import actions as movement_actions
 from pacesetter.reserves import actions as reserve_actions
@@ -156,6 +157,17 @@ def build(world) -> SimpleNamespace:
         for title in ("Matrix practice", "Adopted practice")
     )
     x.adoption = experience_actions.adopt_practice(practice=x.adopted_practice, unit=units["C1"])
+    # and one of C1's own, with a PDF: adding to it needs PLAN over C1
+    x.c1_practice = experience_actions.publish_practice(
+        movement=race,
+        unit=units["C1"],
+        title="C1 practice",
+        text="What C1 did.",
+        indicator=race_steel,
+        period=race_whole,
+        attachments=[Upload(name="method.pdf", content=io.BytesIO(PDF), size=len(PDF))],
+    )
+    x.practice_attachment = x.c1_practice.attachments.get()
 
     # drives: KP-wide private movements; the pages and endpoints are asked about C1
     gifts = _draft(units, "gifts")

@@ -581,6 +581,17 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/v1/adoptions/{adoption_id}/withdraw"): Endpoint(
         on_unit(200, need=P), "/api/v1/adoptions/{w.x.adoption.pk}/withdraw", lambda w: {}
     ),
+    ("GET", "/api/v1/practices/{practice_id}/attachments"): Endpoint(
+        anyone(200), "/api/v1/practices/{w.x.c1_practice.pk}/attachments"
+    ),
+    ("POST", "/api/v1/practices/{practice_id}/attachments"): Endpoint(
+        on_unit(201, need=P),
+        "/api/v1/practices/{w.x.c1_practice.pk}/attachments",
+        lambda w: {"file": SimpleUploadedFile("m.pdf", matrix_world.PDF)},
+    ),
+    ("GET", "/api/v1/practices/attachments/{attachment_id}"): Endpoint(
+        anyone(200), "/api/v1/practices/attachments/{w.x.practice_attachment.pk}"
+    ),
     # reserves of C1: proposing needs PARTICIPATE or REPORT; review etc. PLAN; verify VERIFY
     ("POST", "/api/v1/reserves"): Endpoint(
         proposing(201, hidden=422),
@@ -1099,6 +1110,16 @@ PAGES: dict[str, Page] = {
         "/practices/{w.x.adopted_practice.pk}/",
         "POST",
         lambda w: {"withdraw": str(w.x.adoption.pk)},
+    ),
+    # a picture or PDF added to C1's practice with PLAN over C1; served to all who see "race"
+    "practice-attach": Page(
+        on_unit(302, need=P),
+        "/practices/{w.x.c1_practice.pk}/attachments/",
+        "POST",
+        lambda w: {"file": SimpleUploadedFile("m.pdf", matrix_world.PDF)},
+    ),
+    "practice-attachment": Page(
+        anyone(200), "/practices/attachments/{w.x.practice_attachment.pk}/"
     ),
     # titles (see the API entries)
     "packs": Page(anyone(200), "/titles/"),

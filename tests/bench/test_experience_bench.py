@@ -19,6 +19,7 @@ def test_experience_bench_runs_and_reports_its_figures(tmp_path: Path):
     var = tmp_path / "var"
     env = {
         **os.environ,
+        "COLUMNS": "160",  # rich wraps at the width it is given; the checks read whole lines
         "PACESETTER_VAR": str(var),
         "DJANGO_SETTINGS_MODULE": "pacesetter.settings",
     }

@@ -30,7 +30,14 @@ SEEDS = (
     "/units/KP-PY/reserves/",
 )
 # Not pages: files, the API, the admin, and what signs out.
-SKIP_PREFIXES = ("/api/", "/admin/", "/static/", "/accounts/logout/", "/titles/attachments/")
+SKIP_PREFIXES = (
+    "/api/",
+    "/admin/",
+    "/static/",
+    "/accounts/logout/",
+    "/titles/attachments/",
+    "/practices/attachments/",
+)
 SKIP_SUFFIXES = (".pdf", ".csv", ".yaml", ".xlsx", ".json")
 # The crawl visits one address of each route, at most this many routes.
 MAX_ROUTES = 120
@@ -81,6 +88,8 @@ titles:
           - {fact: rating, op: ">=", value: good, label: rated good or better}
         vote: {threshold: ">= 50%", of: all_members}
 """
+# A one-pixel PNG: a practice's picture.
+PNG_1X1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 TITLES_SEED = f"""
 import io
 from django.contrib.auth import get_user_model
@@ -101,14 +110,19 @@ if run is None:
     (nomination,) = actions.nominate(run=run)
     dossiers.add_attachment(nomination=nomination, kind="report", name="report.pdf",
                             content=io.BytesIO(b"%PDF-1.4 crawl"), size=14)
-# The demo has no practices yet: one, so the practice page is in the crawl.
+# The first plan has no practices: one, with a picture, so the practice page is in the crawl.
+import base64
 from pacesetter.experience.actions import publish_practice
+from pacesetter.experience.attachments import Upload
 from pacesetter.movements.models import Movement
 movement = Movement.objects.get(slug="first-national-plan-1947")
+picture = base64.b64decode("{PNG_1X1}")
 if not movement.practices.exists():
     publish_practice(movement=movement, unit=movement.organiser, title="Crawl practice",
                      text="*One* practice.", indicator=movement.indicators.first(),
-                     period=movement.periods.get(is_whole=True))
+                     period=movement.periods.get(is_whole=True),
+                     attachments=[Upload(name="crawl.png", content=io.BytesIO(picture),
+                                         size=len(picture), caption="A crawl picture")])
 print(f"/titles/runs/{{run.pk}}/")
 """
 

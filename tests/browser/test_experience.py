@@ -68,3 +68,54 @@ def test_publish_adopt_and_see_the_effect_on_a_phone(live_url, server_env, phone
     expect(effect).to_contain_text("not proof of cause")
     expect(phone.locator("[data-reach]")).to_contain_text("2 units")
     accessible(phone, "experience-adopted")
+
+
+def _png(width: int, height: int) -> bytes:
+    """A small real PNG (stripes of three colours), for the page to show."""
+    import struct
+    import zlib
+
+    colours = [(196, 30, 58), (240, 200, 60), (40, 90, 160)]
+    rows = b"".join(b"\x00" + bytes(colours[(y * 3) // height]) * width for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_attach_a_picture_and_a_pdf_on_a_phone(live_url, server_env, phone):
+    assert manage(server_env, SETUP).strip().endswith("ready")
+    sign_in(phone, live_url, "xp-head-a", check=False)
+    phone.goto(f"{live_url}/movements/spring-practices/practices/publish/")
+    phone.get_by_label("Published by the unit").select_option("XP-A")
+    phone.get_by_label("Title").fill("Crates stacked on pallets")
+    phone.get_by_label("What you did").fill("Pallets first, then the crane lifts six at a time.")
+    picture = {"name": "pallets.png", "mimeType": "image/png", "buffer": _png(360, 180)}
+    phone.get_by_label("Pictures and PDFs").set_input_files([picture])
+    phone.get_by_role("button", name="Publish").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Crates stacked on pallets")
+    shown = phone.get_by_role("img", name="pallets.png")
+    expect(shown).to_be_visible()
+    assert shown.evaluate("img => img.naturalWidth") == 360  # served, and decoded
+
+    # A file that only claims to be a PDF is refused beside the field, and nothing is added.
+    fake = {"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"<html>no</html>"}
+    phone.get_by_label("Picture or PDF").set_input_files([fake])
+    phone.get_by_role("button", name="Add to the practice").click()
+    expect(phone.locator(".field.invalid")).to_contain_text("plan.pdf is not a picture")
+    pdf = {"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}
+    phone.get_by_label("Picture or PDF").set_input_files([pdf])
+    phone.get_by_label("Caption").fill("The pallet plan")
+    phone.get_by_role("button", name="Add to the practice").click()
+    expect(phone.get_by_role("link", name="plan.pdf")).to_be_visible()
+    expect(phone.locator("[data-attachment]")).to_have_count(2)
+    accessible(phone, "experience-attachments")
+    screenshot(phone, "experience-attachments")

@@ -1,8 +1,8 @@
 """The demo: one movement per row of the figures table in BRIEF.md.
 
 The movements are data — `data/history.yaml` (a setup file) and `data/reports/<slug>.csv` —
-loaded through the commands a person runs (`apply`, `import-reports`, `close-movement`); so is
-the demo login (`data/people.yaml`, applied, then `set-password`).
+loaded through the commands a person runs (`apply`, `import-reports`, `import-practices`,
+`close-movement`); so is the demo login (`data/people.yaml`, applied, then `set-password`).
 Loaded, the system must show exactly the figures of the source accounts (102.5% plan
 fulfilment, 200.0% and 142.1% of rated capacity, a 400.0% daily-assignment rate, 285.7% of
 the norm, +170,000 t against the 1946 level). Quantities the
@@ -92,6 +92,10 @@ def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> 
                 "--rejects",
                 str(rejects / f"{slug}.rejects.csv"),
             )
+            # The practices a movement spread, if it has any (data/practices/<slug>.yaml).
+            practices = DATA / "practices" / f"{slug}.yaml"
+            if practices.exists():
+                run_command("import_practices", str(practices))
         run_command("close_movement", slug)
         result.created.append(slug)
     # The drives rows of the figures table (`demo.drives`).

@@ -4,6 +4,7 @@ Each runs in a transaction and writes its audit row (`@audited`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db import IntegrityError
 from django.utils import timezone
@@ -15,10 +16,18 @@ from pacesetter.movements.models import Indicator, Movement, Period
 from pacesetter.movements.selectors import movement_today, unit_in_movement
 from pacesetter.units.models import Unit
 
-from .models import Adoption, AdoptionWithdrawal, Practice
+from . import attachments as files
+from .models import (
+    Adoption,
+    AdoptionWithdrawal,
+    Practice,
+    PracticeAttachment,
+    PracticeIndicator,
+)
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
+KEY_MAX = 100
 
 
 def _user():
@@ -33,12 +42,17 @@ def publish_practice(
     unit: Unit,
     title: str,
     text: str,
-    indicator: Indicator,
     period: Period,
+    indicator: Indicator | None = None,
+    indicators: Sequence[Indicator] = (),
     adapted_from: Practice | None = None,
+    attachments: Sequence[files.Upload] = (),
+    key: str = "",
 ) -> Practice:
-    """`unit` publishes a practice that helped it on `indicator` over `period`. Only someone
-    who plans for the unit (its head, an organiser) may; nothing is created on any error."""
+    """`unit` publishes a practice that helped it over `period` on one or more indicators
+    (`indicator`, then `indicators`, in that order; the first is the practice's lead), with
+    its attachments (pictures, PDFs). Only someone who plans for the unit (its head, an
+    organiser) may; nothing is created, and no file stored, on any error."""
     require(current_actor(), Capability.PLAN, unit, movement)
     errors: list[RowError] = []
     title, text = title.strip(), text.strip()
@@ -50,29 +64,82 @@ def publish_practice(
         errors.append(RowError(1, "text", "describe the practice", "required"))
     elif len(text) > TEXT_MAX:
         errors.append(RowError(1, "text", f"at most {TEXT_MAX} characters", "too_long"))
-    if indicator.movement_id != movement.pk:
-        errors.append(RowError(1, "indicator", "not an indicator of this movement", "invalid"))
+    named = list(dict.fromkeys([*([indicator] if indicator is not None else []), *indicators]))
+    if not named:
+        errors.append(RowError(1, "indicators", "name the indicator it helped on", "required"))
+    for other in named:
+        if other.movement_id != movement.pk:
+            message = f"{other.code} is not an indicator of this movement"
+            field = "indicator" if other == indicator else "indicators"
+            errors.append(RowError(1, field, message, "invalid"))
     if period.movement_id != movement.pk:
         errors.append(RowError(1, "period", "not a period of this movement", "invalid"))
     if adapted_from is not None and adapted_from.movement_id != movement.pk:
         errors.append(RowError(1, "adapted_from", "a practice of another movement", "invalid"))
     if not unit_in_movement(unit=unit, movement=movement):
         errors.append(RowError(1, "unit", "outside the movement's scope", "out_of_scope"))
+    key = key.strip()
+    if len(key) > KEY_MAX:
+        errors.append(RowError(1, "key", f"at most {KEY_MAX} characters", "too_long"))
+    elif key and Practice.objects.filter(movement=movement, key=key).exists():
+        errors.append(RowError(1, "key", f"{key!r} names another practice here", "duplicate"))
+    checked = _check_files(attachments, field="attachments", errors=errors)
     if errors:
         raise ValidationFailed("The practice is not valid; nothing was published.", errors=errors)
     practice = Practice.objects.create(
         movement=movement,
         unit=unit,
+        key=key,
         title=title,
         text=text,
-        indicator=indicator,
+        indicator=named[0],
         period=period,
         adapted_from=adapted_from,
         published_by=_user(),
         published_at=timezone.now(),
     )
+    PracticeIndicator.objects.bulk_create(
+        PracticeIndicator(practice=practice, indicator=one, position=position)
+        for position, one in enumerate(named)
+    )
+    files.store(practice, checked, _user())
     note(unit=unit, movement=movement)
     return practice
+
+
+def _check_files(
+    uploads: Sequence[files.Upload], *, field: str, errors: list[RowError], already: int = 0
+) -> list[files.Checked]:
+    if already + len(uploads) > files.ATTACHMENTS_MAX:
+        message = f"at most {files.ATTACHMENTS_MAX} files go with one practice"
+        errors.append(RowError(1, field, message, "too_many"))
+        return []
+    checked = []
+    for position, upload in enumerate(uploads, start=1):
+        found = files.check(upload, field=field, row=position)
+        if isinstance(found, RowError):
+            errors.append(found)
+        else:
+            checked.append(found)
+    return checked
+
+
+@audited("experience.add_attachments")
+def add_attachments(
+    *, practice: Practice, attachments: Sequence[files.Upload]
+) -> list[PracticeAttachment]:
+    """Add pictures or PDFs to a published practice: whoever may publish for its unit may.
+    All the files are taken or none (each checked for type and size first)."""
+    require(current_actor(), Capability.PLAN, practice.unit, practice.movement)
+    errors: list[RowError] = []
+    if not attachments:
+        errors.append(RowError(1, "file", "choose a file", "required"))
+    already = PracticeAttachment.objects.filter(practice=practice).count()
+    checked = _check_files(attachments, field="file", errors=errors, already=already)
+    if errors:
+        raise ValidationFailed("The file was not added; nothing was stored.", errors=errors)
+    note(unit=practice.unit, movement=practice.movement)
+    return files.store(practice, checked, _user())
 
 
 @audited("experience.adopt_practice")

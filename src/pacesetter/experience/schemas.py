@@ -25,9 +25,13 @@ Rate = Annotated[
 class PracticeIn(Schema):
     model_config = ConfigDict(extra="forbid")
     unit: str = Field(..., description="the publishing unit's code")
+    key: str = Field("", description="names it in files; unique in the movement")
     title: str
     text: str = Field(..., description="Markdown: paragraphs, emphasis, lists, links")
-    indicator: str
+    indicator: str | None = Field(None, description="the indicator it helped on (its lead)")
+    indicators: list[str] = Field(
+        [], description="indicators it helped on (after `indicator`, if given)", max_length=50
+    )
     period: str = Field("", description="period name; empty: the whole movement")
     adapted_from: int | None = Field(None, description="id of the practice it adapts")
 
@@ -49,9 +53,11 @@ class PracticeOut(Schema):
     id: int
     movement: str
     unit: UnitRef
+    key: str
     title: str
     text: str
-    indicator: str
+    indicator: str = Field(..., description="the lead indicator: the first it names")
+    indicators: list[str] = Field(..., description="every indicator it helped on, lead first")
     period: str
     adapted_from: int | None
     published_at: dt.datetime
@@ -70,6 +76,7 @@ class AdoptionOut(Schema):
 
 class EffectOut(Schema):
     practice: int
+    indicator: str
     days: int
     adopters: int
     comparison: int
@@ -82,3 +89,14 @@ class EffectOut(Schema):
     comparison_change: Rate | None
     difference: Rate | None
     caveat: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    practice: int
+    name: str
+    caption: str
+    content_type: str = Field(..., description="as read from the content")
+    size: int
+    sha256: str
+    added_at: dt.datetime

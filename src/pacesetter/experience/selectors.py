@@ -6,17 +6,27 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 
 from pacesetter.figures.selectors import IndicatorFigures, unit_figures
 from pacesetter.ledger.models import SubtreeDailyTotal
-from pacesetter.movements.models import Movement
+from pacesetter.movements.models import Indicator, Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Block, Unit
 
 from . import domain, text
-from .models import Adoption, Practice
+from .models import Adoption, Practice, PracticeAttachment, PracticeIndicator
 
 MEMBERSHIP = Block.units.through
 # A practice with more standing adoptions than this reads its adopters' whole range rather than
@@ -31,15 +41,34 @@ def practices_of(movement: Movement, *, unit: Unit | None = None) -> QuerySet[Pr
     found = Practice.objects.filter(movement=movement)
     if unit is not None:
         found = found.filter(unit=unit)
-    return found.select_related("movement", "unit", "indicator", "period").annotate(
-        adopted_by=Count("adoptions", filter=Q(adoptions__withdrawn=False))
+    return (
+        found.select_related("movement", "unit", "indicator", "period")
+        .prefetch_related(
+            Prefetch(
+                "indicator_links",
+                queryset=PracticeIndicator.objects.select_related("indicator").order_by("position"),
+            )
+        )
+        .annotate(adopted_by=Count("adoptions", filter=Q(adoptions__withdrawn=False)))
     )
 
 
+def indicators_of(practice: Practice) -> list[Indicator]:
+    """The indicators the practice helped on, its lead first (one query, none if prefetched)."""
+    return [link.indicator for link in practice.indicator_links.all()]
+
+
 def practice_or_none(practice_id: int) -> Practice | None:
+    """The practice with its indicators (two queries)."""
     return (
         Practice.objects.select_related(
             "movement", "movement__organiser", "unit", "indicator", "period", "published_by"
+        )
+        .prefetch_related(
+            Prefetch(
+                "indicator_links",
+                queryset=PracticeIndicator.objects.select_related("indicator").order_by("position"),
+            )
         )
         .filter(pk=practice_id)
         .first()
@@ -62,17 +91,20 @@ def withdrawn_adoptions(practice: Practice) -> list[Adoption]:
     )
 
 
-def figures_beside(practice: Practice) -> IndicatorFigures | None:
-    """The publishing unit's figures on the practice's indicator and period, from the
-    maintained aggregates (figures.unit_figures, 7 queries)."""
-    found = unit_figures(
+def attachments_of(practice: Practice) -> list[PracticeAttachment]:
+    return list(PracticeAttachment.objects.filter(practice=practice).order_by("added_at", "pk"))
+
+
+def figures_beside(practice: Practice) -> list[IndicatorFigures]:
+    """The publishing unit's figures on each of the practice's indicators over its period,
+    from the maintained aggregates (figures.unit_figures, 7 queries for all of them)."""
+    return unit_figures(
         unit=practice.unit,
         movement=practice.movement,
         period=practice.period,
-        indicators=[practice.indicator],
+        indicators=indicators_of(practice),
         with_daily=False,
     )
-    return found[0] if found else None
 
 
 def effect_of(
@@ -81,13 +113,31 @@ def effect_of(
     *,
     days: int = domain.DEFAULT_DAYS,
     today: dt.date | None = None,
+    indicator: Indicator | None = None,
 ) -> domain.Effect:
-    """The difference-in-differences of domain.measure over the standing adoptions, from the
-    per-day subtree totals (ledger.SubtreeDailyTotal): 3 queries, whatever the number of units
-    (see `_effects`)."""
+    """The difference-in-differences of domain.measure over the standing adoptions on one
+    indicator (default: the practice's lead), from the per-day subtree totals
+    (ledger.SubtreeDailyTotal): 3 queries, whatever the number of units (see `_effects`)."""
+    return indicator_effects(
+        practice, adoptions, [indicator or practice.indicator], days=days, today=today
+    )[0][1]
+
+
+def indicator_effects(
+    practice: Practice,
+    adoptions: list[Adoption],
+    indicators: list[Indicator],
+    *,
+    days: int = domain.DEFAULT_DAYS,
+    today: dt.date | None = None,
+) -> list[tuple[Indicator, domain.Effect]]:
+    """The effect of one practice on each of `indicators`, in their order: 1 query for the
+    comparison, then 2 per indicator with units enough to compare."""
     standing = {practice.pk: [(a.unit_id, a.adopted_on) for a in adoptions]}
     adopter_ids = [a.unit_id for a in adoptions]
-    return _effects([practice], standing, None, adopter_ids, days, today)[practice.pk]
+    targets = [(practice, indicator) for indicator in indicators]
+    effects = _effects(targets, standing, None, adopter_ids, days, today)
+    return [(indicator, effects[(practice.pk, indicator.pk)]) for indicator in indicators]
 
 
 def effects_of(
@@ -109,18 +159,20 @@ def effects_of(
         if not withdrawn:
             standing[practice_id].append((unit_id, adopted_on))
     adopters = Adoption.objects.filter(practice_id__in=ids, withdrawn=False).values("unit_id")
-    return _effects(practices, standing, excluded, adopters, days, today)
+    targets = [(practice, practice.indicator) for practice in practices]
+    effects = _effects(targets, standing, excluded, adopters, days, today)
+    return {practice.pk: effects[(practice.pk, practice.indicator_id)] for practice in practices}
 
 
 def _effects(
-    practices: list[Practice],
+    targets: list[tuple[Practice, Indicator]],
     standing: dict[int, list[tuple[int, dt.date]]],
     excluded: dict[int, set[int]] | None,
     adopter_ids,
     days: int,
     today: dt.date | None,
-) -> dict[int, domain.Effect]:
-    """The comparison of a practice is the units of its adopters' blocks (not archived)
+) -> dict[tuple[int, int], domain.Effect]:
+    """Each (practice, indicator)'s effect, by (practice id, indicator id). The comparison of a practice is the units of its adopters' blocks (not archived)
     less its adopters, standing or withdrawn, and its publisher; the domain needs only their
     number and their total per day (domain.measure_totals). That total is the block set's
     total per day, read once for all the practices on one indicator and block set, less the
@@ -136,7 +188,7 @@ def _effects(
     if excluded is None:
         # One practice: whether each unit of the blocks adopted it (standing or withdrawn)
         # comes with the memberships; adopters outside the blocks leave nothing out.
-        (practice,) = practices
+        (practice,) = {practice for practice, _indicator in targets}
         excluded = {practice.pk: set()}
         memberships = memberships.annotate(
             adopted=Exists(
@@ -152,14 +204,16 @@ def _effects(
         if not archived:
             members_of.setdefault(block_id, set()).add(unit_id)
         if adopted:
-            excluded[practices[0].pk].add(unit_id)
+            excluded[targets[0][0].pk].add(unit_id)
     days_today: dict[int, dt.date] = {}  # by practice
     movement_days: dict[int, dt.date] = {}  # by movement
-    effects: dict[int, domain.Effect] = {}
+    effects: dict[tuple[int, int], domain.Effect] = {}
     # (indicator, blocks) → the practices to read, each with its day range and left-out units
-    groups: dict[tuple[int, frozenset[int]], list[tuple[Practice, dt.date, dt.date, set]]] = {}
+    groups: dict[
+        tuple[int, frozenset[int]], list[tuple[Practice, Indicator, dt.date, dt.date, set]]
+    ] = {}
     counts: dict[int, int] = {}
-    for practice in practices:
+    for practice, indicator in targets:
         if today is not None:
             days_today[practice.pk] = today
         else:
@@ -175,7 +229,7 @@ def _effects(
         counts[practice.pk] = len(members) - len(left_out)
         measured = sum(1 for _unit, day in adoptions if day <= days_today[practice.pk])
         if min(measured, counts[practice.pk]) < domain.MINIMUM_UNITS:
-            effects[practice.pk] = domain.measure_totals(
+            effects[(practice.pk, indicator.pk)] = domain.measure_totals(
                 adoptions=adoptions,
                 daily={},
                 comparison=counts[practice.pk],
@@ -188,8 +242,8 @@ def _effects(
         last = min(
             max(day for _unit, day in adoptions) + dt.timedelta(days=days), days_today[practice.pk]
         )
-        groups.setdefault((practice.indicator_id, blocks), []).append(
-            (practice, first, last, left_out)
+        groups.setdefault((indicator.pk, blocks), []).append(
+            (practice, indicator, first, last, left_out)
         )
     for (indicator_id, blocks), entries in groups.items():
         in_blocks = MEMBERSHIP.objects.filter(block_id__in=blocks, unit__archived=False).values(
@@ -197,13 +251,13 @@ def _effects(
         )
         rows = SubtreeDailyTotal.objects.filter(indicator_id=indicator_id, unit_id__in=in_blocks)
         if len(entries) == 1:
-            practice, first, last, left_out = entries[0]
+            practice, indicator, first, last, left_out = entries[0]
             totals = _per_day(rows.exclude(unit_id__in=left_out), first, last)
             left_out_totals: dict[dt.date, int] = {}
             shared = None
         else:
-            shared = _per_day(rows, min(e[1] for e in entries), max(e[2] for e in entries))
-        for practice, first, last, left_out in entries:
+            shared = _per_day(rows, min(e[2] for e in entries), max(e[3] for e in entries))
+        for practice, indicator, first, last, left_out in entries:
             if shared is not None:
                 totals = shared
                 left_out_totals = _per_day(
@@ -213,8 +267,9 @@ def _effects(
                     first,
                     last,
                 )
-            effects[practice.pk] = _effect(
+            effects[(practice.pk, indicator.pk)] = _effect(
                 practice,
+                indicator,
                 standing[practice.pk],
                 counts[practice.pk],
                 totals,
@@ -256,6 +311,7 @@ def _windows(adoptions: list[tuple[int, dt.date]], days: int, today: dt.date) ->
 
 def _effect(
     practice: Practice,
+    indicator: Indicator,
     adoptions: list[tuple[int, dt.date]],
     comparison: int,
     totals: dict[dt.date, int],
@@ -265,7 +321,6 @@ def _effect(
 ) -> domain.Effect:
     """One practice's effect: its adopters' days within their windows (one query) and the
     comparison's total per day (the block set's less the left-out units', in minor units)."""
-    indicator = practice.indicator
     if len(adoptions) > WINDOWS_READ_ONE_BY_ONE:
         # Too many windows for one statement's parameters: the adopters' whole range instead.
         windows = Q(

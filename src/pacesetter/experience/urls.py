@@ -10,4 +10,14 @@ urlpatterns = [
         name="practice-publish",
     ),
     path("practices/<int:practice_id>/", views.practice_detail, name="practice-detail"),
+    path(
+        "practices/<int:practice_id>/attachments/",
+        views.practice_attach,
+        name="practice-attach",
+    ),
+    path(
+        "practices/attachments/<int:attachment_id>/",
+        views.attachment_file,
+        name="practice-attachment",
+    ),
 ]

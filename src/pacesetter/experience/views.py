@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from pacesetter.accounts.permissions import (
     unit_filter,
 )
 from pacesetter.core.errors import ActionError, NotAllowed
+from pacesetter.core.files import stored_file_response
 from pacesetter.core.pages import add_row_errors
 from pacesetter.figures.views import _movement_for
 from pacesetter.movements.models import Movement
@@ -25,8 +26,9 @@ from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Unit, tree_order
 
 from . import actions, selectors
-from .forms import AdoptForm, PracticeForm
-from .models import Adoption, Practice
+from .attachments import Upload
+from .forms import AdoptForm, AttachmentForm, PracticeForm
+from .models import Adoption, Practice, PracticeAttachment
 
 # Units offered in a form's choice: the first ones the visitor acts for, in tree order.
 UNIT_CHOICES = 200
@@ -90,6 +92,7 @@ def practice_publish(request: HttpRequest, slug: str) -> HttpResponse:
     initial = {"adapted_from": request.GET.get("adapted_from", "")}
     form = PracticeForm(
         request.POST or None,
+        request.FILES or None,
         initial=initial,
         units=units,
         indicators=indicators,
@@ -105,10 +108,12 @@ def practice_publish(request: HttpRequest, slug: str) -> HttpResponse:
                 title=data["title"],
                 text=data["text"],
                 indicator=next(i for i in indicators if i.code == data["indicator"]),
+                indicators=[i for i in indicators if i.code in data["more_indicators"]],
                 period=next(p for p in periods if str(p.pk) == data["period"]),
                 adapted_from=next(
                     (p for p in practices if str(p.pk) == data["adapted_from"]), None
                 ),
+                attachments=[_upload(f) for f in data["attachments"]],
             )
         except ActionError as exc:
             add_row_errors(form, exc.errors)
@@ -123,6 +128,10 @@ def practice_publish(request: HttpRequest, slug: str) -> HttpResponse:
         {"movement": movement, "form": form},
         status=422 if form.errors else 200,
     )
+
+
+def _upload(uploaded, caption: str = "") -> Upload:
+    return Upload(name=uploaded.name or "", content=uploaded, size=uploaded.size, caption=caption)
 
 
 def practice_detail(request: HttpRequest, practice_id: int) -> HttpResponse:
@@ -150,19 +159,31 @@ def practice_detail(request: HttpRequest, practice_id: int) -> HttpResponse:
     )
 
 
-def _detail_context(practice: Practice, adoptions: list[Adoption], adopt_form, actor) -> dict:
+def _detail_context(
+    practice: Practice, adoptions: list[Adoption], adopt_form, actor, attach_form=None
+) -> dict:
     movement = practice.movement
+    may_attach = can(actor, Capability.PLAN, practice.unit, movement)
+    indicators = selectors.indicators_of(practice)
+    figures = selectors.figures_beside(practice)
+    by_indicator = {f.indicator.pk: f for f in figures}
     return {
         "movement": movement,
         "practice": practice,
         "text": selectors.rendered(practice),
-        "figures": selectors.figures_beside(practice),
+        "figures": figures,
+        "per_indicator": [
+            {"indicator": i, "figures": by_indicator.get(i.pk), "effect": effect}
+            for i, effect in selectors.indicator_effects(practice, adoptions, indicators)
+        ],
+        "indicator_names": ", ".join(i.name for i in indicators),
         "adoptions": adoptions,
         "withdrawable": {a.pk for a in adoptions if can(actor, Capability.PLAN, a.unit, movement)},
         "withdrawn": selectors.withdrawn_adoptions(practice),
-        "effect": selectors.effect_of(practice, adoptions),
         "chain": selectors.chain_of(practice),
         "adopt_form": adopt_form,
+        "attachments": selectors.attachments_of(practice),
+        "attach_form": (attach_form or AttachmentForm()) if may_attach else None,
         "may_adapt": bool(actor.paths(Capability.PLAN, movement)),
     }
 
@@ -212,4 +233,59 @@ def _act(request: HttpRequest, practice: Practice, adoptions: list[Adoption]) ->
         "experience/detail.html",
         _detail_context(practice, adoptions, form, current_actor()),
         status=422,
+    )
+
+
+def practice_attach(request: HttpRequest, practice_id: int) -> HttpResponse:
+    """Add a picture or a PDF to a practice (who may publish for its unit); POST only."""
+    practice = selectors.practice_or_none(practice_id)
+    if practice is None:
+        raise Http404("No such practice.")
+    movement = _movement_for(request, practice.movement.slug)
+    if isinstance(movement, HttpResponse):
+        return movement
+    if not current_actor().is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.method != "POST":
+        return redirect("practice-detail", practice_id=practice.pk)
+    require(current_actor(), Capability.PLAN, practice.unit, movement)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = _upload(form.cleaned_data["file"], form.cleaned_data["caption"])
+        try:
+            actions.add_attachments(practice=practice, attachments=[upload])
+        except ActionError as exc:
+            add_row_errors(form, exc.errors)
+            if not exc.errors:
+                form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("Added %(name)s.") % {"name": upload.name})
+            return redirect("practice-detail", practice_id=practice.pk)
+    adoptions = selectors.standing_adoptions(practice)
+    return render(
+        request,
+        "experience/detail.html",
+        _detail_context(practice, adoptions, None, current_actor(), attach_form=form),
+        status=422,
+    )
+
+
+def attachment_file(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """An attachment's file, for whoever may see the practice's movement: a picture shown
+    inline (the practice page's `<img>`), a PDF as a download."""
+    attachment = (
+        PracticeAttachment.objects.select_related("practice__movement")
+        .filter(pk=attachment_id)
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such attachment.")
+    movement = _movement_for(request, attachment.practice.movement.slug)
+    if isinstance(movement, HttpResponse):
+        return movement
+    return stored_file_response(
+        stored_as=attachment.stored_as,
+        name=attachment.name,
+        content_type=attachment.content_type,
+        as_attachment=not attachment.is_image,
     )

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pacesetter.accounts.permissions import Capability, can, current_actor, require
 from pacesetter.core.errors import ActionError, ValidationFailed
+from pacesetter.core.files import stored_file_response
 from pacesetter.core.pages import add_row_errors
 
 from . import dossiers, selectors
@@ -121,20 +122,9 @@ def _attachment(attachment_id: int) -> NominationAttachment:
 def attachment_response(attachment: NominationAttachment) -> FileResponse:
     """The document as a download, never shown inline: the type read from its content, no
     sniffing, and a sandbox in case a browser renders it anyway."""
-    try:
-        handle = dossiers.attachment_storage().open(attachment.stored_as, "rb")
-    except FileNotFoundError:
-        raise Http404("The document's file is missing from the storage.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=attachment.content_type,
+    return stored_file_response(
+        stored_as=attachment.stored_as, name=attachment.name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -18,13 +18,13 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files.base import File
-from django.core.files.storage import Storage, storages
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pacesetter.accounts.permissions import Capability, current_actor, require
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, ValidationFailed
+from pacesetter.core.files import HEAD_BYTES, attachment_storage, sniff_head
 
 from .actions import _user
 from .models import Nomination, NominationAttachment
@@ -46,22 +46,13 @@ _OOXML = {
 }
 
 
-def attachment_storage() -> Storage:
-    """The storage named "attachments" in settings.STORAGES, else the default one."""
-    alias = "attachments" if "attachments" in settings.STORAGES else "default"
-    return storages[alias]
-
-
 def sniff(head: bytes, handle: IO[bytes] | None = None) -> str | None:
     """The content type a file's bytes show, or None when they are none of the dossier's
     kinds. Office documents are ZIP archives: their table of contents tells them apart (an
     OpenDocument names its type in its first, uncompressed `mimetype` member)."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
+    simple = sniff_head(head)
+    if simple is not None:
+        return simple if simple in KINDS_OF_CONTENT else None
     if not head.startswith(b"PK\x03\x04") or handle is None:
         return None
     try:
@@ -123,7 +114,7 @@ def add_attachment(
     data = content.read(limit + 1)
     if len(data) > limit:
         raise _refuse("file", _("The file is larger than %(limit)s bytes.") % {"limit": limit})
-    found = sniff(data[:8], io.BytesIO(data))
+    found = sniff(data[:HEAD_BYTES], io.BytesIO(data))
     if found is None:
         raise _refuse(
             "file",
