@@ -1,4 +1,5 @@
-"""`pacesetter bench`: the bench suite (province, county, emulation), each figure beside the raw floor."""
+"""`pacesetter bench`: the bench suite (province, county, emulation, experience and
+reserves), each figure beside the raw floor."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         "The bench suite, each part on a fresh database: a province (--units, --reports) "
         "ingested through the real action and loaded with the raw driver (the floor), its "
         "national figures, pages, titles and drives; a county the same way; the emulation "
-        "bench. Prints each part and writes var/bench/results.json."
+        "bench; the experience and reserves bench. Prints each part and writes "
+        "var/bench/results.json."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
