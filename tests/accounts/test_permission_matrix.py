@@ -38,7 +38,7 @@ from pacesetter.units import actions as unit_actions
 from tests import factories
 from tests.accounts import matrix_world
 
-V, R, VF, P, ORG, M, G, VO, PA, A = (
+V, R, VF, P, ORG, M, G, VO, PA, A, VI = (
     "view",
     "report",
     "verify",
@@ -49,10 +49,11 @@ V, R, VF, P, ORG, M, G, VO, PA, A = (
     "vote",
     "participate",
     "audit",
+    "visit",
 )
 EXPECTED_CAPABILITIES: dict[str, set[str]] = {
-    Role.ORGANISER: {V, R, VF, P, ORG, M, G, A, PA},
-    Role.UNIT_HEAD: {V, R, P, G, PA},
+    Role.ORGANISER: {V, R, VF, P, ORG, M, G, A, PA, VI},
+    Role.UNIT_HEAD: {V, R, P, G, PA, VI},
     Role.REPORTER: {V, R},
     Role.VERIFIER: {V, VF},
     Role.COUNCIL_MEMBER: {V, VO},
