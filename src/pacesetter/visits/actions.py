@@ -150,7 +150,7 @@ def _same(visit: Visit, checked: _Checked, user_ids: set[int]) -> bool:
     )
 
 
-def _check(rows: Sequence[VisitRow]) -> list[_Checked]:
+def _check(rows: Sequence[VisitRow], row_numbers: Sequence[int] | None) -> list[_Checked]:
     """Every row judged in a bounded number of queries; raise once listing every bad row."""
     actor = current_actor()
     codes = {r.unit.strip() for r in rows}
@@ -229,7 +229,10 @@ def _check(rows: Sequence[VisitRow]) -> list[_Checked]:
         elif key in seen_keys:
             errors.append(
                 RowError(
-                    number, "key", f"the same key as row {seen_keys[key]}", "idempotency_conflict"
+                    number,
+                    "key",
+                    f"the same key as row {_named(seen_keys[key], row_numbers)}",
+                    "idempotency_conflict",
                 )
             )
         elif key:
@@ -240,22 +243,29 @@ def _check(rows: Sequence[VisitRow]) -> list[_Checked]:
     return checked
 
 
+def _named(row: int, row_numbers: Sequence[int] | None) -> int:
+    return row_numbers[row - 1] if row_numbers else row
+
+
 @audited("visits.record_visits")
-def record_visits(*, rows: Sequence[VisitRow]) -> VisitsResult:
+def record_visits(
+    *, rows: Sequence[VisitRow], row_numbers: Sequence[int] | None = None
+) -> VisitsResult:
     """Record visits, all or none. A row whose key this caller has used before with the same
     content is a replay (the earlier visit is returned, nothing is counted twice); with other
-    content, a conflict (409) naming the row."""
-    result = _record(rows)
+    content, a conflict (409) naming the row. Errors count rows 1, 2, 3...; a message naming
+    another row uses `row_numbers` (a file's own numbering) when given."""
+    result = _record(rows, row_numbers)
     note(after={"created": result.created, "replayed": result.replayed})
     return result
 
 
-def _record(rows: Sequence[VisitRow]) -> VisitsResult:
+def _record(rows: Sequence[VisitRow], row_numbers: Sequence[int] | None = None) -> VisitsResult:
     if not rows:
         raise ValidationFailed("No visits to record.")
     if len(rows) > MAX_ROWS:
         raise ValidationFailed(f"At most {MAX_ROWS:,} visits at a time.")
-    checked = _check(rows)
+    checked = _check(rows, row_numbers)
     actor = current_actor()
     user = _user_of(actor)
     keys = [c.key for c in checked if c.key]
@@ -348,7 +358,11 @@ def record_visit(
     """Record one visit, with the follow-up tasks it leaves, in one transaction: the visit is
     `record_visits` with one row."""
     row = VisitRow(unit, visited_on, purpose, findings, visitors, guest_names, movement, key)
-    visit = _record([row]).visits[0]
+    result = _record([row])
+    visit = result.visits[0]
+    if result.replayed:  # the visit and its follow-ups were recorded the first time
+        note(target=visit, unit=visit.unit, movement=visit.movement, after={"replayed": True})
+        return visit
     errors = []
     tasks = []
     for number, follow_up in enumerate(follow_ups, start=1):

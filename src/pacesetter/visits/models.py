@@ -82,6 +82,12 @@ class FollowUpTask(models.Model):
     def __str__(self) -> str:
         return f"follow-up {self.pk} of visit {self.visit_id}, due {self.due_on}"
 
+    @property
+    def last_event(self) -> FollowUpEvent | None:
+        """The latest event, from the prefetched events (no query of its own when they are)."""
+        events = list(self.events.all())
+        return events[-1] if events else None
+
 
 class FollowUpEvent(models.Model):
     """A follow-up marked done or undone. Written once, never changed or deleted."""
