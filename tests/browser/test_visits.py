@@ -60,3 +60,21 @@ def test_record_a_visit_on_a_phone(live_url, server_env, phone):
     expect(page.get_by_role("button", name="Mark not done")).to_be_visible()
     expect(page.locator("[data-done]")).to_have_attribute("data-done", "yes")
     screenshot(page, "visits-follow-up-done")
+
+
+def test_coverage_heat_table_on_a_phone(live_url, server_env, phone):
+    manage(server_env, PEOPLE)
+    page = phone
+    sign_in(page, live_url, "visit-head")
+    page.goto(f"{live_url}/units/KP-PY/visits/record/")
+    page.get_by_label("Date of the visit").fill("2024-06-03")
+    page.get_by_label("Purpose").fill("Coverage check")
+    page.get_by_role("button", name="Record the visit").click()
+    expect(page.get_by_role("heading", name="Visit to", exact=False)).to_be_visible()
+    page.goto(f"{live_url}/units/KP-PY/visits/coverage/")
+    page.get_by_label("From").fill("2024-01-01")
+    page.get_by_label("To").fill("2024-12-31")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("[data-figure=visited]")).not_to_have_text("")
+    accessible(page, "visits-coverage")
+    screenshot(page, "visits-coverage")
