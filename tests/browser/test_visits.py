@@ -42,7 +42,7 @@ def test_record_a_visit_on_a_phone(live_url, server_env, phone):
     page.get_by_label("Purpose").fill("See the spring sowing")
     page.get_by_label("Findings").fill("Seed arrived late.\n\n- tractors idle\n- no diesel")
     page.get_by_label("Visitors without an account").fill("Ri Myong Su\nPak Chol")
-    page.get_by_label("A follow-up task (optional)").fill("Send diesel")
+    page.get_by_label("A follow-up task").fill("Send diesel")
     page.get_by_label("Its owner (username)").fill("visit-reporter")
     page.get_by_label("Due on").fill("2024-05-20")
     screenshot(page, "visits-record-filled")

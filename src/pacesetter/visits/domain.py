@@ -67,14 +67,3 @@ def parse_day(text: str | dt.date) -> dt.date | None:
         return dt.date.fromisoformat(str(text).strip())
     except ValueError:
         return None
-
-
-def visited_in(first_on: dt.date, last_on: dt.date, start: dt.date, end: dt.date) -> bool | None:
-    """From one year's first and last visit of a unit: visited in [start, end] (True), not
-    (False), or not known from these two dates alone (None: they straddle the range, so a
-    visit in between may or may not fall in it)."""
-    if last_on < start or first_on > end:
-        return False
-    if start <= first_on <= end or start <= last_on <= end:
-        return True
-    return None

@@ -36,9 +36,7 @@ class VisitForm(PlainTextForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("one name a line"),
     )
-    follow_up = forms.CharField(
-        label=_("A follow-up task (optional)"), required=False, max_length=2000
-    )
+    follow_up = forms.CharField(label=_("A follow-up task"), required=False, max_length=2000)
     follow_up_owner = forms.CharField(
         label=_("Its owner (username)"), required=False, max_length=150
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -230,9 +231,16 @@ def overdue(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def default_kind(unit: Unit, kinds: list[UnitKind]) -> UnitKind | None:
-    """The kind asked about when none is: the kind of the unit's first child, else its own."""
-    child = Unit.objects.filter(parent=unit).select_related("kind").order_by("path").first()
-    wanted = child.kind_id if child is not None else unit.kind_id
+    """The kind asked about when none is: the kind most of the unit's children have (a
+    province's counties, not its one project), else the unit's own."""
+    common = (
+        Unit.objects.filter(parent=unit)
+        .values("kind")
+        .annotate(n=Count("id"))
+        .order_by("-n", "kind")
+        .first()
+    )
+    wanted = common["kind"] if common is not None else unit.kind_id
     return next((k for k in kinds if k.pk == wanted), kinds[0] if kinds else None)
 
 
