@@ -19,8 +19,10 @@ The layers, lowest first (docs/architecture.md draws them):
    movements (and below the ledger) while the rest of their apps stays in layer 1.
 5. ledger.
 6. figures.
-7. emulation, titles, drives, reserves: siblings, each above figures.
-8. The project (settings, urls, api, cli, wsgi, asgi), the setup files (`apply`, `export`,
+7. emulation, titles, drives, experience, reserves: siblings, each above figures.
+8. visits: an official's visit to a unit gathers what the layer-7 apps hold about it (the
+   voices collected on the spot will be linked from here), so it sits above them all.
+9. The project (settings, urls, api, cli, wsgi, asgi), the setup files (`apply`, `export`,
    which reach every app's actions) and the demo, above every app.
 
 Imports within one layer are allowed (an app's own modules, and the accounts ↔ audit pair).
@@ -37,8 +39,8 @@ import pacesetter
 
 SOURCE = Path(pacesetter.__file__).resolve().parent
 
-ABOVE_EVERYTHING = 8
-BENCH = 9
+ABOVE_EVERYTHING = 9
+BENCH = 10
 
 # Module prefix → layer; the longest prefix that matches a module decides.
 LAYERS: dict[str, int] = {
@@ -61,6 +63,7 @@ LAYERS: dict[str, int] = {
     "pacesetter.drives": 7,
     "pacesetter.experience": 7,
     "pacesetter.reserves": 7,
+    "pacesetter.visits": 8,
     "pacesetter.setup": ABOVE_EVERYTHING,
     "pacesetter.demo": ABOVE_EVERYTHING,
     "pacesetter": ABOVE_EVERYTHING,  # settings, urls, api, cli, wsgi, asgi

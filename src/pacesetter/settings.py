@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "pacesetter.experience",
     "pacesetter.reserves",
     "pacesetter.titles",
+    "pacesetter.visits",
     "pacesetter.setup",
     "pacesetter.demo",
 ]

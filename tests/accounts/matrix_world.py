@@ -22,6 +22,7 @@ from pacesetter.reserves import actions as reserve_actions
 from pacesetter.titles import actions as title_actions
 from pacesetter.titles import dossiers
 from pacesetter.units import actions as unit_actions
+from pacesetter.visits import actions as visit_actions
 
 TODAY = dt.date.today()
 # Drives and challenges run around today: sign-ups, gifts and answers are "now".
@@ -272,4 +273,14 @@ def build(world) -> SimpleNamespace:
     )
     reserve_actions.accept_reserve(x.implemented_reserve)
     reserve_actions.implement_reserve(x.implemented_reserve)
+
+    # visits: one to C1, with a follow-up owned by "someone" (a reporter of C1), overdue
+    x.visit = visit_actions.record_visit(
+        unit="C1",
+        visited_on=DAY,
+        purpose="Matrix visit",
+        guest_names=["Matrix guest"],
+        follow_ups=[visit_actions.FollowUpRow("Matrix follow-up", "someone", DAY)],
+    )
+    x.follow_up = x.visit.follow_ups.get()
     return x

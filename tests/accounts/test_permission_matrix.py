@@ -38,7 +38,7 @@ from pacesetter.units import actions as unit_actions
 from tests import factories
 from tests.accounts import matrix_world
 
-V, R, VF, P, ORG, M, G, VO, PA, A = (
+V, R, VF, P, ORG, M, G, VO, PA, A, VI = (
     "view",
     "report",
     "verify",
@@ -49,10 +49,11 @@ V, R, VF, P, ORG, M, G, VO, PA, A = (
     "vote",
     "participate",
     "audit",
+    "visit",
 )
 EXPECTED_CAPABILITIES: dict[str, set[str]] = {
-    Role.ORGANISER: {V, R, VF, P, ORG, M, G, A, PA},
-    Role.UNIT_HEAD: {V, R, P, G, PA},
+    Role.ORGANISER: {V, R, VF, P, ORG, M, G, A, PA, VI},
+    Role.UNIT_HEAD: {V, R, P, G, PA, VI},
     Role.REPORTER: {V, R},
     Role.VERIFIER: {V, VF},
     Role.COUNCIL_MEMBER: {V, VO},
@@ -779,6 +780,42 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         anyone(200),
         "/api/v1/titles/verify/{w.x.award.code}",  # public: a certificate's code
     ),
+    # visits to C1: recording one and adding or marking a follow-up need VISIT (officials)
+    ("POST", "/api/v1/visits"): Endpoint(
+        on_unit(201, 403, 422, need=VI),
+        "/api/v1/visits",
+        lambda w: {"unit": "C1", "visited_on": DAY, "purpose": "Matrix", "guest_names": ["G"]},
+    ),
+    ("GET", "/api/v1/visits"): Endpoint(
+        anyone(200),
+        "/api/v1/visits",
+        contains=_has('"id": {w.x.visit.pk}'),
+        shown=listed(),
+    ),
+    ("GET", "/api/v1/visits/mine"): Endpoint(anyone(200), "/api/v1/visits/mine"),
+    ("GET", "/api/v1/visits/{visit_id}"): Endpoint(on_unit(200), "/api/v1/visits/{w.x.visit.pk}"),
+    ("POST", "/api/v1/visits/{visit_id}/follow-ups"): Endpoint(
+        on_unit(201, need=VI),
+        "/api/v1/visits/{w.x.visit.pk}/follow-ups",
+        lambda w: {"what": "More", "owner": "someone", "due_on": DAY},
+    ),
+    ("POST", "/api/v1/follow-ups/{task_id}/mark"): Endpoint(
+        on_unit(200, need=VI),
+        "/api/v1/follow-ups/{w.x.follow_up.pk}/mark",
+        lambda w: {"done": True},
+    ),
+    ("GET", "/api/v1/units/{code}/visit-coverage"): Endpoint(
+        on_unit(200),
+        "/api/v1/units/C1/visit-coverage?kind=county&start=2025-01-01&end=2025-12-31",
+        contains=_has('"visited": 1'),
+        shown=listed(),
+    ),
+    ("GET", "/api/v1/units/{code}/overdue-follow-ups"): Endpoint(
+        on_unit(200),
+        "/api/v1/units/C1/overdue-follow-ups",
+        contains=_has('"id": {w.x.follow_up.pk}'),
+        shown=listed(),
+    ),
 }
 
 
@@ -1236,6 +1273,42 @@ PAGES: dict[str, Page] = {
         lambda w: {"code": w.x.pending_signup, "status": "accepted"},
     ),
     "drives-enlistment": Page(on_unit(200), "/drives/enlist/enlistment/?unit=C1"),
+    # visits to C1 (see the API entries)
+    "visits-unit": Page(
+        on_unit(200),
+        "/units/C1/visits/",
+        contains=_has('href="/visits/{w.x.visit.pk}/"'),
+        shown=listed(),
+    ),
+    "visits-record": Page(on_unit(200, need=VI), "/units/C1/visits/record/"),
+    "visits-overdue": Page(
+        on_unit(200),
+        "/units/C1/visits/overdue/",
+        contains=_has('data-task="{w.x.follow_up.pk}"'),
+        shown=listed(),
+    ),
+    "visits-mine": Page(anyone(200), "/visits/mine/"),
+    # the upload page is for officials anywhere; each row's unit is judged as the API does
+    "visits-import": Page(
+        lambda role, position: 200 if VI in EXPECTED_CAPABILITIES[role] else 403,
+        "/visits/import/",
+    ),
+    "visits-coverage": Page(
+        on_unit(200),
+        "/units/C1/visits/coverage/?kind=county&start=2025-01-01&end=2025-12-31",
+        contains=_has('data-figure="visited">1<'),
+        shown=listed(),
+    ),
+    "visits-detail": Page(on_unit(200), "/visits/{w.x.visit.pk}/"),
+    "visits-follow-up": Page(
+        on_unit(302, need=VI),
+        "/visits/{w.x.visit.pk}/follow-ups/",
+        "POST",
+        lambda w: {"what": "More", "owner": "someone", "due_on": DAY},
+    ),
+    "visits-mark": Page(
+        on_unit(302, need=VI), "/follow-ups/{w.x.follow_up.pk}/done/", "POST", lambda w: {}
+    ),
 }
 
 

@@ -28,6 +28,8 @@ SEEDS = (
     "/movements/first-national-plan-1947/practices/",
     "/units/KP/roles/",
     "/units/KP-PY/reserves/",
+    "/units/KP-PY/visits/",
+    "/visits/mine/",
 )
 # Not pages: files, the API, the admin, and what signs out.
 SKIP_PREFIXES = (
@@ -141,11 +143,26 @@ print(f"/reserves/{reserve.pk}/")
 """
 
 
+# The demo has no visits yet: one to Pyongyang with an overdue follow-up of the demo organiser
+# brings the visit page (its mark-done and add forms) and the overdue list into the crawl.
+VISITS_SEED = """
+from pacesetter.visits.actions import FollowUpRow, record_visit
+from pacesetter.visits.models import Visit
+
+visit = Visit.objects.filter(purpose="Crawl visit").first() or record_visit(
+    unit="KP-PY", visited_on="2024-05-02", purpose="Crawl visit", visitors=["demo"],
+    guest_names=["Ri Myong Su"], findings="Belts *worn* on threshers 2 and 5",
+    follow_ups=[FollowUpRow("Send belts", "demo", "2024-05-20")])
+print(f"/visits/{visit.pk}/")
+"""
+
+
 def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, page):
     run_page = manage(server_env, TITLES_SEED).strip().splitlines()[-1]
     reserve_page = manage(server_env, RESERVES_SEED).strip().splitlines()[-1]
+    visit_page = manage(server_env, VISITS_SEED).strip().splitlines()[-1]
     sign_in_as_demo(page, live_url)
-    queue = [live_url + seed for seed in (*SEEDS, run_page, reserve_page)]
+    queue = [live_url + seed for seed in (*SEEDS, run_page, reserve_page, visit_page)]
     seen_routes: dict[str, str] = {}
     found: dict[str, list[dict]] = {}
     while queue and len(seen_routes) < MAX_ROUTES:
@@ -175,6 +192,15 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
     assert {"titles:run", "titles:candidate", "titles:dossier"} <= seen_routes.keys()
     assert {"practice-list", "practice-detail", "practice-publish"} <= seen_routes.keys()
     assert {"reserves-unit", "reserves-propose", "reserves-detail"} <= seen_routes.keys()
+    assert {
+        "visits-unit",
+        "visits-record",
+        "visits-detail",
+        "visits-mine",
+        "visits-overdue",
+        "visits-coverage",
+        "visits-import",
+    } <= seen_routes.keys()
 
 
 def test_a_form_sent_back_with_errors_opens_on_its_summary(live_url, page):

@@ -48,15 +48,16 @@ class Capability(enum.StrEnum):
     VOTE = "vote"  # vote on title nominations
     PARTICIPATE = "participate"  # volunteer, donate, propose reserves, raise requests
     AUDIT = "audit"  # read the audit trail
+    VISIT = "visit"  # record visits to units (an official's field visits) and their follow-ups
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ORGANISER: frozenset(
         {C.VIEW, C.REPORT, C.VERIFY, C.PLAN, C.ORGANISE, C.MANAGE_UNITS, C.GRANT, C.AUDIT}
-        | {C.PARTICIPATE}
+        | {C.PARTICIPATE, C.VISIT}
     ),
-    Role.UNIT_HEAD: frozenset({C.VIEW, C.REPORT, C.PLAN, C.GRANT, C.PARTICIPATE}),
+    Role.UNIT_HEAD: frozenset({C.VIEW, C.REPORT, C.PLAN, C.GRANT, C.PARTICIPATE, C.VISIT}),
     Role.REPORTER: frozenset({C.VIEW, C.REPORT}),
     Role.VERIFIER: frozenset({C.VIEW, C.VERIFY}),
     Role.COUNCIL_MEMBER: frozenset({C.VIEW, C.VOTE}),
