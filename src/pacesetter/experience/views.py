@@ -134,16 +134,23 @@ def _upload(uploaded, caption: str = "") -> Upload:
     return Upload(name=uploaded.name or "", content=uploaded, size=uploaded.size, caption=caption)
 
 
-def practice_detail(request: HttpRequest, practice_id: int) -> HttpResponse:
-    """A practice with everything measured about it; adopt and withdraw for who may."""
+def _visible_practice(request: HttpRequest, practice_id: int) -> Practice | HttpResponse:
+    """The practice, if the visitor may see its movement (else 404, or sign in first)."""
     practice = selectors.practice_or_none(practice_id)
     if practice is None:
         raise Http404("No such practice.")
     movement = _movement_for(request, practice.movement.slug)
-    if isinstance(movement, HttpResponse):
-        return movement
+    return movement if isinstance(movement, HttpResponse) else practice
+
+
+def practice_detail(request: HttpRequest, practice_id: int) -> HttpResponse:
+    """A practice with everything measured about it; adopt and withdraw for who may."""
+    practice = _visible_practice(request, practice_id)
+    if isinstance(practice, HttpResponse):
+        return practice
+    movement = practice.movement
     # Published to the movement: whoever may see the movement reads its practices, with the
-    # publisher's figures on that one indicator and period, which publishing shares.
+    # publisher's figures on its indicators over its period, which publishing shares.
     actor = current_actor()
     adoptions = selectors.standing_adoptions(practice)
     adopt_form = None
@@ -238,12 +245,10 @@ def _act(request: HttpRequest, practice: Practice, adoptions: list[Adoption]) ->
 
 def practice_attach(request: HttpRequest, practice_id: int) -> HttpResponse:
     """Add a picture or a PDF to a practice (who may publish for its unit); POST only."""
-    practice = selectors.practice_or_none(practice_id)
-    if practice is None:
-        raise Http404("No such practice.")
-    movement = _movement_for(request, practice.movement.slug)
-    if isinstance(movement, HttpResponse):
-        return movement
+    practice = _visible_practice(request, practice_id)
+    if isinstance(practice, HttpResponse):
+        return practice
+    movement = practice.movement
     if not current_actor().is_authenticated:
         return redirect_to_login(request.get_full_path())
     if request.method != "POST":
