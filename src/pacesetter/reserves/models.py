@@ -136,3 +136,58 @@ class ReserveTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} · {self.measure or 'members'}"
+
+
+FACTOR_DIGITS = 20
+FACTOR_PLACES = 6
+
+
+class ReserveLink(models.Model):
+    """An explicit link, set by the movement's organiser: verified reserves of `kind` measured
+    in `measure` count toward `indicator`, each unit of saving as `factor` of the indicator
+    ("1 t of steel saved = 0.05 flats"). A reserve it covers is one of the movement, or one
+    without a movement in a unit of the movement's scope. Only verifications after the link
+    is set count: the ledger is not rewritten."""
+
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    measure = models.CharField(max_length=40)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    factor = models.DecimalField(
+        max_digits=FACTOR_DIGITS, decimal_places=FACTOR_PLACES, default=Decimal(1)
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "measure", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["movement", "kind", "measure"], name="reserve_link_key"
+            ),
+            models.CheckConstraint(condition=models.Q(factor__gt=0), name="reserve_link_factor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.measure} × {self.factor} → {self.indicator_id}"
+
+
+class ReserveCount(models.Model):
+    """What a verified reserve counted toward an indicator: the report recorded in the
+    ledger for it (source `reserve`). Written once, at verification."""
+
+    reserve = models.ForeignKey(Reserve, on_delete=models.PROTECT, related_name="counts")
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=MAX_DIGITS + 6, decimal_places=FACTOR_PLACES + 3)
+    factor = models.DecimalField(max_digits=FACTOR_DIGITS, decimal_places=FACTOR_PLACES)
+    report_id = models.BigIntegerField()
+    day = models.DateField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reserve", "indicator"], name="reserve_count_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reserve {self.reserve_id} → {self.indicator_id}: {self.quantity}"

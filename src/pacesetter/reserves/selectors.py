@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from pacesetter.accounts.permissions import Actor, Capability, can, unit_filter
+from pacesetter.movements.models import Movement
 from pacesetter.units.models import Member, Unit
 
 from . import domain
-from .models import Reserve, ReserveTotal
+from .models import Reserve, ReserveLink, ReserveTotal
 
 
 def reserves_for(
@@ -116,3 +117,19 @@ def figures(unit: Unit) -> Figures:
         )
     result.members = Member.objects.filter(unit__path__startswith=unit.path).count()
     return result
+
+
+def links_covering(reserve: Reserve) -> list[ReserveLink]:
+    """The links that count `reserve` toward an indicator: of its movement, or — a reserve
+    without a movement — of a launched movement whose scope holds its unit (one query)."""
+    links = ReserveLink.objects.filter(kind=reserve.kind, measure=reserve.measure)
+    if reserve.movement_id is not None:
+        links = links.filter(movement_id=reserve.movement_id)
+    else:
+        lineage = reserve.unit.lineage_ids
+        links = links.filter(
+            Q(movement__scope__in=lineage)
+            | Q(movement__scope__isnull=True, movement__organiser__in=lineage),
+            movement__status=Movement.Status.LAUNCHED,
+        )
+    return list(links.select_related("movement", "indicator").distinct().order_by("id"))

@@ -119,6 +119,12 @@ def reserve_page(
             "reserve": reserve,
             "events": list(reserve.events.all()),
             "verbs": selectors.allowed_verbs(actor, reserve),
+            "counts": list(reserve.counts.select_related("indicator", "movement")),
+            "links": (
+                selectors.links_covering(reserve)
+                if reserve.status not in (Status.VERIFIED, Status.DECLINED)
+                else []
+            ),
             "form": form or TransitionForm(initial={"measure": reserve.measure}),
         },
         status=status,
