@@ -260,4 +260,12 @@ def build(world) -> SimpleNamespace:
     )
     reserve_actions.accept_reserve(x.implemented_reserve)
     reserve_actions.implement_reserve(x.implemented_reserve)
+    # money saved in C1's "running" counts toward its steel (nothing here verifies money)
+    x.reserve_link = reserve_actions.link_reserves(
+        movement=world.running,
+        kind="money",
+        measure="KPW",
+        indicator=world.running.indicators.get(code="steel"),
+        factor="0.1",
+    )
     return x

@@ -240,3 +240,54 @@ def test_the_reserve_page_and_the_figure_show_what_was_counted(
     # W2 has no reserve counted: no "of which" on its figure
     page = client.get(f"/movements/{housing.slug}/units/W2/").content.decode()
     assert 'data-figure="from-reserves"' not in page
+
+
+def test_the_api_sets_lists_and_removes_a_link(units, housing, people):
+    import json
+
+    from .test_api import client_of, errors, post
+
+    api = client_of(factories.UserFactory(username="op", is_superuser=True))
+    url = f"/api/v1/movements/{housing.slug}/reserve-links"
+    bad = post(api, url, {"kind": "material", "measure": "t", "indicator": "nope"})
+    assert errors(bad, 422) == {"indicator"}
+    bad = post(api, url, {"kind": "material", "measure": "t", "indicator": "flats", "factor": -1})
+    assert errors(bad, 422) == {"factor"}
+    made = post(
+        api,
+        url,
+        {"kind": "material", "measure": "t of steel", "indicator": "flats", "factor": 0.05},
+    )
+    assert made.status_code == 201, made.content
+    body = json.loads(made.content)
+    assert body["factor"] == "0.05" and body["indicator"] == "flats"
+    assert json.loads(api.get(url).content) == [body]
+    member = client_of(people["member"])
+    refused = post(member, url, {"kind": "time", "measure": "hours", "indicator": "flats"})
+    assert refused.status_code in (403, 404)
+    gone = api.delete(f"{url}/{body['id']}")
+    assert gone.status_code == 204
+    assert not ReserveLink.objects.exists()
+
+
+def test_the_organiser_panel_sets_and_removes_a_link(
+    units, housing, client, django_assert_max_num_queries
+):
+    client.force_login(factories.UserFactory(username="op", is_superuser=True))
+    url = f"/movements/{housing.slug}/reserve-links/"
+    wrong = client.post(
+        url, {"kind": "money", "measure": "won", "indicator": "flats", "factor": "1"}
+    )
+    assert wrong.status_code == 422 and "currency code" in wrong.content.decode()
+    done = client.post(
+        url, {"kind": "material", "measure": "t of steel", "indicator": "flats", "factor": "0.05"}
+    )
+    assert done.status_code == 302
+    with django_assert_max_num_queries(8):
+        page = client.get(url).content.decode()
+    assert 'data-link="material:t of steel"' in page and "0.05 flats" in page
+    link = ReserveLink.objects.get()
+    assert client.post(f"{url}{link.pk}/remove/").status_code == 302
+    assert not ReserveLink.objects.exists()
+    organise = client.get(f"/organise/{housing.slug}/").content.decode()
+    assert url in organise

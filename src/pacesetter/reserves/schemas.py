@@ -85,3 +85,20 @@ class ReserveFiguresOut(Schema):
     members_verified_percent: Percent | None
     members_repeat_percent: Percent | None
     measures: list[ReserveMeasureOut]
+
+
+class ReserveLinkIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(..., description="material, time, energy, money or indicator")
+    measure: str = Field(..., description="the reserves' measure, e.g. 't of steel'")
+    indicator: str = Field(..., description="the code of the movement's indicator counted")
+    factor: QuantityIn = Field("1", description="what one unit of saving counts as, e.g. 0.05")
+
+
+class ReserveLinkOut(Schema):
+    id: int
+    kind: str
+    measure: str
+    indicator: str
+    factor: Quantity

@@ -133,3 +133,8 @@ def links_covering(reserve: Reserve) -> list[ReserveLink]:
             movement__status=Movement.Status.LAUNCHED,
         )
     return list(links.select_related("movement", "indicator").distinct().order_by("id"))
+
+
+def links_of(movement: Movement) -> list[ReserveLink]:
+    """A movement's links with their indicators (one query)."""
+    return list(ReserveLink.objects.filter(movement=movement).select_related("indicator"))
