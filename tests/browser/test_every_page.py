@@ -28,6 +28,7 @@ SEEDS = (
     "/movements/first-national-plan-1947/practices/",
     "/units/KP/roles/",
     "/units/KP-PY/reserves/",
+    "/movements/first-national-plan-1947/reserve-links/",
 )
 # Not pages: files, the API, the admin, and what signs out.
 SKIP_PREFIXES = ("/api/", "/admin/", "/static/", "/accounts/logout/", "/titles/attachments/")
@@ -160,7 +161,12 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
     assert len(seen_routes) >= 25, sorted(seen_routes)
     assert {"titles:run", "titles:candidate", "titles:dossier"} <= seen_routes.keys()
     assert {"practice-list", "practice-detail", "practice-publish"} <= seen_routes.keys()
-    assert {"reserves-unit", "reserves-propose", "reserves-detail"} <= seen_routes.keys()
+    assert {
+        "reserves-unit",
+        "reserves-propose",
+        "reserves-detail",
+        "reserves-links",
+    } <= seen_routes.keys()
 
 
 def test_a_form_sent_back_with_errors_opens_on_its_summary(live_url, page):

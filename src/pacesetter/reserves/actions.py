@@ -35,6 +35,7 @@ from pacesetter.accounts.permissions import (
 )
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import ActionError, NotAllowed, RowError, StateError, ValidationFailed
+from pacesetter.core.facts import INITIATIVE_SCOPES
 from pacesetter.ledger import actions as ledger_actions
 from pacesetter.ledger.models import Report
 from pacesetter.movements.models import Indicator, Movement
@@ -178,6 +179,7 @@ def _transition(
     *,
     note_text: str = "",
     verified: Decimal | None = None,
+    scope: str = "",
 ) -> Reserve:
     actor, user = _actor_user()
     reserve = _locked(reserve)
@@ -198,6 +200,8 @@ def _transition(
             )
         reserve.verified = verified
     now = timezone.now()
+    if verb == "verify":
+        reserve.verified_at, reserve.recognised_scope = now, scope
     ReserveEvent.objects.create(
         reserve=reserve,
         at=now,
@@ -208,7 +212,12 @@ def _transition(
         note=note_text.strip(),
         verified=verified,
     )
-    Reserve.objects.filter(pk=reserve.pk).update(status=to, verified=reserve.verified)
+    Reserve.objects.filter(pk=reserve.pk).update(
+        status=to,
+        verified=reserve.verified,
+        verified_at=reserve.verified_at,
+        recognised_scope=reserve.recognised_scope,
+    )
     reserve.status = to
     d = domain.delta_of(to, reserve.estimated, verified)
     _add(
@@ -234,7 +243,10 @@ def _transition(
         unit=reserve.unit,
         movement=reserve.movement,
         before={"status": before},
-        after={"status": to, **({"verified": str(verified)} if verified is not None else {})},
+        after={
+            "status": to,
+            **({"verified": str(verified), "scope": scope} if verified is not None else {}),
+        },
     )
     return reserve
 
@@ -260,8 +272,14 @@ def decline_reserve(reserve: Reserve | int, *, reason: str) -> Reserve:
 
 
 @audited("reserves.verify_reserve")
-def verify_reserve(reserve: Reserve | int, *, verified, measure: str, note: str = "") -> Reserve:
-    """Verify an implemented reserve with the saving found, in the estimate's measure."""
+def verify_reserve(
+    reserve: Reserve | int, *, verified, measure: str, note: str = "", scope: str = "unit"
+) -> Reserve:
+    """Verify an implemented reserve with the saving found, in the estimate's measure, and
+    the scope its recognition reaches (unit, grassroots, provincial, national): a verified
+    reserve is a recognised initiative, a fact the title engine judges (core.facts)."""
+    if scope not in INITIATIVE_SCOPES[1:]:
+        _refuse("scope", f"one of {', '.join(INITIATIVE_SCOPES[1:])}")
     current = Reserve.objects.select_related("indicator").get(pk=getattr(reserve, "pk", reserve))
     if measure.strip() != current.measure:
         _refuse("measure", f"the verified saving is measured in {current.measure!r}, as estimated")
@@ -271,7 +289,7 @@ def verify_reserve(reserve: Reserve | int, *, verified, measure: str, note: str 
     quantity, problem = domain.parse_saving(verified, places)
     if problem:
         _refuse("verified", problem)
-    return _transition("verify", current, note_text=note, verified=quantity)
+    return _transition("verify", current, note_text=note, verified=quantity, scope=scope)
 
 
 def _count(reserve: Reserve, verified: Decimal) -> None:

@@ -52,6 +52,7 @@ def _out(reserve: Reserve) -> dict:
         "verified": _plain(reserve.verified),
         "status": reserve.status,
         "proposed_at": reserve.proposed_at,
+        "recognised_scope": reserve.recognised_scope,
     }
 
 
@@ -131,7 +132,11 @@ def transition(request: HttpRequest, reserve_id: int, payload: ReserveTransition
         if payload.verified is None:
             raise _field_error("verified", "the verified saving is required")
         actions.verify_reserve(
-            reserve_id, verified=payload.verified, measure=payload.measure, note=payload.note
+            reserve_id,
+            verified=payload.verified,
+            measure=payload.measure,
+            note=payload.note,
+            scope=payload.scope,
         )
     elif payload.action == "decline":
         actions.decline_reserve(reserve_id, reason=payload.note)

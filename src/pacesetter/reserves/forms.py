@@ -53,6 +53,17 @@ class TransitionForm(PlainTextForm):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     measure = forms.CharField(label=_("Measured in"), max_length=40, required=False)
+    scope = forms.ChoiceField(
+        label=_("Recognised as an initiative of"),
+        choices=[
+            ("unit", _("the unit")),
+            ("grassroots", _("grassroots level")),
+            ("provincial", _("provincial level")),
+            ("national", _("national level")),
+        ],
+        required=False,
+        help_text=_("the scope of its recognition, a fact titles may use"),
+    )
 
 
 class LinkForm(PlainTextForm):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pacesetter.core.facts import INITIATIVE_SCOPES
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.units.models import Member, Unit
 
@@ -63,10 +64,23 @@ class Reserve(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
     proposed_at = models.DateTimeField()
+    # Set by the verification: when, and how widely the initiative is recognised (a title
+    # fact through core.facts; one of core.facts.INITIATIVE_SCOPES but "none").
+    verified_at = models.DateTimeField(null=True, blank=True)
+    recognised_scope = models.CharField(
+        max_length=16, blank=True, choices=[(s, s) for s in INITIATIVE_SCOPES[1:]]
+    )
 
     class Meta:
         ordering = ["-proposed_at", "-id"]
-        indexes = [models.Index(fields=["unit", "status"], name="reserve_unit_status")]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="reserve_unit_status"),
+            models.Index(
+                fields=["verified_at"],
+                condition=models.Q(status="verified"),
+                name="reserve_verified_at",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="indicator", indicator__isnull=False)

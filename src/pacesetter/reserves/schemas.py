@@ -34,6 +34,11 @@ class ReserveTransitionIn(Schema):
     note: str = Field("", description="a note; for decline, the reason (required)")
     verified: QuantityIn | None = Field(None, description="for verify: the saving found")
     measure: str = Field("", description="for verify: the measure, the same as estimated")
+    scope: str = Field(
+        "unit",
+        description="for verify: how widely the initiative is recognised (unit, grassroots, "
+        "provincial, national), a fact titles may judge",
+    )
 
 
 class ReserveEventOut(Schema):
@@ -58,6 +63,7 @@ class ReserveOut(Schema):
     verified: Quantity | None
     status: str
     proposed_at: dt.datetime
+    recognised_scope: str
 
 
 class ReserveDetailOut(ReserveOut):

@@ -155,6 +155,7 @@ def transition(request: HttpRequest, reserve_id: int, verb: str) -> HttpResponse
                     verified=data["verified"],
                     measure=data["measure"],
                     note=data["note"],
+                    scope=data.get("scope") or "unit",
                 )
             elif verb == "decline":
                 actions.decline_reserve(reserve.pk, reason=data["note"])
