@@ -104,7 +104,9 @@ def propose_reserve(
     member: Member | None = None,
     movement: Movement | None = None,
     indicator: Indicator | None = None,
+    import_key: str | None = None,
 ) -> Reserve:
+    """Propose a reserve. `import_key` is a file's row key (import-reserves): unique."""
     actor, user = _actor_user()
     if not (
         can(actor, Capability.PARTICIPATE, unit, movement)
@@ -154,6 +156,7 @@ def propose_reserve(
         measure=measure.strip(),
         status=Status.PROPOSED,
         proposed_at=now,
+        import_key=import_key or None,
     )
     ReserveEvent.objects.create(
         reserve=reserve, at=now, by=user, by_label=actor.label, to_status=Status.PROPOSED

@@ -64,6 +64,9 @@ class Reserve(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
     proposed_at = models.DateTimeField()
+    # A file's row key (`pacesetter import-reserves`): the same row imported again finds
+    # its reserve instead of proposing another.
+    import_key = models.CharField(max_length=140, unique=True, null=True, blank=True)
     # Set by the verification: when, and how widely the initiative is recognised (a title
     # fact through core.facts; one of core.facts.INITIATIVE_SCOPES but "none").
     verified_at = models.DateTimeField(null=True, blank=True)
