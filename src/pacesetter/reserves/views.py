@@ -59,6 +59,7 @@ def unit_reserves(request: HttpRequest, code: str) -> HttpResponse:
             "unit": unit,
             "reserves": rows,
             "figures": selectors.figures(unit),
+            "by_kind": selectors.savings_by_kind(unit),
             "statuses": Status.choices,
             "kinds": Kind.choices,
             "status": status,
