@@ -114,8 +114,8 @@ print(f"/titles/runs/{{run.pk}}/")
 """
 
 
-# The demo has no reserves yet: one proposed in Pyongyang brings the reserve page (with every
-# transition form, the demo organiser may use them all) into the crawl.
+# The demo's reserves are verified or declined: one proposed in Pyongyang brings the reserve
+# page with every transition form (the demo organiser may use them all) into the crawl.
 RESERVES_SEED = """
 from pacesetter.reserves.actions import propose_reserve
 from pacesetter.reserves.models import Reserve
