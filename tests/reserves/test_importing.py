@@ -115,3 +115,11 @@ def test_a_refusal_by_an_action_names_the_row_and_rolls_everything_back(cli, uni
     assert "You may not verify here" in done.out or "may not verify" in done.out
     assert "2 of 2 rows are not valid" in done.err
     assert not Reserve.objects.exists()
+
+
+def test_a_known_key_with_other_content_is_refused(cli, units, kim, tmp_path):
+    assert cli("import_reserves", str(write_csv(tmp_path / "a.csv", [HEADER, ROWS[4]]))).code == 0
+    other = [HEADER, ["r5", "C1", "", "energy", "Shorter route", "1", "kWh", "", "", "", ""]]
+    done = cli("import_reserves", str(write_csv(tmp_path / "b.csv", other)))
+    assert done.code != 0 and "another unit, kind or measure" in done.out
+    assert Reserve.objects.get().kind == "time"

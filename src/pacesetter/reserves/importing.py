@@ -252,6 +252,20 @@ def record(outcome: Outcome) -> None:
                             import_key=row.key,
                         )
                         outcome.proposed += 1
+                    elif (reserve.unit_id, reserve.kind, reserve.measure) != (
+                        row.unit.pk,
+                        row.kind,
+                        row.measure,
+                    ):
+                        outcome.errors.append(
+                            RowError(
+                                row.number,
+                                "key",
+                                f"reserve {reserve.pk}, imported with this key, has another "
+                                "unit, kind or measure",
+                            )
+                        )
+                        continue
                     steps = _steps(reserve.status, row.status)
                     if steps is None:
                         outcome.errors.append(
