@@ -283,4 +283,12 @@ def build(world) -> SimpleNamespace:
         follow_ups=[visit_actions.FollowUpRow("Matrix follow-up", "someone", DAY)],
     )
     x.follow_up = x.visit.follow_ups.get()
+    # money saved in C1's "running" counts toward its steel (nothing here verifies money)
+    x.reserve_link = reserve_actions.link_reserves(
+        movement=world.running,
+        kind="money",
+        measure="KPW",
+        indicator=world.running.indicators.get(code="steel"),
+        factor="0.1",
+    )
     return x

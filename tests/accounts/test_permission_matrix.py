@@ -622,6 +622,19 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v1/units/{code}/reserve-figures"): Endpoint(
         on_unit(200), "/api/v1/units/C1/reserve-figures"
     ),
+    # links of C1's "running": seen with the movement, set and removed by its organisers
+    ("GET", "/api/v1/movements/{slug}/reserve-links"): Endpoint(
+        movement_of_c1(200), "/api/v1/movements/running/reserve-links"
+    ),
+    ("POST", "/api/v1/movements/{slug}/reserve-links"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/running/reserve-links",
+        lambda w: {"kind": "material", "measure": "t", "indicator": "steel", "factor": "0.5"},
+    ),
+    ("DELETE", "/api/v1/movements/{slug}/reserve-links/{link_id}"): Endpoint(
+        movement_of_c1(204, need=ORG),
+        "/api/v1/movements/running/reserve-links/{w.x.reserve_link.pk}",
+    ),
     # drives: "gifts", "call" and "enlist" are KP-wide private movements; asked about C1
     ("GET", "/api/v1/drives"): Endpoint(anyone(200), "/api/v1/drives"),
     # setting drives up on C1's draft: ORGANISE on the movement
@@ -1230,6 +1243,13 @@ PAGES: dict[str, Page] = {
     "reserves-detail": Page(on_unit(200), "/reserves/{w.x.reserve.pk}/"),
     "reserves-transition": Page(
         on_unit(302, need=P), "/reserves/{w.x.reserve.pk}/review/", "POST", lambda w: {}
+    ),
+    "reserves-links": Page(movement_of_c1(200, need=ORG), "/movements/running/reserve-links/"),
+    "reserves-unlink": Page(
+        movement_of_c1(302, need=ORG),
+        "/movements/running/reserve-links/{w.x.reserve_link.pk}/remove/",
+        "POST",
+        lambda w: {},
     ),
     # drives (see the API entries); the public call "open-call" for the public pages
     "drives-home": Page(anyone(200), "/drives/", public=200),

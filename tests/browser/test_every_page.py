@@ -30,6 +30,7 @@ SEEDS = (
     "/units/KP-PY/reserves/",
     "/units/KP-PY/visits/",
     "/visits/mine/",
+    "/movements/first-national-plan-1947/reserve-links/",
 )
 # Not pages: files, the API, the admin, and what signs out.
 SKIP_PREFIXES = (
@@ -129,8 +130,8 @@ print(f"/titles/runs/{{run.pk}}/")
 """
 
 
-# The demo has no reserves yet: one proposed in Pyongyang brings the reserve page (with every
-# transition form, the demo organiser may use them all) into the crawl.
+# The demo's reserves are verified or declined: one proposed in Pyongyang brings the reserve
+# page with every transition form (the demo organiser may use them all) into the crawl.
 RESERVES_SEED = """
 from pacesetter.reserves.actions import propose_reserve
 from pacesetter.reserves.models import Reserve
@@ -191,7 +192,12 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
     assert len(seen_routes) >= 25, sorted(seen_routes)
     assert {"titles:run", "titles:candidate", "titles:dossier"} <= seen_routes.keys()
     assert {"practice-list", "practice-detail", "practice-publish"} <= seen_routes.keys()
-    assert {"reserves-unit", "reserves-propose", "reserves-detail"} <= seen_routes.keys()
+    assert {
+        "reserves-unit",
+        "reserves-propose",
+        "reserves-detail",
+        "reserves-links",
+    } <= seen_routes.keys()
     assert {
         "visits-unit",
         "visits-record",

@@ -233,16 +233,18 @@ def test_movement_page_queries_are_pinned(client, reported, user, django_assert_
     # session, user; the movement and its scope; the unit's figures (8); the children: how
     # many, their ranking (3), the page's units, their recent days; own reports, pledges;
     # + 1: the overtaking feed (emulation's partial on the dashboard); + 2: the figures of
-    # each of the movement's own periods (their totals and their plans)
-    with django_assert_num_queries(22):
+    # each of the movement's own periods (their totals and their plans); + 1: what verified
+    # reserves counted (figures.selectors.from_reserves)
+    with django_assert_num_queries(23):
         assert client.get(f"/movements/{reported.slug}/").status_code == 200
 
 
 def test_unit_page_queries_are_pinned(client, reported, user, django_assert_num_queries):
     client.force_login(user)
     # as the dashboard, with the unit, its siblings' ranks and its breadcrumbs;
-    # + 2: "learn from" (emulation's partial); + 2: the figures period by period
-    with django_assert_num_queries(27):
+    # + 2: "learn from" (emulation's partial); + 2: the figures period by period; + 1: what
+    # verified reserves counted
+    with django_assert_num_queries(28):
         assert client.get(f"/movements/{reported.slug}/units/C1/").status_code == 200
 
 

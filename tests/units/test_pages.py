@@ -57,6 +57,9 @@ def test_a_reporter_sees_the_unit_but_no_forms(units):
     client.force_login(reporter)
     page = client.get("/units/C1/").content.decode()
     assert "Change this unit" not in page and "Add a unit under it" not in page
+    # the unit's reserves, a page of the reserves app, linked by its URL name
+    assert '<a href="/units/C1/reserves/" data-link="reserves">' in page
+    assert client.get("/units/C1/reserves/").status_code == 200
     assert (
         client.post("/units/C1/edit/", {"name": "X", "kind": "k", "headcount": 1}).status_code
         == 403

@@ -32,6 +32,8 @@ DATA = Path(__file__).resolve().parent / "data"
 HISTORY = DATA / "history.yaml"
 # The demo login and its role on every demo root: a setup file's `people:` section.
 PEOPLE = DATA / "people.yaml"
+# Reserves found in a movement, per slug (see _load_reserves).
+RESERVES = DATA / "reserves"
 
 
 @dataclass
@@ -43,6 +45,19 @@ class DemoResult:
 
 def history_slugs() -> list[str]:
     return [movement["slug"] for movement in yaml.safe_load(HISTORY.read_text())["movements"]]
+
+
+def _load_reserves(slug: str) -> None:
+    """A movement's reserves (`data/reserves/<slug>.csv`, with the members who proposed them
+    in `<slug>.members.csv`), taken through their lifecycle by `import-reserves`, as the
+    system: the demo login, who would propose them, may not verify its own."""
+    reserves = RESERVES / f"{slug}.csv"
+    if not reserves.exists():
+        return
+    members = RESERVES / f"{slug}.members.csv"
+    if members.exists():
+        run_command("import_members", str(members))
+    run_command("import_reserves", str(reserves))
 
 
 def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> DemoResult:
@@ -96,6 +111,7 @@ def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> 
             practices = DATA / "practices" / f"{slug}.yaml"
             if practices.exists():
                 run_command("import_practices", str(practices))
+        _load_reserves(slug)
         run_command("close_movement", slug)
         result.created.append(slug)
     # The drives rows of the figures table (`demo.drives`).

@@ -1,7 +1,9 @@
 """Figures for pages and the API, read from the aggregates in a fixed number of queries.
 
 Nothing here scans the ledger: actual figures come from `SubtreePeriodTotal` (one row per
-unit × indicator × period) and pace from `SubtreeDailyTotal` (one row per day).
+unit × indicator × period) and pace from `SubtreeDailyTotal` (one row per day). The one
+read of reports, `from_reserves`, reads only the few counted from verified reserves, through
+their own partial index.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, FloatField, OuterRef, Subquery
+from django.db.models import F, FloatField, OuterRef, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 
+from pacesetter.core.quantities import from_minor
 from pacesetter.ledger.models import Report, SubtreeDailyTotal, SubtreePeriodTotal
 from pacesetter.movements.models import Indicator, Movement, Period, Plan, PlanTotal, Pledge
 from pacesetter.movements.selectors import movement_today
@@ -56,6 +59,33 @@ class IndicatorFigures:
     rank_among_siblings: int | None
     siblings: int
     daily: list[tuple[dt.date, Decimal]] = field(default_factory=list)
+    # Of `actual`, what verified reserves counted toward it (see `from_reserves`).
+    from_reserves: Decimal | None = None
+
+
+def from_reserves(
+    *, unit: Unit, movement: Movement, period: Period, indicators: list[Indicator]
+) -> dict[int, Decimal]:
+    """Per indicator, how much of the subtree's figure over `period` the ledger holds from
+    verified reserves (reports of source `reserve`), in one query on their partial index."""
+    places = {i.pk: i.decimal_places for i in indicators}
+    rows = (
+        Report.objects.filter(
+            movement=movement,
+            source=Report.Source.RESERVE,
+            indicator_id__in=list(places),
+            day__range=(period.starts_on, period.ends_on),
+            unit__path__startswith=unit.path,
+        )
+        .values("indicator_id")
+        .annotate(total=Sum("quantity_minor"))
+        .order_by()
+    )
+    return {
+        row["indicator_id"]: from_minor(row["total"], places[row["indicator_id"]])
+        for row in rows
+        if row["total"]
+    }
 
 
 def as_of_for(movement: Movement, period: Period, today: dt.date | None = None) -> dt.date:

@@ -157,6 +157,11 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
     figures = selectors.unit_figures(
         unit=unit, movement=movement, period=period, indicators=indicators
     )
+    counted = selectors.from_reserves(
+        unit=unit, movement=movement, period=period, indicators=indicators
+    )
+    for figure in figures:
+        figure.from_reserves = counted.get(figure.indicator.pk)
     by_period = selectors.period_figures(
         unit=unit, movement=movement, periods=periods, figures=figures
     )

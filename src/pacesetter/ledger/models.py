@@ -32,6 +32,9 @@ class Report(models.Model):
         IMPORT = "import", "File import"
         DEMO = "demo", "Demo"
         CLI = "cli", "Command line"
+        # A verified reserve counted toward an indicator through an explicit link
+        # (pacesetter.reserves): its key is `reserve:<id>`, so it counts once.
+        RESERVE = "reserve", "Verified reserve"
 
     class Verification(models.TextChoices):
         UNVERIFIED = "unverified", "Unverified"
@@ -89,6 +92,12 @@ class Report(models.Model):
             models.Index(fields=["movement", "id"], name="report_movement_id"),
             models.Index(
                 fields=["corrects"], condition=Q(corrects__isnull=False), name="report_corrects"
+            ),
+            # "Of which from verified reserves" on a figure: the few reserve reports only.
+            models.Index(
+                fields=["movement", "indicator", "day"],
+                condition=Q(source="reserve"),
+                name="report_from_reserves",
             ),
         ]
         constraints = [

@@ -57,6 +57,7 @@ MOVEMENT_KEYS = {
     "plans",
     "rankings",
     "challenges",
+    "reserve_links",
     "donation_drive",
     "volunteer_call",
     "enlistment",
@@ -91,6 +92,9 @@ CHALLENGE_KEYS = {
     "stake": str,
     "answer_by": dt.date,
 }
+# Verified reserves of a kind and measure counted toward an indicator (pacesetter.setup.
+# reserve_links applies them through the reserves' link action).
+RESERVE_LINK_KEYS = {"kind": str, "measure": str, "indicator": str, "factor": str}
 COMPONENT_KEYS = {"indicator": str, "normalisation": str, "weight": str}
 # A drive's fields (at most one of each kind per movement); `roles`, `items` and `places`
 # are lists of mappings read by the keys below.
@@ -154,6 +158,7 @@ class MovementSetup:
     plans: list[PlanRow] = field(default_factory=list)
     rankings: list[dict[str, Any]] = field(default_factory=list)
     challenges: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
+    reserve_links: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
     # Each drive as the file gives it (None: the file names none); the drive's own
     # indicators are made by the drive, not listed in `indicators`.
     donation_drive: dict[str, Any] | None = None
@@ -286,6 +291,8 @@ class SetupReader:
             self._rankings(parts["rankings"], setup)
         if "challenges" in parts:
             self._challenges(parts["challenges"], setup)
+        if "reserve_links" in parts:
+            self._reserve_links(parts["reserve_links"], setup)
         if "donation_drive" in parts:
             setup.donation_drive = self._drive(
                 parts["donation_drive"],
@@ -386,6 +393,20 @@ class SetupReader:
                 )
             ranking["components"] = components
             setup.rankings.append(ranking)
+
+    def _reserve_links(self, node: yaml.Node, setup: MovementSetup) -> None:
+        where = at(setup.prefix, "reserve_links")
+        for number, item in enumerate(self.items(node, where), start=1):
+            place = at(setup.prefix, f"reserve_links[{number}]")
+            self.lines[place] = item.start_mark.line + 1
+            parts = self.mapping(item, place, set(RESERVE_LINK_KEYS))
+            self.required(item, parts, place, ("kind", "measure", "indicator"))
+            link = {
+                name: self.scalar(parts[name], at(place, name), kind)
+                for name, kind in RESERVE_LINK_KEYS.items()
+                if name in parts
+            }
+            setup.reserve_links.append({**link, "place": place})
 
     def _challenges(self, node: yaml.Node, setup: MovementSetup) -> None:
         """Each challenge's fields; one of `opponent` (a unit) or `block` (a group)."""

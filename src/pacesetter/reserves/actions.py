@@ -8,7 +8,14 @@ Who may do what (pacesetter.accounts.permissions):
   organiser above it;
 - verify: VERIFY on the unit — a verifier or an organiser on or above it (never the unit head
   alone: the one who runs the work does not certify its saving), and never the person who
-  proposed the reserve.
+  proposed the reserve;
+- link reserves to an indicator (`link_reserves`, `unlink_reserves`): ORGANISE on the
+  movement's organising unit.
+
+A verified reserve that a link covers counts toward the link's indicator through the ledger:
+the verification records a report (source `reserve`, key `reserve:<id>`, the verification
+day in the movement's time zone, the reserve's unit, the verified saving × the factor) in
+the same transaction — refused, with the verification, if the ledger refuses it.
 """
 
 from __future__ import annotations
@@ -19,14 +26,24 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from pacesetter.accounts.permissions import Capability, can, current_actor, require
+from pacesetter.accounts.permissions import (
+    Capability,
+    can,
+    current_actor,
+    require,
+    require_on_movement,
+)
 from pacesetter.audit.actions import audited, note
-from pacesetter.core.errors import NotAllowed, RowError, StateError, ValidationFailed
+from pacesetter.core.errors import ActionError, NotAllowed, RowError, StateError, ValidationFailed
+from pacesetter.core.facts import INITIATIVE_SCOPES
+from pacesetter.ledger import actions as ledger_actions
+from pacesetter.ledger.models import Report
 from pacesetter.movements.models import Indicator, Movement
+from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Member, Unit
 
-from . import domain
-from .models import Kind, Reserve, ReserveEvent, Status
+from . import domain, selectors
+from .models import Kind, Reserve, ReserveCount, ReserveEvent, ReserveLink, Status
 
 TOTALS = "reserves_reservetotal"
 _COLUMNS = (
@@ -87,7 +104,9 @@ def propose_reserve(
     member: Member | None = None,
     movement: Movement | None = None,
     indicator: Indicator | None = None,
+    import_key: str | None = None,
 ) -> Reserve:
+    """Propose a reserve. `import_key` is a file's row key (import-reserves): unique."""
     actor, user = _actor_user()
     if not (
         can(actor, Capability.PARTICIPATE, unit, movement)
@@ -137,6 +156,7 @@ def propose_reserve(
         measure=measure.strip(),
         status=Status.PROPOSED,
         proposed_at=now,
+        import_key=import_key or None,
     )
     ReserveEvent.objects.create(
         reserve=reserve, at=now, by=user, by_label=actor.label, to_status=Status.PROPOSED
@@ -162,6 +182,7 @@ def _transition(
     *,
     note_text: str = "",
     verified: Decimal | None = None,
+    scope: str = "",
 ) -> Reserve:
     actor, user = _actor_user()
     reserve = _locked(reserve)
@@ -182,6 +203,8 @@ def _transition(
             )
         reserve.verified = verified
     now = timezone.now()
+    if verb == "verify":
+        reserve.verified_at, reserve.recognised_scope = now, scope
     ReserveEvent.objects.create(
         reserve=reserve,
         at=now,
@@ -192,7 +215,12 @@ def _transition(
         note=note_text.strip(),
         verified=verified,
     )
-    Reserve.objects.filter(pk=reserve.pk).update(status=to, verified=reserve.verified)
+    Reserve.objects.filter(pk=reserve.pk).update(
+        status=to,
+        verified=reserve.verified,
+        verified_at=reserve.verified_at,
+        recognised_scope=reserve.recognised_scope,
+    )
     reserve.status = to
     d = domain.delta_of(to, reserve.estimated, verified)
     _add(
@@ -211,12 +239,17 @@ def _transition(
         )
         first, second = domain.member_delta(earlier)
         _add(_lineage(reserve.member.unit), "", members_verified=first, members_repeat=second)
+    if verb == "verify":
+        _count(reserve, verified)
     note(
         target=reserve,
         unit=reserve.unit,
         movement=reserve.movement,
         before={"status": before},
-        after={"status": to, **({"verified": str(verified)} if verified is not None else {})},
+        after={
+            "status": to,
+            **({"verified": str(verified), "scope": scope} if verified is not None else {}),
+        },
     )
     return reserve
 
@@ -242,8 +275,14 @@ def decline_reserve(reserve: Reserve | int, *, reason: str) -> Reserve:
 
 
 @audited("reserves.verify_reserve")
-def verify_reserve(reserve: Reserve | int, *, verified, measure: str, note: str = "") -> Reserve:
-    """Verify an implemented reserve with the saving found, in the estimate's measure."""
+def verify_reserve(
+    reserve: Reserve | int, *, verified, measure: str, note: str = "", scope: str = "unit"
+) -> Reserve:
+    """Verify an implemented reserve with the saving found, in the estimate's measure, and
+    the scope its recognition reaches (unit, grassroots, provincial, national): a verified
+    reserve is a recognised initiative, a fact the title engine judges (core.facts)."""
+    if scope not in INITIATIVE_SCOPES[1:]:
+        _refuse("scope", f"one of {', '.join(INITIATIVE_SCOPES[1:])}")
     current = Reserve.objects.select_related("indicator").get(pk=getattr(reserve, "pk", reserve))
     if measure.strip() != current.measure:
         _refuse("measure", f"the verified saving is measured in {current.measure!r}, as estimated")
@@ -253,7 +292,133 @@ def verify_reserve(reserve: Reserve | int, *, verified, measure: str, note: str 
     quantity, problem = domain.parse_saving(verified, places)
     if problem:
         _refuse("verified", problem)
-    return _transition("verify", current, note_text=note, verified=quantity)
+    return _transition("verify", current, note_text=note, verified=quantity, scope=scope)
+
+
+def _count(reserve: Reserve, verified: Decimal) -> None:
+    """Record the verified saving toward each covering link's indicator, in the ledger."""
+    for link in selectors.links_covering(reserve):
+        indicator, movement = link.indicator, link.movement
+        quantity = domain.counted(verified, link.factor)
+        problem = domain.count_error(quantity, indicator.decimal_places)
+        if problem:
+            _refuse(
+                "verified",
+                f"{verified} {reserve.measure} × {link.factor} = {quantity} "
+                f"{indicator.unit_of_measure} of {indicator.name}: {problem}",
+            )
+        day = movement_today(movement)
+        row = ledger_actions.ReportRow(
+            unit=reserve.unit.code,
+            indicator=indicator.code,
+            day=day,
+            quantity=quantity,
+            idempotency_key=f"reserve:{reserve.pk}",
+        )
+        try:
+            result = ledger_actions.record_reports(
+                movement=movement, rows=[row], source=Report.Source.RESERVE, verified=True
+            )
+        except ActionError as exc:
+            where = f"counting toward {indicator.name} ({movement.slug})"
+            said = "; ".join(f"{e.field}: {e.message}" for e in exc.errors) or exc.detail
+            raise type(exc)(
+                f"{where}: {said}",
+                errors=[RowError(1, "verified", f"{where}: {e.message}") for e in exc.errors]
+                or [RowError(1, "verified", f"{where}: {exc.detail}")],
+            ) from exc
+        ReserveCount.objects.get_or_create(
+            reserve=reserve,
+            indicator=indicator,
+            defaults={
+                "movement": movement,
+                "quantity": quantity,
+                "factor": link.factor,
+                "report_id": result.report_ids[0],
+                "day": day,
+            },
+        )
+
+
+def _link_movement(movement: Movement) -> None:
+    scope = [u.path for u in movement.scope.all()] or [movement.organiser.path]
+    require_on_movement(current_actor(), Capability.ORGANISE, movement, scope)
+
+
+@audited("reserves.link_reserves")
+def link_reserves(
+    *, movement: Movement, kind: str, measure: str, indicator: Indicator, factor="1"
+) -> ReserveLink:
+    """Count the verified reserves of `kind` measured in `measure` toward `indicator`, each
+    unit of saving as `factor` of it. Setting a link the movement has changes its indicator
+    or factor for verifications from now on; what was counted stays counted."""
+    _link_movement(movement)
+    errors: list[RowError] = []
+    if kind not in Kind.values:
+        errors.append(RowError(1, "kind", f"one of {', '.join(Kind.values)}"))
+    elif kind != Kind.INDICATOR:
+        problem = domain.measure_error(kind, measure)
+        if problem:
+            errors.append(RowError(1, "measure", problem))
+    elif not measure.strip():
+        errors.append(RowError(1, "measure", "a measure is required"))
+    if indicator.movement_id != movement.pk:
+        errors.append(RowError(1, "indicator", "not an indicator of this movement"))
+    number, problem = domain.parse_factor(factor)
+    if problem:
+        errors.append(RowError(1, "factor", problem))
+    if errors:
+        raise ValidationFailed(
+            "The link is not valid: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
+            errors=errors,
+        )
+    measure = measure.strip()
+    link = ReserveLink.objects.filter(movement=movement, kind=kind, measure=measure).first()
+    before = None
+    if link is None:
+        link = ReserveLink.objects.create(
+            movement=movement,
+            kind=kind,
+            measure=measure,
+            indicator=indicator,
+            factor=number,
+            created_at=timezone.now(),
+        )
+    else:
+        before = {"indicator": link.indicator.code, "factor": str(link.factor)}
+        link.indicator, link.factor = indicator, number
+        link.save(update_fields=["indicator", "factor"])
+    note(
+        target=link,
+        unit=movement.organiser,
+        movement=movement,
+        before=before,
+        after={
+            "kind": kind,
+            "measure": measure,
+            "indicator": indicator.code,
+            "factor": str(number),
+        },
+    )
+    return link
+
+
+@audited("reserves.unlink_reserves")
+def unlink_reserves(*, link: ReserveLink) -> None:
+    """Stop counting: verifications from now on are not counted; what was counted stays."""
+    movement = link.movement
+    _link_movement(movement)
+    note(
+        unit=movement.organiser,
+        movement=movement,
+        before={
+            "kind": link.kind,
+            "measure": link.measure,
+            "indicator": link.indicator.code,
+            "factor": str(link.factor),
+        },
+    )
+    link.delete()
 
 
 ACTIONS = {

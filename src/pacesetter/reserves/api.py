@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
-from pacesetter.accounts.permissions import current_actor
+from pacesetter.accounts.permissions import Capability, current_actor
 from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.api import movement_or_404
@@ -18,9 +18,17 @@ from pacesetter.units.api import unit_for_field, unit_or_404
 from pacesetter.units.models import Member
 
 from . import actions, domain, selectors
-from .models import Kind, Reserve
+from .models import Kind, Reserve, ReserveLink
 from .models import Status as ReserveStatus
-from .schemas import ReserveDetailOut, ReserveFiguresOut, ReserveIn, ReserveOut, ReserveTransitionIn
+from .schemas import (
+    ReserveDetailOut,
+    ReserveFiguresOut,
+    ReserveIn,
+    ReserveLinkIn,
+    ReserveLinkOut,
+    ReserveOut,
+    ReserveTransitionIn,
+)
 
 router = Router(tags=["reserves"])
 
@@ -44,6 +52,7 @@ def _out(reserve: Reserve) -> dict:
         "verified": _plain(reserve.verified),
         "status": reserve.status,
         "proposed_at": reserve.proposed_at,
+        "recognised_scope": reserve.recognised_scope,
     }
 
 
@@ -123,7 +132,11 @@ def transition(request: HttpRequest, reserve_id: int, payload: ReserveTransition
         if payload.verified is None:
             raise _field_error("verified", "the verified saving is required")
         actions.verify_reserve(
-            reserve_id, verified=payload.verified, measure=payload.measure, note=payload.note
+            reserve_id,
+            verified=payload.verified,
+            measure=payload.measure,
+            note=payload.note,
+            scope=payload.scope,
         )
     elif payload.action == "decline":
         actions.decline_reserve(reserve_id, reason=payload.note)
@@ -185,3 +198,51 @@ def figures(request: HttpRequest, code: str):
             for m in f.measures
         ],
     }
+
+
+def _link_out(link: ReserveLink) -> dict:
+    return {
+        "id": link.pk,
+        "kind": link.kind,
+        "measure": link.measure,
+        "indicator": link.indicator.code,
+        "factor": _plain(link.factor),
+    }
+
+
+@router.get(
+    "/movements/{slug}/reserve-links", response={200: list[ReserveLinkOut], **READ_REFUSALS}
+)
+def list_links(request: HttpRequest, slug: str):
+    """Which verified reserves count toward which indicator of the movement, at what factor."""
+    return [_link_out(link) for link in selectors.links_of(movement_or_404(slug))]
+
+
+@router.post("/movements/{slug}/reserve-links", response={201: ReserveLinkOut, **WRITE_REFUSALS})
+def set_link(request: HttpRequest, slug: str, payload: ReserveLinkIn):
+    """Count verified reserves of a kind and measure toward an indicator (the organiser):
+    each verification from now on records the saving × factor in the ledger, once. Setting
+    a link the movement has changes its indicator and factor."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    indicator = Indicator.objects.filter(movement=movement, code=payload.indicator).first()
+    if indicator is None:
+        raise _field_error("indicator", f"no indicator {payload.indicator!r} here")
+    link = actions.link_reserves(
+        movement=movement,
+        kind=payload.kind,
+        measure=payload.measure,
+        indicator=indicator,
+        factor=payload.factor,
+    )
+    return Status(201, _link_out(link))
+
+
+@router.delete("/movements/{slug}/reserve-links/{link_id}", response={204: None, **WRITE_REFUSALS})
+def remove_link(request: HttpRequest, slug: str, link_id: int):
+    """Stop counting (the organiser); what was counted stays counted."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    link = ReserveLink.objects.filter(movement=movement, pk=link_id).first()
+    if link is None:
+        raise Http404(f"No link {link_id}.")
+    actions.unlink_reserves(link=link)
+    return Status(204, None)

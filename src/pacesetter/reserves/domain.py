@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .models import DECIMAL_PLACES, MAX_DIGITS, Kind, Status
+from .models import DECIMAL_PLACES, FACTOR_DIGITS, FACTOR_PLACES, MAX_DIGITS, Kind, Status
 
 S = Status
 
@@ -119,3 +119,39 @@ def share(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return Decimal(part) * 100 / Decimal(whole)
+
+
+def parse_factor(value) -> tuple[Decimal | None, str | None]:
+    """A link's factor: a positive number with at most FACTOR_PLACES decimals."""
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None, "not a number"
+    if not number.is_finite():
+        return None, "not a number"
+    if number <= 0:
+        return None, "a factor must be more than zero"
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > FACTOR_PLACES:
+        return None, f"at most {FACTOR_PLACES} decimal places"
+    if number.adjusted() >= FACTOR_DIGITS - FACTOR_PLACES:
+        return None, "too large"
+    return number, None
+
+
+def counted(verified: Decimal, factor: Decimal) -> Decimal:
+    """What a verified saving counts toward an indicator: exact, trailing zeros dropped."""
+    product = (Decimal(verified) * Decimal(factor)).normalize()
+    return product.quantize(Decimal(1)) if product == product.to_integral_value() else product
+
+
+def count_error(quantity: Decimal, decimal_places: int) -> str | None:
+    """Why `quantity` cannot be recorded for an indicator of `decimal_places` (exact only)."""
+    exponent = quantity.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > decimal_places:
+        if decimal_places == 0:
+            return "the indicator counts whole numbers only"
+        return f"the indicator takes at most {decimal_places} decimal places"
+    return None

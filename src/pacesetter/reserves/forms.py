@@ -53,3 +53,35 @@ class TransitionForm(PlainTextForm):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     measure = forms.CharField(label=_("Measured in"), max_length=40, required=False)
+    scope = forms.ChoiceField(
+        label=_("Recognised as an initiative of"),
+        choices=[
+            ("unit", _("the unit")),
+            ("grassroots", _("grassroots level")),
+            ("provincial", _("provincial level")),
+            ("national", _("national level")),
+        ],
+        required=False,
+        help_text=_("the scope of its recognition, a fact titles may use"),
+    )
+
+
+class LinkForm(PlainTextForm):
+    kind = forms.ChoiceField(label=_("Reserves of kind"), choices=Kind.choices)
+    measure = forms.CharField(
+        label=_("Measured in"),
+        max_length=40,
+        help_text=_("as the reserves give it, e.g. t of steel; a currency code for money"),
+    )
+    indicator = forms.ChoiceField(label=_("Count toward"))
+    factor = forms.CharField(
+        label=_("Each unit of saving counts as"),
+        max_length=30,
+        initial="1",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("e.g. 0.05: one t of steel saved counts as 0.05 flats"),
+    )
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [(i.code, i.name) for i in indicators]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pacesetter.core.facts import INITIATIVE_SCOPES
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.units.models import Member, Unit
 
@@ -63,10 +64,26 @@ class Reserve(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
     proposed_at = models.DateTimeField()
+    # A file's row key (`pacesetter import-reserves`): the same row imported again finds
+    # its reserve instead of proposing another.
+    import_key = models.CharField(max_length=140, unique=True, null=True, blank=True)
+    # Set by the verification: when, and how widely the initiative is recognised (a title
+    # fact through core.facts; one of core.facts.INITIATIVE_SCOPES but "none").
+    verified_at = models.DateTimeField(null=True, blank=True)
+    recognised_scope = models.CharField(
+        max_length=16, blank=True, choices=[(s, s) for s in INITIATIVE_SCOPES[1:]]
+    )
 
     class Meta:
         ordering = ["-proposed_at", "-id"]
-        indexes = [models.Index(fields=["unit", "status"], name="reserve_unit_status")]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="reserve_unit_status"),
+            models.Index(
+                fields=["verified_at"],
+                condition=models.Q(status="verified"),
+                name="reserve_verified_at",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="indicator", indicator__isnull=False)
@@ -136,3 +153,58 @@ class ReserveTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} · {self.measure or 'members'}"
+
+
+FACTOR_DIGITS = 20
+FACTOR_PLACES = 6
+
+
+class ReserveLink(models.Model):
+    """An explicit link, set by the movement's organiser: verified reserves of `kind` measured
+    in `measure` count toward `indicator`, each unit of saving as `factor` of the indicator
+    ("1 t of steel saved = 0.05 flats"). A reserve it covers is one of the movement, or one
+    without a movement in a unit of the movement's scope. Only verifications after the link
+    is set count: the ledger is not rewritten."""
+
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    measure = models.CharField(max_length=40)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    factor = models.DecimalField(
+        max_digits=FACTOR_DIGITS, decimal_places=FACTOR_PLACES, default=Decimal(1)
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "measure", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["movement", "kind", "measure"], name="reserve_link_key"
+            ),
+            models.CheckConstraint(condition=models.Q(factor__gt=0), name="reserve_link_factor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.measure} × {self.factor} → {self.indicator_id}"
+
+
+class ReserveCount(models.Model):
+    """What a verified reserve counted toward an indicator: the report recorded in the
+    ledger for it (source `reserve`). Written once, at verification."""
+
+    reserve = models.ForeignKey(Reserve, on_delete=models.PROTECT, related_name="counts")
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=MAX_DIGITS + 6, decimal_places=FACTOR_PLACES + 3)
+    factor = models.DecimalField(max_digits=FACTOR_DIGITS, decimal_places=FACTOR_PLACES)
+    report_id = models.BigIntegerField()
+    day = models.DateField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reserve", "indicator"], name="reserve_count_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reserve {self.reserve_id} → {self.indicator_id}: {self.quantity}"

@@ -34,6 +34,11 @@ class ReserveTransitionIn(Schema):
     note: str = Field("", description="a note; for decline, the reason (required)")
     verified: QuantityIn | None = Field(None, description="for verify: the saving found")
     measure: str = Field("", description="for verify: the measure, the same as estimated")
+    scope: str = Field(
+        "unit",
+        description="for verify: how widely the initiative is recognised (unit, grassroots, "
+        "provincial, national), a fact titles may judge",
+    )
 
 
 class ReserveEventOut(Schema):
@@ -58,6 +63,7 @@ class ReserveOut(Schema):
     verified: Quantity | None
     status: str
     proposed_at: dt.datetime
+    recognised_scope: str
 
 
 class ReserveDetailOut(ReserveOut):
@@ -85,3 +91,20 @@ class ReserveFiguresOut(Schema):
     members_verified_percent: Percent | None
     members_repeat_percent: Percent | None
     measures: list[ReserveMeasureOut]
+
+
+class ReserveLinkIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(..., description="material, time, energy, money or indicator")
+    measure: str = Field(..., description="the reserves' measure, e.g. 't of steel'")
+    indicator: str = Field(..., description="the code of the movement's indicator counted")
+    factor: QuantityIn = Field("1", description="what one unit of saving counts as, e.g. 0.05")
+
+
+class ReserveLinkOut(Schema):
+    id: int
+    kind: str
+    measure: str
+    indicator: str
+    factor: Quantity

@@ -3,16 +3,22 @@ the figures of a unit's subtree, and which transitions the actor may use."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
 
 from pacesetter.accounts.permissions import Actor, Capability, can, unit_filter
+from pacesetter.core.facts import RecognisedInitiative
+from pacesetter.movements.models import Movement
 from pacesetter.units.models import Member, Unit
 
 from . import domain
-from .models import Reserve, ReserveTotal
+from .models import Kind, Reserve, ReserveLink, ReserveTotal, Status
 
 
 def reserves_for(
@@ -116,3 +122,101 @@ def figures(unit: Unit) -> Figures:
         )
     result.members = Member.objects.filter(unit__path__startswith=unit.path).count()
     return result
+
+
+def links_covering(reserve: Reserve) -> list[ReserveLink]:
+    """The links that count `reserve` toward an indicator: of its movement, or — a reserve
+    without a movement — of a launched movement whose scope holds its unit (one query)."""
+    links = ReserveLink.objects.filter(kind=reserve.kind, measure=reserve.measure)
+    if reserve.movement_id is not None:
+        links = links.filter(movement_id=reserve.movement_id)
+    else:
+        lineage = reserve.unit.lineage_ids
+        links = links.filter(
+            Q(movement__scope__in=lineage)
+            | Q(movement__scope__isnull=True, movement__organiser__in=lineage),
+            movement__status=Movement.Status.LAUNCHED,
+        )
+    return list(links.select_related("movement", "indicator").distinct().order_by("id"))
+
+
+def links_of(movement: Movement) -> list[ReserveLink]:
+    """A movement's links with their indicators (one query)."""
+    return list(ReserveLink.objects.filter(movement=movement).select_related("indicator"))
+
+
+_CHUNK = 10_000
+
+
+def recognised_initiatives(
+    *,
+    member_ids: Sequence[int],
+    unit_ids: Sequence[int],
+    scope_path: str | None,
+    first: dt.date,
+    last: dt.date,
+) -> Iterator[RecognisedInitiative]:
+    """Verified reserves as recognised initiatives (registered with core.facts in
+    ReservesConfig.ready): of these members and units — or of every one under
+    `scope_path` — verified from `first` to `last`, one query (per 10,000 ids)."""
+    zone = timezone.get_current_timezone()
+    since = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    verified = Reserve.objects.filter(
+        status=Status.VERIFIED, verified_at__gte=since, verified_at__lt=until
+    )
+    if scope_path is not None:
+        wheres = [Q(unit__path__startswith=scope_path)]
+    else:
+        wheres = [
+            Q(member_id__in=member_ids[i : i + _CHUNK]) for i in range(0, len(member_ids), _CHUNK)
+        ] + [Q(unit_id__in=unit_ids[i : i + _CHUNK]) for i in range(0, len(unit_ids), _CHUNK)]
+    seen: set[int] = set()  # a reserve of a member of a unit judged too comes once
+    for where in wheres:
+        rows = verified.filter(where).values_list(
+            "pk", "member_id", "unit_id", "recognised_scope", "verified_at", "description"
+        )
+        for pk, member_id, unit_id, scope, verified_at, description in rows:
+            if pk in seen:
+                continue
+            seen.add(pk)
+            short = description if len(description) <= 60 else description[:59] + "…"
+            yield RecognisedInitiative(
+                member_id=member_id,
+                unit_id=unit_id,
+                scope=scope or "unit",
+                recognised_on=timezone.localtime(verified_at, zone).date(),
+                label=f"verified reserve {pk} “{short}”",
+                url=reverse("reserves-detail", args=[pk]),
+            )
+
+
+@dataclass(frozen=True)
+class KindSaving:
+    kind: str
+    label: str
+    measure: str
+    reserves: int
+    verified_saving: Decimal
+
+
+def savings_by_kind(unit: Unit) -> list[KindSaving]:
+    """What the subtree's verified reserves saved, per kind and measure (one query over the
+    subtree's verified reserves)."""
+    rows = (
+        Reserve.objects.filter(status=Status.VERIFIED, unit__path__startswith=unit.path)
+        .values("kind", "measure")
+        .annotate(reserves=Count("id"), saving=Sum("verified"))
+        .order_by("kind", "measure")
+    )
+    labels = dict(Kind.choices)
+    return [
+        KindSaving(
+            row["kind"],
+            labels.get(row["kind"], row["kind"]),
+            row["measure"],
+            row["reserves"],
+            row["saving"] or Decimal(0),
+        )
+        for row in rows
+    ]

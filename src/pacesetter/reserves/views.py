@@ -9,14 +9,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from pacesetter.accounts.permissions import Capability, can, current_actor, require, unit_filter
+from pacesetter.accounts.permissions import (
+    Capability,
+    can,
+    current_actor,
+    require,
+    require_on_movement,
+    unit_filter,
+)
 from pacesetter.core.errors import ActionError, NotAllowed
 from pacesetter.core.pages import add_row_errors
+from pacesetter.movements.models import Movement
 from pacesetter.units.models import Member, Unit
 
 from . import actions, domain, selectors
-from .forms import ProposeForm, TransitionForm
-from .models import Kind, Reserve, Status
+from .forms import LinkForm, ProposeForm, TransitionForm
+from .models import Kind, Reserve, ReserveLink, Status
 
 PAGE = 50
 
@@ -51,6 +59,7 @@ def unit_reserves(request: HttpRequest, code: str) -> HttpResponse:
             "unit": unit,
             "reserves": rows,
             "figures": selectors.figures(unit),
+            "by_kind": selectors.savings_by_kind(unit),
             "statuses": Status.choices,
             "kinds": Kind.choices,
             "status": status,
@@ -119,6 +128,12 @@ def reserve_page(
             "reserve": reserve,
             "events": list(reserve.events.all()),
             "verbs": selectors.allowed_verbs(actor, reserve),
+            "counts": list(reserve.counts.select_related("indicator", "movement")),
+            "links": (
+                selectors.links_covering(reserve)
+                if reserve.status not in (Status.VERIFIED, Status.DECLINED)
+                else []
+            ),
             "form": form or TransitionForm(initial={"measure": reserve.measure}),
         },
         status=status,
@@ -141,6 +156,7 @@ def transition(request: HttpRequest, reserve_id: int, verb: str) -> HttpResponse
                     verified=data["verified"],
                     measure=data["measure"],
                     note=data["note"],
+                    scope=data.get("scope") or "unit",
                 )
             elif verb == "decline":
                 actions.decline_reserve(reserve.pk, reason=data["note"])
@@ -156,3 +172,56 @@ def transition(request: HttpRequest, reserve_id: int, verb: str) -> HttpResponse
             messages.success(request, "Done.")
             return redirect("reserves-detail", reserve_id=reserve.pk)
     return reserve_page(request, reserve_id, form=form, status=422)
+
+
+def _organised(slug: str) -> Movement:
+    movement = Movement.objects.select_related("organiser").filter(slug=slug).first()
+    if movement is None:
+        raise Http404("No such movement.")
+    scope = [u.path for u in movement.scope.all()] or [movement.organiser.path]
+    require_on_movement(current_actor(), Capability.ORGANISE, movement, scope)
+    return movement
+
+
+@login_required
+def links(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organiser's panel: which verified reserves count toward which indicator, and at
+    what factor; set one (or change its indicator and factor), remove one."""
+    movement = _organised(slug)
+    indicators = list(movement.indicators.all())
+    form = LinkForm(request.POST or None, indicators=indicators)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.link_reserves(
+                movement=movement,
+                kind=data["kind"],
+                measure=data["measure"],
+                indicator=next(i for i in indicators if i.code == data["indicator"]),
+                factor=data["factor"],
+            )
+        except ActionError as exc:
+            add_row_errors(form, exc.errors or [])
+            if not exc.errors:
+                form.add_error(None, exc.detail)
+        else:
+            messages.success(request, "Linked.")
+            return redirect("reserves-links", slug=movement.slug)
+    return render(
+        request,
+        "reserves/links.html",
+        {"movement": movement, "links": selectors.links_of(movement), "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def unlink(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
+    movement = _organised(slug)
+    link = ReserveLink.objects.filter(movement=movement, pk=link_id).first()
+    if link is None:
+        raise Http404("No such link.")
+    actions.unlink_reserves(link=link)
+    messages.success(request, "Removed: verifications from now on are not counted.")
+    return redirect("reserves-links", slug=movement.slug)

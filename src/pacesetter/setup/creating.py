@@ -23,6 +23,7 @@ from pacesetter.movements import actions
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.movements.setup_file import MovementSetup, SetupProblem, at, raise_problems
 from pacesetter.setup import challenges as setup_challenges
+from pacesetter.setup import reserve_links as setup_reserve_links
 from pacesetter.units import actions as unit_actions
 from pacesetter.units.models import Block, Unit
 
@@ -40,7 +41,8 @@ class Created:
     indicators: list[Indicator]
     periods: int
     blocks: list[Block]
-    challenges: list[str] = field(default_factory=list)  # a line per challenge proposed
+    # a line per challenge proposed and per reserve link set
+    challenges: list[str] = field(default_factory=list)
 
 
 def create_from_setup(setup: MovementSetup) -> Created:
@@ -132,6 +134,7 @@ def create_from_setup(setup: MovementSetup) -> Created:
                 movement = step(setup, "launch", lambda: actions.launch_movement(movement=movement))
             # A challenge is proposed in a launched movement: after the launch.
             challenges = setup_challenges.propose_challenges(setup, movement)
+            challenges += setup_reserve_links.apply_reserve_links(setup, movement)
     except Refused as refused:
         raise_problems(refused.problems)
     return Created(movement, indicators, len(periods), blocks, challenges)

@@ -63,6 +63,7 @@ from pacesetter.setup.creating import (
     step,
 )
 from pacesetter.setup.people import PersonSpec, apply_people, people_document, read_people
+from pacesetter.setup.reserve_links import apply_reserve_links, reserve_links_document
 from pacesetter.units import actions as unit_actions
 from pacesetter.units.actions import UnitRow
 from pacesetter.units.models import Block, Unit
@@ -308,6 +309,7 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
         changes.append(f"launch movement {slug}")
         _run(lines, prefix, lambda: movement_actions.launch_movement(movement=movement))
     changes.extend(propose_challenges(setup, movement))
+    changes.extend(apply_reserve_links(setup, movement))
 
 
 def _plans_differ(movement: Movement, rows: list) -> bool:
@@ -733,6 +735,7 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
         **drives,
         "launch": movement.status != Movement.Status.DRAFT,
         **({"challenges": challenges} if (challenges := challenges_document(movement)) else {}),
+        **({"reserve_links": links} if (links := reserve_links_document(movement)) else {}),
     }
 
 

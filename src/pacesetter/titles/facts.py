@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import date_format
 
+from pacesetter.core import facts as core_facts
 from pacesetter.figures import domain as figures_domain
 from pacesetter.ledger.models import SubtreePeriodTotal
 from pacesetter.movements.models import Indicator, Movement, Period, Plan
@@ -252,32 +253,56 @@ class LoadedFacts:
                 )
 
     def _load_initiatives(self, refs: set[domain.FactRef]) -> None:
-        wanted = [ref for ref in refs if ref.name == "initiative_scope"]
+        """Initiatives recorded here and those other apps recognise (core.facts: a verified
+        reserve is one), one query each: the widest scope, and how many."""
+        wanted = [ref for ref in refs if ref.name in ("initiative_scope", "initiatives")]
         if not wanted:
             return
         longest = max(int(ref.param("years", "1")) for ref in wanted)
         first = dt.date(self.year - longest + 1, 1, 1)
         _, end = _year_bounds(self.year)
         order = domain.INITIATIVE_SCOPES
-        rows = list(
-            self._pairs(
-                Initiative,
-                ("scope", "recognised_on", "title", "source"),
-                Q(recognised_on__gte=first, recognised_on__lte=end),
-            )
-        )
+        # (subject key, scope, recognised on, source)
+        found: list[tuple[tuple[str, int], str, dt.date, domain.Source]] = []
+        for member_id, unit_id, scope, recognised_on, title, source in self._pairs(
+            Initiative,
+            ("scope", "recognised_on", "title", "source"),
+            Q(recognised_on__gte=first, recognised_on__lte=end),
+        ):
+            key = self._key(member_id, unit_id)
+            label = f"initiative “{title}”, {scope}, {recognised_on.isoformat()} ({source})"
+            found.append((key, scope, recognised_on, self._source(key, label)))
+        for other in core_facts.recognised_initiatives(
+            member_ids=self.member_ids,
+            unit_ids=self.unit_ids,
+            scope_path=self.scope_path,
+            first=first,
+            last=end,
+        ):
+            label = f"{other.label}, {other.scope}, {other.recognised_on.isoformat()}"
+            keys = [("u", other.unit_id)]
+            if other.member_id is not None:
+                keys.append(("m", other.member_id))
+            for key in keys:
+                source = domain.Source(label, other.url) if other.url else self._source(key, label)
+                found.append((key, other.scope, other.recognised_on, source))
+        found.sort(key=lambda row: row[2])
         for ref in wanted:
             since = dt.date(self.year - int(ref.param("years", "1")) + 1, 1, 1)
-            for member_id, unit_id, scope, recognised_on, title, source in rows:
+            counted: dict[tuple[str, int], list[domain.Source]] = defaultdict(list)
+            for key, scope, recognised_on, source in found:
                 if recognised_on < since:
                     continue
-                key = self._key(member_id, unit_id)
+                if ref.name == "initiatives":
+                    counted[key].append(source)
+                    continue
                 current = self._values.get((key, ref.key))
                 if current is None or order.index(scope) > order.index(current.value):
-                    label = f"initiative “{title}”, {scope}, {recognised_on.isoformat()} ({source})"
-                    self._values[(key, ref.key)] = domain.FactValue(
-                        scope, (self._source(key, label),)
-                    )
+                    self._values[(key, ref.key)] = domain.FactValue(scope, (source,))
+            for key, sources in counted.items():
+                self._values[(key, ref.key)] = domain.FactValue(
+                    Decimal(len(sources)), tuple(sources)
+                )
 
     def _load_judgements(self, names: set[str]) -> None:
         judged = names - set(domain.FACTS)

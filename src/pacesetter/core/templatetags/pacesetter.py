@@ -31,6 +31,17 @@ def quantity(value: Decimal | None, decimal_places: int = 0) -> str:
 
 
 @register.filter
+def plain(value: Decimal | None) -> str:
+    """A Decimal with the decimals it has and no more (1.500 → 1.5, 169000.000 → 169,000),
+    localised; never in exponent form."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    exponent = value.normalize().as_tuple().exponent
+    return _localised(value, max(0, -exponent) if isinstance(exponent, int) else 0)
+
+
+@register.filter
 def minor(indicator, value: int | None) -> str:
     """A stored quantity (in the indicator's minor units), formatted in its decimal places."""
     return quantity(indicator.from_minor(value), indicator.decimal_places)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pacesetter.core.facts import INITIATIVE_SCOPES
+
 RATINGS = ("not_completed", "completed", "good", "excellent")
 DISCIPLINE_LEVELS = ("none", "reprimand", "warning", "demotion", "dismissal")
-INITIATIVE_SCOPES = ("none", "unit", "grassroots", "provincial", "national")
+# INITIATIVE_SCOPES lives in core.facts: initiatives recognised by other apps use it too.
 ORDINALS: dict[str, tuple[str, ...]] = {
     "rating": RATINGS,
     "discipline_level": DISCIPLINE_LEVELS,
@@ -52,6 +54,14 @@ FACTS: dict[str, FactSpec] = {
             SUBJECTS,
             parameters=("years",),
             description="the widest scope of an initiative recognised in the year (or the last N years)",
+        ),
+        FactSpec(
+            "initiatives",
+            "number",
+            SUBJECTS,
+            parameters=("years",),
+            description="how many initiatives were recognised in the year (or the last N years), "
+            "recorded here or recognised elsewhere (a verified reserve is one)",
         ),
         FactSpec(
             "plan_fulfilment",
