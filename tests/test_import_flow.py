@@ -19,7 +19,7 @@ The layers, lowest first (docs/architecture.md draws them):
    movements (and below the ledger) while the rest of their apps stays in layer 1.
 5. ledger.
 6. figures.
-7. emulation, titles, drives, reserves: siblings, each above figures.
+7. emulation, titles, drives, experience, reserves, voices: siblings, each above figures.
 8. The project (settings, urls, api, cli, wsgi, asgi), the setup files (`apply`, `export`,
    which reach every app's actions) and the demo, above every app.
 
@@ -61,6 +61,7 @@ LAYERS: dict[str, int] = {
     "pacesetter.drives": 7,
     "pacesetter.experience": 7,
     "pacesetter.reserves": 7,
+    "pacesetter.voices": 7,
     "pacesetter.setup": ABOVE_EVERYTHING,
     "pacesetter.demo": ABOVE_EVERYTHING,
     "pacesetter": ABOVE_EVERYTHING,  # settings, urls, api, cli, wsgi, asgi
