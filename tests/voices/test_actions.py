@@ -279,3 +279,20 @@ def test_attachment_type_and_size_are_checked(units, topic, settings, tmp_path):
     voice = raise_one(units, topic, attachment=photo)
     assert voice.attachment.startswith("voices/") and voice.attachment_name == "roof.png"
     assert (tmp_path / voice.attachment).exists()
+
+
+def test_the_escalation_command_runs_the_task(units, topic, monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    from pacesetter.voices import tasks
+
+    voice = raise_one(units, topic)
+    monkeypatch.setattr(tasks, "BATCH", 1)  # two batches: one escalated, then none
+    out = io.StringIO()
+    Voice.objects.filter(pk=voice.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    call_command("escalate_voices", stdout=out)
+    assert "voices escalated: 1;" in out.getvalue()
+    voice.refresh_from_db()
+    assert voice.routed_to == units["C1"]
