@@ -21,6 +21,7 @@ from pacesetter.reserves import actions as reserve_actions
 from pacesetter.titles import actions as title_actions
 from pacesetter.titles import dossiers
 from pacesetter.units import actions as unit_actions
+from pacesetter.voices import actions as voice_actions
 
 TODAY = dt.date.today()
 # Drives and challenges run around today: sign-ups, gifts and answers are "now".
@@ -260,4 +261,18 @@ def build(world) -> SimpleNamespace:
     )
     reserve_actions.accept_reserve(x.implemented_reserve)
     reserve_actions.implement_reserve(x.implemented_reserve)
+
+    # voices: a topic of KP answered at the unit itself; a voice about C1 with a PDF
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    x.voice_topic = voice_actions.set_topic(
+        code="matrix-topic", name="Matrix topic", organiser=units["KP"]
+    )
+    x.voice = voice_actions.raise_voice(
+        topic=x.voice_topic,
+        unit=units["C1"],
+        subject="Matrix voice",
+        text="About C1",
+        attachment=SimpleUploadedFile("note.pdf", PDF),
+    )
     return x

@@ -266,7 +266,7 @@ def is_raiser(actor: Actor, voice: Voice) -> bool:
     return user.pk in (voice.raised_by_id, voice.recorded_by_id)
 
 
-def _may(actor: Actor, verb: str, voice: Voice, raiser_checked: bool = False) -> bool:
+def may(actor: Actor, verb: str, voice: Voice, raiser_checked: bool = False) -> bool:
     if verb in domain.RAISER_VERBS:
         return raiser_checked or is_raiser(actor, voice)
     if is_handler(actor, voice):
@@ -285,7 +285,7 @@ def step(
 ) -> Voice:
     actor = current_actor()
     voice = locked(voice)
-    if not _may(actor, verb, voice, raiser_checked):
+    if not may(actor, verb, voice, raiser_checked):
         if not can(actor, Capability.VIEW, voice.routed_to) and not is_raiser(actor, voice):
             raise Http404("No such voice here.")
         who = "the raiser" if verb in domain.RAISER_VERBS else "the unit that answers it"
