@@ -31,6 +31,7 @@ from django.utils import timezone
 from pacesetter.accounts.permissions import (
     Capability,
     acting_as,
+    can,
     current_actor,
     require,
     unit_filter,
@@ -277,3 +278,91 @@ STEPS = {
     "confirm": confirm_voice,
     "reopen": reopen_voice,
 }
+
+
+# --- bulk import --------------------------------------------------------------------------
+
+IMPORT_REQUIRED = ("key", "topic", "unit", "subject", "text")
+IMPORT_OPTIONAL = ("person", "anonymous")
+_YES, _NO = {"yes", "true", "1", "y"}, {"", "no", "false", "0", "n"}
+
+
+@dataclass(frozen=True)
+class Imported:
+    raised: int
+    already_there: int
+
+
+@audited("voices.import_voices")
+def import_voices(*, rows: list[dict[str, str]]) -> Imported:
+    """Voices heard by officials (on visits, at meetings), from a file: every row is checked
+    first — topic, unit (PLAN on it: an official's import), the topic open to the unit,
+    subject, text, the person's name or `anonymous: yes`, a key unique in the file — and the
+    errors come back by row and field with nothing written; else every row is raised in this
+    one transaction. A key raised before is left alone (the file can be sent twice). Rows
+    are numbered 1, 2, 3... as given."""
+    actor = current_actor()
+    topics = {t.code: t for t in Topic.objects.select_related("organiser", "movement")}
+    units = {
+        u.code: u for u in Unit.objects.filter(code__in={r.get("unit", "").strip() for r in rows})
+    }
+    known = set(
+        Voice.objects.filter(key__in=[r.get("key", "").strip() for r in rows]).values_list(
+            "key", flat=True
+        )
+    )
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    todo = []
+    for number, row in enumerate(rows, start=1):
+        values = {name: (row.get(name) or "").strip() for name in IMPORT_REQUIRED + IMPORT_OPTIONAL}
+        for name in IMPORT_REQUIRED:
+            if not values[name]:
+                errors.append(RowError(number, name, "required"))
+        key, topic, unit = values["key"], topics.get(values["topic"]), units.get(values["unit"])
+        if key and key in seen:
+            errors.append(RowError(number, "key", f"also on row {seen[key]}"))
+        seen.setdefault(key, number)
+        if values["topic"] and topic is None:
+            errors.append(RowError(number, "topic", f"no topic {values['topic']!r}"))
+        if values["unit"] and (unit is None or not can(actor, Capability.VIEW, unit)):
+            errors.append(RowError(number, "unit", f"no unit {values['unit']!r} here"))
+            unit = None
+        elif unit is not None and not can(actor, Capability.PLAN, unit):
+            errors.append(RowError(number, "unit", "you may not record voices for this unit"))
+        if topic and unit and not unit.path.startswith(topic.organiser.path):
+            errors.append(RowError(number, "topic", f"not open to {unit.code}"))
+        anonymous = values["anonymous"].lower()
+        if anonymous not in _YES | _NO:
+            errors.append(RowError(number, "anonymous", "yes or no"))
+        elif anonymous in _YES and values["person"]:
+            errors.append(RowError(number, "person", "an anonymous voice names nobody"))
+        elif anonymous in _NO and not values["person"]:
+            errors.append(RowError(number, "person", "the person's name, or anonymous: yes"))
+        if len(values["subject"]) > 200:
+            errors.append(RowError(number, "subject", "at most 200 characters"))
+        todo.append((values, topic, unit, anonymous in _YES))
+    if errors:
+        raise ValidationFailed(
+            f"{len({e.row for e in errors})} of {len(rows)} rows are not valid; nothing was "
+            "imported.",
+            errors=errors,
+        )
+    raised = 0
+    for values, topic, unit, anonymous in todo:
+        if values["key"] in known:
+            continue
+        steps.raise_voice(
+            topic=topic,
+            unit=unit,
+            subject=values["subject"],
+            text=values["text"],
+            anonymous=anonymous,
+            on_behalf_of="" if anonymous else values["person"],
+            attachment=None,
+            key=values["key"],
+        )
+        raised += 1
+    result = Imported(raised=raised, already_there=len(rows) - raised)
+    note(after={"raised": result.raised, "already_there": result.already_there})
+    return result

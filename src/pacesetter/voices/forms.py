@@ -48,3 +48,10 @@ class StepForm(PlainTextForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     assigned_to = forms.CharField(label=_("Assign to (user name)"), max_length=150, required=False)
+
+
+class ImportForm(PlainTextForm):
+    file = forms.FileField(
+        label=_("A CSV or XLSX file"),
+        help_text=_("columns: key, topic, unit, subject, text, person (or anonymous: yes)"),
+    )

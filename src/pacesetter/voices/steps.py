@@ -268,7 +268,8 @@ def is_raiser(actor: Actor, voice: Voice) -> bool:
 
 def may(actor: Actor, verb: str, voice: Voice, raiser_checked: bool = False) -> bool:
     if verb in domain.RAISER_VERBS:
-        return raiser_checked or is_raiser(actor, voice)
+        # The system (a command, an import) may do everything, as everywhere else.
+        return raiser_checked or actor.is_system or is_raiser(actor, voice)
     if is_handler(actor, voice):
         return True
     user = user_of(actor)

@@ -5,7 +5,10 @@ resolved voices, and "what people ask for" in a movement."""
 from __future__ import annotations
 
 import mimetypes
+import tempfile
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -18,11 +21,14 @@ from django.views.decorators.http import require_POST
 from pacesetter.accounts.permissions import Capability, can, current_actor, require, unit_filter
 from pacesetter.core.errors import ActionError, NotAllowed
 from pacesetter.core.pages import add_row_errors
+from pacesetter.core.tabular import TabularError
+from pacesetter.core.uploads import refusal
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit
 
 from . import actions, domain, selectors
-from .forms import RaiseForm, StepForm
+from .files import read_voice_rows
+from .forms import ImportForm, RaiseForm, StepForm
 from .models import Status, Topic
 
 PAGE = 50
@@ -116,6 +122,7 @@ def queue(request: HttpRequest, code: str) -> HttpResponse:
             "topic": topic,
             "overdue": overdue,
             "may_raise": _may_raise(actor, unit) or can(actor, Capability.PLAN, unit),
+            "may_import": can(actor, Capability.PLAN, unit),
         },
     )
 
@@ -227,4 +234,54 @@ def movement_topics(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "voices/movement.html",
         {"movement": movement, "growth": selectors.what_people_ask_for(movement)},
+    )
+
+
+@login_required
+def import_page(request: HttpRequest, code: str) -> HttpResponse:
+    """Upload voices heard by officials: every row checked first, all or nothing; the errors
+    by row, field and message."""
+    actor = current_actor()
+    unit = _unit(code)
+    require(actor, Capability.PLAN, unit)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list = []
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        problem = refusal(uploaded)
+        if problem:
+            form.add_error("file", problem)
+        else:
+            suffix = Path(uploaded.name or "").suffix.lower()
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"voices{suffix}"
+                with path.open("wb") as target:
+                    for chunk in uploaded.chunks():
+                        target.write(chunk)
+                try:
+                    numbers, rows = read_voice_rows(
+                        path, name=uploaded.name, max_rows=settings.UPLOAD_MAX_ROWS
+                    )
+                    result = actions.import_voices(rows=rows)
+                except TabularError as exc:
+                    form.add_error("file", str(exc))
+                except ActionError as exc:
+                    form.add_error(None, exc.detail)
+                    errors = [
+                        {"row": numbers[e.row - 1], "field": e.field, "message": e.message}
+                        for e in exc.errors
+                    ]
+                else:
+                    messages.success(
+                        request,
+                        f"Raised {result.raised} voices; {result.already_there} were there "
+                        "already.",
+                    )
+                    return redirect("voices-queue", code=unit.code)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "voices/import.html",
+        {"unit": unit, "form": form, "errors": errors},
+        status=status,
     )
