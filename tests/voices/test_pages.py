@@ -145,3 +145,26 @@ def test_what_people_ask_for_grows_fastest_first(units, people, movement, client
     assert page.index('data-topic="housing"') < page.index('data-topic="water"')  # 100% > 50%
     detail = client.get(reverse("movement-detail", args=[movement.slug])).content.decode()
     assert reverse("voices-movement", args=[movement.slug]) in detail
+
+
+def test_voice_page_and_api_in_pinned_queries(
+    units, people, topic, client, django_assert_max_num_queries
+):
+    voice = raise_one(units, topic, people["member"])
+    with as_(people["head"]):
+        actions.assign_voice(voice, to=people["head"])
+        actions.answer_voice(voice, answer="ok")
+    for i in range(10):
+        raise_one(units, topic, people["member"], subject=f"V{i}")
+    client.force_login(people["head"])
+    url = reverse("voices-detail", args=[voice.pk])
+    client.get(url)
+    with django_assert_max_num_queries(8):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/api/v1/voices/{voice.pk}").status_code == 200
+    with django_assert_max_num_queries(8):
+        listed = client.get("/api/v1/voices?unit=W1")
+    assert len(listed.json()) == 11
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/units/W1/voice-figures").status_code == 200
