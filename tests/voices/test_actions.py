@@ -183,6 +183,10 @@ def test_a_topic_rule_must_be_complete(units, people):
     with pytest.raises(ValidationFailed) as refused:
         actions.set_topic(code="x", name="", organiser=units["KP"], route="ancestor")
     assert fields(refused) == {"name", "route_kind"}
+    for days in (0, 10**9):  # a deadline past any date would overflow the clock
+        with pytest.raises(ValidationFailed) as too_long:
+            actions.set_topic(code="z", name="Z", organiser=units["KP"], deadline_days=days)
+        assert fields(too_long) == {"deadline_days"}
     with as_(people["head"]), pytest.raises(NotAllowed):
         actions.set_topic(code="y", name="Y", organiser=units["W1"])
 

@@ -68,8 +68,8 @@ def set_topic(
         errors.append(RowError(1, "code", "a code is required"))
     if not name.strip():
         errors.append(RowError(1, "name", "a name is required"))
-    if not isinstance(deadline_days, int) or deadline_days < 1:
-        errors.append(RowError(1, "deadline_days", "a whole number of days, at least 1"))
+    if not isinstance(deadline_days, int) or not 1 <= deadline_days <= 3660:
+        errors.append(RowError(1, "deadline_days", "a whole number of days, 1 to 3660"))
     if route not in Route.values:
         errors.append(RowError(1, "route", f"one of {', '.join(Route.values)}"))
     if route == Route.ANCESTOR:
