@@ -1209,6 +1209,7 @@ PAGES: dict[str, Page] = {
     ),
     "voices-raise": Page(proposing(200), "/units/C1/voices/raise/"),
     "voices-import": Page(on_unit(200, need=P), "/units/C1/voices/import/"),
+    "voices-topics": Page(on_unit(200, need=ORG), "/units/C1/voices/topics/"),
     "voices-mine": Page(anyone(200), "/voices/mine/"),
     "voices-public": Page(anyone(200), "/voices/public/", public=200),
     "voices-detail": Page(on_unit(200), "/voices/{w.x.voice.pk}/"),

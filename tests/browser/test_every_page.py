@@ -183,6 +183,7 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
         "voices-queue",
         "voices-raise",
         "voices-import",
+        "voices-topics",
         "voices-mine",
         "voices-public",
         "voices-detail",

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pacesetter.voices import actions
-from pacesetter.voices.models import Voice, VoiceTopicDay
+from pacesetter.voices.models import Topic, Voice, VoiceTopicDay
 
 from .helpers import as_, raise_one
 
@@ -168,3 +168,27 @@ def test_voice_page_and_api_in_pinned_queries(
     assert len(listed.json()) == 11
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/units/W1/voice-figures").status_code == 200
+
+
+def test_topics_are_set_on_their_page(units, people, client):
+    client.force_login(people["head"])
+    url = reverse("voices-topics", args=["P1"])
+    assert client.get(url).status_code == 404  # the head of W1 does not see P1
+    client.force_login(people["organiser"])
+    bad = client.post(
+        url, {"code": "roads", "name": "Roads", "deadline_days": "3", "route": "ancestor"}
+    )
+    assert bad.status_code == 422 and "no unit kind" in bad.content.decode()
+    done = client.post(
+        url,
+        {
+            "code": "roads",
+            "name": "Roads",
+            "deadline_days": "3",
+            "route": "ancestor",
+            "route_kind": "county",
+        },
+    )
+    assert done.status_code == 302
+    assert 'data-topic="roads"' in client.get(url).content.decode()
+    assert Topic.objects.get(code="roads").organiser == units["P1"]

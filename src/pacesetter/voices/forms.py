@@ -55,3 +55,23 @@ class ImportForm(PlainTextForm):
         label=_("A CSV or XLSX file"),
         help_text=_("columns: key, topic, unit, subject, text, person (or anonymous: yes)"),
     )
+
+
+class TopicForm(PlainTextForm):
+    code = forms.SlugField(label=_("Code"), max_length=64)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    deadline_days = forms.IntegerField(label=_("Days to answer"), min_value=1, max_value=3660)
+    route = forms.ChoiceField(label=_("Answered"))
+    route_kind = forms.CharField(
+        label=_("Unit kind (for the nearest unit of a kind)"), max_length=50, required=False
+    )
+    route_unit = forms.CharField(
+        label=_("Unit code (for a named unit)"), max_length=64, required=False
+    )
+    public = forms.BooleanField(
+        label=_("Show resolved voices publicly, with no names"), required=False
+    )
+
+    def __init__(self, *args, routes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["route"].choices = list(routes)

@@ -28,8 +28,8 @@ from pacesetter.units.models import Unit
 
 from . import actions, domain, selectors
 from .files import read_voice_rows
-from .forms import ImportForm, RaiseForm, StepForm
-from .models import Status, Topic
+from .forms import ImportForm, RaiseForm, StepForm, TopicForm
+from .models import Route, Status, Topic
 
 PAGE = 50
 
@@ -123,6 +123,7 @@ def queue(request: HttpRequest, code: str) -> HttpResponse:
             "overdue": overdue,
             "may_raise": _may_raise(actor, unit) or can(actor, Capability.PLAN, unit),
             "may_import": can(actor, Capability.PLAN, unit),
+            "may_organise": can(actor, Capability.ORGANISE, unit),
         },
     )
 
@@ -284,4 +285,48 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
         "voices/import.html",
         {"unit": unit, "form": form, "errors": errors},
         status=status,
+    )
+
+
+@login_required
+def topics_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The topics the unit organises, and a form to add or change one (by its code)."""
+    actor = current_actor()
+    unit = _unit(code)
+    require(actor, Capability.ORGANISE, unit)
+    form = TopicForm(request.POST or None, routes=Route.choices, initial={"deadline_days": 14})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        route_unit = None
+        if data["route_unit"]:
+            route_unit = Unit.objects.filter(
+                unit_filter(actor, Capability.VIEW, field=""), code=data["route_unit"]
+            ).first()
+            if route_unit is None:
+                form.add_error("route_unit", "no such unit here")
+        if form.is_valid():
+            try:
+                actions.set_topic(
+                    code=data["code"],
+                    name=data["name"],
+                    organiser=unit,
+                    deadline_days=data["deadline_days"],
+                    route=data["route"],
+                    route_kind=data["route_kind"],
+                    route_unit=route_unit,
+                    public=data["public"],
+                )
+            except ActionError as exc:
+                add_row_errors(form, exc.errors or [])
+                if not exc.errors:
+                    form.add_error(None, exc.detail)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("voices-topics", code=unit.code)
+    topics = list(
+        Topic.objects.filter(organiser=unit).select_related("movement", "route_kind", "route_unit")
+    )
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "voices/topics.html", {"unit": unit, "topics": topics, "form": form}, status=status
     )
