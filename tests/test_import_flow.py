@@ -19,7 +19,7 @@ The layers, lowest first (docs/architecture.md draws them):
    movements (and below the ledger) while the rest of their apps stays in layer 1.
 5. ledger.
 6. figures.
-7. emulation, titles, drives, experience, reserves: siblings, each above figures.
+7. emulation, titles, drives, experience, reserves, voices: siblings, each above figures.
 8. visits: an official's visit to a unit gathers what the layer-7 apps hold about it (the
    voices collected on the spot will be linked from here), so it sits above them all.
 9. The project (settings, urls, api, cli, wsgi, asgi), the setup files (`apply`, `export`,
@@ -64,6 +64,7 @@ LAYERS: dict[str, int] = {
     "pacesetter.experience": 7,
     "pacesetter.reserves": 7,
     "pacesetter.visits": 8,
+    "pacesetter.voices": 7,
     "pacesetter.setup": ABOVE_EVERYTHING,
     "pacesetter.demo": ABOVE_EVERYTHING,
     "pacesetter": ABOVE_EVERYTHING,  # settings, urls, api, cli, wsgi, asgi

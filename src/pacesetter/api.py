@@ -25,6 +25,7 @@ from pacesetter.reserves.api import router as reserves_router
 from pacesetter.titles.api import router as titles_router
 from pacesetter.units.api import router as units_router
 from pacesetter.visits.api import router as visits_router
+from pacesetter.voices.api import router as voices_router
 
 api = PacesetterAPI(
     title="Pacesetter API",
@@ -54,6 +55,7 @@ api.add_router("", audit_router)
 api.add_router("", drives_router)
 api.add_router("", reserves_router)
 api.add_router("", visits_router)
+api.add_router("", voices_router)
 
 # Last, so it matches only what no router did: an unknown address under /api/v1/ answers a
 # problem+json 404 rather than the site's HTML page.

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "pacesetter.drives",
     "pacesetter.experience",
     "pacesetter.reserves",
+    "pacesetter.voices",
     "pacesetter.titles",
     "pacesetter.visits",
     "pacesetter.setup",

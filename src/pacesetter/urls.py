@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("pacesetter.experience.urls")),
     path("", include("pacesetter.reserves.urls")),
     path("", include("pacesetter.visits.urls")),
+    path("", include("pacesetter.voices.urls")),
 ]
 
 handler400 = "pacesetter.figures.views.error_400"

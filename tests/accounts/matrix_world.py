@@ -23,6 +23,7 @@ from pacesetter.titles import actions as title_actions
 from pacesetter.titles import dossiers
 from pacesetter.units import actions as unit_actions
 from pacesetter.visits import actions as visit_actions
+from pacesetter.voices import actions as voice_actions
 
 TODAY = dt.date.today()
 # Drives and challenges run around today: sign-ups, gifts and answers are "now".
@@ -290,5 +291,18 @@ def build(world) -> SimpleNamespace:
         measure="KPW",
         indicator=world.running.indicators.get(code="steel"),
         factor="0.1",
+    )
+    # voices: a topic of KP answered at the unit itself; a voice about C1 with a PDF
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    x.voice_topic = voice_actions.set_topic(
+        code="matrix-topic", name="Matrix topic", organiser=units["KP"]
+    )
+    x.voice = voice_actions.raise_voice(
+        topic=x.voice_topic,
+        unit=units["C1"],
+        subject="Matrix voice",
+        text="About C1",
+        attachment=SimpleUploadedFile("note.pdf", PDF),
     )
     return x

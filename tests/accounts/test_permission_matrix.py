@@ -635,6 +635,33 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         movement_of_c1(204, need=ORG),
         "/api/v1/movements/running/reserve-links/{w.x.reserve_link.pk}",
     ),
+    # voices about C1, routed to C1: raising needs PARTICIPATE or REPORT; steps PLAN there
+    ("GET", "/api/v1/voice-topics"): Endpoint(anyone(200), "/api/v1/voice-topics"),
+    ("POST", "/api/v1/voice-topics"): Endpoint(
+        on_unit(200, 403, 422, need=ORG),
+        "/api/v1/voice-topics",
+        lambda w: {"code": "c1-topic", "name": "C1 topic", "organiser": "C1"},
+    ),
+    ("POST", "/api/v1/voices"): Endpoint(
+        proposing(201, hidden=422),
+        "/api/v1/voices",
+        lambda w: {"topic": "matrix-topic", "unit": "C1", "subject": "S", "text": "T"},
+    ),
+    ("GET", "/api/v1/voices"): Endpoint(
+        anyone(200),
+        "/api/v1/voices",
+        contains=_has('"id": {w.x.voice.pk}'),
+        shown=listed(),
+    ),
+    ("GET", "/api/v1/voices/{voice_id}"): Endpoint(on_unit(200), "/api/v1/voices/{w.x.voice.pk}"),
+    ("POST", "/api/v1/voices/{voice_id}/steps"): Endpoint(
+        on_unit(200, need=P),
+        "/api/v1/voices/{w.x.voice.pk}/steps",
+        lambda w: {"action": "answer", "note": "Answered"},
+    ),
+    ("GET", "/api/v1/units/{code}/voice-figures"): Endpoint(
+        on_unit(200), "/api/v1/units/C1/voice-figures"
+    ),
     # drives: "gifts", "call" and "enlist" are KP-wide private movements; asked about C1
     ("GET", "/api/v1/drives"): Endpoint(anyone(200), "/api/v1/drives"),
     # setting drives up on C1's draft: ORGANISE on the movement
@@ -1251,6 +1278,24 @@ PAGES: dict[str, Page] = {
         "POST",
         lambda w: {},
     ),
+    # voices about C1 (see the API entries); the public page of resolved voices
+    "voices-queue": Page(
+        on_unit(200),
+        "/units/C1/voices/",
+        contains=_has('href="/voices/{w.x.voice.pk}/"'),
+        shown=listed(),
+    ),
+    "voices-raise": Page(proposing(200), "/units/C1/voices/raise/"),
+    "voices-import": Page(on_unit(200, need=P), "/units/C1/voices/import/"),
+    "voices-topics": Page(on_unit(200, need=ORG), "/units/C1/voices/topics/"),
+    "voices-mine": Page(anyone(200), "/voices/mine/"),
+    "voices-public": Page(anyone(200), "/voices/public/", public=200),
+    "voices-detail": Page(on_unit(200), "/voices/{w.x.voice.pk}/"),
+    "voices-attachment": Page(on_unit(200), "/voices/{w.x.voice.pk}/attachment/"),
+    "voices-step": Page(
+        on_unit(302, need=P), "/voices/{w.x.voice.pk}/answer/", "POST", lambda w: {"note": "ok"}
+    ),
+    "voices-movement": Page(anyone(200), "/movements/drive/voices/"),
     # drives (see the API entries); the public call "open-call" for the public pages
     "drives-home": Page(anyone(200), "/drives/", public=200),
     "drives-find-sign-up": Page(anyone(200), "/drives/sign-up/find/", public=200),
@@ -1385,6 +1430,7 @@ def test_public_pages_are_the_expected_ones():
         "drives-sign-up",  # a public call's sign-up form
         "drives-signed-up",  # a sign-up's confirmation, by its code
         "drives-find-sign-up",
+        "voices-public",  # resolved voices of public topics, with no names
     } == PUBLIC_BY_DESIGN
 
 

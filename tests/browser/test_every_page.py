@@ -31,6 +31,9 @@ SEEDS = (
     "/units/KP-PY/visits/",
     "/visits/mine/",
     "/movements/first-national-plan-1947/reserve-links/",
+    "/units/KP-PY/voices/",
+    "/voices/mine/",
+    "/voices/public/",
 )
 # Not pages: files, the API, the admin, and what signs out.
 SKIP_PREFIXES = (
@@ -143,6 +146,20 @@ reserve = Reserve.objects.filter(description="Crawl reserve").first() or propose
 print(f"/reserves/{reserve.pk}/")
 """
 
+# The demo has no voices yet: a topic and one voice in Pyongyang bring the voice page (with
+# every handler's step: the demo organiser may take them all) into the crawl.
+VOICES_SEED = """
+from pacesetter.units.models import Unit
+from pacesetter.voices.actions import raise_voice, set_topic
+from pacesetter.voices.models import Voice
+
+unit = Unit.objects.get(code="KP-PY")
+topic = set_topic(code="crawl", name="Crawl topic", organiser=unit, public=True)
+voice = Voice.objects.filter(key="crawl").first() or raise_voice(
+    topic=topic, unit=unit, subject="Crawl voice", text="A request.", key="crawl")
+print(f"/voices/{voice.pk}/")
+"""
+
 
 # The demo has no visits yet: one to Pyongyang with an overdue follow-up of the demo organiser
 # brings the visit page (its mark-done and add forms) and the overdue list into the crawl.
@@ -164,6 +181,9 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
     visit_page = manage(server_env, VISITS_SEED).strip().splitlines()[-1]
     sign_in_as_demo(page, live_url)
     queue = [live_url + seed for seed in (*SEEDS, run_page, reserve_page, visit_page)]
+    voice_page = manage(server_env, VOICES_SEED).strip().splitlines()[-1]
+    sign_in_as_demo(page, live_url)
+    queue = [live_url + seed for seed in (*SEEDS, run_page, reserve_page, voice_page)]
     seen_routes: dict[str, str] = {}
     found: dict[str, list[dict]] = {}
     while queue and len(seen_routes) < MAX_ROUTES:
@@ -206,6 +226,16 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
         "visits-overdue",
         "visits-coverage",
         "visits-import",
+    } <= seen_routes.keys()
+    assert {
+        "voices-queue",
+        "voices-raise",
+        "voices-import",
+        "voices-topics",
+        "voices-mine",
+        "voices-public",
+        "voices-detail",
+        "voices-movement",
     } <= seen_routes.keys()
 
 

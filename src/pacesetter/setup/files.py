@@ -64,11 +64,12 @@ from pacesetter.setup.creating import (
 )
 from pacesetter.setup.people import PersonSpec, apply_people, people_document, read_people
 from pacesetter.setup.reserve_links import apply_reserve_links, reserve_links_document
+from pacesetter.setup.voices import TopicSpec, apply_voice_topics, read_voice_topics
 from pacesetter.units import actions as unit_actions
 from pacesetter.units.actions import UnitRow
 from pacesetter.units.models import Block, Unit
 
-DOCUMENT_KEYS = {"units", "blocks", "movements", "people"}
+DOCUMENT_KEYS = {"units", "blocks", "movements", "people", "voice_topics"}
 UNIT_KEYS = {"code": str, "name": str, "kind": str, "parent": str, "headcount": int}
 # Fixed once a movement is created: its periods and every figure kept hang on them.
 FIXED = ("starts_on", "ends_on", "time_zone")
@@ -80,6 +81,7 @@ class Document:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     movements: list[MovementSetup] = field(default_factory=list)
     people: list[PersonSpec] = field(default_factory=list)
+    voice_topics: list[TopicSpec] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -118,6 +120,8 @@ def read_document(text: str) -> Document:
             document.movements.append(reader.movement(item, f"movements[{number}]"))
         if "people" in parts:
             document.people = read_people(reader, parts["people"])
+        if "voice_topics" in parts:  # `setup.voices`
+            document.voice_topics = read_voice_topics(reader, parts["voice_topics"])
     raise_problems(reader.problems, outcome="nothing was changed")
     return document
 
@@ -143,6 +147,7 @@ def apply_document(document: Document, *, dry_run: bool = False) -> list[str]:
                 changes=changes,
                 dry_run=dry_run,
             )
+            apply_voice_topics(document.voice_topics, lines=document.lines, changes=changes)
             if dry_run:
                 raise _DryRun
     except _DryRun:

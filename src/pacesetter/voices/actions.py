@@ -1,0 +1,368 @@
+"""Every change to a voice, each an audited action in one transaction: the event row, the
+voice's status and the figures (VoiceTotal, VoiceTiming, VoiceTopicDay) move together or not
+at all.
+
+Who may do what (pacesetter.accounts.permissions):
+- set a topic: ORGANISE on its organising unit;
+- raise: PARTICIPATE or REPORT on the unit it concerns; raise on someone's behalf (an
+  official hearing people, e.g. on a visit): PLAN on that unit;
+- assign, answer, resolve, decline: the handlers — PLAN on the unit the voice is routed to
+  (its head, a head or organiser above) — and, for answer, resolve and decline, the person it
+  is assigned to;
+- confirm ("resolved for me") and reopen (once): the raiser (or the official who recorded
+  it on someone's behalf);
+- escalate overdue voices: ORGANISE where they are routed (the system, from the background
+  task or `pacesetter escalate-voices`).
+
+An anonymous voice names nobody: not on the voice (only a keyed hash of the raiser, so they
+find it in "my voices"), not in its events, and not in the audit trail — the raiser's own
+steps on it are audited under a masked actor with the raiser's rights and no name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404
+from django.utils import timezone
+
+from pacesetter.accounts.permissions import (
+    Capability,
+    acting_as,
+    can,
+    current_actor,
+    require,
+    unit_filter,
+)
+from pacesetter.audit.actions import audited, note
+from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.movements.models import Movement
+from pacesetter.units.models import Unit, UnitKind
+
+from . import domain, steps
+from .models import EventKind, Route, Status, Topic, Voice, VoiceEvent
+
+# --- topics -------------------------------------------------------------------------------
+
+
+@audited("voices.set_topic")
+def set_topic(
+    *,
+    code: str,
+    name: str,
+    organiser: Unit,
+    movement: Movement | None = None,
+    deadline_days: int = 14,
+    route: str = Route.UNIT,
+    route_kind: str = "",
+    route_unit: Unit | None = None,
+    public: bool = False,
+) -> Topic:
+    """Create the topic `code`, or change it (its voices keep where they were routed)."""
+    require(current_actor(), Capability.ORGANISE, organiser, movement)
+    errors: list[RowError] = []
+    kind = None
+    if not code.strip():
+        errors.append(RowError(1, "code", "a code is required"))
+    if not name.strip():
+        errors.append(RowError(1, "name", "a name is required"))
+    if not isinstance(deadline_days, int) or not 1 <= deadline_days <= 3660:
+        errors.append(RowError(1, "deadline_days", "a whole number of days, 1 to 3660"))
+    if route not in Route.values:
+        errors.append(RowError(1, "route", f"one of {', '.join(Route.values)}"))
+    if route == Route.ANCESTOR:
+        kind = UnitKind.objects.filter(code=route_kind).first()
+        if kind is None:
+            errors.append(RowError(1, "route_kind", f"no unit kind {route_kind!r}"))
+    elif route_kind:
+        errors.append(RowError(1, "route_kind", "only a route to a unit of a kind names one"))
+    if route == Route.NAMED and route_unit is None:
+        errors.append(RowError(1, "route_unit", "name the unit that answers"))
+    elif route != Route.NAMED and route_unit is not None:
+        errors.append(RowError(1, "route_unit", "only a route to a named unit names one"))
+    if errors:
+        raise ValidationFailed(
+            "The topic is not valid: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
+            errors=errors,
+        )
+    existing = Topic.objects.filter(code=code).first()
+    if existing is not None:
+        require(current_actor(), Capability.ORGANISE, existing.organiser, existing.movement)
+    topic = existing or Topic(code=code)
+    before = {"name": topic.name, "route": topic.route} if existing else None
+    topic.name, topic.organiser, topic.movement = name.strip(), organiser, movement
+    topic.deadline_days, topic.route, topic.public = deadline_days, route, public
+    topic.route_kind, topic.route_unit = kind, route_unit if route == Route.NAMED else None
+    topic.save()
+    note(target=topic, unit=organiser, movement=movement, before=before)
+    return topic
+
+
+# --- raising ------------------------------------------------------------------------------
+
+
+def raise_voice(
+    *,
+    topic: Topic,
+    unit: Unit,
+    subject: str,
+    text: str,
+    anonymous: bool = False,
+    on_behalf_of: str = "",
+    attachment: UploadedFile | None = None,
+    key: str | None = None,
+) -> Voice:
+    """Raise a voice (see `_raise_voice`); an anonymous one is audited under no name."""
+    actor = current_actor()
+    if anonymous and not actor.is_system:
+        if on_behalf_of.strip():
+            steps.refuse("anonymous", "a voice raised on someone's behalf names them")
+        user = steps.user_of(actor)
+        with acting_as(steps.Masked(actor)):
+            return steps.raise_voice(
+                topic=topic,
+                unit=unit,
+                subject=subject,
+                text=text,
+                anonymous=True,
+                on_behalf_of="",
+                attachment=attachment,
+                key=key,
+                raiser=steps.raiser_key(user) if user is not None else "",
+            )
+    return steps.raise_voice(
+        topic=topic,
+        unit=unit,
+        subject=subject,
+        text=text,
+        anonymous=anonymous,
+        on_behalf_of=on_behalf_of,
+        attachment=attachment,
+        key=key,
+    )
+
+
+@audited("voices.assign_voice")
+def assign_voice(voice: Voice | int, *, to, note: str = "") -> Voice:
+    """Give the voice to a person with a role at the unit that answers it."""
+    return steps.step("assign", voice, note_text=note, assignee=to)
+
+
+@audited("voices.answer_voice")
+def answer_voice(voice: Voice | int, *, answer: str) -> Voice:
+    """Answer the voice; the raiser sees the answer. The first answer's time is counted."""
+    return steps.step("answer", voice, note_text=answer)
+
+
+@audited("voices.resolve_voice")
+def resolve_voice(voice: Voice | int, *, note: str = "") -> Voice:
+    return steps.step("resolve", voice, note_text=note)
+
+
+@audited("voices.decline_voice")
+def decline_voice(voice: Voice | int, *, reason: str) -> Voice:
+    return steps.step("decline", voice, note_text=reason)
+
+
+def _raiser(verb: str, voice: Voice | int, note_text: str) -> Voice:
+    """The raiser's own step; on an anonymous voice, audited under no name (the raiser is
+    recognised before their name is masked)."""
+    actor = current_actor()
+    pk = getattr(voice, "pk", voice)
+    current = Voice.objects.filter(pk=pk).first()
+    if current is None:
+        raise Http404("No such voice here.")
+    step = _RAISER_STEPS[verb]
+    if current.anonymous and not actor.is_system:
+        checked = steps.is_raiser(actor, current)
+        with acting_as(steps.Masked(actor)):
+            return step(pk, note=note_text, raiser_checked=checked)
+    return step(pk, note=note_text, raiser_checked=False)
+
+
+_RAISER_STEPS = {"confirm": steps.confirm, "reopen": steps.reopen}
+
+
+def confirm_voice(voice: Voice | int, *, note: str = "") -> Voice:
+    """The raiser says the voice was resolved for them (an answered voice becomes resolved)."""
+    return _raiser("confirm", voice, note)
+
+
+def reopen_voice(voice: Voice | int, *, note: str = "") -> Voice:
+    """The raiser says it was not resolved for them: the voice is received again, with a new
+    deadline. Once only."""
+    return _raiser("reopen", voice, note)
+
+
+# --- escalation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Escalated:
+    escalated: int
+    overdue_at_top: int
+
+
+@audited("voices.escalate_overdue_voices")
+def escalate_overdue_voices(*, now: dt.datetime | None = None, limit: int = 50_000) -> Escalated:
+    """Every open voice past its deadline, routed where the actor may ORGANISE, goes one level
+    up (to the parent of the unit it is routed to) with a new deadline and an "escalated"
+    event, and counts once as overdue until it is answered or declined. A voice already at the
+    root stays there, counted overdue. Idempotent at a given `now`: an escalated voice is due
+    again only a topic's days later."""
+    actor = current_actor()
+    now = now or timezone.now()
+    candidates = (
+        Voice.objects.filter(status__in=domain.OPEN, due_at__lt=now)
+        .filter(unit_filter(actor, Capability.ORGANISE, field="routed_to"))
+        .exclude(overdue=True, routed_to__parent__isnull=True)
+        .select_related("routed_to", "topic", "unit")
+        .select_for_update(of=("self",))
+        .order_by("due_at", "id")[:limit]
+    )
+    events: list[VoiceEvent] = []
+    changes: list[tuple[int, int, dict[str, int]]] = []
+    moved = top = 0
+    voices = list(candidates)
+    for voice in voices:
+        change: dict[str, int] = {}
+        if not voice.overdue:
+            voice.overdue = True
+            change["overdue"] = 1
+        parent = voice.routed_to.parent_id
+        if parent is not None:
+            voice.routed_to_id = parent
+            voice.assigned_to = None
+            voice.escalations += 1
+            voice.due_at = now + dt.timedelta(days=voice.topic.deadline_days)
+            change["escalated"] = 1
+            events.append(
+                VoiceEvent(
+                    voice=voice,
+                    at=now,
+                    by_label=actor.label,
+                    kind=EventKind.ESCALATED,
+                    from_status=voice.status,
+                    to_status=Status.RECEIVED,
+                    note=f"past the {voice.topic.deadline_days}-day deadline",
+                    routed_to_id=parent,
+                )
+            )
+            voice.status = Status.RECEIVED
+            moved += 1
+        else:
+            top += 1
+        changes.extend((unit_id, voice.topic_id, change) for unit_id in voice.unit.lineage_ids)
+    Voice.objects.bulk_update(
+        voices, ["overdue", "routed_to", "assigned_to", "escalations", "due_at", "status"]
+    )
+    VoiceEvent.objects.bulk_create(events)
+    steps.add_totals(changes)
+    result = Escalated(escalated=moved, overdue_at_top=top)
+    note(after={"escalated": moved, "overdue_at_top": top})
+    return result
+
+
+# Each delegates to an audited action (the audit test looks for this mark).
+raise_voice.audited_as = "voices.raise_voice"  # type: ignore[attr-defined]
+confirm_voice.audited_as = "voices.confirm_voice"  # type: ignore[attr-defined]
+reopen_voice.audited_as = "voices.reopen_voice"  # type: ignore[attr-defined]
+
+STEPS = {
+    "assign": assign_voice,
+    "answer": answer_voice,
+    "resolve": resolve_voice,
+    "decline": decline_voice,
+    "confirm": confirm_voice,
+    "reopen": reopen_voice,
+}
+
+
+# --- bulk import --------------------------------------------------------------------------
+
+IMPORT_REQUIRED = ("key", "topic", "unit", "subject", "text")
+IMPORT_OPTIONAL = ("person", "anonymous")
+_YES, _NO = {"yes", "true", "1", "y"}, {"", "no", "false", "0", "n"}
+
+
+@dataclass(frozen=True)
+class Imported:
+    raised: int
+    already_there: int
+
+
+@audited("voices.import_voices")
+def import_voices(*, rows: list[dict[str, str]]) -> Imported:
+    """Voices heard by officials (on visits, at meetings), from a file: every row is checked
+    first — topic, unit (PLAN on it: an official's import), the topic open to the unit,
+    subject, text, the person's name or `anonymous: yes`, a key unique in the file — and the
+    errors come back by row and field with nothing written; else every row is raised in this
+    one transaction. A key raised before is left alone (the file can be sent twice). Rows
+    are numbered 1, 2, 3... as given."""
+    actor = current_actor()
+    topics = {t.code: t for t in Topic.objects.select_related("organiser", "movement")}
+    units = {
+        u.code: u for u in Unit.objects.filter(code__in={r.get("unit", "").strip() for r in rows})
+    }
+    known = set(
+        Voice.objects.filter(key__in=[r.get("key", "").strip() for r in rows]).values_list(
+            "key", flat=True
+        )
+    )
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    todo = []
+    for number, row in enumerate(rows, start=1):
+        values = {name: (row.get(name) or "").strip() for name in IMPORT_REQUIRED + IMPORT_OPTIONAL}
+        for name in IMPORT_REQUIRED:
+            if not values[name]:
+                errors.append(RowError(number, name, "required"))
+        key, topic, unit = values["key"], topics.get(values["topic"]), units.get(values["unit"])
+        if key and key in seen:
+            errors.append(RowError(number, "key", f"also on row {seen[key]}"))
+        seen.setdefault(key, number)
+        if values["topic"] and topic is None:
+            errors.append(RowError(number, "topic", f"no topic {values['topic']!r}"))
+        if values["unit"] and (unit is None or not can(actor, Capability.VIEW, unit)):
+            errors.append(RowError(number, "unit", f"no unit {values['unit']!r} here"))
+            unit = None
+        elif unit is not None and not can(actor, Capability.PLAN, unit):
+            errors.append(RowError(number, "unit", "you may not record voices for this unit"))
+        if topic and unit and not unit.path.startswith(topic.organiser.path):
+            errors.append(RowError(number, "topic", f"not open to {unit.code}"))
+        anonymous = values["anonymous"].lower()
+        if anonymous not in _YES | _NO:
+            errors.append(RowError(number, "anonymous", "yes or no"))
+        elif anonymous in _YES and values["person"]:
+            errors.append(RowError(number, "person", "an anonymous voice names nobody"))
+        elif anonymous in _NO and not values["person"]:
+            errors.append(RowError(number, "person", "the person's name, or anonymous: yes"))
+        if len(values["subject"]) > 200:
+            errors.append(RowError(number, "subject", "at most 200 characters"))
+        todo.append((values, topic, unit, anonymous in _YES))
+    if errors:
+        raise ValidationFailed(
+            f"{len({e.row for e in errors})} of {len(rows)} rows are not valid; nothing was "
+            "imported.",
+            errors=errors,
+        )
+    raised = 0
+    for values, topic, unit, anonymous in todo:
+        if values["key"] in known:
+            continue
+        steps.raise_voice(
+            topic=topic,
+            unit=unit,
+            subject=values["subject"],
+            text=values["text"],
+            anonymous=anonymous,
+            on_behalf_of="" if anonymous else values["person"],
+            attachment=None,
+            key=values["key"],
+        )
+        raised += 1
+    result = Imported(raised=raised, already_there=len(rows) - raised)
+    note(after={"raised": result.raised, "already_there": result.already_there})
+    return result
