@@ -78,3 +78,43 @@ def test_coverage_heat_table_on_a_phone(live_url, server_env, phone):
     expect(page.locator("[data-figure=visited]")).not_to_have_text("")
     accessible(page, "visits-coverage")
     screenshot(page, "visits-coverage")
+
+
+TOPICS = """
+from pacesetter.units.models import Unit
+from pacesetter.voices.actions import set_topic
+from pacesetter.voices.models import Topic
+
+root = Unit.objects.get(code="KP-PY")
+if not Topic.objects.filter(code="visit-housing").exists():
+    set_topic(code="visit-housing", name="Housing", organiser=root)
+    set_topic(code="visit-water", name="Water", organiser=root)
+"""
+
+
+def test_record_a_visit_with_two_voices_on_a_phone(live_url, server_env, phone):
+    manage(server_env, PEOPLE)
+    manage(server_env, TOPICS)
+    page = phone
+    sign_in(page, live_url, "visit-head")
+    page.goto(f"{live_url}/units/KP-PY/visits/record/")
+    page.get_by_label("Date of the visit").fill("2024-07-01")
+    page.get_by_label("Purpose").fill("Hear the residents")
+    page.get_by_label("Visitors without an account").fill("Ri Myong Su")
+    page.get_by_label("Voice 1: topic").select_option("visit-housing")
+    page.get_by_label("Voice 1: subject").fill("Leaking roof")
+    page.get_by_label("Voice 1: what they ask for").fill("The roof of block 3 leaks.")
+    page.get_by_label("Voice 1: whose voice (their name)").fill("Kim Sun Hui")
+    page.get_by_label("Voice 2: topic").select_option("visit-water")
+    page.get_by_label("Voice 2: subject").fill("No hot water")
+    page.get_by_label("Voice 2: what they ask for").fill("Hot water only two hours a day.")
+    page.get_by_label("Voice 2: anonymous").check()
+    screenshot(page, "visits-record-voices-filled")
+    page.get_by_role("button", name="Record the visit").click()
+    expect(page.get_by_role("heading", name="Visit to", exact=False)).to_be_visible()
+    expect(page.locator("[data-voice]")).to_have_count(2)
+    accessible(page, "visits-detail-voices")
+    screenshot(page, "visits-recorded-voices")
+    page.get_by_role("link", name="Leaking roof").click()
+    expect(page.locator("[data-visit]")).to_contain_text("during the visit of 1 Jul 2024")
+    screenshot(page, "voices-collected-on-visit")

@@ -4,6 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import Max, Min
 
 from pacesetter.core.quantities import round_percent
 from pacesetter.demo.movements import load_demo
@@ -11,12 +13,22 @@ from pacesetter.figures.selectors import unit_figures
 from pacesetter.ledger import aggregates
 from pacesetter.ledger.models import Report
 from pacesetter.movements.models import Movement
+from pacesetter.units.models import Unit, UnitKind
+from pacesetter.visits.models import UnitVisitYear, Visit
+from pacesetter.visits.selectors import coverage
 
 
 @pytest.fixture
 def demo(db, settings, tmp_path):
     settings.VAR_DIR = tmp_path
-    return load_demo(drives=False)  # the drives demo is pinned in tests/drives/test_demo.py
+    # The drives demo is pinned in tests/drives/test_demo.py; the visit log, once, below.
+    return load_demo(drives=False, visits=False)
+
+
+@pytest.fixture
+def demo_with_visits(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return load_demo(drives=False)
 
 
 def figures(slug):
@@ -51,11 +63,12 @@ def test_parent_shows_own_plan_and_the_sum_of_children(demo):
     assert national.actual == Decimal(102500)
 
 
-def test_demo_twice_changes_nothing(demo):
-    count = Report.objects.count()
+def test_demo_twice_changes_nothing(demo_with_visits):
+    assert "field-guidance-visits" in demo_with_visits.created
+    count, visits = Report.objects.count(), Visit.objects.count()
     again = load_demo(drives=False)
     assert again.created == [] and len(again.existing) == 6
-    assert Report.objects.count() == count
+    assert Report.objects.count() == count and Visit.objects.count() == visits == 18_000
     assert aggregates.rebuild() == []
     assert set(Movement.objects.values_list("status", flat=True)) == {"closed"}
 
@@ -78,7 +91,7 @@ def test_the_demo_login_is_data_applied_and_its_password_kept(demo, settings):
     login = (settings.VAR_DIR / "demo_login.txt").read_text().strip()
     assert demo.login == login and login.startswith("demo / ")
     assert user.check_password(login.removeprefix("demo / "))
-    assert load_demo(drives=False).login == login
+    assert load_demo(drives=False, visits=False).login == login
     user.refresh_from_db()
     assert user.check_password(login.removeprefix("demo / "))
 
@@ -104,3 +117,23 @@ def test_figures_command_json_gives_the_table_exactly(demo):
     ) == ("1958-05-14", 75, 1096)
     assert rows[("pyongyang-housing-1958", "PY-HOUSING")]["fulfilment"] == "285.7"
     assert rows[("grain-1947", "KP")]["growth_absolute"] == "170000"
+
+
+def test_the_official_reached_over_14290_units(demo_with_visits):
+    """BRIEF.md: field guidance, "over 14,290 units visited" — one official's log, and the
+    coverage of the root (read from the per-unit-and-year aggregate) shows it."""
+    official = get_user_model().objects.get(username="field-guidance")
+    reached = Visit.objects.filter(visitors__user=official).values("unit").distinct().count()
+    assert reached == 14_320 > 14_290
+    assert UnitVisitYear.objects.values("unit").distinct().count() == reached
+    years = Visit.objects.aggregate(first=Min("visited_on"), last=Max("visited_on"))
+    assert years["last"].year - years["first"].year >= 40
+    root = Unit.objects.get(code="KP")
+    shown = coverage(
+        root,
+        kind=UnitKind.objects.get(code="workplace"),
+        start=dt.date(1945, 1, 1),
+        end=dt.date(1994, 12, 31),
+    )
+    assert (shown.visited, shown.total) == (14_320, 14_500)
+    assert len(shown.not_visited) == 180

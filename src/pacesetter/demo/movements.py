@@ -26,6 +26,7 @@ from pacesetter.accounts.permissions import acting_as, actor_for
 from pacesetter.movements.models import Movement
 
 from .drives import load_drives, run_command
+from .visits import load_visit_log
 
 DEMO_USERNAME = "demo"
 DATA = Path(__file__).resolve().parent / "data"
@@ -60,7 +61,9 @@ def _load_reserves(slug: str) -> None:
     run_command("import_reserves", str(reserves))
 
 
-def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> DemoResult:
+def load_demo(
+    *, drives: bool = True, visits: bool = True, without: frozenset[str] = frozenset()
+) -> DemoResult:
     """Load the demo as an organiser would: the history's setup file applied, each movement's
     reports imported as the demo login (verified) and the movement closed; the drives after.
     Whatever exists is left as it is: applying is idempotent, reports carry fixed keys, and a
@@ -114,6 +117,9 @@ def load_demo(*, drives: bool = True, without: frozenset[str] = frozenset()) -> 
         _load_reserves(slug)
         run_command("close_movement", slug)
         result.created.append(slug)
+    # One official's field-guidance log over 14,290 units (`demo.visits`).
+    if visits and load_visit_log():
+        result.created.append("field-guidance-visits")
     # The drives rows of the figures table (`demo.drives`).
     if drives:
         loaded = load_drives(user, without=without)

@@ -37,9 +37,11 @@ from pacesetter.core.text import control_character, control_character_message
 from pacesetter.movements.models import Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Unit
+from pacesetter.voices import actions as voices_actions
+from pacesetter.voices.models import Topic
 
 from . import domain
-from .models import FollowUpEvent, FollowUpTask, Visit, VisitVisitor
+from .models import FollowUpEvent, FollowUpTask, Visit, VisitVisitor, VisitVoice
 
 YEARS = "visits_unitvisityear"
 MAX_ROWS = 50_000
@@ -69,6 +71,18 @@ class FollowUpRow:
     what: str
     owner: str  # username
     due_on: str | dt.date
+
+
+@dataclass
+class VoiceRow:
+    """A voice collected on the spot: its topic's code, subject and text, and on whose behalf
+    (a name as typed), or anonymous."""
+
+    topic: str
+    subject: str
+    text: str
+    on_behalf_of: str = ""
+    anonymous: bool = False
 
 
 @dataclass
@@ -354,9 +368,12 @@ def record_visit(
     movement: str = "",
     key: str = "",
     follow_ups: Sequence[FollowUpRow] = (),
+    voices: Sequence[VoiceRow] = (),
 ) -> Visit:
-    """Record one visit, with the follow-up tasks it leaves, in one transaction: the visit is
-    `record_visits` with one row."""
+    """Record one visit, with the follow-up tasks it leaves and the voices collected on the
+    spot, in one transaction: the visit is `record_visits` with one row; each voice is raised
+    by the voices app's action about the visited unit (routed by its topic's rule), keyed by
+    the visit, so a replay raises nothing twice and a refused voice records nothing."""
     row = VisitRow(unit, visited_on, purpose, findings, visitors, guest_names, movement, key)
     result = _record([row])
     visit = result.visits[0]
@@ -372,8 +389,48 @@ def record_visit(
     raise_for_rows(errors, what="follow-up", total=len(follow_ups))
     for follow_up, person, day in tasks:
         _create_follow_up(visit, follow_up.what, person, day)
+    _raise_voices(visit, voices)
     note(target=visit, unit=visit.unit, movement=visit.movement)
     return visit
+
+
+def _raise_voices(visit: Visit, voices: Sequence[VoiceRow]) -> None:
+    codes = {v.topic.strip() for v in voices}
+    topics = {
+        t.code: t
+        for t in Topic.objects.select_related("organiser", "movement").filter(code__in=codes)
+    }
+    errors = []
+    for number, voice in enumerate(voices, start=1):
+        if voice.topic.strip() not in topics:
+            errors.append(RowError(number, "voices.topic", f"no topic {voice.topic.strip()!r}"))
+        if voice.anonymous and voice.on_behalf_of.strip():
+            errors.append(RowError(number, "voices.anonymous", "an anonymous voice names nobody"))
+        elif not voice.anonymous and not voice.on_behalf_of.strip():
+            errors.append(
+                RowError(number, "voices.on_behalf_of", "name the person, or mark it anonymous")
+            )
+    raise_for_rows(errors, what="voice", total=len(voices))
+    links = []
+    for number, voice in enumerate(voices, start=1):
+        try:
+            raised = voices_actions.raise_voice(
+                topic=topics[voice.topic.strip()],
+                unit=visit.unit,
+                subject=voice.subject,
+                text=voice.text,
+                anonymous=voice.anonymous,
+                on_behalf_of="" if voice.anonymous else voice.on_behalf_of,
+                key=f"visit-{visit.pk}-{number}",
+            )
+        except ValidationFailed as exc:
+            problems = exc.errors or [RowError(number, "", exc.detail)]
+            raise ValidationFailed(
+                f"Voice {number} is not valid: {exc.detail}",
+                errors=[RowError(number, f"voices.{e.field}", e.message) for e in problems],
+            ) from exc
+        links.append(VisitVoice(visit=visit, voice=raised))
+    VisitVoice.objects.bulk_create(links)
 
 
 def _create_follow_up(visit: Visit, what: str, owner, due_on: dt.date) -> FollowUpTask:

@@ -72,6 +72,16 @@ def _detail(visit_id: int) -> dict:
         "recorded_by": visit.recorded_by.get_username() if visit.recorded_by_id else None,
         "recorded_at": visit.recorded_at,
         "follow_ups": [_task_out(t, visit.unit.code) for t in visit.follow_ups.all()],
+        "voices": [
+            {
+                "id": v.pk,
+                "topic": v.topic.code,
+                "subject": v.subject,
+                "status": v.status,
+                "routed_to": v.routed_to.code,
+            }
+            for v in selectors.visit_voices(current_actor(), visit)
+        ],
     }
 
 
@@ -95,6 +105,10 @@ def record(request: HttpRequest, payload: VisitIn):
         movement=payload.movement,
         key=payload.key,
         follow_ups=[actions.FollowUpRow(f.what, f.owner, f.due_on) for f in payload.follow_ups],
+        voices=[
+            actions.VoiceRow(v.topic, v.subject, v.text, v.on_behalf_of, v.anonymous)
+            for v in payload.voices
+        ],
     )
     return Status(200 if known else 201, _detail(visit.pk))
 

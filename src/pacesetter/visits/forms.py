@@ -42,6 +42,46 @@ class VisitForm(PlainTextForm):
     )
     follow_up_due = forms.DateField(label=_("Due on"), required=False, widget=DateInput)
 
+    VOICES = 3  # voices collected on the spot, each a slot of the form
+
+    def __init__(self, *args, topics=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")] + [(t.code, t.name) for t in topics]
+        for n in range(1, self.VOICES + 1):
+            self.fields[f"voice{n}_topic"] = forms.ChoiceField(
+                label=_("Voice %(n)s: topic") % {"n": n}, required=False, choices=choices
+            )
+            self.fields[f"voice{n}_subject"] = forms.CharField(
+                label=_("Voice %(n)s: subject") % {"n": n}, required=False, max_length=200
+            )
+            self.fields[f"voice{n}_text"] = forms.CharField(
+                label=_("Voice %(n)s: what they ask for") % {"n": n},
+                required=False,
+                max_length=8000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"voice{n}_on_behalf_of"] = forms.CharField(
+                label=_("Voice %(n)s: whose voice (their name)") % {"n": n},
+                required=False,
+                max_length=200,
+            )
+            self.fields[f"voice{n}_anonymous"] = forms.BooleanField(
+                label=_("Voice %(n)s: anonymous") % {"n": n}, required=False
+            )
+
+    def voice_rows(self) -> list[tuple[int, dict]]:
+        """The filled voice slots: (slot number, its values)."""
+        data = self.cleaned_data
+        rows = []
+        for n in range(1, self.VOICES + 1):
+            values = {
+                name: data.get(f"voice{n}_{name}")
+                for name in ("topic", "subject", "text", "on_behalf_of", "anonymous")
+            }
+            if any(values[k] for k in ("topic", "subject", "text", "on_behalf_of")):
+                rows.append((n, values))
+        return rows
+
 
 class FollowUpForm(PlainTextForm):
     what = forms.CharField(label=_("What is to be done"), max_length=2000)

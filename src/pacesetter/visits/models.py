@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit
+from pacesetter.voices.models import Voice
 
 
 class Visit(models.Model):
@@ -62,6 +63,21 @@ class VisitVisitor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on visit {self.visit_id}"
+
+
+class VisitVoice(models.Model):
+    """A voice collected on the spot during a visit (raised by the voices app's action in the
+    visit's transaction). Voices never import visits; the voice page links back by URL name
+    through `voice.visit_links`."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="voice_links")
+    voice = models.OneToOneField(Voice, on_delete=models.PROTECT, related_name="visit_link")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"voice {self.voice_id} collected on visit {self.visit_id}"
 
 
 class FollowUpTask(models.Model):

@@ -18,6 +18,16 @@ class FollowUpIn(Schema):
     due_on: dt.date
 
 
+class VisitVoiceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    topic: str = Field(..., description="the topic's code; its rule routes the voice")
+    subject: str
+    text: str
+    on_behalf_of: str = Field("", description="the person heard, by name (or anonymous)")
+    anonymous: bool = False
+
+
 class VisitIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -32,6 +42,9 @@ class VisitIn(Schema):
     movement: str = Field("", description="the movement's slug, if the visit was for one")
     key: str = Field("", description="your key: the same key and content again is a replay")
     follow_ups: list[FollowUpIn] = Field(default_factory=list)
+    voices: list[VisitVoiceIn] = Field(
+        default_factory=list, description="voices collected on the spot, raised with the visit"
+    )
 
 
 class MarkIn(Schema):
@@ -70,10 +83,19 @@ class VisitOut(Schema):
     movement: str | None
 
 
+class VisitVoiceOut(Schema):
+    id: int
+    topic: str
+    subject: str
+    status: str
+    routed_to: str
+
+
 class VisitDetailOut(VisitOut):
     recorded_by: str | None
     recorded_at: dt.datetime
     follow_ups: list[FollowUpOut]
+    voices: list[VisitVoiceOut] = Field(description="the voices collected you may see")
 
 
 class YearCountOut(Schema):

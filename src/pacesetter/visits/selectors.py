@@ -12,6 +12,8 @@ from django.db.models.functions import ExtractYear, StrIndex, Substr
 
 from pacesetter.accounts.permissions import Actor, Capability, can, unit_filter
 from pacesetter.units.models import Unit, UnitKind
+from pacesetter.voices import selectors as voices_selectors
+from pacesetter.voices.models import Voice
 
 from . import domain
 from .models import FollowUpEvent, FollowUpTask, UnitVisitYear, Visit, VisitVisitor
@@ -30,6 +32,16 @@ def visits_for(actor: Actor, *, unit: Unit | None = None) -> QuerySet[Visit]:
     if unit is not None:
         rows = rows.filter(unit__path__startswith=unit.path)
     return rows
+
+
+def visit_voices(actor: Actor, visit: Visit) -> list[Voice]:
+    """The voices collected on the visit that the actor may see (the voices app's rule: an
+    anonymous voice only for those who handle it)."""
+    return list(
+        Voice.objects.filter(voices_selectors.visible(actor), visit_link__visit=visit)
+        .select_related("topic", "routed_to")
+        .order_by("visit_link__id")
+    )
 
 
 def visit_detail(actor: Actor, visit_id: int) -> Visit | None:

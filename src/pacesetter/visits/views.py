@@ -30,6 +30,7 @@ from pacesetter.core.uploads import refusal
 from pacesetter.experience.text import render as render_text
 from pacesetter.movements.models import Movement, Period
 from pacesetter.units.models import Unit, UnitKind
+from pacesetter.voices import selectors as voices_selectors
 
 from . import actions, domain, selectors
 from .files import read_visit_rows
@@ -67,7 +68,14 @@ def unit_visits(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _form_errors(form, exc: ActionError) -> None:
+def _form_errors(form, exc: ActionError, slots=()) -> None:
+    errors = []
+    for e in exc.errors or []:  # a voice's row is its place among the filled slots
+        name = e.field
+        if name.startswith("voices.") and 0 < e.row <= len(slots):
+            name = f"voice{slots[e.row - 1][0]}_{name.removeprefix('voices.') or 'text'}"
+        errors.append(RowError(e.row, name, e.message, e.code))
+    exc.errors = errors
     aliases = {
         "follow_ups.what": "follow_up",
         "follow_ups.owner": "follow_up_owner",
@@ -88,13 +96,16 @@ def record(request: HttpRequest, code: str) -> HttpResponse:
     unit = _unit(code)
     require(actor, Capability.VISIT, unit)
     form = VisitForm(
-        request.POST or None, initial={"visited_on": timezone.localdate(), "i_visited": True}
+        request.POST or None,
+        initial={"visited_on": timezone.localdate(), "i_visited": True},
+        topics=voices_selectors.topics_open_to(unit),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         visitors = domain.usernames(data["visitors"])
         if data["i_visited"]:
             visitors.insert(0, request.user.get_username())
+        slots = form.voice_rows()
         follow_ups = []
         if data["follow_up"].strip() or data["follow_up_owner"].strip():
             follow_ups.append(
@@ -111,9 +122,15 @@ def record(request: HttpRequest, code: str) -> HttpResponse:
                 visitors=list(dict.fromkeys(visitors)),
                 guest_names=domain.names(data["guest_names"]),
                 follow_ups=follow_ups,
+                voices=[
+                    actions.VoiceRow(
+                        v["topic"], v["subject"], v["text"], v["on_behalf_of"], v["anonymous"]
+                    )
+                    for _n, v in slots
+                ],
             )
         except ActionError as exc:
-            _form_errors(form, exc)
+            _form_errors(form, exc, slots)
         else:
             messages.success(request, _("The visit is recorded."))
             return redirect("visits-detail", visit_id=visit.pk)
@@ -131,6 +148,7 @@ def _visit_context(request: HttpRequest, visit_id: int, **extra) -> dict:
         "visit": visit,
         "findings": render_text(visit.findings) if visit.findings else "",
         "visitors": [v.user for v in visit.visitors.all()],
+        "voices": selectors.visit_voices(actor, visit),
         "tasks": [(task, selectors.may_mark(actor, task, visit.unit)) for task in tasks],
         "may_add": selectors.may_record(actor, visit.unit),
         "today": timezone.localdate(),
