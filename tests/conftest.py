@@ -30,6 +30,16 @@ def _test_storages():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_inline():
+    """Background tasks run where they are enqueued (django-tasks' immediate backend), as
+    TASKS_BACKEND can ask; a test of the database queue overrides TASKS itself."""
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    ):
+        yield
+
+
 @pytest.fixture
 def units(db):
     """KP ─┬─ P1 ─┬─ C1 ─┬─ W1

@@ -60,22 +60,19 @@ def _run_as(username: str, argv: list[str]) -> None:
 
 
 def serve(args: list[str]) -> None:
-    """Collect static files, start the ranking follower when RANKING_FOLLOWER is on (it stops
-    when the server does), then replace this process with gunicorn."""
+    """Collect static files, start the processes that work beside the server (they stop when
+    it does), then replace this process with gunicorn."""
     import subprocess
 
     import django
-    from django.conf import settings
     from django.core.management import call_command
 
     django.setup()
     call_command("collectstatic", interactive=False, verbosity=0)
-    if settings.RANKING_FOLLOWER:
-        # A child of this process, which becomes gunicorn's master: it follows while its
-        # parent lives.
-        subprocess.Popen(
-            [sys.executable, "-m", "pacesetter.cli", "rank-follower", "--parent", str(os.getpid())]
-        )
+    # Children of this process, which becomes gunicorn's master: each works while its parent
+    # lives.
+    for command in background_commands(os.getpid()):
+        subprocess.Popen([sys.executable, "-m", "pacesetter.cli", *command])
     bind = os.environ.get("BIND", "127.0.0.1:8000")
     workers = os.environ.get("WEB_CONCURRENCY", str(min(4, (os.cpu_count() or 1) * 2)))
     os.execvp(
@@ -96,6 +93,26 @@ def serve(args: list[str]) -> None:
             *args,
         ],
     )
+
+
+def background_commands(parent: int) -> list[list[str]]:
+    """The commands `serve` starts beside the server, each told its parent's pid: the ranking
+    follower when RANKING_FOLLOWER is on; the task worker when tasks are queued in the
+    database; the clock that enqueues the escalation of overdue voices unless
+    ESCALATE_VOICES_EVERY is 0."""
+    from django.conf import settings
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db import DatabaseBackend
+
+    commands = []
+    if settings.RANKING_FOLLOWER:
+        commands.append(["rank-follower", "--parent", str(parent)])
+    if isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+        commands.append(["task-worker", "--parent", str(parent)])
+    if settings.ESCALATE_VOICES_EVERY > 0:
+        every = f"{settings.ESCALATE_VOICES_EVERY:g}"
+        commands.append(["escalate-voices", "--every", every, "--enqueue", "--parent", str(parent)])
+    return commands
 
 
 if __name__ == "__main__":

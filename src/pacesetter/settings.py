@@ -4,6 +4,9 @@ DATABASE_URL   default: SQLite in WAL mode at var/pacesetter.sqlite3
 SECRET_KEY     default: a random key kept in var/secret_key (never committed)
 DEBUG          default: false
 ALLOWED_HOSTS  default: 127.0.0.1,localhost
+TASKS_BACKEND  default: django_tasks_db.DatabaseBackend (background tasks queued in the database,
+               run by `pacesetter task-worker`); django_tasks.backends.immediate.ImmediateBackend
+               runs each task at once, where it is enqueued
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "pacesetter.core",
     "pacesetter.accounts",
     "pacesetter.audit",
@@ -254,6 +259,18 @@ NINJA_PAGINATION_PER_PAGE = 100
 # and the ranking follower (`pacesetter rank-follower`, a process of its own) ranks it moments
 # later, several ingests at a time: for blocks of thousands fed by many reports a second.
 RANKING_FOLLOWER = _env_bool("RANKING_FOLLOWER")
+
+# Background tasks (django-tasks): queued in the database by default and run by the task worker
+# (`pacesetter task-worker`, which `pacesetter serve` starts beside the server).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+# The escalation clock `pacesetter serve` starts: every this many seconds it enqueues the
+# escalation of overdue voices (voices.tasks.escalate_overdue); 0 turns it off (run
+# `pacesetter escalate-voices` from cron instead).
+ESCALATE_VOICES_EVERY = float(os.environ.get("ESCALATE_VOICES_EVERY", "900"))
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,14 @@
-"""Background work of voices. The project has no task queue (django-tasks is not in the
-stack): `pacesetter escalate-voices` runs this from cron, or as a long-lived loop with
-`--every SECONDS`. Never from a request handler."""
+"""Background work of voices, as django-tasks tasks. Never run from a request handler.
+
+`escalate_overdue` escalates every overdue voice. `pacesetter escalate-voices` runs it at once
+(from cron, say) or enqueues it (`--enqueue`) for the task worker; `--every SECONDS` repeats
+either, as the clock `pacesetter serve` starts."""
 
 from __future__ import annotations
 
 import datetime as dt
+
+from django_tasks import task
 
 from .actions import Escalated, escalate_overdue_voices
 
@@ -21,3 +25,11 @@ def escalate_due_voices(*, now: dt.datetime | None = None) -> Escalated:
         top += result.overdue_at_top
         if result.escalated + result.overdue_at_top < BATCH:
             return Escalated(escalated=moved, overdue_at_top=top)
+
+
+@task()
+def escalate_overdue() -> dict[str, int]:
+    """Every voice past its topic's deadline one level up, as of when the task runs. Its result
+    (kept with the task by the database backend) counts what it did."""
+    result = escalate_due_voices()
+    return {"escalated": result.escalated, "overdue_at_top": result.overdue_at_top}
