@@ -277,7 +277,7 @@ def test_list_filters(api, ledger):
         {
             "row": 1,
             "field": "source",
-            "message": "one of web, api, import, demo, cli",
+            "message": "one of web, api, import, demo, cli, reserve",
             "code": "invalid",
         }
     ]

@@ -10,6 +10,7 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import ConfigDict, PlainSerializer, WithJsonSchema
 
+from pacesetter.core.api import IsoDate
 from pacesetter.figures.schemas import UnitRef
 
 Rate = Annotated[
@@ -39,13 +40,13 @@ class PracticeIn(Schema):
 class AdoptIn(Schema):
     model_config = ConfigDict(extra="forbid")
     unit: str = Field(..., description="the adopting unit's code")
-    adopted_on: dt.date | None = Field(None, description="default: today (movement time zone)")
+    adopted_on: IsoDate | None = Field(None, description="default: today (movement time zone)")
     note: str = ""
 
 
 class WithdrawIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    withdrawn_on: dt.date | None = None
+    withdrawn_on: IsoDate | None = None
     reason: str = ""
 
 

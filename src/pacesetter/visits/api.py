@@ -4,13 +4,12 @@ follow-ups, a person's own counts, a subtree's overdue follow-ups and its covera
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
 from pacesetter.accounts.permissions import Capability, current_actor
+from pacesetter.core.api import IsoDate
 from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.api import movement_or_404
@@ -175,8 +174,8 @@ def coverage(
     request: HttpRequest,
     code: str,
     kind: str,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
     movement: str = "",
     period: str = "",
 ):

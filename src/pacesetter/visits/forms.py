@@ -93,7 +93,7 @@ class MarkForm(PlainTextForm):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
-class CoverageForm(forms.Form):
+class CoverageForm(PlainTextForm):
     """The coverage question, asked by GET: a kind, and a period — dates, or a movement's."""
 
     kind = forms.ChoiceField(label=_("Units of kind"))

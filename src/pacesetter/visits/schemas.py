@@ -7,6 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from pacesetter.core.api import IsoDate
 from pacesetter.movements.schemas import Percent
 
 
@@ -15,7 +16,7 @@ class FollowUpIn(Schema):
 
     what: str
     owner: str = Field(..., description="the owner's username (they must see the unit)")
-    due_on: dt.date
+    due_on: IsoDate
 
 
 class VisitVoiceIn(Schema):
@@ -32,7 +33,7 @@ class VisitIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     unit: str = Field(..., description="the visited unit's code")
-    visited_on: dt.date = Field(..., description="the day of the visit, not in the future")
+    visited_on: IsoDate = Field(..., description="the day of the visit, not in the future")
     purpose: str
     findings: str = ""
     visitors: list[str] = Field(default_factory=list, description="usernames of the visitors")
