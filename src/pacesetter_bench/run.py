@@ -78,6 +78,8 @@ class Options:
     ranking: bool = True
     # ... and the experience and reserves bench (experience.py).
     experience: bool = True
+    # ... and the voices bench (voices.py).
+    voices: bool = True
 
 
 def bench_dir() -> Path:
@@ -502,6 +504,29 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
             )
         )
     results["run.experience_seconds"] = round(time.perf_counter() - experience_started, 1)
+    voices_started = time.perf_counter()
+    if options.voices:
+        from . import voices
+
+        # The full part at the province size; a voice per ten reports with a smaller tree
+        # (the smoke test: the import runs at a few hundred voices a second).
+        count = voices.VOICES if options.units >= Options.units else max(100, options.reports // 10)
+        results.update(
+            voices.part(
+                voices.VoicesOptions(
+                    units=options.units,
+                    voices=count,
+                    overdue=min(voices.OVERDUE, count // 10),
+                    batch=options.batch,
+                    seed=options.seed,
+                    reads=options.reads,
+                    database=options.database,
+                    keep=options.keep,
+                ),
+                console,
+            )
+        )
+    results["run.voices_seconds"] = round(time.perf_counter() - voices_started, 1)
     results["run.seconds"] = round(time.perf_counter() - started, 1)
     output = options.output or bench_dir() / "results.json"
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -512,7 +537,8 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
         f"{results['run.titles_drives_seconds'] / 60:.1f}; county "
         f"{results['run.county_seconds'] / 60:.1f}; emulation "
         f"{results['run.ranking_seconds'] / 60:.1f}; experience and reserves "
-        f"{results['run.experience_seconds'] / 60:.1f}); results written to {output}"
+        f"{results['run.experience_seconds'] / 60:.1f}; voices "
+        f"{results['run.voices_seconds'] / 60:.1f}); results written to {output}"
     )
     return results
 

@@ -83,6 +83,10 @@ def check(results: dict, vendor: str) -> None:
     assert results["experience.effect.floor_mismatches"] == 0
     for key in ("experience.effect.seconds", "reserves.root.ms", "reserves.root.ratio_to_floor"):
         assert results[key] > 0, key
+    # The voices part, scaled down with the run: a voice per ten reports, a tenth overdue.
+    assert (results["voices.voices"], results["voices.escalate.escalated"]) == (500, 50)
+    assert results["voices.escalate.root_overdue"] == 50
+    assert results["voices.root.ms"] > 0 and results["voices.root.floor_agrees"] is True
     assert "pages.dashboard.ms" not in {k.removeprefix("county.") for k in results if "county" in k}
     # The emulation part: a block as large as the run's tree allows, every member ranked.
     assert results["emulation.block"] == 50

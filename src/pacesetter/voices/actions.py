@@ -25,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import F, OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -226,6 +227,10 @@ def escalate_overdue_voices(*, now: dt.datetime | None = None, limit: int = 50_0
     changes: list[tuple[int, int, dict[str, int]]] = []
     moved = top = 0
     voices = list(candidates)
+    # What to write, set by set: the ids going up, by their topic's deadline, and the ids
+    # at the root newly counted overdue.
+    going_up: dict[int, list[int]] = {}
+    marked: list[int] = []
     for voice in voices:
         change: dict[str, int] = {}
         if not voice.overdue:
@@ -233,6 +238,7 @@ def escalate_overdue_voices(*, now: dt.datetime | None = None, limit: int = 50_0
             change["overdue"] = 1
         parent = voice.routed_to.parent_id
         if parent is not None:
+            going_up.setdefault(voice.topic.deadline_days, []).append(voice.pk)
             voice.routed_to_id = parent
             voice.assigned_to = None
             voice.escalations += 1
@@ -254,15 +260,37 @@ def escalate_overdue_voices(*, now: dt.datetime | None = None, limit: int = 50_0
             moved += 1
         else:
             top += 1
+            if change:
+                marked.append(voice.pk)
         changes.extend((unit_id, voice.topic_id, change) for unit_id in voice.unit.lineage_ids)
-    Voice.objects.bulk_update(
-        voices, ["overdue", "routed_to", "assigned_to", "escalations", "due_at", "status"]
-    )
+    _store_escalations(going_up, marked, now)
     VoiceEvent.objects.bulk_create(events)
     steps.add_totals(changes)
     result = Escalated(escalated=moved, overdue_at_top=top)
     note(after={"escalated": moved, "overdue_at_top": top})
     return result
+
+
+def _store_escalations(going_up: dict[int, list[int]], marked: list[int], now: dt.datetime):
+    """Write an escalation set by set — one UPDATE per deadline and chunk of ids, each voice's
+    new unit its old unit's parent, read in the statement — instead of a row-by-row
+    bulk_update (seconds at 10,000 voices); then mark the root's newly overdue ones."""
+    parent = Unit.objects.filter(pk=OuterRef("routed_to_id")).values("parent_id")[:1]
+    for days, ids in going_up.items():
+        for start in range(0, len(ids), _CHUNK):
+            Voice.objects.filter(pk__in=ids[start : start + _CHUNK]).update(
+                overdue=True,
+                routed_to_id=Subquery(parent),
+                assigned_to=None,
+                escalations=F("escalations") + 1,
+                due_at=now + dt.timedelta(days=days),
+                status=Status.RECEIVED,
+            )
+    for start in range(0, len(marked), _CHUNK):
+        Voice.objects.filter(pk__in=marked[start : start + _CHUNK]).update(overdue=True)
+
+
+_CHUNK = 900  # ids per statement, well under SQLite's bound on parameters
 
 
 # Each delegates to an audited action (the audit test looks for this mark).

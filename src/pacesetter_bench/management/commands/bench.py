@@ -11,6 +11,7 @@ from pacesetter_bench import drives as drives_bench
 from pacesetter_bench import experience as experience_bench
 from pacesetter_bench import load as load_bench
 from pacesetter_bench import titles as titles_bench
+from pacesetter_bench import voices as voices_bench
 from pacesetter_bench.run import DATABASES, BenchError, Options, run
 
 
@@ -113,6 +114,20 @@ class Command(BaseCommand):
             help="skip the suite's experience and reserves part (its own database, at its "
             "default sizes when the province is at its own, scaled down with a smaller run)",
         )
+        parser.add_argument(
+            "--voices",
+            action="store_true",
+            help="only the voices part: a tree of --units (default 10,000), --voices-count "
+            "voices through the real import (--overdue of them due in a day); the root's "
+            "open/overdue figures and one background escalation run two days later",
+        )
+        parser.add_argument("--voices-count", type=int, default=voices_bench.VOICES)
+        parser.add_argument("--overdue", type=int, default=voices_bench.OVERDUE)
+        parser.add_argument(
+            "--no-voices",
+            action="store_true",
+            help="skip the suite's voices part (its own database; scaled down with a smaller run)",
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -144,6 +159,21 @@ class Command(BaseCommand):
                         batch=options["batch"],
                         seed=options["seed"],
                         reads=min(options["reads"], experience_bench.READS),
+                        database=options["database"],
+                        keep=options["keep"],
+                        output=options["output"],
+                    )
+                )
+                return
+            if options["voices"]:
+                voices_bench.run_alone(
+                    voices_bench.VoicesOptions(
+                        units=options["units"],
+                        voices=options["voices_count"],
+                        overdue=options["overdue"],
+                        batch=options["batch"],
+                        seed=options["seed"],
+                        reads=options["reads"],
                         database=options["database"],
                         keep=options["keep"],
                         output=options["output"],
@@ -187,6 +217,7 @@ class Command(BaseCommand):
                     county=not options["no_county"],
                     ranking=not options["no_ranking"],
                     experience=not options["no_experience"],
+                    voices=not options["no_voices"],
                 )
             )
         except BenchError as exc:
