@@ -15,27 +15,18 @@ from pacesetter.accounts.permissions import (
     current_actor,
     require,
     require_on_movement,
-    unit_filter,
 )
 from pacesetter.core.errors import ActionError, NotAllowed
 from pacesetter.core.pages import add_row_errors
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Member, Unit
+from pacesetter.units.selectors import visible_unit_or_404
 
 from . import actions, domain, selectors
 from .forms import LinkForm, ProposeForm, TransitionForm
 from .models import Kind, Reserve, ReserveLink, Status
 
 PAGE = 50
-
-
-def _unit(code: str) -> Unit:
-    unit = Unit.objects.filter(
-        unit_filter(current_actor(), Capability.VIEW, field=""), code=code
-    ).first()
-    if unit is None:
-        raise Http404("No such unit here.")
-    return unit
 
 
 def _may_propose(actor, unit: Unit) -> bool:
@@ -46,7 +37,7 @@ def _may_propose(actor, unit: Unit) -> bool:
 def unit_reserves(request: HttpRequest, code: str) -> HttpResponse:
     """The reserves of a unit's subtree (filter by status, kind) and its figures."""
     actor = current_actor()
-    unit = _unit(code)
+    unit = visible_unit_or_404(code)
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
     status = status if status in Status.values else ""
@@ -73,7 +64,7 @@ def unit_reserves(request: HttpRequest, code: str) -> HttpResponse:
 def propose(request: HttpRequest, code: str) -> HttpResponse:
     """Propose a reserve for the unit: what, how much, measured in what."""
     actor = current_actor()
-    unit = _unit(code)
+    unit = visible_unit_or_404(code)
     if not _may_propose(actor, unit):
         require(actor, Capability.PARTICIPATE, unit)
     members = list(Member.objects.filter(unit=unit, active=True)[:200])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
+from pacesetter.accounts.permissions import Capability, current_actor, unit_filter
 from pacesetter.core.errors import RowError, ValidationFailed
 
 from .models import Unit
@@ -44,3 +46,16 @@ def refuse_taken_code(code: str) -> None:
                 RowError(1, "code", f"the code {code.strip()!r} is already in use", "duplicate")
             ],
         )
+
+
+def visible_unit_or_404(code: str) -> Unit:
+    """The unit at a page's address, with its kind, if the current actor may see it; else 404
+    (a unit one may not see is not said to exist)."""
+    unit = (
+        Unit.objects.filter(unit_filter(current_actor(), Capability.VIEW, field=""), code=code)
+        .select_related("kind")
+        .first()
+    )
+    if unit is None:
+        raise Http404("No such unit here.")
+    return unit

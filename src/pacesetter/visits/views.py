@@ -21,7 +21,6 @@ from pacesetter.accounts.permissions import (
     current_actor,
     movement_filter,
     require,
-    unit_filter,
 )
 from pacesetter.core.errors import ActionError, NotAllowed, RowError
 from pacesetter.core.pages import add_row_errors
@@ -30,6 +29,7 @@ from pacesetter.core.uploads import refusal
 from pacesetter.experience.text import render as render_text
 from pacesetter.movements.models import Movement, Period
 from pacesetter.units.models import Unit, UnitKind
+from pacesetter.units.selectors import visible_unit_or_404
 from pacesetter.voices import selectors as voices_selectors
 
 from . import actions, domain, selectors
@@ -40,22 +40,11 @@ from .models import FollowUpTask
 PAGE = 50
 
 
-def _unit(code: str) -> Unit:
-    unit = (
-        Unit.objects.filter(unit_filter(current_actor(), Capability.VIEW, field=""), code=code)
-        .select_related("kind")
-        .first()
-    )
-    if unit is None:
-        raise Http404("No such unit here.")
-    return unit
-
-
 @login_required
 def unit_visits(request: HttpRequest, code: str) -> HttpResponse:
     """The visits to a unit's subtree, newest first, and the unit's own visits per year."""
     actor = current_actor()
-    unit = _unit(code)
+    unit = visible_unit_or_404(code)
     return render(
         request,
         "visits/unit.html",
@@ -93,7 +82,7 @@ def _form_errors(form, exc: ActionError, slots=()) -> None:
 def record(request: HttpRequest, code: str) -> HttpResponse:
     """Record a visit to the unit: when, who, why, what was found, and a follow-up."""
     actor = current_actor()
-    unit = _unit(code)
+    unit = visible_unit_or_404(code)
     require(actor, Capability.VISIT, unit)
     form = VisitForm(
         request.POST or None,
@@ -235,7 +224,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def overdue(request: HttpRequest, code: str) -> HttpResponse:
     """Follow-ups of visits in the subtree past their due date and not done."""
     actor = current_actor()
-    unit = _unit(code)
+    unit = visible_unit_or_404(code)
     today = timezone.localdate()
     return render(
         request,
@@ -267,7 +256,7 @@ def coverage(request: HttpRequest, code: str) -> HttpResponse:
     """The share of the subtree's units of a kind visited at least once in a period, per child
     subtree (a heat table), and the units not visited."""
     actor = current_actor()
-    unit = _unit(code)
+    unit = visible_unit_or_404(code)
     kinds = list(UnitKind.objects.order_by("name"))
     periods = list(
         Period.objects.filter(movement__in=Movement.objects.filter(movement_filter(actor)))

@@ -25,6 +25,7 @@ from pacesetter.core.tabular import TabularError
 from pacesetter.core.uploads import refusal
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit
+from pacesetter.units.selectors import visible_unit_or_404
 
 from . import actions, domain, selectors
 from .files import read_voice_rows
@@ -32,15 +33,6 @@ from .forms import ImportForm, RaiseForm, StepForm, TopicForm
 from .models import Route, Status, Topic
 
 PAGE = 50
-
-
-def _unit(code: str) -> Unit:
-    unit = Unit.objects.filter(
-        unit_filter(current_actor(), Capability.VIEW, field=""), code=code
-    ).first()
-    if unit is None:
-        raise Http404("No such unit here.")
-    return unit
 
 
 def _may_raise(actor, unit: Unit) -> bool:
@@ -51,7 +43,7 @@ def _may_raise(actor, unit: Unit) -> bool:
 def raise_page(request: HttpRequest, code: str) -> HttpResponse:
     """Raise a voice about the unit: topic, subject, text, a photo, anonymously if wished."""
     actor = current_actor()
-    unit = _unit(code)
+    unit = visible_unit_or_404(code)
     on_behalf = can(actor, Capability.PLAN, unit)
     if not (on_behalf or _may_raise(actor, unit)):
         require(actor, Capability.PARTICIPATE, unit)
@@ -99,7 +91,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest, code: str) -> HttpResponse:
     """The voices routed to the unit's subtree, filtered, and its subtree figures."""
     actor = current_actor()
-    unit = _unit(code)
+    unit = visible_unit_or_404(code)
     status = request.GET.get("status", "")
     status = status if status in (*Status.values, "open") else ""
     topic = Topic.objects.filter(code=request.GET.get("topic", "")).first()
@@ -243,7 +235,7 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
     """Upload voices heard by officials: every row checked first, all or nothing; the errors
     by row, field and message."""
     actor = current_actor()
-    unit = _unit(code)
+    unit = visible_unit_or_404(code)
     require(actor, Capability.PLAN, unit)
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list = []
@@ -292,7 +284,7 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
 def topics_page(request: HttpRequest, code: str) -> HttpResponse:
     """The topics the unit organises, and a form to add or change one (by its code)."""
     actor = current_actor()
-    unit = _unit(code)
+    unit = visible_unit_or_404(code)
     require(actor, Capability.ORGANISE, unit)
     form = TopicForm(request.POST or None, routes=Route.choices, initial={"deadline_days": 14})
     if request.method == "POST" and form.is_valid():
