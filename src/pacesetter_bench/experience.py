@@ -291,7 +291,7 @@ def effect_floor(movement: Movement, days: int, today: dt.date) -> dict[int, flo
             f"WHERE NOT u.archived) AND day <= {p} GROUP BY day",
             (indicator_id, today_value),
         )
-        block_days[indicator_id] = {_day(day): total for day, total in cursor.fetchall()}
+        block_days[indicator_id] = {_day(day): int(total) for day, total in cursor.fetchall()}
     differences: dict[int, float | None] = {}
     for practice_id, publisher_id, indicator_id in found:
         cursor.execute(
@@ -303,7 +303,10 @@ def effect_floor(movement: Movement, days: int, today: dt.date) -> dict[int, flo
             f"WHERE a.practice_id = {p} AND NOT a.withdrawn GROUP BY a.id, a.unit_id, a.adopted_on",
             (indicator_id, today_value, practice_id),
         )
-        adopters = [(unit_id, _day(day), before, after) for unit_id, day, before, after in cursor]
+        # PostgreSQL's SUM of bigints is numeric (a Decimal): ints, as SQLite gives
+        adopters = [
+            (unit_id, _day(day), int(before), int(after)) for unit_id, day, before, after in cursor
+        ]
         cursor.execute(
             f"SELECT unit_id FROM experience_adoption WHERE practice_id = {p}", (practice_id,)
         )
@@ -321,7 +324,7 @@ def effect_floor(movement: Movement, days: int, today: dt.date) -> dict[int, flo
             f"AND unit_id IN ({marks}) AND day <= {p} GROUP BY day",
             (indicator_id, *excluded, today_value),
         )
-        left_out = {_day(day): total for day, total in cursor.fetchall()}
+        left_out = {_day(day): int(total) for day, total in cursor.fetchall()}
         totals = block_days[indicator_id]
         changes = 0.0
         for _unit, adopted_on, before, after in adopters:

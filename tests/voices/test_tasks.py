@@ -32,6 +32,16 @@ def routed_to(voice):
     return voice.routed_to.code
 
 
+@pytest.fixture
+def keep_the_test_connection(monkeypatch):
+    """The database worker closes "old" connections between rounds; inside a test's
+    transaction Django counts the connection as old (autocommit off), and on PostgreSQL the
+    close would end the test's transaction. The worker keeps it here."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+
 def test_enqueued_with_the_immediate_backend_it_escalates_at_once(overdue):
     result = escalate_overdue.enqueue()
     assert result.status == TaskResultStatus.SUCCESSFUL
@@ -40,7 +50,9 @@ def test_enqueued_with_the_immediate_backend_it_escalates_at_once(overdue):
     assert not DBTaskResult.objects.exists()
 
 
-def test_queued_in_the_database_it_waits_for_the_worker(overdue, settings):
+def test_queued_in_the_database_it_waits_for_the_worker(
+    overdue, settings, keep_the_test_connection
+):
     settings.TASKS = DATABASE
     result = escalate_overdue.enqueue()
     row = DBTaskResult.objects.get()
@@ -70,7 +82,9 @@ def test_the_command_enqueues_with_enqueue_and_runs_it_here_without(overdue, set
     assert DBTaskResult.objects.get().status == TaskResultStatus.READY
 
 
-def test_the_clock_and_the_worker_stop_when_their_parent_has_gone(overdue, settings):
+def test_the_clock_and_the_worker_stop_when_their_parent_has_gone(
+    overdue, settings, keep_the_test_connection
+):
     """As `serve` starts them, with --parent: a parent pid that is not this process's parent
     has gone, so the clock enqueues once and the worker runs what is queued, and both end."""
     settings.TASKS = DATABASE
