@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from pacesetter.accounts.permissions import acting_as, actor_for
 from pacesetter.movements.models import Movement
 
+from .accounts import load_accounts
 from .drives import load_drives, run_command
 from .visits import load_visit_log
 
@@ -62,7 +63,11 @@ def _load_reserves(slug: str) -> None:
 
 
 def load_demo(
-    *, drives: bool = True, visits: bool = True, without: frozenset[str] = frozenset()
+    *,
+    drives: bool = True,
+    visits: bool = True,
+    accounts: bool = True,
+    without: frozenset[str] = frozenset(),
 ) -> DemoResult:
     """Load the demo as an organiser would: the history's setup file applied, each movement's
     reports imported as the demo login (verified) and the movement closed; the drives after.
@@ -117,6 +122,11 @@ def load_demo(
         _load_reserves(slug)
         run_command("close_movement", slug)
         result.created.append(slug)
+    # The other movements of the accounts, each a folder of data (`demo.accounts`).
+    if accounts:
+        loaded = load_accounts(user, without=without)
+        result.created += loaded.created
+        result.existing += loaded.existing
     # One official's field-guidance log over 14,290 units (`demo.visits`).
     if visits and load_visit_log():
         result.created.append("field-guidance-visits")

@@ -12,7 +12,7 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="SLUG",
-            help="Leave out this drive (repeatable), e.g. volunteers-1950 and its 740,000 "
+            help="Leave out this drive or movement (repeatable), e.g. volunteers-1950 and its 740,000 "
             "sign-ups when a quick demo is enough.",
         )
 
