@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from pacesetter.movements.models import Indicator, Movement, Period
 from pacesetter.units.models import Member, Unit
@@ -185,3 +186,109 @@ class SubtreePeriodTotal(_Totals):
 
     def __str__(self) -> str:
         return f"{self.unit_id} · {self.indicator_id} · {self.period_id}: {self.quantity_minor}"
+
+
+# --- honesty of figures (issue 20) ------------------------------------------------------
+#
+# Flags and verification decisions are rows beside the ledger, never changes to it. Both are
+# append-only (database triggers refuse UPDATE and DELETE). They name their report by id only:
+# on PostgreSQL the ledger is partitioned by day, so `id` alone is not a key another table can
+# reference; the movement, unit, indicator and day are copied beside it so a queue of a subtree
+# is read without touching the ledger.
+
+
+class FlagKind(models.TextChoices):
+    OVER_CAPACITY = "over_capacity", _("Above rated capacity")
+    JUMP = "jump", _("Jump against the unit's own trailing median")
+    BLOCK_OUTLIER = "block_outlier", _("Outlier against its block")
+    LATE = "late", _("Entered long after its day")
+    CORRECTIONS = "corrections", _("Many corrections on one unit")
+    HEAPING = "heaping", _("Round numbers heaped on a unit")
+
+
+class FlagRule(models.Model):
+    """A movement's setting for one kind of flag; a kind without a row uses the defaults of
+    `ledger.flags`. What `threshold`, `window_days` and `minimum` mean depends on the kind."""
+
+    movement = models.ForeignKey(Movement, on_delete=models.CASCADE, related_name="flag_rules")
+    kind = models.CharField(max_length=16, choices=FlagKind.choices)
+    enabled = models.BooleanField(default=True)
+    threshold = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    window_days = models.PositiveIntegerField(null=True, blank=True)
+    minimum = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["movement", "kind"], name="flag_rule_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.movement_id} · {self.kind}"
+
+
+class ReportFlag(models.Model):
+    """Why a report looks implausible, in words and with the numbers used. Never blocks the
+    ingest and never changes a total."""
+
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, **_DERIVED)
+    report_id = models.BigIntegerField()
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, **_DERIVED)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, **_DERIVED)
+    day = models.DateField()
+    kind = models.CharField(max_length=16, choices=FlagKind.choices)
+    reason = models.TextField()
+    numbers = models.JSONField(default=dict)
+    flagged_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report_id", "kind"], name="report_flag_key"),
+        ]
+        indexes = [
+            models.Index(fields=["movement", "unit", "day"], name="report_flag_by_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Flag {self.kind} on report {self.report_id}"
+
+
+class VerificationDecision(models.Model):
+    """A verifier's decision on one original report (the root of its corrections): confirm,
+    correct (a correction in the ledger, whose id is kept) or reject (a correction to zero).
+    The latest decision is the report's verification state; earlier ones are its history."""
+
+    class Decision(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        CORRECTED = "corrected", _("Corrected")
+        REJECTED = "rejected", _("Rejected")
+
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, **_DERIVED)
+    report_id = models.BigIntegerField()
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, **_DERIVED)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, **_DERIVED)
+    day = models.DateField()
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason = models.TextField(blank=True)
+    # The ledger entry a correction or rejection filed.
+    correction_id = models.BigIntegerField(null=True, blank=True)
+    # Drawn by the random sample of unflagged reports (honest units are audited too).
+    sampled = models.BooleanField(default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, db_index=False, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="confirmed") | ~Q(reason=""),
+                name="verification_change_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["report_id", "decided_at"], name="verification_by_report"),
+            models.Index(fields=["movement", "unit", "day"], name="verification_by_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} report {self.report_id}"

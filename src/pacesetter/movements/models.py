@@ -35,6 +35,14 @@ class Movement(models.Model):
     ends_on = models.DateField()
     time_zone = models.CharField(max_length=64, default="UTC")
     is_public = models.BooleanField(default=False)
+    # Honesty of figures: rankings, overtaking, the honour board and title evaluations read
+    # the verified totals instead of all reports; the share of unflagged reports drawn at
+    # random into the verification queue, so honest units are audited too.
+    rank_on_verified = models.BooleanField(default=False)
+    titles_on_verified = models.BooleanField(default=False)
+    verification_sample_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("2.00")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
