@@ -1,15 +1,19 @@
 import datetime as dt
+from contextlib import contextmanager
 
 import pytest
+from django.db import transaction
 from django.test import override_settings
 
 from tests import factories
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests make many users; a deliberately slow hash would make them slow too."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -80,3 +84,17 @@ def user(db):
 
 
 DAY = dt.date(2025, 3, 10)
+
+
+@contextmanager
+def rolled_back(django_db_blocker):
+    """A world built once for many tests (a module's, a package's), inside a transaction
+    rolled back at the end; each test runs in a savepoint within it (pytest-django's `db`)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

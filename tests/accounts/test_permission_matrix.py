@@ -37,6 +37,7 @@ from pacesetter.movements import actions as movement_actions
 from pacesetter.units import actions as unit_actions
 from tests import factories
 from tests.accounts import matrix_world
+from tests.conftest import FAST_HASHERS, rolled_back
 
 V, R, VF, P, ORG, M, G, VO, PA, A, VI = (
     "view",
@@ -63,7 +64,6 @@ EXPECTED_CAPABILITIES: dict[str, set[str]] = {
 POSITIONS = {"ancestor": "P1", "self": "C1", "sibling": "C2", "descendant": "W1"}
 COVERS = {"ancestor", "self"}
 DAY = "2025-03-10"
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE = settings.SESSION_COOKIE_NAME
 
 
@@ -140,14 +140,8 @@ def _world(django_db_setup, django_db_blocker):
     """The world is built once for the module, inside a transaction rolled back at the end;
     each test runs in a savepoint within it (pytest-django's `db`), and each request of a
     test in a savepoint of its own."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield _build_world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        yield _build_world()
 
 
 @pytest.fixture

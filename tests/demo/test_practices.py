@@ -4,8 +4,6 @@ report nothing of their own, so the movement still reads 285.7% of the norm."""
 
 from decimal import Decimal
 
-import pytest
-
 from pacesetter.core.quantities import round_percent
 from pacesetter.demo.movements import load_demo
 from pacesetter.experience import selectors
@@ -14,12 +12,6 @@ from pacesetter.figures.selectors import unit_figures
 from pacesetter.movements.models import Movement
 
 SLUG = "pyongyang-housing-1958"
-
-
-@pytest.fixture
-def demo(db, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    return load_demo(drives=False, visits=False)
 
 
 def test_the_housing_practices_spread_and_the_figure_stays(demo):
@@ -39,5 +31,5 @@ def test_the_housing_practices_spread_and_the_figure_stays(demo):
     assert chain.units_reached == 3  # the three sites, each publisher and adopter
     assert Adoption.objects.filter(practice__movement=movement).count() == 5
     assert "illustrative" in movement.call_text and "Illustrative" in first.text
-    assert load_demo(drives=False, visits=False).existing  # loading again adds nothing
+    assert load_demo(drives=False, accounts=False).existing  # loading again adds nothing
     assert Practice.objects.filter(movement=movement).count() == 3

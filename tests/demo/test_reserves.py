@@ -4,8 +4,6 @@ shown per kind on the reserves page — and not counted toward the flats, which 
 
 from decimal import Decimal
 
-import pytest
-
 from pacesetter.core.quantities import round_percent
 from pacesetter.demo.movements import load_demo
 from pacesetter.figures.selectors import unit_figures
@@ -16,12 +14,6 @@ from pacesetter.reserves.models import Reserve, ReserveLink, Status
 from pacesetter.units.models import Unit
 
 SLUG = "pyongyang-housing-1958"
-
-
-@pytest.fixture
-def demo(db, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    return load_demo(drives=False, visits=False)
 
 
 def test_the_housing_reserves_are_verified_per_kind_and_do_not_count_toward_the_flats(
@@ -45,7 +37,7 @@ def test_the_housing_reserves_are_verified_per_kind_and_do_not_count_toward_the_
     with django_assert_max_num_queries(12):
         page = client.get("/units/PY-HOUSING/reserves/").content.decode()
     assert 'data-kind="time"' in page and "1,755,000" in page and "E+" not in page
-    again = load_demo(drives=False, visits=False)
+    again = load_demo(drives=False, accounts=False)
     assert again.created == [] and Reserve.objects.filter(movement=movement).count() == 7
 
 

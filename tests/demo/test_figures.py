@@ -3,7 +3,6 @@
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Max, Min
 
@@ -16,19 +15,6 @@ from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit, UnitKind
 from pacesetter.visits.models import UnitVisitYear, Visit
 from pacesetter.visits.selectors import coverage
-
-
-@pytest.fixture
-def demo(db, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    # The drives demo is pinned in tests/drives/test_demo.py; the visit log, once, below.
-    return load_demo(drives=False, visits=False)
-
-
-@pytest.fixture
-def demo_with_visits(db, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    return load_demo(drives=False)
 
 
 def figures(slug):
@@ -63,10 +49,10 @@ def test_parent_shows_own_plan_and_the_sum_of_children(demo):
     assert national.actual == Decimal(102500)
 
 
-def test_demo_twice_changes_nothing(demo_with_visits):
-    assert "field-guidance-visits" in demo_with_visits.created
+def test_demo_twice_changes_nothing(demo):
+    assert "field-guidance-visits" in demo.created
     count, visits = Report.objects.count(), Visit.objects.count()
-    again = load_demo(drives=False)
+    again = load_demo(drives=False, accounts=False)
     assert again.created == [] and len(again.existing) == 6
     assert Report.objects.count() == count and Visit.objects.count() == visits == 18_000
     assert aggregates.rebuild() == []
@@ -91,7 +77,7 @@ def test_the_demo_login_is_data_applied_and_its_password_kept(demo, settings):
     login = (settings.VAR_DIR / "demo_login.txt").read_text().strip()
     assert demo.login == login and login.startswith("demo / ")
     assert user.check_password(login.removeprefix("demo / "))
-    assert load_demo(drives=False, visits=False).login == login
+    assert load_demo(drives=False, accounts=False).login == login
     user.refresh_from_db()
     assert user.check_password(login.removeprefix("demo / "))
 
@@ -119,7 +105,7 @@ def test_figures_command_json_gives_the_table_exactly(demo):
     assert rows[("grain-1947", "KP")]["growth_absolute"] == "170000"
 
 
-def test_the_official_reached_over_14290_units(demo_with_visits):
+def test_the_official_reached_over_14290_units(demo):
     """BRIEF.md: field guidance, "over 14,290 units visited" — one official's log, and the
     coverage of the root (read from the per-unit-and-year aggregate) shows it."""
     official = get_user_model().objects.get(username="field-guidance")
