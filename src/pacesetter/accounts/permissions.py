@@ -222,6 +222,20 @@ def can(
     return any(path.startswith(granted) for granted in actor.paths(capability, movement))
 
 
+def may_take_part(actor: Actor, unit: Unit | str, movement: Movement | None = None) -> bool:
+    """A member's own part in a unit (propose a reserve, raise a voice): PARTICIPATE, or
+    REPORT — whoever reports for a unit speaks for it too."""
+    return can(actor, Capability.PARTICIPATE, unit, movement) or can(
+        actor, Capability.REPORT, unit, movement
+    )
+
+
+def require_taking_part(actor: Actor, unit: Unit | str, movement: Movement | None = None) -> None:
+    """As `require`, for a member's own part in a unit (see `may_take_part`)."""
+    if not may_take_part(actor, unit, movement):
+        require(actor, Capability.PARTICIPATE, unit, movement)
+
+
 def require(
     actor: Actor, capability: Capability, unit: Unit | str, movement: Movement | None = None
 ) -> None:

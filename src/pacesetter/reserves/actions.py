@@ -28,10 +28,10 @@ from django.utils import timezone
 
 from pacesetter.accounts.permissions import (
     Capability,
-    can,
     current_actor,
     require,
     require_on_movement,
+    require_taking_part,
 )
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import ActionError, NotAllowed, RowError, StateError, ValidationFailed
@@ -108,11 +108,7 @@ def propose_reserve(
 ) -> Reserve:
     """Propose a reserve. `import_key` is a file's row key (import-reserves): unique."""
     actor, user = _actor_user()
-    if not (
-        can(actor, Capability.PARTICIPATE, unit, movement)
-        or can(actor, Capability.REPORT, unit, movement)
-    ):
-        require(actor, Capability.PARTICIPATE, unit, movement)
+    require_taking_part(actor, unit, movement)
     errors: list[RowError] = []
     if kind not in Kind.values:
         errors.append(RowError(1, "kind", f"one of {', '.join(Kind.values)}"))

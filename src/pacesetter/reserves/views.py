@@ -11,15 +11,15 @@ from django.views.decorators.http import require_POST
 
 from pacesetter.accounts.permissions import (
     Capability,
-    can,
     current_actor,
-    require,
+    may_take_part,
     require_on_movement,
+    require_taking_part,
 )
 from pacesetter.core.errors import ActionError, NotAllowed
 from pacesetter.core.pages import add_row_errors
 from pacesetter.movements.models import Movement
-from pacesetter.units.models import Member, Unit
+from pacesetter.units.models import Member
 from pacesetter.units.selectors import visible_unit_or_404
 
 from . import actions, domain, selectors
@@ -27,10 +27,6 @@ from .forms import LinkForm, ProposeForm, TransitionForm
 from .models import Kind, Reserve, ReserveLink, Status
 
 PAGE = 50
-
-
-def _may_propose(actor, unit: Unit) -> bool:
-    return can(actor, Capability.PARTICIPATE, unit) or can(actor, Capability.REPORT, unit)
 
 
 @login_required
@@ -55,7 +51,7 @@ def unit_reserves(request: HttpRequest, code: str) -> HttpResponse:
             "kinds": Kind.choices,
             "status": status,
             "kind": kind,
-            "may_propose": _may_propose(actor, unit),
+            "may_propose": may_take_part(actor, unit),
         },
     )
 
@@ -65,8 +61,7 @@ def propose(request: HttpRequest, code: str) -> HttpResponse:
     """Propose a reserve for the unit: what, how much, measured in what."""
     actor = current_actor()
     unit = visible_unit_or_404(code)
-    if not _may_propose(actor, unit):
-        require(actor, Capability.PARTICIPATE, unit)
+    require_taking_part(actor, unit)
     members = list(Member.objects.filter(unit=unit, active=True)[:200])
     form = ProposeForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():

@@ -25,6 +25,7 @@ from pacesetter.accounts.permissions import (
     can,
     current_actor,
     require,
+    require_taking_part,
 )
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import NotAllowed, RowError, StateError, ValidationFailed
@@ -182,11 +183,8 @@ def raise_voice(
             return earlier
     if on_behalf_of.strip():
         require(actor, Capability.PLAN, unit, topic.movement)
-    elif not (
-        can(actor, Capability.PARTICIPATE, unit, topic.movement)
-        or can(actor, Capability.REPORT, unit, topic.movement)
-    ):
-        require(actor, Capability.PARTICIPATE, unit, topic.movement)
+    else:
+        require_taking_part(actor, unit, topic.movement)
     errors: list[RowError] = []
     if not unit.path.startswith(topic.organiser.path):
         errors.append(RowError(1, "topic", f"topic {topic.code} is not open to {unit.code}"))

@@ -18,7 +18,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from pacesetter.accounts.permissions import Capability, can, current_actor, require, unit_filter
+from pacesetter.accounts.permissions import (
+    Capability,
+    can,
+    current_actor,
+    may_take_part,
+    require,
+    unit_filter,
+)
 from pacesetter.core.errors import ActionError, NotAllowed
 from pacesetter.core.pages import add_row_errors
 from pacesetter.core.tabular import TabularError
@@ -35,17 +42,13 @@ from .models import Route, Status, Topic
 PAGE = 50
 
 
-def _may_raise(actor, unit: Unit) -> bool:
-    return can(actor, Capability.PARTICIPATE, unit) or can(actor, Capability.REPORT, unit)
-
-
 @login_required
 def raise_page(request: HttpRequest, code: str) -> HttpResponse:
     """Raise a voice about the unit: topic, subject, text, a photo, anonymously if wished."""
     actor = current_actor()
     unit = visible_unit_or_404(code)
     on_behalf = can(actor, Capability.PLAN, unit)
-    if not (on_behalf or _may_raise(actor, unit)):
+    if not (on_behalf or may_take_part(actor, unit)):
         require(actor, Capability.PARTICIPATE, unit)
     topics = selectors.topics_open_to(unit)
     form = RaiseForm(
@@ -113,7 +116,7 @@ def queue(request: HttpRequest, code: str) -> HttpResponse:
             "topics": selectors.topics_open_to(unit),
             "topic": topic,
             "overdue": overdue,
-            "may_raise": _may_raise(actor, unit) or can(actor, Capability.PLAN, unit),
+            "may_raise": may_take_part(actor, unit) or can(actor, Capability.PLAN, unit),
             "may_import": can(actor, Capability.PLAN, unit),
             "may_organise": can(actor, Capability.ORGANISE, unit),
         },
