@@ -42,7 +42,7 @@ from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit, UnitKind
 
-from . import domain, steps
+from . import bulk, domain, steps
 from .models import EventKind, Route, Status, Topic, Voice, VoiceEvent
 
 # --- topics -------------------------------------------------------------------------------
@@ -310,9 +310,8 @@ STEPS = {
 
 # --- bulk import --------------------------------------------------------------------------
 
-IMPORT_REQUIRED = ("key", "topic", "unit", "subject", "text")
-IMPORT_OPTIONAL = ("person", "anonymous")
-_YES, _NO = {"yes", "true", "1", "y"}, {"", "no", "false", "0", "n"}
+IMPORT_REQUIRED = bulk.REQUIRED
+IMPORT_OPTIONAL = bulk.OPTIONAL
 
 
 @dataclass(frozen=True)
@@ -326,71 +325,19 @@ def import_voices(*, rows: list[dict[str, str]]) -> Imported:
     """Voices heard by officials (on visits, at meetings), from a file: every row is checked
     first — topic, unit (PLAN on it: an official's import), the topic open to the unit,
     subject, text, the person's name or `anonymous: yes`, a key unique in the file — and the
-    errors come back by row and field with nothing written; else every row is raised in this
-    one transaction. A key raised before is left alone (the file can be sent twice). Rows
-    are numbered 1, 2, 3... as given."""
+    errors come back by row and field with nothing written; else every new row is raised in
+    this one transaction, set by set (see bulk.py), and the import is audited once. A key
+    raised before is left alone (the file can be sent twice). Rows are numbered 1, 2, 3...
+    as given."""
     actor = current_actor()
-    topics = {t.code: t for t in Topic.objects.select_related("organiser", "movement")}
-    units = {
-        u.code: u for u in Unit.objects.filter(code__in={r.get("unit", "").strip() for r in rows})
-    }
-    known = set(
-        Voice.objects.filter(key__in=[r.get("key", "").strip() for r in rows]).values_list(
-            "key", flat=True
-        )
-    )
-    errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    todo = []
-    for number, row in enumerate(rows, start=1):
-        values = {name: (row.get(name) or "").strip() for name in IMPORT_REQUIRED + IMPORT_OPTIONAL}
-        for name in IMPORT_REQUIRED:
-            if not values[name]:
-                errors.append(RowError(number, name, "required"))
-        key, topic, unit = values["key"], topics.get(values["topic"]), units.get(values["unit"])
-        if key and key in seen:
-            errors.append(RowError(number, "key", f"also on row {seen[key]}"))
-        seen.setdefault(key, number)
-        if values["topic"] and topic is None:
-            errors.append(RowError(number, "topic", f"no topic {values['topic']!r}"))
-        if values["unit"] and (unit is None or not can(actor, Capability.VIEW, unit)):
-            errors.append(RowError(number, "unit", f"no unit {values['unit']!r} here"))
-            unit = None
-        elif unit is not None and not can(actor, Capability.PLAN, unit):
-            errors.append(RowError(number, "unit", "you may not record voices for this unit"))
-        if topic and unit and not unit.path.startswith(topic.organiser.path):
-            errors.append(RowError(number, "topic", f"not open to {unit.code}"))
-        anonymous = values["anonymous"].lower()
-        if anonymous not in _YES | _NO:
-            errors.append(RowError(number, "anonymous", "yes or no"))
-        elif anonymous in _YES and values["person"]:
-            errors.append(RowError(number, "person", "an anonymous voice names nobody"))
-        elif anonymous in _NO and not values["person"]:
-            errors.append(RowError(number, "person", "the person's name, or anonymous: yes"))
-        if len(values["subject"]) > 200:
-            errors.append(RowError(number, "subject", "at most 200 characters"))
-        todo.append((values, topic, unit, anonymous in _YES))
+    todo, known, errors = bulk.check(actor, rows)
     if errors:
         raise ValidationFailed(
             f"{len({e.row for e in errors})} of {len(rows)} rows are not valid; nothing was "
             "imported.",
             errors=errors,
         )
-    raised = 0
-    for values, topic, unit, anonymous in todo:
-        if values["key"] in known:
-            continue
-        steps.raise_voice(
-            topic=topic,
-            unit=unit,
-            subject=values["subject"],
-            text=values["text"],
-            anonymous=anonymous,
-            on_behalf_of="" if anonymous else values["person"],
-            attachment=None,
-            key=values["key"],
-        )
-        raised += 1
+    raised = bulk.raise_all(actor, [row for row in todo if row.key not in known])
     result = Imported(raised=raised, already_there=len(rows) - raised)
     note(after={"raised": result.raised, "already_there": result.already_there})
     return result
