@@ -49,9 +49,7 @@ from . import generate
 from . import run as suite
 
 UNITS = 10_000
-# The size is 1,000,000 (`--voices-count 1000000`); the voices import runs row by row
-# today (160–330 a second on 2 cores), so `make bench` loads 150,000 and stays within the hour.
-VOICES = 150_000
+VOICES = 1_000_000
 OVERDUE = 10_000
 BATCH = 10_000
 READS = 21

@@ -172,9 +172,7 @@ def test_the_bulk_import_writes_what_the_single_action_writes(units, topics):
     assert sum(t[2] for t in root) == len(rows) and sum(t[4] for t in root) > 0
 
 
-def test_an_official_s_import_names_no_anonymous_raiser_and_is_audited_once(
-    units, people, topics
-):
+def test_an_official_s_import_names_no_anonymous_raiser_and_is_audited_once(units, people, topics):
     rows = [r for r in _rows() if r["unit"] in ("W1", "W2", "C1")][:8]
     assert any(r["anonymous"] for r in rows) and not all(r["anonymous"] for r in rows)
     before = AuditEvent.objects.count()
@@ -190,9 +188,7 @@ def test_an_official_s_import_names_no_anonymous_raiser_and_is_audited_once(
         assert list(voice.events.values_list("by", "by_label")) == [(None, "anonymous")]
     for voice in Voice.objects.filter(anonymous=False):
         assert (voice.raised_by_id, voice.recorded_by_id) == (None, head)
-        assert list(voice.events.values_list("by", "note")) == [
-            (head, f"for {voice.on_behalf_of}")
-        ]
+        assert list(voice.events.values_list("by", "note")) == [(head, f"for {voice.on_behalf_of}")]
     # Sent again: nothing new, and the figures stay.
     with as_(people["head_above"]):
         again = actions.import_voices(rows=rows)
