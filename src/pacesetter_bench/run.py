@@ -509,7 +509,7 @@ def run(options: Options, console: Console | None = None) -> dict[str, object]:
         from . import voices
 
         # The full part at the province size; a voice per ten reports with a smaller tree
-        # (the smoke test: the import runs at a few hundred voices a second).
+        # (the smoke test).
         count = voices.VOICES if options.units >= Options.units else max(100, options.reports // 10)
         results.update(
             voices.part(

@@ -49,9 +49,7 @@ from . import generate
 from . import run as suite
 
 UNITS = 10_000
-# The size is 1,000,000 (`--voices-count 1000000`); the voices import runs row by row
-# today (160–330 a second on 2 cores), so `make bench` loads 150,000 and stays within the hour.
-VOICES = 150_000
+VOICES = 1_000_000
 OVERDUE = 10_000
 BATCH = 10_000
 READS = 21
@@ -181,9 +179,11 @@ def measure(options: VoicesOptions, console: Console) -> dict:
         floor_ms, floor = _median_ms(lambda: root_floor(root), options.reads)
     later = timezone.now() + dt.timedelta(days=2)
     with console.status(f"voices: escalating {options.overdue:,} overdue voices…"):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         escalated = voice_tasks.escalate_due_voices(now=later)
         escalate_seconds = time.perf_counter() - started
+        # SQLite runs in this process: its CPU time beside the wall time on a shared machine.
+        escalate_cpu = time.process_time() - cpu_started
     after = voice_selectors.figures(root)
     results.update(
         {
@@ -200,6 +200,7 @@ def measure(options: VoicesOptions, console: Console) -> dict:
             "voices.escalate.escalated": escalated.escalated,
             "voices.escalate.overdue_at_top": escalated.overdue_at_top,
             "voices.escalate.seconds": round(escalate_seconds, 3),
+            "voices.escalate.cpu_seconds": round(escalate_cpu, 3),
             "voices.escalate.per_s": round(escalated.escalated / escalate_seconds, 1)
             if escalate_seconds
             else None,
@@ -241,7 +242,7 @@ def render(results: dict) -> Table:
     table.add_row(
         f"one escalation run ({results['voices.escalate.escalated']:,} escalated; the root "
         f"counts {results['voices.escalate.root_overdue']:,} overdue)",
-        f"{seconds:.2f} s",
+        f"{seconds:.2f} s ({results['voices.escalate.cpu_seconds']:.2f} s CPU)",
         "",
         "",
         suite._verdict(seconds < TARGET_ESCALATE_SECONDS, f"< {TARGET_ESCALATE_SECONDS:.0f} s"),

@@ -22,6 +22,7 @@ steps on it are audited under a masked actor with the raiser's rights and no nam
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
@@ -32,7 +33,6 @@ from django.utils import timezone
 from pacesetter.accounts.permissions import (
     Capability,
     acting_as,
-    can,
     current_actor,
     require,
     unit_filter,
@@ -42,8 +42,8 @@ from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit, UnitKind
 
-from . import domain, steps
-from .models import EventKind, Route, Status, Topic, Voice, VoiceEvent
+from . import bulk, domain, steps
+from .models import EventKind, Route, Status, Topic, Voice
 
 # --- topics -------------------------------------------------------------------------------
 
@@ -215,57 +215,60 @@ def escalate_overdue_voices(*, now: dt.datetime | None = None, limit: int = 50_0
     again only a topic's days later."""
     actor = current_actor()
     now = now or timezone.now()
+    # Plain rows, not model instances: at 10,000 voices the instances (voice, unit, topic,
+    # the unit above) and the events' took most of a run.
     candidates = (
         Voice.objects.filter(status__in=domain.OPEN, due_at__lt=now)
         .filter(unit_filter(actor, Capability.ORGANISE, field="routed_to"))
         .exclude(overdue=True, routed_to__parent__isnull=True)
-        .select_related("routed_to", "topic", "unit")
         .select_for_update(of=("self",))
-        .order_by("due_at", "id")[:limit]
+        .order_by("due_at", "id")
+        .values_list(
+            "pk",
+            "topic_id",
+            "topic__deadline_days",
+            "status",
+            "overdue",
+            "routed_to__parent_id",
+            "unit__path",
+        )[:limit]
     )
-    events: list[VoiceEvent] = []
-    changes: list[tuple[int, int, dict[str, int]]] = []
+    events: list[tuple] = []
     moved = top = 0
-    voices = list(candidates)
     # What to write, set by set: the ids going up, by their topic's deadline, and the ids
-    # at the root newly counted overdue.
+    # at the root newly counted overdue; the figures' changes counted per unit and topic.
     going_up: dict[int, list[int]] = {}
     marked: list[int] = []
-    for voice in voices:
-        change: dict[str, int] = {}
-        if not voice.overdue:
-            voice.overdue = True
-            change["overdue"] = 1
-        parent = voice.routed_to.parent_id
+    counted: Counter[tuple[str, int, int, int]] = Counter()
+    label = actor.label
+    for pk, topic_id, days, status, overdue, parent, path in candidates:
         if parent is not None:
-            going_up.setdefault(voice.topic.deadline_days, []).append(voice.pk)
-            voice.routed_to_id = parent
-            voice.assigned_to = None
-            voice.escalations += 1
-            voice.due_at = now + dt.timedelta(days=voice.topic.deadline_days)
-            change["escalated"] = 1
+            going_up.setdefault(days, []).append(pk)
             events.append(
-                VoiceEvent(
-                    voice=voice,
-                    at=now,
-                    by_label=actor.label,
-                    kind=EventKind.ESCALATED,
-                    from_status=voice.status,
-                    to_status=Status.RECEIVED,
-                    note=f"past the {voice.topic.deadline_days}-day deadline",
-                    routed_to_id=parent,
+                (
+                    pk,
+                    None,
+                    label,
+                    EventKind.ESCALATED,
+                    status,
+                    Status.RECEIVED,
+                    f"past the {days}-day deadline",
+                    parent,
                 )
             )
-            voice.status = Status.RECEIVED
             moved += 1
         else:
             top += 1
-            if change:
-                marked.append(voice.pk)
-        changes.extend((unit_id, voice.topic_id, change) for unit_id in voice.unit.lineage_ids)
+            if not overdue:
+                marked.append(pk)
+        counted[(path, topic_id, 0 if overdue else 1, 1 if parent is not None else 0)] += 1
     _store_escalations(going_up, marked, now)
-    VoiceEvent.objects.bulk_create(events)
-    steps.add_totals(changes)
+    bulk.add_events(events, now)
+    steps.add_totals(
+        (int(unit_id), topic_id, {"overdue": newly * count, "escalated": up * count})
+        for (path, topic_id, newly, up), count in counted.items()
+        for unit_id in path.strip("/").split("/")
+    )
     result = Escalated(escalated=moved, overdue_at_top=top)
     note(after={"escalated": moved, "overdue_at_top": top})
     return result
@@ -310,9 +313,8 @@ STEPS = {
 
 # --- bulk import --------------------------------------------------------------------------
 
-IMPORT_REQUIRED = ("key", "topic", "unit", "subject", "text")
-IMPORT_OPTIONAL = ("person", "anonymous")
-_YES, _NO = {"yes", "true", "1", "y"}, {"", "no", "false", "0", "n"}
+IMPORT_REQUIRED = bulk.REQUIRED
+IMPORT_OPTIONAL = bulk.OPTIONAL
 
 
 @dataclass(frozen=True)
@@ -326,71 +328,19 @@ def import_voices(*, rows: list[dict[str, str]]) -> Imported:
     """Voices heard by officials (on visits, at meetings), from a file: every row is checked
     first — topic, unit (PLAN on it: an official's import), the topic open to the unit,
     subject, text, the person's name or `anonymous: yes`, a key unique in the file — and the
-    errors come back by row and field with nothing written; else every row is raised in this
-    one transaction. A key raised before is left alone (the file can be sent twice). Rows
-    are numbered 1, 2, 3... as given."""
+    errors come back by row and field with nothing written; else every new row is raised in
+    this one transaction, set by set (see bulk.py), and the import is audited once. A key
+    raised before is left alone (the file can be sent twice). Rows are numbered 1, 2, 3...
+    as given."""
     actor = current_actor()
-    topics = {t.code: t for t in Topic.objects.select_related("organiser", "movement")}
-    units = {
-        u.code: u for u in Unit.objects.filter(code__in={r.get("unit", "").strip() for r in rows})
-    }
-    known = set(
-        Voice.objects.filter(key__in=[r.get("key", "").strip() for r in rows]).values_list(
-            "key", flat=True
-        )
-    )
-    errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    todo = []
-    for number, row in enumerate(rows, start=1):
-        values = {name: (row.get(name) or "").strip() for name in IMPORT_REQUIRED + IMPORT_OPTIONAL}
-        for name in IMPORT_REQUIRED:
-            if not values[name]:
-                errors.append(RowError(number, name, "required"))
-        key, topic, unit = values["key"], topics.get(values["topic"]), units.get(values["unit"])
-        if key and key in seen:
-            errors.append(RowError(number, "key", f"also on row {seen[key]}"))
-        seen.setdefault(key, number)
-        if values["topic"] and topic is None:
-            errors.append(RowError(number, "topic", f"no topic {values['topic']!r}"))
-        if values["unit"] and (unit is None or not can(actor, Capability.VIEW, unit)):
-            errors.append(RowError(number, "unit", f"no unit {values['unit']!r} here"))
-            unit = None
-        elif unit is not None and not can(actor, Capability.PLAN, unit):
-            errors.append(RowError(number, "unit", "you may not record voices for this unit"))
-        if topic and unit and not unit.path.startswith(topic.organiser.path):
-            errors.append(RowError(number, "topic", f"not open to {unit.code}"))
-        anonymous = values["anonymous"].lower()
-        if anonymous not in _YES | _NO:
-            errors.append(RowError(number, "anonymous", "yes or no"))
-        elif anonymous in _YES and values["person"]:
-            errors.append(RowError(number, "person", "an anonymous voice names nobody"))
-        elif anonymous in _NO and not values["person"]:
-            errors.append(RowError(number, "person", "the person's name, or anonymous: yes"))
-        if len(values["subject"]) > 200:
-            errors.append(RowError(number, "subject", "at most 200 characters"))
-        todo.append((values, topic, unit, anonymous in _YES))
+    todo, known, errors = bulk.check(actor, rows)
     if errors:
         raise ValidationFailed(
             f"{len({e.row for e in errors})} of {len(rows)} rows are not valid; nothing was "
             "imported.",
             errors=errors,
         )
-    raised = 0
-    for values, topic, unit, anonymous in todo:
-        if values["key"] in known:
-            continue
-        steps.raise_voice(
-            topic=topic,
-            unit=unit,
-            subject=values["subject"],
-            text=values["text"],
-            anonymous=anonymous,
-            on_behalf_of="" if anonymous else values["person"],
-            attachment=None,
-            key=values["key"],
-        )
-        raised += 1
+    raised = bulk.raise_all(actor, [row for row in todo if row.key not in known])
     result = Imported(raised=raised, already_there=len(rows) - raised)
     note(after={"raised": result.raised, "already_there": result.already_there})
     return result

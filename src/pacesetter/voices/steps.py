@@ -50,19 +50,26 @@ def refuse(field: str, message: str, cls=ValidationFailed) -> None:
 
 
 def execute(table: str, key: Sequence[str], columns: Sequence[str], rows: list[tuple]) -> None:
-    """Add rows (key values, then column values) to `table`, in key order (no deadlocks)."""
+    """Add rows (key values, then column values) to `table`, in key order (no deadlocks), in
+    statements of at most STATEMENT_ROWS rows (within every database's bound on parameters)."""
     if not rows:
         return
     rows = sorted(rows, key=lambda r: tuple(str(v) for v in r[: len(key)]))
     names = (*key, *columns)
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(rows))
+    row_sql = "(" + ", ".join(["%s"] * len(names)) + ")"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES {values} "
-            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
-            [value for row in rows for value in row],
-        )
+        for start in range(0, len(rows), STATEMENT_ROWS):
+            chunk = rows[start : start + STATEMENT_ROWS]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES "
+                f"{', '.join([row_sql] * len(chunk))} "
+                f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
+                [value for row in chunk for value in row],
+            )
+
+
+STATEMENT_ROWS = 1000
 
 
 def add_totals(rows: Iterable[tuple[int, int, dict[str, int]]]) -> None:
