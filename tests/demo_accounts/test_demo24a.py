@@ -1,0 +1,68 @@
+"""The movements of the accounts loaded by demo24a: each one's headline figure, exactly."""
+
+from pacesetter.movements.models import Movement
+from pacesetter.titles import selectors
+from pacesetter.titles.models import Award, EvaluationRun
+
+from .conftest import figure
+
+MODEL_COUNTY = "model-county-afforestation-1999"
+
+
+def test_model_county(load_movements):
+    loaded = load_movements(MODEL_COUNTY)
+    assert loaded.created == [MODEL_COUNTY]
+    assert Movement.objects.get(slug=MODEL_COUNTY).status == Movement.Status.CLOSED
+    # the headline: the province's trees planted against the counties' plans
+    trees = figure(MODEL_COUNTY, "KP-NP", "trees")
+    assert (trees["actual"], trees["planned"], trees["fulfilment"]) == (
+        "2345000",
+        "2400000",
+        "97.7",
+    )
+    assert figure(MODEL_COUNTY, "KP-NP-PYOKDONG", "survival")["fulfilment"] == "96.5"
+    run = EvaluationRun.objects.get(title__code="model_county")
+    assert (run.candidates, run.eligible, run.selected) == (5, 2, 2)
+    assert sorted(
+        Award.objects.filter(title__code="model_county").values_list("unit__code", flat=True)
+    ) == ["KP-NP-CHANGSONG", "KP-NP-SAKJU"]
+    # the counties that were close: each missed one of the four conditions
+    close = selectors.candidates_of(run, show="close")
+    assert [(c.unit.code, c.conditions_met, c.conditions) for c in close] == [
+        ("KP-NP-PYOKDONG", 3, 4),
+        ("KP-NP-UNSAN", 3, 4),
+    ]
+    assert "survival rate" in close[0].why_not
+    # loading again changes nothing
+    assert load_movements(MODEL_COUNTY).existing == [MODEL_COUNTY]
+
+
+RED_FLAG = "three-revolution-red-flag-1978"
+
+
+def test_three_revolution_red_flag(load_movements):
+    assert load_movements(RED_FLAG).created == [RED_FLAG]
+    grain = figure(RED_FLAG, "KP-SH-ANAK", "grain")
+    assert (grain["actual"], grain["planned"], grain["fulfilment"]) == ("12690", "12600", "100.7")
+    run = EvaluationRun.objects.get(title__code="red_flag")
+    assert (run.candidates, run.eligible, run.selected) == (4, 2, 2)
+    # the flags of 1978, named by how many times each farm has held it (1976–77 imported)
+    awards = {
+        a.unit.code: (a.times, a.title_name)
+        for a in Award.objects.filter(title__code="red_flag", year=1978).select_related("unit")
+    }
+    assert awards == {
+        "KP-SH-ANAK-WOLJI": (3, "Three-Revolution Red Flag, three times"),
+        "KP-SH-ANAK-TAECHU": (2, "Three-Revolution Red Flag, twice"),
+    }
+    # each group is explained on its own: Okkye-ri met production and technique, not culture
+    okkye = run.results.get(unit__code="KP-SH-ANAK-OKKYE")
+    groups = okkye.explanation["children"][0]["children"]
+    assert [(g["label"].split(" ")[0], g["passed"]) for g in groups] == [
+        ("Ideological", True),
+        ("Technical", True),
+        ("Cultural", False),
+    ]
+    assert (okkye.conditions, okkye.conditions_missed) == (6, 1)
+    close = selectors.candidates_of(run, show="close")
+    assert [c.unit.code for c in close] == ["KP-SH-ANAK-OKKYE", "KP-SH-ANAK-RYONGSUN"]
