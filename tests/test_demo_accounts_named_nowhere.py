@@ -15,6 +15,8 @@ NAMED: list[str] = [
     "model county in afforestation",  # demo24a: 10-model-county
     "three-revolution-red-flag",  # demo24a: 11-three-revolution-red-flag
     "three-revolution red flag",  # demo24a: 11-three-revolution-red-flag
+    "model-innovation-unit",  # demo24a: 12-model-innovation-unit
+    "model technical innovation unit",  # demo24a: 12-model-innovation-unit
 ]
 
 

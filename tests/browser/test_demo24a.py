@@ -50,3 +50,14 @@ def test_three_revolution_red_flag_and_its_renewals(live_url, server_env, page):
     page.get_by_role("link", name="Okkye-ri cooperative farm").click()
     expect(page.locator("main")).to_contain_text("Cultural revolution")
     accessible(page, "demo24a-red-flag-candidate")
+
+
+def test_model_technical_innovation_unit(live_url, server_env, page):
+    _sign_in_as_demo(page, live_url, server_env)
+    run = _run_of(server_env, "model_innovation_unit")
+    page.goto(f"{live_url}/titles/runs/{run}/")
+    expect(page.locator(".run-facts")).to_contain_text("4 judged · 2 eligible · 2 selected")
+    accessible(page, "demo24a-innovation-run")
+    page.get_by_role("link", name="Machining workshop").click()
+    expect(page.locator("main")).to_contain_text("4 of 8 (50.0%)")
+    accessible(page, "demo24a-innovation-candidate")

@@ -66,3 +66,29 @@ def test_three_revolution_red_flag(load_movements):
     assert (okkye.conditions, okkye.conditions_missed) == (6, 1)
     close = selectors.candidates_of(run, show="close")
     assert [c.unit.code for c in close] == ["KP-SH-ANAK-OKKYE", "KP-SH-ANAK-RYONGSUN"]
+
+
+INNOVATION = "model-innovation-unit-1985"
+
+
+def test_model_technical_innovation_unit(load_movements):
+    assert load_movements(INNOVATION).created == [INNOVATION]
+    works = figure(INNOVATION, "KP-CG-HMT", "machine-tools")
+    assert (works["actual"], works["planned"], works["fulfilment"]) == ("1617", "1600", "101.1")
+    run = EvaluationRun.objects.get(title__code="model_innovation_unit")
+    assert (run.candidates, run.eligible, run.selected) == (4, 2, 2)
+    outcomes = {c.unit.code: c for c in run.results.select_related("unit")}
+    assert {code for code, c in outcomes.items() if c.selected} == {
+        "KP-CG-HMT-MACH",
+        "KP-CG-HMT-FNDY",
+    }
+    machining = outcomes["KP-CG-HMT-MACH"].explanation["children"][0]["children"]
+    assert machining[1]["facts"][0]["value"] == "0.8"  # 6 innovations of 8 members
+    assert machining[1]["facts"][0]["sources"][0]["label"] == (
+        "6 initiatives of 8 members; 4 of them recognised for one or more"
+    )
+    assert machining[2]["facts"][0]["value"] == "4 of 8 (50.0%)"
+    # the tool workshop: 3 innovations of 6 members, all by one of them
+    tool = outcomes["KP-CG-HMT-TOOL"]
+    assert (tool.conditions, tool.conditions_missed) == (3, 1)
+    assert "needs >= 30% of 6 members, i.e. at least 2; has 1 of 6 (16.7%)" in tool.why_not

@@ -118,3 +118,53 @@ def test_run_evaluation_command_refuses_what_it_cannot_find(production):  # noqa
             stdout=io.StringIO(),
         )
     assert not Award.objects.exists()
+
+
+PER_MEMBER_PACK = """
+pack: innovation
+name: Innovation
+titles:
+  - code: innovative
+    name: Innovative collective
+    subject: unit
+    versions:
+      - id: v1
+        valid_from: 2000-01-01
+        requires:
+          - {fact: initiatives_per_member, op: ">=", value: 0.4}
+          - members: {fact: initiatives, op: ">=", value: 1}
+            share: ">= 30%"
+"""
+
+
+def test_initiatives_per_member_and_the_share_of_innovators(people, units):
+    from pacesetter.titles import actions
+
+    revision = actions.load_pack(text=PER_MEMBER_PACK)
+    actions.record_facts(
+        kind="initiatives",
+        rows=[
+            {"member": member, "title": f"Idea {n}", "scope": "unit", "recognised_on": day}
+            for n, (member, day) in enumerate(
+                [
+                    ("w1-0", "2024-03-01"),
+                    ("w1-0", "2024-05-01"),
+                    ("w1-1", "2024-06-01"),
+                    ("w1-2", "2024-07-01"),
+                    ("w1-3", "2023-07-01"),  # the year before: not counted
+                ]
+            )
+        ],
+        source="initiatives.csv",
+    )
+    run = actions.run_evaluation(
+        title=revision.pack.titles.get(code="innovative"), year=2024, scope=units["W1"]
+    )
+    w1 = run.results.get(unit=units["W1"])
+    per_member, share = w1.explanation["children"][0]["children"]
+    # 4 initiatives of 10 members, by 3 of them
+    assert per_member["facts"][0]["value"] == "0.4" and per_member["passed"]
+    assert per_member["facts"][0]["sources"][0]["label"] == (
+        "4 initiatives of 10 members; 3 of them recognised for one or more"
+    )
+    assert share["facts"][0]["value"] == "3 of 10 (30.0%)" and w1.eligible
