@@ -17,6 +17,9 @@ NAMED: list[str] = [
     "three-revolution red flag",  # demo24a: 11-three-revolution-red-flag
     "model-innovation-unit",  # demo24a: 12-model-innovation-unit
     "model technical innovation unit",  # demo24a: 12-model-innovation-unit
+    "learning-after-a-model",  # demo24a: 13-learning-after-a-model
+    "kunja-ri",  # demo24a: 13-learning-after-a-model
+    "kanggye spirit",  # demo24a: 13-learning-after-a-model
 ]
 
 

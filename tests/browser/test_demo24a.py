@@ -61,3 +61,14 @@ def test_model_technical_innovation_unit(live_url, server_env, page):
     page.get_by_role("link", name="Machining workshop").click()
     expect(page.locator("main")).to_contain_text("4 of 8 (50.0%)")
     accessible(page, "demo24a-innovation-candidate")
+
+
+def test_learning_after_a_model_collective(live_url, server_env, page):
+    _sign_in_as_demo(page, live_url, server_env)
+    page.goto(f"{live_url}/movements/learning-after-a-model-1998/practices/")
+    accessible(page, "demo24a-learning-practices")
+    page.get_by_role(
+        "link", name="Every jig and fixture made in the factory's own tool shop"
+    ).click()
+    expect(page.locator("main")).to_contain_text("Kanggye parts factory")
+    accessible(page, "demo24a-learning-practice")

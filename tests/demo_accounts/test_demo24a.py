@@ -92,3 +92,27 @@ def test_model_technical_innovation_unit(load_movements):
     tool = outcomes["KP-CG-HMT-TOOL"]
     assert (tool.conditions, tool.conditions_missed) == (3, 1)
     assert "needs >= 30% of 6 members, i.e. at least 2; has 1 of 6 (16.7%)" in tool.why_not
+
+
+LEARNING = "learning-after-a-model-1998"
+
+
+def test_learning_after_a_model_collective(load_movements):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from pacesetter.experience import selectors as experience
+
+    assert load_movements(LEARNING).created == [LEARNING]
+    parts = figure(LEARNING, "KP-CG", "parts")
+    assert (parts["actual"], parts["planned"], parts["fulfilment"]) == ("40503", "38500", "105.2")
+    movement = Movement.objects.get(slug=LEARNING)
+    practices = {p.title: p for p in experience.practices_of(movement)}
+    jigs = practices["Every jig and fixture made in the factory's own tool shop"]
+    assert (jigs.unit.code, jigs.adopted_by) == ("KP-CG-KUNJA", 3)
+    effect = experience.effects_of(list(practices.values()))
+    lifted = effect[jigs.pk]
+    assert (lifted.adopters, lifted.comparison, lifted.enough) == (3, 3, True)
+    # the adopters' daily rate rose by 20.6 parts a day more than the others'
+    assert lifted.difference.quantize(Decimal("0.1"), ROUND_HALF_UP) == Decimal("20.6")
+    # one adopter is too few to compare: the page says so rather than guess
+    assert not effect[practices["Machines serviced between shifts, not when they break"].pk].enough
