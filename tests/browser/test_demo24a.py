@@ -69,6 +69,6 @@ def test_learning_after_a_model_collective(live_url, server_env, page):
     accessible(page, "demo24a-learning-practices")
     page.get_by_role(
         "link", name="Every jig and fixture made in the factory's own tool shop"
-    ).click()
+    ).first.click()
     expect(page.locator("main")).to_contain_text("Kanggye parts factory")
     accessible(page, "demo24a-learning-practice")
