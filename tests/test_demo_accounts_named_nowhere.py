@@ -10,7 +10,17 @@ SOURCE = Path(__file__).resolve().parent.parent / "src"
 DEMO = SOURCE / "pacesetter" / "demo"
 
 # Added to by each movement of data/accounts/ (slug and distinctive names).
-NAMED: list[str] = []
+NAMED: list[str] = [
+    "model-county-afforestation",  # demo24a: 10-model-county
+    "model county in afforestation",  # demo24a: 10-model-county
+    "three-revolution-red-flag",  # demo24a: 11-three-revolution-red-flag
+    "three-revolution red flag",  # demo24a: 11-three-revolution-red-flag
+    "model-innovation-unit",  # demo24a: 12-model-innovation-unit
+    "model technical innovation unit",  # demo24a: 12-model-innovation-unit
+    "learning-after-a-model",  # demo24a: 13-learning-after-a-model
+    "kunja-ri",  # demo24a: 13-learning-after-a-model
+    "kanggye spirit",  # demo24a: 13-learning-after-a-model
+]
 
 
 def test_no_module_outside_the_demo_names_a_movement_of_the_accounts():

@@ -472,15 +472,17 @@ def run_evaluation(
     judged = when if period is not None else ""
     evaluator = domain.Evaluator(facts, year, judged)
     entries: list[domain.CapEntry] = []
-    # Kept as (eligible, why not, explanation as JSON): the trees themselves would hold
-    # hundreds of megabytes at 100,000 candidates.
-    outcomes: list[tuple[bool, str, str]] = []
+    # Kept as (eligible, why not, conditions, missed, explanation as JSON): the trees
+    # themselves would hold hundreds of megabytes at 100,000 candidates.
+    outcomes: list[tuple[bool, str, int, int, str]] = []
     for subject in subjects:
         outcome = domain.evaluate(version, facts, subject, year, judged)
         outcomes.append(
             (
                 outcome.eligible,
                 "" if outcome.eligible else _summary(outcome),
+                outcome.tree.conditions(),
+                len(outcome.tree.failures()),
                 json.dumps(outcome.tree.as_dict(), ensure_ascii=False, separators=(",", ":")),
             )
         )
@@ -503,7 +505,9 @@ def run_evaluation(
     cap_groups = {g.group: g for g in groups}
     per_unit = version.cap is not None and version.cap.per == "unit"
     rows: list[tuple] = []
-    for subject, (eligible, why_not, explanation) in zip(subjects, outcomes, strict=True):
+    for subject, (eligible, why_not, conditions, missed, explanation) in zip(
+        subjects, outcomes, strict=True
+    ):
         position = positions.get(subject.key)
         group = subject.unit_id if per_unit else None
         limit = allowed.get(group)
@@ -521,6 +525,8 @@ def run_evaluation(
                 selected,
                 competing_for,
                 why_not,
+                conditions,
+                missed,
                 explanation,
             )
         )
@@ -569,6 +575,8 @@ def _insert_candidates(rows: Sequence[tuple]) -> None:
         "selected",
         "competing_for",
         "why_not",
+        "conditions",
+        "conditions_missed",
         "explanation",
     )
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""

@@ -183,6 +183,8 @@ def _candidate_out(candidate: Candidate) -> dict:
         "position": candidate.position,
         "competing_for": candidate.competing_for,
         "why_not": candidate.why_not.splitlines(),
+        "conditions": candidate.conditions,
+        "conditions_missed": candidate.conditions_missed,
     }
 
 
@@ -190,7 +192,11 @@ def _candidate_out(candidate: Candidate) -> dict:
 def list_candidates(
     request: HttpRequest,
     run_id: int,
-    show: str = Query("all", description="all, eligible or not_eligible"),
+    show: str = Query(
+        "all",
+        description="all, eligible, not_eligible, or close (not eligible, having met more "
+        "than half of the conditions; the fewest missed first)",
+    ),
     limit: int = Query(200, ge=1, le=1000),
 ):
     """Candidates, selected first then by their place in the ranking."""

@@ -255,7 +255,11 @@ class LoadedFacts:
     def _load_initiatives(self, refs: set[domain.FactRef]) -> None:
         """Initiatives recorded here and those other apps recognise (core.facts: a verified
         reserve is one), one query each: the widest scope, and how many."""
-        wanted = [ref for ref in refs if ref.name in ("initiative_scope", "initiatives")]
+        wanted = [
+            ref
+            for ref in refs
+            if ref.name in ("initiative_scope", "initiatives", "initiatives_per_member")
+        ]
         if not wanted:
             return
         longest = max(int(ref.param("years", "1")) for ref in wanted)
@@ -293,16 +297,38 @@ class LoadedFacts:
             for key, scope, recognised_on, source in found:
                 if recognised_on < since:
                     continue
-                if ref.name == "initiatives":
+                if ref.name in ("initiatives", "initiatives_per_member"):
                     counted[key].append(source)
                     continue
                 current = self._values.get((key, ref.key))
                 if current is None or order.index(scope) > order.index(current.value):
                     self._values[(key, ref.key)] = domain.FactValue(scope, (source,))
+            if ref.name == "initiatives_per_member":
+                self._per_member(ref, counted)
+                continue
             for key, sources in counted.items():
                 self._values[(key, ref.key)] = domain.FactValue(
                     Decimal(len(sources)), tuple(sources)
                 )
+
+    def _per_member(
+        self, ref: domain.FactRef, counted: Mapping[tuple[str, int], list[domain.Source]]
+    ) -> None:
+        """A collective's members' initiatives ÷ its active members (none: nothing to judge)."""
+        for unit_id in self.unit_ids:
+            members = self._members.get(unit_id, [])
+            if not members:
+                continue
+            sources = [source for m in members for source in counted.get(m.key, [])]
+            innovators = sum(1 for m in members if counted.get(m.key))
+            summary = self._source(
+                ("u", unit_id),
+                f"{len(sources)} initiatives of {len(members)} members; "
+                f"{innovators} of them recognised for one or more",
+            )
+            self._values[(("u", unit_id), ref.key)] = domain.FactValue(
+                Decimal(len(sources)) / len(members), (summary, *sources[:20])
+            )
 
     def _load_judgements(self, names: set[str]) -> None:
         judged = names - set(domain.FACTS)

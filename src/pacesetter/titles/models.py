@@ -109,6 +109,10 @@ class _Fact(models.Model):
     def subject(self) -> Member | Unit:
         return self.member if self.member_id else self.unit
 
+    @property
+    def conditions_met(self) -> int:
+        return self.conditions - self.conditions_missed
+
 
 class YearlyEvaluation(_Fact):
     """The year's task-completion rating and months worked (for a person) or rating (for a
@@ -271,6 +275,11 @@ class Candidate(models.Model):
         null=True, blank=True, help_text="places competed for, when the rules state no order"
     )
     why_not = models.TextField(blank=True)
+    # How many conditions of the rule version were judged (the leaves of the explanation)
+    # and how many of them the candidate missed: a candidate who met most of them and missed
+    # one or two is "close", which the run page lists with what was missed.
+    conditions = models.PositiveIntegerField(default=0)
+    conditions_missed = models.PositiveIntegerField(default=0)
     explanation = models.JSONField()
 
     class Meta:
@@ -283,6 +292,10 @@ class Candidate(models.Model):
     @property
     def subject(self) -> Member | Unit:
         return self.member if self.member_id else self.unit
+
+    @property
+    def conditions_met(self) -> int:
+        return self.conditions - self.conditions_missed
 
 
 class Nomination(models.Model):
@@ -433,6 +446,10 @@ class Award(models.Model):
     @property
     def subject(self) -> Member | Unit:
         return self.member if self.member_id else self.unit
+
+    @property
+    def conditions_met(self) -> int:
+        return self.conditions - self.conditions_missed
 
     @property
     def is_final(self) -> bool:

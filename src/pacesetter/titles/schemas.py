@@ -107,6 +107,8 @@ class CandidateOut(Schema):
         "allows and the rules state no order (the council or awarding body chooses)",
     )
     why_not: list[str]
+    conditions: int = Field(0, description="How many conditions of the rule version were judged")
+    conditions_missed: int = Field(0, description="How many of them the candidate missed")
 
 
 class CandidateDetailOut(CandidateOut):

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from pacesetter.accounts.models import Grant, Role
 from pacesetter.movements.models import Movement
@@ -92,6 +92,12 @@ def candidates_of(
         rows = rows.filter(eligible=True)
     elif show == "not_eligible":
         rows = rows.filter(eligible=False)
+    elif show == "close":
+        # Not eligible, having met more than half of the conditions: the fewest missed first.
+        rows = rows.filter(
+            eligible=False, conditions_missed__gt=0, conditions__gt=F("conditions_missed") * 2
+        )
+        return list(rows.order_by("conditions_missed", "id")[offset : offset + limit])
     return list(rows.order_by("-selected", "-eligible", "position", "id")[offset : offset + limit])
 
 

@@ -196,7 +196,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     actor = current_actor()
     run = run_or_404(run_id)
     show = request.GET.get("show", "all")
-    show = show if show in ("all", "eligible", "not_eligible") else "all"
+    show = show if show in ("all", "eligible", "not_eligible", "close") else "all"
     rule, version = selectors.rule_of(run)
     candidates = slice_of(
         request,

@@ -77,6 +77,12 @@ class Node(dict):
     def as_dict(self) -> dict[str, Any]:
         return self
 
+    def conditions(self) -> int:
+        """How many conditions were judged: the leaves (an exclusion counts as one)."""
+        if self.kind == "exclusion" or not self.children:
+            return 1
+        return sum(child.conditions() for child in self.children)
+
     def failures(self) -> list[Node]:
         """The deepest failing conditions: what a "why not" names."""
         if self.passed:

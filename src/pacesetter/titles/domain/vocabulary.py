@@ -64,6 +64,14 @@ FACTS: dict[str, FactSpec] = {
             "recorded here or recognised elsewhere (a verified reserve is one)",
         ),
         FactSpec(
+            "initiatives_per_member",
+            "number",
+            ("unit",),
+            parameters=("years",),
+            description="the initiatives of a collective's active members recognised in the "
+            "year (or the last N years), per active member",
+        ),
+        FactSpec(
             "plan_fulfilment",
             "number",
             ("unit",),
