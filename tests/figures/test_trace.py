@@ -106,7 +106,9 @@ def test_the_reports_behind_a_figure_add_up_to_it(ledger, units, user, client):
     rows = report_selectors.behind_figure(filters)
     assert sum(row.counted_minor for row in rows) == quantity
     client.force_login(user)
-    page = client.get(f"/movements/{ledger.slug}/units/KP/reports/?indicator=steel").content.decode()
+    page = client.get(
+        f"/movements/{ledger.slug}/units/KP/reports/?indicator=steel"
+    ).content.decode()
     assert 'data-trace="equal"' in page
     w1 = Report.objects.get(unit__code="W1", corrects__isnull=True)
     row = page[page.index(f'id="report-{w1.pk}"') :]

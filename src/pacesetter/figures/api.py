@@ -17,8 +17,8 @@ from pacesetter.accounts.permissions import can_see_figures, current_actor
 from pacesetter.core.api import IsoDate
 from pacesetter.core.errors import NotAllowed, RowError, ValidationFailed
 from pacesetter.core.pagination import MAX_OFFSET
-from pacesetter.ledger import report_selectors
 from pacesetter.core.problem import READ_REFUSALS
+from pacesetter.ledger import report_selectors
 from pacesetter.movements.api import indicator_for_field, movement_or_404, period_for_field
 from pacesetter.movements.models import Indicator
 from pacesetter.movements.selectors import unit_in_movement

@@ -218,9 +218,7 @@ CSV_COLUMNS = (
 )
 
 
-def _csv_lines(
-    rows: Iterator[report_selectors.TracedReport], zone: ZoneInfo
-) -> Iterator[str]:
+def _csv_lines(rows: Iterator[report_selectors.TracedReport], zone: ZoneInfo) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(CSV_COLUMNS)
     for row in rows:

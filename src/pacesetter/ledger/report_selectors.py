@@ -380,7 +380,9 @@ def behind_figure(filters: TraceFilters, *, offset: int = 0, limit: int = 50) ->
             state=report.state,
             decision=decisions.get(report.pk),
             counted_minor=sum(
-                r.quantity_minor for r in [report, *corrections[report.pk]] if r.verification != rejected
+                r.quantity_minor
+                for r in [report, *corrections[report.pk]]
+                if r.verification != rejected
             ),
         )
         for report in originals
