@@ -406,12 +406,14 @@ def open_flags(
     """Per indicator, the flags on reports of `unit`'s subtree between the days that no
     verification decision has answered since (a decision on the flagged report, or on the
     original it corrects, taken at or after the flag): 1 query over the flags alone."""
-    root = Coalesce(
-        Subquery(Report.objects.filter(pk=OuterRef("report_id")).values("corrects_id")[:1]),
-        F("report_id"),
+    # The original a flagged correction corrects (NULL for a flagged original): a decision
+    # on either answers the flag. Written inside the EXISTS, not as an annotation, so that
+    # the count groups by indicator alone.
+    original = Subquery(
+        Report.objects.filter(pk=OuterRef(OuterRef("report_id"))).values("corrects_id")[:1]
     )
     answered = VerificationDecision.objects.filter(
-        Q(report_id=OuterRef("report_id")) | Q(report_id=OuterRef("root")),
+        Q(report_id=OuterRef("report_id")) | Q(report_id=original),
         decided_at__gte=OuterRef("flagged_at"),
     )
     return dict(
@@ -421,7 +423,6 @@ def open_flags(
             day__gte=day_from,
             day__lte=day_to,
         )
-        .annotate(root=root)
         .filter(~Exists(answered))
         .values_list("indicator_id")
         .annotate(count=Count("pk"))
