@@ -16,6 +16,7 @@ def test_a_figure_opens_on_the_reports_behind_it(live_url, page):
     figure = page.locator("[data-figure=actual]").first
     shown = figure.inner_text().strip()
     expect(page.locator("[data-figure=honesty]").first).to_contain_text("open flag")
+    screenshot(page, "figures-honesty")
     figure.get_by_role("link").click()
     expect(page).to_have_url(re.compile(r"/units/IND/reports/\?indicator="))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Reports behind")

@@ -28,7 +28,7 @@ def test_titles_on_verified_figures_count_verified_reports_only(
         source="api",
     )
     assert _selected(run_week(weekly, units, "week 2")) == {"W2"}
-    movement_actions.update_movement(movement=weekly, titles_on_verified=True)
+    weekly = movement_actions.update_movement(movement=weekly, titles_on_verified=True)
     judged = run_week(weekly, units, "week 2")
     assert _selected(judged) == set()
     client.force_login(user)
