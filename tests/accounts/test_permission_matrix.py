@@ -325,6 +325,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         shown=lambda role, position: position != "sibling",
     ),
     ("GET", "/api/v1/movements/{slug}"): Endpoint(movement_of_c1(200), "/api/v1/movements/draft"),
+    ("PATCH", "/api/v1/movements/{slug}"): Endpoint(
+        movement_of_c1(200, need=ORG),
+        "/api/v1/movements/draft",
+        lambda w: {"rank_on_verified": True, "titles_on_verified": True},
+    ),
     ("POST", "/api/v1/movements/{slug}/launch"): Endpoint(
         movement_of_c1(200, need=ORG), "/api/v1/movements/draft/launch"
     ),
@@ -417,6 +422,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         shown=listed(),
     ),
     # figures
+    # the reports behind a figure: the viewer must see the unit (not only its figures)
+    ("GET", "/api/v1/movements/{slug}/units/{code}/reports"): Endpoint(
+        on_unit(200), "/api/v1/movements/drive/units/C1/reports?indicator=steel"
+    ),
     ("GET", "/api/v1/movements/{slug}/figures"): Endpoint(
         on_unit(200, hidden=422), "/api/v1/movements/drive/figures?unit=C1"
     ),
@@ -1018,6 +1027,7 @@ PAGES: dict[str, Page] = {
     "home": Page(anyone(200), "/", public=200),
     "movement-detail": Page(movement_of_c1(200), "/movements/running/"),
     "unit-detail": Page(on_unit(200), "/movements/drive/units/C1/"),
+    "figure-reports": Page(on_unit(200), "/movements/drive/units/C1/reports/?indicator=steel"),
     "honour-board": Page(anyone(200), "/board/open-call/", public=200),
     # ledger: the report pages of "running" (C1's own movement)
     "report-entry": Page(reporting(200), "/report/running/"),
@@ -1096,6 +1106,12 @@ PAGES: dict[str, Page] = {
         movement_of_c1(200, need=ORG), "/organise/draft/plans/template.csv"
     ),
     "movement-launch": Page(movement_of_c1(302, need=ORG), "/organise/draft/launch/", "POST"),
+    "movement-verified-only": Page(
+        movement_of_c1(302, need=ORG),
+        "/organise/draft/verified-only/",
+        "POST",
+        lambda w: {"rank_on_verified": "on"},
+    ),
     "movement-close": Page(movement_of_c1(302, need=ORG), "/organise/running/close/", "POST"),
     # emulation (see the API entries)
     "emulation-home": Page(anyone(200), "/movements/drive/emulation/"),

@@ -77,6 +77,8 @@ def test_figures_of_the_organiser_by_default(api, reported):
     }
     assert steel["fulfilment"] == "285.7"  # over 100% shown as it is
     assert steel["fulfilment_verified"] == "0.0"
+    # Beside the figure: none of it verified, no flag open.
+    assert steel["verified_share"] == "0.0" and steel["open_flags"] == 0
     assert steel["capacity_utilisation"] == "200.0"
     assert steel["daily_assignment_rate"] == "10000.0"  # 10,000 t a day worked on 100 t
     assert steel["growth"] == {"absolute": "15000.0", "percent": "300.0"}
@@ -142,9 +144,9 @@ def test_figures_refusals(api, client, reported):
     problem(client.get(URL), 401)
 
 
-# session, user, movement, period, indicators, then unit_figures (5 for a root: totals, plans,
-# children's plans, daily, pledges; 7 with siblings) and children_figures (4).
-ROOT_QUERIES = 2 + 3 + 5 + 4
+# session, user, movement, period, indicators, then unit_figures (6 for a root: totals, plans,
+# children's plans, daily, pledges, open flags; 8 with siblings) and children_figures (4).
+ROOT_QUERIES = 2 + 3 + 6 + 4
 CHILD_QUERIES = ROOT_QUERIES + 2 + 2  # the unit and the scope; siblings' totals and count
 
 

@@ -431,22 +431,29 @@ def standings_from_ledger(
         movement_id=scoring.movement_id, indicator_id__in=indicator_ids, entered_at__lte=recorded_by
     ).exclude(verification=Report.Verification.REJECTED)
     own: dict[tuple, list[int]] = {}
+    verified = Q(verification=Report.Verification.VERIFIED)
     for row in queryset.values("unit_id", "indicator_id", "day").annotate(
-        q=Sum("quantity_minor"), e=Count("id", filter=Q(corrects__isnull=True))
+        q=Sum("quantity_minor"),
+        vq=Sum("quantity_minor", filter=verified, default=0),
+        e=Count("id", filter=Q(corrects__isnull=True)),
+        ve=Count("id", filter=Q(corrects__isnull=True) & verified),
     ):
-        own[(row["unit_id"], row["indicator_id"], row["day"])] = [row["q"], 0, row["e"], 0]
+        key = (row["unit_id"], row["indicator_id"], row["day"])
+        own[key] = [row["q"], row["vq"], row["e"], row["ve"]]
     corrections = Report.objects.filter(
         movement_id=scoring.movement_id, entered_at__lte=recorded_by
     )
-    for unit_id, indicator_id, day, _verification in aggregates.reversed_originals(
+    for unit_id, indicator_id, day, verification in aggregates.reversed_originals(
         queryset, corrections
     ):
         own[(unit_id, indicator_id, day)][2] -= 1
+        own[(unit_id, indicator_id, day)][3] -= verification == Report.Verification.VERIFIED
     shapes = aggregates.indicator_shapes(indicator_ids)
     paths = dict(Unit.objects.filter(pk__in={u for u, _i, _d in own}).values_list("pk", "path"))
     parts = aggregates.contributions(own, shapes, {})
     totals = aggregates.expand_to_lineage(parts.period, aggregates.lineages(paths))
     members = list(scoring.block.units.values_list("pk", "headcount"))
+    on_verified = Movement.objects.filter(pk=scoring.movement_id, rank_on_verified=True).exists()
     plans = {
         (p.unit_id, p.indicator_id): p
         for p in Plan.objects.filter(period=period, indicator_id__in=indicator_ids)
@@ -455,7 +462,11 @@ def standings_from_ledger(
     for unit_id, headcount in members:
         unit_figures = []
         for c in scoring.component_list:
-            quantity, _v, entries, _ve = totals.get((unit_id, c.indicator_id, period.pk), [0] * 4)
+            quantity, verified, entries, verified_entries = totals.get(
+                (unit_id, c.indicator_id, period.pk), [0] * 4
+            )
+            if on_verified:
+                quantity, entries = verified, verified_entries
             plan = plans.get((unit_id, c.indicator_id))
             denominator = {
                 domain.PER_MEMBER: headcount,

@@ -10,18 +10,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
 
 from pacesetter.accounts.permissions import can_see_figures, current_actor
+from pacesetter.core.api import IsoDate
 from pacesetter.core.errors import NotAllowed, RowError, ValidationFailed
+from pacesetter.core.pagination import MAX_OFFSET
 from pacesetter.core.problem import READ_REFUSALS
+from pacesetter.ledger import report_selectors
 from pacesetter.movements.api import indicator_for_field, movement_or_404, period_for_field
 from pacesetter.movements.models import Indicator
 from pacesetter.movements.selectors import unit_in_movement
 from pacesetter.units.api import unit_for_field
 
-from . import selectors
-from .schemas import FiguresOut
+from . import selectors, trace
+from .schemas import FiguresOut, TraceOut
 
 router = Router(tags=["figures"])
 
@@ -65,6 +69,8 @@ def _indicator_figures(
         "children_planned": quantity(figure.children_planned),
         "fulfilment": figure.fulfilment,
         "fulfilment_verified": figure.fulfilment_verified,
+        "verified_share": figure.verified_share,
+        "open_flags": figure.open_flags,
         "capacity_utilisation": figure.capacity_utilisation,
         "daily_assignment_rate": figure.daily_assignment_rate,
         "growth": None
@@ -153,4 +159,93 @@ def movement_figures(
             )
             for f in figures
         ],
+    }
+
+
+MAX_TRACE_PAGE = 500
+
+
+class TraceQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+    indicator: str | None = Field(None, description="An indicator code; default: the first")
+    period: str | None = Field(
+        None, description="A period name; default: the whole movement, unless days are given"
+    )
+    day_from: IsoDate | None = None
+    day_to: IsoDate | None = None
+    unit: str | None = Field(None, description="A unit below: only its subtree's reports")
+    flagged: bool | None = Field(None, description="Only flagged (true) or unflagged (false)")
+    state: str | None = Field(None, pattern="^(verified|unverified|rejected)$")
+    limit: int = Field(100, ge=1, le=MAX_TRACE_PAGE)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+@router.get("/movements/{slug}/units/{code}/reports", response={200: TraceOut, **READ_REFUSALS})
+def figure_reports(request: HttpRequest, slug: str, code: str, query: Query[TraceQuery]):
+    """The reports behind a figure of the unit (over its subtree) on one indicator and a
+    period or span of days: each original with its corrections, flags and verification
+    state, latest day first, `limit` from `offset`; with the figure and the sum of every
+    report the filters match, which equals the figure when nothing narrows the list."""
+    movement = movement_or_404(slug)
+    unit = trace.traced_unit(movement, code)
+    period = period_for_field(movement, query.period) if query.period else None
+    filters, chosen = trace.trace_filters(
+        movement=movement,
+        unit=unit,
+        indicator=indicator_for_field(movement, query.indicator).code if query.indicator else None,
+        period=str(period.pk) if period else None,
+        day_from=query.day_from,
+        day_to=query.day_to,
+        within=query.unit,
+        flagged={True: "yes", False: "no"}.get(query.flagged),
+        state=query.state,
+    )
+    rows = report_selectors.behind_figure(filters, offset=query.offset, limit=query.limit + 1)
+    quantity, verified, originals = report_selectors.trace_sum(filters)
+    figure = trace.figure_of(filters, chosen)
+    indicator = filters.indicator
+    return {
+        "movement": movement.slug,
+        "unit": unit,
+        "indicator": indicator.code,
+        "period": chosen.name if chosen else None,
+        "day_from": filters.day_from,
+        "day_to": filters.day_to,
+        "figure": figure.quantity,
+        "figure_verified": figure.verified,
+        "listed": indicator.quantity(quantity),
+        "listed_verified": indicator.quantity(verified),
+        "count": originals,
+        "results": [_traced(row) for row in rows[: query.limit]],
+        "next_offset": query.offset + query.limit if len(rows) > query.limit else None,
+    }
+
+
+def _traced(row: report_selectors.TracedReport) -> dict[str, Any]:
+    report = row.report
+    quantity = report.indicator.quantity
+    return {
+        "id": report.pk,
+        "unit": report.unit.code,
+        "day": report.day,
+        "reported": quantity(report.quantity_minor),
+        "corrections": [
+            {
+                "id": c.pk,
+                "change": quantity(c.quantity_minor),
+                "reason": c.reason,
+                "entered_at": c.entered_at,
+            }
+            for c in row.corrections
+        ],
+        "counts_as": row.counted,
+        "state": row.state,
+        "decided_at": row.decision.decided_at if row.decision else None,
+        "flags": [
+            {"kind": f.kind, "reason": f.reason, "numbers": f.numbers, "flagged_at": f.flagged_at}
+            for f in row.flags
+        ],
+        "source": report.source,
+        "entered_by": report.entered_by.get_username() if report.entered_by else None,
+        "entered_at": report.entered_at,
     }

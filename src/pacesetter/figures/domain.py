@@ -32,6 +32,12 @@ def fulfilment(
     return percent(actual, planned)
 
 
+def verified_share(verified: Decimal, actual: Decimal) -> Decimal | None:
+    """How much of a figure is verified, in per cent; None when there is no figure to share.
+    Never capped: a correction can leave the verified part above a smaller whole."""
+    return percent(verified, actual)
+
+
 def capacity_utilisation(actual: Decimal, rated_capacity: Decimal | None) -> Decimal | None:
     return percent(actual, rated_capacity)
 

@@ -75,6 +75,12 @@ class IndicatorFiguresOut(Schema):
     )
     fulfilment: Percent | None
     fulfilment_verified: Percent | None
+    verified_share: Percent | None = Field(
+        ..., description="Of actual, the share verified (verified ÷ actual × 100); null: no figure"
+    )
+    open_flags: int = Field(
+        ..., description="Flags on the figure's reports that no verification decision answered yet"
+    )
     capacity_utilisation: Percent | None
     daily_assignment_rate: Percent | None
     growth: GrowthOut | None
@@ -91,3 +97,59 @@ class FiguresOut(Schema):
     period: PeriodOut
     as_of: dt.date
     indicators: list[IndicatorFiguresOut]
+
+
+# --- the reports behind a figure ------------------------------------------------------------
+
+
+class CorrectionOut(Schema):
+    id: int
+    change: Quantity = Field(..., description="What the correction adds (negative: takes away)")
+    reason: str
+    entered_at: dt.datetime
+
+
+class FlagOut(Schema):
+    kind: str
+    reason: str
+    numbers: dict
+    flagged_at: dt.datetime
+
+
+class TracedReportOut(Schema):
+    id: int
+    unit: str
+    day: dt.date
+    reported: Quantity
+    corrections: list[CorrectionOut]
+    counts_as: Quantity = Field(
+        ..., description="The report with its corrections, as the figure counts it"
+    )
+    state: str = Field(
+        ...,
+        description="The latest verification decision (confirmed | corrected | rejected), "
+        "else the state stored (verified | unverified | rejected)",
+    )
+    decided_at: dt.datetime | None
+    flags: list[FlagOut]
+    source: str
+    entered_by: str | None
+    entered_at: dt.datetime
+
+
+class TraceOut(Schema):
+    movement: str
+    unit: UnitRef
+    indicator: str
+    period: str | None = Field(..., description="The period asked for; null: a span of days")
+    day_from: dt.date
+    day_to: dt.date
+    figure: Quantity = Field(..., description="The unit's figure over these days, all reports")
+    figure_verified: Quantity
+    listed: Quantity = Field(
+        ..., description="The sum of every report the filters match (equals figure unfiltered)"
+    )
+    listed_verified: Quantity
+    count: int = Field(..., description="How many original reports the filters match")
+    results: list[TracedReportOut]
+    next_offset: int | None = Field(..., description="The next page's offset; null: last page")

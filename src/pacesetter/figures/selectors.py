@@ -17,6 +17,7 @@ from django.db.models import F, FloatField, OuterRef, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 
 from pacesetter.core.quantities import from_minor
+from pacesetter.ledger import report_selectors
 from pacesetter.ledger.models import Report, SubtreeDailyTotal, SubtreePeriodTotal
 from pacesetter.movements.models import Indicator, Movement, Period, Plan, PlanTotal, Pledge
 from pacesetter.movements.selectors import movement_today
@@ -61,6 +62,10 @@ class IndicatorFigures:
     daily: list[tuple[dt.date, Decimal]] = field(default_factory=list)
     # Of `actual`, what verified reserves counted toward it (see `from_reserves`).
     from_reserves: Decimal | None = None
+    # Honesty beside the figure: the share of it that is verified (a percentage, None
+    # without a figure) and the flags on its reports no verifier has answered yet.
+    verified_share: Decimal | None = None
+    open_flags: int = 0
 
 
 def from_reserves(
@@ -107,8 +112,11 @@ def unit_figures(
     period: Period | None = None,
     indicators: list[Indicator] | None = None,
     with_daily: bool = True,
+    with_flags: bool = True,
 ) -> list[IndicatorFigures]:
-    """Every figure of `unit` (over its whole subtree) for each indicator, in 9 queries (7 when the period and indicators are given)."""
+    """Every figure of `unit` (over its whole subtree) for each indicator, in 10 queries (8
+    when the period and indicators are given; one fewer without `with_flags`, the count of
+    open flags beside each figure)."""
     period = _whole_or(movement, period)
     indicators = indicators if indicators is not None else list(movement.indicators.all())
     by_id = {i.pk: i for i in indicators}
@@ -158,11 +166,24 @@ def unit_figures(
             unit_id__in=Unit.objects.filter(parent_id=unit.parent_id, archived=False).values("pk"),
             period=period,
             indicator_id__in=by_id,
-            entries__gt=0,
-        ).values_list("indicator_id", "unit_id", "quantity_minor")
+            # A movement ranking on verified figures ranks siblings on them too.
+            **{"verified_entries__gt" if movement.rank_on_verified else "entries__gt": 0},
+        ).values_list(
+            "indicator_id",
+            "unit_id",
+            "verified_minor" if movement.rank_on_verified else "quantity_minor",
+        )
         for indicator_id, unit_id, quantity in sibling_rows:
             sibling_totals[indicator_id][unit_id] = quantity
         siblings = Unit.objects.filter(parent_id=unit.parent_id, archived=False).count()
+
+    flags = (
+        report_selectors.open_flags(
+            unit=unit, indicator_ids=list(by_id), day_from=period.starts_on, day_to=period.ends_on
+        )
+        if with_flags
+        else {}
+    )
 
     figures = []
     for indicator in indicators:
@@ -244,6 +265,8 @@ def unit_figures(
                 rank_among_siblings=rank,
                 siblings=siblings,
                 daily=day_series if with_daily else [],
+                verified_share=domain.verified_share(actual_verified, actual),
+                open_flags=flags.get(indicator.pk, 0),
             )
         )
     return figures
@@ -488,13 +511,20 @@ def leading_units(
 ) -> list[LeadingUnit]:
     """The best units on an indicator, best first, in 2 queries.
 
-    Units with a plan for the period are ranked by plan fulfilment (the database orders them;
+    On the verified totals when the movement ranks on verified figures. Units with a plan for
+    the period are ranked by plan fulfilment (the database orders them;
     the figures shown are exact Decimals); without plans, the organiser's children are ranked
     by their subtree totals. "Less is better" ranks the other way.
     """
     less = indicator.direction == Indicator.Direction.LESS
-    actual = period_total("quantity_minor", indicator, period, unit_ref="unit_id")
-    reported = period_total("entries", indicator, period, unit_ref="unit_id")
+    # A movement ranking on verified figures leads its board with the verified totals.
+    quantity, entries = (
+        ("verified_minor", "verified_entries")
+        if movement.rank_on_verified
+        else ("quantity_minor", "entries")
+    )
+    actual = period_total(quantity, indicator, period, unit_ref="unit_id")
+    reported = period_total(entries, indicator, period, unit_ref="unit_id")
     plans = list(
         Plan.objects.filter(
             indicator=indicator, period=period, planned_minor__gt=0, unit__archived=False
@@ -516,7 +546,7 @@ def leading_units(
     else:
         children = (
             Unit.objects.filter(parent_id=movement.organiser_id, archived=False)
-            .annotate(actual_minor=period_total("quantity_minor", indicator, period, unit_ref="pk"))
+            .annotate(actual_minor=period_total(quantity, indicator, period, unit_ref="pk"))
             .order_by("actual_minor" if less else "-actual_minor", "name")[:limit]
         )
         rows = [(child, child.actual_minor, None) for child in children]

@@ -215,6 +215,9 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
             "may_organise": movement.status != Movement.Status.CLOSED
             and can(actor, Capability.ORGANISE, movement.organiser, movement),
             "unit": unit,
+            # The reports behind a figure are shown to those who may view the unit (a public
+            # movement's figures are open to all, its reports are not).
+            "may_trace": can(actor, Capability.VIEW, unit),
             "is_dashboard": unit.pk == movement.organiser_id,
             "period": period,
             "rows": rows,
@@ -264,6 +267,7 @@ def honour_board(request: HttpRequest, slug: str) -> HttpResponse:
         period=period,
         indicators=indicators,
         with_daily=False,
+        with_flags=False,
     )
     boards = [
         (

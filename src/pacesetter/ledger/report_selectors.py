@@ -1,7 +1,8 @@
-"""Reads of the ledger itself for the API: filtered pages by id, and a streamed export.
+"""Reads of the ledger itself: the API's filtered pages by id and streamed export; a unit's
+reports of a day; and the reports behind a figure (`behind_figure`, the drill-down).
 
-These are the only reads that touch `Report` row by row; they go by the primary key (keyset),
-so page 1,000 costs what page 1 costs, and each page is 2 queries whatever its size.
+These are the only reads that touch `Report` row by row; the API's pages go by the primary key
+(keyset), so page 1,000 costs what page 1 costs, and each page is 2 queries whatever its size.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from pacesetter.core.rows import rows_in
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.units.models import Unit
 
 from . import domain
-from .models import Report
+from .models import Report, ReportFlag, VerificationDecision
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,4 +232,199 @@ def ids_by_key(keys: Sequence[str]) -> dict[str, int]:
             " WHERE idempotency_key IN ({})",
             keys,
         )
+    )
+
+
+# --- the reports behind a figure (the drill-down) -------------------------------------------
+#
+# A figure of a unit (over its subtree) on an indicator and a span of days is the sum of its
+# reports: every original of the subtree on those days with its corrections beside it, a
+# report stored as rejected counting for nothing (as in `aggregates`). A report's verification
+# state is the latest `VerificationDecision` on it, else the `verification` stored on it.
+
+# The states a filter may ask for, and the stored or decided values each stands for.
+STATES = {
+    "verified": ("verified", "confirmed", "corrected"),
+    "unverified": ("unverified",),
+    "rejected": ("rejected",),
+}
+VERIFIED_STATES = STATES["verified"]
+
+
+@dataclass(frozen=True, slots=True)
+class TraceFilters:
+    """What the drill-down lists: the originals of `unit`'s subtree on `indicator` between the
+    two days, narrowed to a unit below it, to flagged reports, or to a verification state."""
+
+    unit: Unit
+    indicator: Indicator
+    day_from: dt.date
+    day_to: dt.date
+    within: Unit | None = None
+    flagged: bool | None = None
+    state: str | None = None
+
+
+@dataclass(slots=True)
+class TracedReport:
+    report: Report
+    corrections: list[Report]
+    flags: list[ReportFlag]
+    state: str
+    decision: VerificationDecision | None
+    # What it adds to the figure: itself and its corrections, rows stored as rejected left out.
+    counted_minor: int
+
+    @property
+    def counted(self) -> Decimal:
+        return Decimal(self.counted_minor).scaleb(-self.report.indicator.decimal_places)
+
+    @property
+    def verified(self) -> bool:
+        return self.state in VERIFIED_STATES
+
+
+def _latest_decision() -> Subquery:
+    return Subquery(
+        VerificationDecision.objects.filter(report_id=OuterRef("pk"))
+        .order_by("-decided_at", "-pk")
+        .values("decision")[:1]
+    )
+
+
+def traced_originals(filters: TraceFilters) -> QuerySet[Report]:
+    """The originals behind the figure, each annotated with its `state`; filtered."""
+    root = filters.within or filters.unit
+    reports = (
+        Report.objects.filter(
+            unit__path__startswith=root.path,
+            indicator=filters.indicator,
+            day__gte=filters.day_from,
+            day__lte=filters.day_to,
+            corrects__isnull=True,
+        )
+        # By the movement's index-friendly columns only: the subtree's path, the indicator and
+        # the days bound the read to the figure's own slice of the ledger.
+        .annotate(state=Coalesce(_latest_decision(), F("verification")))
+    )
+    if filters.state in STATES:
+        reports = reports.filter(state__in=STATES[filters.state])
+    if filters.flagged is not None:
+        flagged = Exists(ReportFlag.objects.filter(report_id=OuterRef("pk"))) | Exists(
+            ReportFlag.objects.filter(
+                report_id__in=Report.objects.filter(corrects_id=OuterRef(OuterRef("pk"))).values(
+                    "pk"
+                )
+            )
+        )
+        reports = reports.filter(flagged if filters.flagged else ~flagged)
+    return reports
+
+
+def _counted(rows: QuerySet[Report]) -> QuerySet[Report]:
+    return rows.exclude(verification=Report.Verification.REJECTED)
+
+
+def trace_sum(filters: TraceFilters) -> tuple[int, int, int]:
+    """(counted, verified counted, originals) over every report the filters list, in minor
+    units, in 1 query: the originals and their corrections summed together."""
+    originals = traced_originals(filters)
+    verified = originals.filter(state__in=VERIFIED_STATES)
+    total = _counted(
+        Report.objects.filter(
+            Q(pk__in=originals.values("pk")) | Q(corrects_id__in=originals.values("pk"))
+        )
+    ).aggregate(
+        quantity=Coalesce(Sum("quantity_minor"), 0),
+        verified=Coalesce(
+            Sum(
+                "quantity_minor",
+                filter=Q(pk__in=verified.values("pk")) | Q(corrects_id__in=verified.values("pk")),
+            ),
+            0,
+        ),
+        originals=Count("pk", filter=Q(corrects__isnull=True)),
+    )
+    return int(total["quantity"]), int(total["verified"]), int(total["originals"])
+
+
+def behind_figure(filters: TraceFilters, *, offset: int = 0, limit: int = 50) -> list[TracedReport]:
+    """`limit` originals behind the figure from `offset`, latest day first, each with its
+    corrections, flags and latest decision: 4 queries whatever the page's size."""
+    originals = list(
+        traced_originals(filters)
+        .select_related("unit", "indicator", "entered_by")
+        .order_by("-day", "-pk")[offset : offset + limit]
+    )
+    ids = [r.pk for r in originals]
+    corrections: dict[int, list[Report]] = defaultdict(list)
+    flags: dict[int, list[ReportFlag]] = defaultdict(list)
+    decisions: dict[int, VerificationDecision] = {}
+    if ids:
+        for correction in Report.objects.filter(corrects_id__in=ids).order_by("pk"):
+            corrections[correction.corrects_id].append(correction)
+        root_of = {r.pk: r.pk for r in originals}
+        root_of.update({c.pk: c.corrects_id for fixes in corrections.values() for c in fixes})
+        for flag in ReportFlag.objects.filter(report_id__in=list(root_of)).order_by("pk"):
+            flags[root_of[flag.report_id]].append(flag)
+        for decision in VerificationDecision.objects.filter(report_id__in=ids).order_by(
+            "decided_at", "pk"
+        ):
+            decisions[decision.report_id] = decision  # the latest wins
+    rejected = Report.Verification.REJECTED
+    return [
+        TracedReport(
+            report=report,
+            corrections=corrections[report.pk],
+            flags=flags[report.pk],
+            state=report.state,
+            decision=decisions.get(report.pk),
+            counted_minor=sum(
+                r.quantity_minor
+                for r in [report, *corrections[report.pk]]
+                if r.verification != rejected
+            ),
+        )
+        for report in originals
+    ]
+
+
+def iter_behind_figure(filters: TraceFilters, *, chunk: int = 2000) -> Iterator[TracedReport]:
+    """Every original behind the figure, `chunk` at a time (for the CSV): memory stays flat."""
+    offset = 0
+    while True:
+        rows = behind_figure(filters, offset=offset, limit=chunk)
+        yield from rows
+        if len(rows) < chunk:
+            return
+        offset += chunk
+
+
+def open_flags(
+    *, unit: Unit, indicator_ids: Sequence[int], day_from: dt.date, day_to: dt.date
+) -> dict[int, int]:
+    """Per indicator, the flags on reports of `unit`'s subtree between the days that no
+    verification decision has answered since (a decision on the flagged report, or on the
+    original it corrects, taken at or after the flag): 1 query over the flags alone."""
+    # The original a flagged correction corrects (NULL for a flagged original): a decision
+    # on either answers the flag. Written inside the EXISTS, not as an annotation, so that
+    # the count groups by indicator alone.
+    original = Subquery(
+        Report.objects.filter(pk=OuterRef(OuterRef("report_id"))).values("corrects_id")[:1]
+    )
+    answered = VerificationDecision.objects.filter(
+        Q(report_id=OuterRef("report_id")) | Q(report_id=original),
+        decided_at__gte=OuterRef("flagged_at"),
+    )
+    return dict(
+        ReportFlag.objects.filter(
+            unit__path__startswith=unit.path,
+            indicator_id__in=list(indicator_ids),
+            day__gte=day_from,
+            day__lte=day_to,
+        )
+        .filter(~Exists(answered))
+        .values_list("indicator_id")
+        .annotate(count=Count("pk"))
+        .values_list("indicator_id", "count")
     )

@@ -48,6 +48,8 @@ def create_movement(
     time_zone: str = "UTC",
     scope: Iterable[Unit] = (),
     is_public: bool = False,
+    rank_on_verified: bool = False,
+    titles_on_verified: bool = False,
     created_by=None,
 ) -> Movement:
     """Create a draft movement with its whole period. Scope defaults to the organiser's subtree."""
@@ -71,6 +73,8 @@ def create_movement(
         ends_on=ends_on,
         time_zone=time_zone,
         is_public=is_public,
+        rank_on_verified=rank_on_verified,
+        titles_on_verified=titles_on_verified,
         created_by=created_by,
     )
     movement.scope.set(list(scope) or [organiser])
@@ -91,24 +95,41 @@ def update_movement(
     title: str | None = None,
     call_text: str | None = None,
     is_public: bool | None = None,
+    rank_on_verified: bool | None = None,
+    titles_on_verified: bool | None = None,
 ) -> Movement:
-    """Change what a movement says of itself: its title, its call and whether it is public.
-    Its dates, organiser, scope and time zone stay as created: its periods and every figure
-    already kept hang on them."""
+    """Change what a movement says of itself: its title, its call, whether it is public, and
+    whether it ranks (rankings, overtakings, the honour board) and judges titles on verified
+    figures only. Its dates, organiser, scope and time zone stay as created: its periods and
+    every figure already kept hang on them. Ranking on verified figures is chosen before
+    launch: the standings, snapshots and overtaking events kept from then on are append-only
+    and were kept by the rule in force (as a scoring's components are)."""
     _require_editable(movement)
     if title is not None and not title.strip():
         _refuse("title", "a title is required", "required")
     movement = Movement.objects.select_for_update().get(pk=movement.pk)
     note(before=movement)
+    wanted = {
+        "title": title,
+        "call_text": call_text,
+        "is_public": is_public,
+        "rank_on_verified": rank_on_verified,
+        "titles_on_verified": titles_on_verified,
+    }
     changed = [
         field
-        for field, value in (("title", title), ("call_text", call_text), ("is_public", is_public))
+        for field, value in wanted.items()
         if value is not None and getattr(movement, field) != value
     ]
-    for field in changed:
-        setattr(
-            movement, field, {"title": title, "call_text": call_text, "is_public": is_public}[field]
+    if "rank_on_verified" in changed and movement.status != Movement.Status.DRAFT:
+        _refuse(
+            "rank_on_verified",
+            "rankings on verified figures are chosen before launch: the standings and "
+            "overtakings kept since were kept on the figures chosen then",
+            "launched",
         )
+    for field in changed:
+        setattr(movement, field, wanted[field])
     if changed:
         movement.save(update_fields=changed)
     return movement

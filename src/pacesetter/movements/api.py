@@ -32,6 +32,7 @@ from .schemas import (
     IndicatorOut,
     MovementIn,
     MovementOut,
+    MovementPatch,
     PeriodIn,
     PeriodOut,
     PeriodsIn,
@@ -125,6 +126,8 @@ def create_movement(request: HttpRequest, payload: MovementIn):
         time_zone=payload.time_zone,
         scope=units_for_field(payload.scope, field="scope", capability=Capability.ORGANISE),
         is_public=payload.is_public,
+        rank_on_verified=payload.rank_on_verified,
+        titles_on_verified=payload.titles_on_verified,
         created_by=request.user,
     )
     return Status(201, movement_or_404(movement.slug))
@@ -149,6 +152,17 @@ def list_movements(
 
 @router.get("/movements/{slug}", response={200: MovementOut, **READ_REFUSALS})
 def get_movement(request: HttpRequest, slug: str):
+    return movement_or_404(slug)
+
+
+@router.patch("/movements/{slug}", response={200: MovementOut, **WRITE_REFUSALS})
+def update_movement(request: HttpRequest, slug: str, payload: MovementPatch):
+    """Change the title, the call, whether the movement is public, and whether it ranks
+    (before launch) and judges titles on verified figures only. Needs ORGANISE."""
+    actions.update_movement(
+        movement=movement_or_404(slug, Capability.ORGANISE),
+        **payload.model_dump(exclude_unset=True),
+    )
     return movement_or_404(slug)
 
 

@@ -52,9 +52,33 @@ class MovementForm(PlainTextForm):
         label="Public: totals and the honour board readable without signing in",
         required=False,
     )
+    rank_on_verified = forms.BooleanField(
+        label=_("Rank on verified figures"),
+        help_text=_(
+            "Rankings, overtakings and the honour board count only reports a verifier has "
+            "confirmed or corrected. Chosen before launch."
+        ),
+        required=False,
+    )
+    titles_on_verified = forms.BooleanField(
+        label=_("Titles on verified figures"),
+        help_text=_("Title evaluations count only verified reports."),
+        required=False,
+    )
 
     def scope_codes(self) -> list[str]:
         return [code for code in re.split(r"[\s,;]+", self.cleaned_data.get("scope") or "") if code]
+
+
+class VerifiedOnlyForm(PlainTextForm):
+    """The organiser's choice to rank and to judge titles on verified figures only."""
+
+    rank_on_verified = MovementForm.base_fields["rank_on_verified"]
+    titles_on_verified = MovementForm.base_fields["titles_on_verified"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "verified_%s")
+        super().__init__(*args, **kwargs)
 
 
 class IndicatorForm(PlainTextForm):

@@ -68,6 +68,24 @@ class MovementIn(Schema):
         description="Unit codes whose subtrees take part; default: the organiser's",
     )
     is_public: bool = False
+    rank_on_verified: bool = Field(
+        False,
+        description="Rankings, overtakings and the honour board count verified reports only",
+    )
+    titles_on_verified: bool = Field(
+        False, description="Title evaluations count verified reports only"
+    )
+
+
+class MovementPatch(Schema):
+    """What a movement says of itself, changed: a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, max_length=200)
+    call_text: str | None = None
+    is_public: bool | None = None
+    rank_on_verified: bool | None = Field(None, description="Only while the movement is a draft")
+    titles_on_verified: bool | None = None
 
 
 class MovementOut(Schema):
@@ -80,6 +98,8 @@ class MovementOut(Schema):
     ends_on: dt.date
     time_zone: str
     is_public: bool
+    rank_on_verified: bool
+    titles_on_verified: bool
     scope: list[str]
     created_at: dt.datetime
     launched_at: dt.datetime | None

@@ -51,6 +51,8 @@ MOVEMENT_KEYS = {
     "ends_on",
     "time_zone",
     "public",
+    "rank_on_verified",
+    "titles_on_verified",
     "indicators",
     "periods",
     "blocks",
@@ -273,6 +275,9 @@ class SetupReader:
                 values[name] = self.scalar(parts[name], at(prefix, name), dt.date)
         if "public" in parts:
             values["is_public"] = self.scalar(parts["public"], at(prefix, "public"), bool)
+        for name in ("rank_on_verified", "titles_on_verified"):
+            if name in parts:
+                values[name] = self.scalar(parts[name], at(prefix, name), bool)
         if "organiser" in parts:
             values["organiser"] = self.scalar(parts["organiser"], at(prefix, "organiser"), str)
         if "scope" in parts:

@@ -6,6 +6,11 @@ urlpatterns = [
     path("organise/new/", views.movement_create, name="movement-create"),
     path("organise/<slug:slug>/", views.movement_organise, name="movement-organise"),
     path("organise/<slug:slug>/indicators/", views.indicator_add, name="movement-indicator-add"),
+    path(
+        "organise/<slug:slug>/verified-only/",
+        views.verified_only_set,
+        name="movement-verified-only",
+    ),
     path("organise/<slug:slug>/periods/", views.period_add, name="movement-period-add"),
     path(
         "organise/<slug:slug>/periods/generate/",

@@ -35,6 +35,7 @@ from .forms import (
     PeriodForm,
     PlanForm,
     PlanUploadForm,
+    VerifiedOnlyForm,
 )
 from .models import Movement, Plan
 from .plan_files import PLAN_OPTIONAL, PLAN_REQUIRED, plan_rows
@@ -78,6 +79,8 @@ def movement_create(request: HttpRequest) -> HttpResponse:
                     ends_on=data["ends_on"],
                     time_zone=data["time_zone"].strip(),
                     is_public=data["is_public"],
+                    rank_on_verified=data["rank_on_verified"],
+                    titles_on_verified=data["titles_on_verified"],
                     created_by=request.user,
                 )
             except Http404:
@@ -142,6 +145,13 @@ def _organise_page(
         "generate_form": forms.get("generate_form") or GeneratePeriodsForm(),
         "plan_form": forms.get("plan_form") or PlanForm(movement=movement),
         "upload_form": forms.get("upload_form") or PlanUploadForm(),
+        "verified_form": forms.get("verified_form")
+        or VerifiedOnlyForm(
+            initial={
+                "rank_on_verified": movement.rank_on_verified,
+                "titles_on_verified": movement.titles_on_verified,
+            }
+        ),
         "plan_columns": [*PLAN_REQUIRED, *PLAN_OPTIONAL],
     }
     return render(request, "movements/organise.html", context, status=status)
@@ -178,6 +188,25 @@ def _apply(request, movement, form, *, act, done, anchor: str, form_name: str) -
         messages.success(request, done(result))
         return _back(movement, anchor)
     return _organise_page(request, movement, 422, **{form_name: form})
+
+
+@login_required
+@require_POST
+def verified_only_set(request: HttpRequest, slug: str) -> HttpResponse:
+    """Rank and judge titles on verified figures only, or on all of them."""
+    movement, _ = _organised(slug)
+    return _apply(
+        request,
+        movement,
+        VerifiedOnlyForm(request.POST),
+        act=lambda data: actions.update_movement(movement=movement, **data),
+        done=lambda changed: gettext("Rankings on {ranks}, titles on {titles} figures.").format(
+            ranks=gettext("verified") if changed.rank_on_verified else gettext("all"),
+            titles=gettext("verified") if changed.titles_on_verified else gettext("all"),
+        ),
+        anchor="verified-only",
+        form_name="verified_form",
+    )
 
 
 @login_required

@@ -287,7 +287,11 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
     for name, (now, wanted) in fixed.items():
         if now != wanted:
             _refuse(lines, at(prefix, name), f"cannot change once created ({now} → {wanted})")
-    said = {k: values[k] for k in ("title", "call_text", "is_public") if k in values}
+    said = {
+        k: values[k]
+        for k in ("title", "call_text", "is_public", "rank_on_verified", "titles_on_verified")
+        if k in values
+    }
     differ = {k: v for k, v in said.items() if getattr(movement, k) != v}
     if differ:
         changes.append(f"change movement {slug}: {', '.join(sorted(differ))}")
@@ -728,6 +732,9 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
         "ends_on": movement.ends_on.isoformat(),
         "time_zone": movement.time_zone,
         "public": movement.is_public,
+        # Said only when chosen: files written before them stay as they were.
+        **({"rank_on_verified": True} if movement.rank_on_verified else {}),
+        **({"titles_on_verified": True} if movement.titles_on_verified else {}),
         "indicators": [{name: getattr(i, name) for name in INDICATOR_KEYS} for i in indicators],
         "periods": _periods_document(movement),
         "plans": plans,

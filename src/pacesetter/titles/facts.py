@@ -450,7 +450,8 @@ class LoadedFacts:
             indicator = indicators.get(ref.param("indicator"))
             if indicator is None:
                 continue
-            verified = ref.param("figures", "all") == "verified"
+            # A movement judging titles on verified figures reads them whatever the rule says.
+            verified = movement.titles_on_verified or ref.param("figures", "all") == "verified"
             if ref.name == "plan_fulfilment" and ref.param("every") in ("month", "period"):
                 each = months if ref.param("every") == "month" else every_period
                 for unit_id in self.unit_ids:

@@ -126,10 +126,18 @@ def _figures_for(
     headcounts: dict[int, int] = {}
     needs = {c.normalisation for c in components}
     table = SubtreePeriodTotal._meta.db_table
+    # A movement ranking on verified figures ranks on the verified columns; the choice is
+    # made in the same statement (no extra query), from the movement's row as it is now.
+    verified = (
+        f"(SELECT rank_on_verified FROM {Movement._meta.db_table} WHERE id = "
+        f"{int(scoring.movement_id)})"
+    )
     for chunk in _chunks(members, 5000):
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT unit_id, indicator_id, period_id, quantity_minor, entries FROM {table} "
+                f"SELECT unit_id, indicator_id, period_id, "
+                f"CASE WHEN {verified} THEN verified_minor ELSE quantity_minor END, "
+                f"CASE WHEN {verified} THEN verified_entries ELSE entries END FROM {table} "
                 f"WHERE indicator_id IN ({_int_list(indicator_ids)}) "
                 f"AND period_id IN ({_int_list(period_ids)}) AND unit_id IN ({_int_list(chunk)})"
             )
