@@ -20,28 +20,54 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0006_report_source_reserve'),
-        ('movements', '0003_indicator_decimal_comma'),
-        ('units', '0002_no_cycle_trigger'),
+        ("ledger", "0006_report_source_reserve"),
+        ("movements", "0003_indicator_decimal_comma"),
+        ("units", "0002_no_cycle_trigger"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BlockDailyTotal',
+            name="BlockDailyTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity_minor', models.BigIntegerField(default=0)),
-                ('verified_minor', models.BigIntegerField(default=0)),
-                ('entries', models.IntegerField(default=0)),
-                ('verified_entries', models.IntegerField(default=0)),
-                ('day', models.DateField()),
-                ('block', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='units.block')),
-                ('indicator', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='movements.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity_minor", models.BigIntegerField(default=0)),
+                ("verified_minor", models.BigIntegerField(default=0)),
+                ("entries", models.IntegerField(default=0)),
+                ("verified_entries", models.IntegerField(default=0)),
+                ("day", models.DateField()),
+                (
+                    "block",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="units.block",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="movements.indicator",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('block', 'indicator', 'day'), name='block_daily_total_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("block", "indicator", "day"), name="block_daily_total_key"
+                    )
+                ],
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
