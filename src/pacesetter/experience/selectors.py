@@ -280,7 +280,7 @@ def _comparison_per_day(
         params += [-weight, indicator_id, *sorted(unit_ids), *span]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {quote('day')}, SUM(q) FROM ({' UNION ALL '.join(parts)}) AS rows "
+            f"SELECT {quote('day')}, SUM(q) FROM ({' UNION ALL '.join(parts)}) AS changes "
             f"GROUP BY {quote('day')}",
             params,
         )
