@@ -6,8 +6,9 @@ the deltas themselves; for "latest level" indicators the change of the unit's le
 are added to the unit and every ancestor by set-based upserts, sorted by key so concurrent
 writers lock rows in one order. A block's daily totals (`BlockDailyTotal`) take the subtree
 changes of its members, summed per block; when a block's members change, `rebuild_block`
-recomputes that block's rows from the subtree totals. The rebuild runs the same contributions from an empty start
-over the whole ledger, which makes it an independent check of the incremental path.
+recomputes that block's rows from the subtree totals. The rebuild runs the same contributions
+from an empty start over the whole ledger, which makes it an independent check of the
+incremental path.
 """
 
 from __future__ import annotations
