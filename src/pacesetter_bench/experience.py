@@ -9,8 +9,8 @@ twentieth declined), every one of them through `experience.actions` and `reserve
 Measured, each a median of repeated reads:
 - the effect of all the practices, as the movement's practice pages compute it
   (`experience.selectors.effects_of`), target under 2 s; against the floor: the same
-  before/after sums straight from the aggregate table with the raw driver (block totals per
-  day once per indicator, then per practice the adopters' window sums and the excluded units'
+  before/after sums straight from the aggregate tables with the raw driver (the block's kept
+  totals per day once per indicator, then per practice the adopters' window sums and the excluded units'
   days, in SQL), combined with integer arithmetic;
 - the reserve figures of the root, as the reserves page reads them
   (`reserves.selectors.figures`), target under 50 ms; against the floor: the same two reads
@@ -254,14 +254,15 @@ def _param(vendor: str) -> str:
 
 
 def effect_floor(movement: Movement, days: int, today: dt.date) -> dict[int, float | None]:
-    """Each practice's difference-in-differences from the aggregate table with the raw driver:
-    the block's totals per day once per indicator, then per practice its adopters' before and
+    """Each practice's difference-in-differences from the aggregate tables with the raw driver:
+    the block's totals per day once per indicator (its `BlockDailyTotal` rows), then per practice its adopters' before and
     after sums (one join over the adoptions) and the days of the units it excludes from the
     comparison; sums in integers, one division at the end."""
     vendor = connection.vendor
     p = _param(vendor)
     daily = "ledger_subtreedailytotal"
     membership = Block.units.through._meta.db_table
+    blocks = "ledger_blockdailytotal"
     if vendor == "sqlite":
         start, end = f"date(a.adopted_on, '-{days} days')", f"date(a.adopted_on, '+{days} days')"
     else:
@@ -283,12 +284,11 @@ def effect_floor(movement: Movement, days: int, today: dt.date) -> dict[int, flo
         "WHERE NOT u.archived"
     )
     members = {row[0] for row in cursor.fetchall()}
+    # The block's total per day, kept at ingest (the bench's one block, no member archived).
     block_days: dict[int, dict] = {}
     for indicator_id in {row[2] for row in found}:
         cursor.execute(
-            f"SELECT day, SUM(quantity_minor) FROM {daily} WHERE indicator_id = {p} AND unit_id "
-            f"IN (SELECT m.unit_id FROM {membership} m JOIN units_unit u ON u.id = m.unit_id "
-            f"WHERE NOT u.archived) AND day <= {p} GROUP BY day",
+            f"SELECT day, quantity_minor FROM {blocks} WHERE indicator_id = {p} AND day <= {p}",
             (indicator_id, today_value),
         )
         block_days[indicator_id] = {_day(day): int(total) for day, total in cursor.fetchall()}

@@ -122,10 +122,10 @@ def spread(world):
 def test_many_at_once_equal_the_definition_and_one_at_a_time(spread, django_assert_num_queries):
     practices = selectors.practices_of(spread[0].movement)
     listed = list(practices)
-    # 2 queries; on steel the block's total per day once and 2 for each of two practices (the
-    # second has two standing adopters left: too few, nothing read for it); on losses one
-    # practice alone: its comparison's total per day and its adopters' windows.
-    with django_assert_num_queries(2 + (1 + 2 * 2) + 2):
+    # 2 queries, then 2 for each practice with enough units: its comparison's total per day
+    # and its adopters' windows (the second on steel has two standing adopters left: too
+    # few, nothing read for it).
+    with django_assert_num_queries(2 + 2 * 3):
         effects = selectors.effects_of(listed, days=DAYS, today=TODAY)
     assert not effects[spread[1].pk].enough and effects[spread[1].pk].adopters == 2
     for practice in listed:
@@ -164,3 +164,48 @@ def test_many_adopters_read_their_whole_range_to_the_same_effect(spread, monkeyp
     by_range = selectors.effects_of(listed, days=DAYS, today=TODAY)
     assert by_range == by_window
     assert sum(effect.enough for effect in by_range.values()) == 3
+
+
+def test_overlapping_blocks_and_changed_members_keep_to_the_definition(spread, world):
+    """The blocks' kept totals count a unit once per block, archived or not: a practice whose
+    adopters sit in two overlapping blocks (one holding a county, whose subtree overlaps
+    the workteams) compares with their union, each unit once, as the definition does."""
+    units = world["units"]
+    listed = list(selectors.practices_of(spread[0].movement))
+
+    def agree():
+        effects = selectors.effects_of(listed, days=DAYS, today=TODAY)
+        for practice in listed:
+            expected = by_definition(practice, TODAY)
+            effect = effects[practice.pk]
+            assert effect == selectors.effect_of(
+                practice, selectors.standing_adoptions(practice), days=DAYS, today=TODAY
+            )
+            if expected is None:
+                assert not effect.enough
+                continue
+            values, comparison = expected
+            assert effect.enough and effect.comparison == comparison
+            got = (
+                effect.adopters_before,
+                effect.adopters_after,
+                effect.comparison_before,
+                effect.comparison_after,
+            )
+            for value, want in zip(got, values, strict=True):
+                assert abs(value - want) < Decimal("1e-20"), (practice.title, value, want)
+        return effects
+
+    before = agree()
+    other = unit_actions.create_block(
+        code="steelworks",
+        name="Steelworks",
+        units=[units["W3"], units["W4"], units["W8"], units["C3"]],
+    )
+    overlapping = agree()
+    # Practice 0's adopters W3 and W4 are in both blocks: its comparison gains C3 only.
+    assert overlapping[spread[0].pk].comparison == before[spread[0].pk].comparison + 1
+    unit_actions.set_block_units(block=other, units=[units["W3"], units["C3"]])
+    agree()
+    unit_actions.set_block_units(block=other, units=[])
+    assert agree() == before

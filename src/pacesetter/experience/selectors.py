@@ -14,13 +14,12 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Sum,
     Value,
 )
 from django.db.models.expressions import RawSQL
 
 from pacesetter.figures.selectors import IndicatorFigures, unit_figures
-from pacesetter.ledger.models import SubtreeDailyTotal
+from pacesetter.ledger.models import BlockDailyTotal, SubtreeDailyTotal
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Block, Unit
@@ -117,7 +116,8 @@ def effect_of(
 ) -> domain.Effect:
     """The difference-in-differences of domain.measure over the standing adoptions on one
     indicator (default: the practice's lead), from the per-day subtree totals
-    (ledger.SubtreeDailyTotal): 3 queries, whatever the number of units (see `_effects`)."""
+    (ledger.BlockDailyTotal, SubtreeDailyTotal): 3 queries, whatever the number of units
+    (see `_effects`)."""
     return indicator_effects(
         practice, adoptions, [indicator or practice.indicator], days=days, today=today
     )[0][1]
@@ -144,9 +144,8 @@ def effects_of(
     practices: list[Practice], *, days: int = domain.DEFAULT_DAYS, today: dt.date | None = None
 ) -> dict[int, domain.Effect]:
     """The effect of each practice over its standing adoptions, by practice id: what
-    `effect_of` gives for each (up to Decimal's last digit). Queries: 2, then 1 per indicator
-    and block set, and 2 per practice with units enough to compare (1 when it is alone on its
-    indicator and block set) — however many units adopted or compare."""
+    `effect_of` gives for each. Queries: 2, then 2 per practice with units enough to compare
+    — however many units adopted or compare."""
     ids = [practice.pk for practice in practices]
     standing: dict[int, list[tuple[int, dt.date]]] = {pk: [] for pk in ids}
     excluded: dict[int, set[int]] = {pk: set() for pk in ids}
@@ -172,16 +171,18 @@ def _effects(
     days: int,
     today: dt.date | None,
 ) -> dict[tuple[int, int], domain.Effect]:
-    """Each (practice, indicator)'s effect, by (practice id, indicator id). The comparison of a practice is the units of its adopters' blocks (not archived)
-    less its adopters, standing or withdrawn, and its publisher; the domain needs only their
-    number and their total per day (domain.measure_totals). That total is the block set's
-    total per day, read once for all the practices on one indicator and block set, less the
-    days of the units the practice leaves out; the adopters' own days are read only within
-    their windows. One practice alone reads its comparison's total in one query."""
+    """Each (practice, indicator)'s effect, by (practice id, indicator id). The comparison of
+    a practice is the units of its adopters' blocks (not archived) less its adopters,
+    standing or withdrawn, and its publisher; the domain needs only their number and their
+    total per day (domain.measure_totals). That total is read in one query a practice: the
+    blocks' daily totals kept at ingest (ledger.BlockDailyTotal) less the days of the units
+    the practice leaves out (and of archived members, and of units counted by two of the
+    blocks); the adopters' own days are read only within their windows (a second query)."""
     if days < 1:
         raise ValueError("days must be at least 1")
     blocks_of: dict[int, set[int]] = {}
-    members_of: dict[int, set[int]] = {}
+    members_of: dict[int, set[int]] = {}  # not archived
+    everyone_of: dict[int, list[int]] = {}  # as the blocks' totals count them
     memberships = MEMBERSHIP.objects.filter(
         block_id__in=MEMBERSHIP.objects.filter(unit_id__in=adopter_ids).values("block_id")
     )
@@ -201,93 +202,93 @@ def _effects(
         "block_id", "unit_id", "unit__archived", "adopted"
     ):
         blocks_of.setdefault(unit_id, set()).add(block_id)
+        everyone_of.setdefault(block_id, []).append(unit_id)
         if not archived:
             members_of.setdefault(block_id, set()).add(unit_id)
         if adopted:
             excluded[targets[0][0].pk].add(unit_id)
-    days_today: dict[int, dt.date] = {}  # by practice
     movement_days: dict[int, dt.date] = {}  # by movement
     effects: dict[tuple[int, int], domain.Effect] = {}
-    # (indicator, blocks) → the practices to read, each with its day range and left-out units
-    groups: dict[
-        tuple[int, frozenset[int]], list[tuple[Practice, Indicator, dt.date, dt.date, set]]
-    ] = {}
-    counts: dict[int, int] = {}
     for practice, indicator in targets:
         if today is not None:
-            days_today[practice.pk] = today
+            practice_today = today
         else:
             if practice.movement_id not in movement_days:
                 movement_days[practice.movement_id] = movement_today(practice.movement)
-            days_today[practice.pk] = movement_days[practice.movement_id]
+            practice_today = movement_days[practice.movement_id]
         adoptions = standing[practice.pk]
-        blocks = frozenset(b for unit_id, _day in adoptions for b in blocks_of.get(unit_id, ()))
+        blocks = sorted({b for unit_id, _day in adoptions for b in blocks_of.get(unit_id, ())})
         members: set[int] = set()
         for block_id in blocks:
             members |= members_of.get(block_id, set())
         left_out = members & (excluded[practice.pk] | {practice.unit_id})
-        counts[practice.pk] = len(members) - len(left_out)
-        measured = sum(1 for _unit, day in adoptions if day <= days_today[practice.pk])
-        if min(measured, counts[practice.pk]) < domain.MINIMUM_UNITS:
+        count = len(members) - len(left_out)
+        measured = sum(1 for _unit, day in adoptions if day <= practice_today)
+        if min(measured, count) < domain.MINIMUM_UNITS:
             effects[(practice.pk, indicator.pk)] = domain.measure_totals(
                 adoptions=adoptions,
                 daily={},
-                comparison=counts[practice.pk],
+                comparison=count,
                 comparison_daily={},
-                today=days_today[practice.pk],
+                today=practice_today,
                 days=days,
             )
             continue
+        # What the blocks' summed totals count beyond the comparison, unit by unit: every
+        # block a unit is in counts it once; the comparison, once if it compares.
+        weights: dict[int, int] = {}
+        for block_id in blocks:
+            for unit_id in everyone_of[block_id]:
+                weights[unit_id] = weights.get(unit_id, 0) + 1
+        for unit_id in members - left_out:
+            weights[unit_id] -= 1
         first = min(day for _unit, day in adoptions) - dt.timedelta(days=days)
-        last = min(
-            max(day for _unit, day in adoptions) + dt.timedelta(days=days), days_today[practice.pk]
+        last = min(max(day for _unit, day in adoptions) + dt.timedelta(days=days), practice_today)
+        totals = _comparison_per_day(indicator.pk, blocks, weights, first, last)
+        effects[(practice.pk, indicator.pk)] = _effect(
+            practice, indicator, adoptions, count, totals, days, practice_today
         )
-        groups.setdefault((indicator.pk, blocks), []).append(
-            (practice, indicator, first, last, left_out)
-        )
-    for (indicator_id, blocks), entries in groups.items():
-        in_blocks = MEMBERSHIP.objects.filter(block_id__in=blocks, unit__archived=False).values(
-            "unit_id"
-        )
-        rows = SubtreeDailyTotal.objects.filter(indicator_id=indicator_id, unit_id__in=in_blocks)
-        if len(entries) == 1:
-            practice, indicator, first, last, left_out = entries[0]
-            totals = _per_day(rows.exclude(unit_id__in=left_out), first, last)
-            left_out_totals: dict[dt.date, int] = {}
-            shared = None
-        else:
-            shared = _per_day(rows, min(e[2] for e in entries), max(e[3] for e in entries))
-        for practice, indicator, first, last, left_out in entries:
-            if shared is not None:
-                totals = shared
-                left_out_totals = _per_day(
-                    SubtreeDailyTotal.objects.filter(
-                        indicator_id=indicator_id, unit_id__in=left_out
-                    ),
-                    first,
-                    last,
-                )
-            effects[(practice.pk, indicator.pk)] = _effect(
-                practice,
-                indicator,
-                standing[practice.pk],
-                counts[practice.pk],
-                totals,
-                left_out_totals,
-                days,
-                days_today[practice.pk],
-            )
     return effects
 
 
-def _per_day(rows: QuerySet, first: dt.date, last: dt.date) -> dict[dt.date, int]:
-    return dict(
-        rows.filter(day__gte=first, day__lte=last)
-        .order_by()
-        .values("day")
-        .annotate(total=Sum("quantity_minor"))
-        .values_list("day", "total")
-    )
+def _comparison_per_day(
+    indicator_id: int, blocks: list[int], weights: dict[int, int], first: dt.date, last: dt.date
+) -> dict[dt.date, int]:
+    """The blocks' total per day (minor units) from their kept totals, less each weighted
+    unit's days times its weight: one statement."""
+    quote = connection.ops.quote_name
+    adapt = connection.ops.adapt_datefield_value
+    span = [adapt(first), adapt(last)]
+    parts = [
+        f"SELECT {quote('day')}, {quote('quantity_minor')} AS q "
+        f"FROM {quote(BlockDailyTotal._meta.db_table)} WHERE {quote('indicator_id')} = %s "
+        f"AND {quote('block_id')} IN ({', '.join(['%s'] * len(blocks))}) "
+        f"AND {quote('day')} >= %s AND {quote('day')} <= %s"
+    ]
+    params: list = [indicator_id, *blocks, *span]
+    by_weight: dict[int, list[int]] = {}
+    for unit_id, weight in weights.items():
+        if weight:
+            by_weight.setdefault(weight, []).append(unit_id)
+    for weight, unit_ids in sorted(by_weight.items()):
+        parts.append(
+            f"SELECT {quote('day')}, %s * {quote('quantity_minor')} AS q "
+            f"FROM {quote(SubtreeDailyTotal._meta.db_table)} WHERE {quote('indicator_id')} = %s "
+            f"AND {quote('unit_id')} IN ({', '.join(['%s'] * len(unit_ids))}) "
+            f"AND {quote('day')} >= %s AND {quote('day')} <= %s"
+        )
+        params += [-weight, indicator_id, *sorted(unit_ids), *span]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('day')}, SUM(q) FROM ({' UNION ALL '.join(parts)}) AS changes "
+            f"GROUP BY {quote('day')}",
+            params,
+        )
+        # SQLite gives the day as text here, PostgreSQL its SUM of bigints as numeric.
+        return {
+            dt.date.fromisoformat(day) if isinstance(day, str) else day: int(total)
+            for day, total in cursor.fetchall()
+        }
 
 
 def _windows(adoptions: list[tuple[int, dt.date]], days: int, today: dt.date) -> RawSQL:
@@ -315,12 +316,11 @@ def _effect(
     adoptions: list[tuple[int, dt.date]],
     comparison: int,
     totals: dict[dt.date, int],
-    left_out: dict[dt.date, int],
     days: int,
     today: dt.date,
 ) -> domain.Effect:
     """One practice's effect: its adopters' days within their windows (one query) and the
-    comparison's total per day (the block set's less the left-out units', in minor units)."""
+    comparison's total per day (in minor units)."""
     if len(adoptions) > WINDOWS_READ_ONE_BY_ONE:
         # Too many windows for one statement's parameters: the adopters' whole range instead.
         windows = Q(
@@ -338,9 +338,7 @@ def _effect(
             windows, indicator_id=indicator.pk
         ).values_list("unit_id", "day", "quantity_minor")
     }
-    comparison_daily = {
-        day: indicator.quantity(total - left_out.get(day, 0)) for day, total in totals.items()
-    }
+    comparison_daily = {day: indicator.quantity(total) for day, total in totals.items()}
     return domain.measure_totals(
         adoptions=adoptions,
         daily=daily,

@@ -4,8 +4,11 @@ An ingest hands `apply_own_deltas` what its new reports add to each unit's own d
 From that come the *contributions* of each unit to its subtree figures (for "sum" indicators
 the deltas themselves; for "latest level" indicators the change of the unit's level), which
 are added to the unit and every ancestor by set-based upserts, sorted by key so concurrent
-writers lock rows in one order. The rebuild runs the same contributions from an empty start
-over the whole ledger, which makes it an independent check of the incremental path.
+writers lock rows in one order. A block's daily totals (`BlockDailyTotal`) take the subtree
+changes of its members, summed per block; when a block's members change, `rebuild_block`
+recomputes that block's rows from the subtree totals. The rebuild runs the same contributions
+from an empty start over the whole ledger, which makes it an independent check of the
+incremental path.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value,
 
 from pacesetter.core.locks import read_snapshot
 from pacesetter.movements.models import Indicator, Period
-from pacesetter.units.models import Unit
+from pacesetter.units.models import Block, Unit
 
 from . import domain
-from .models import DailyTotal, Report, SubtreeDailyTotal, SubtreePeriodTotal
+from .models import BlockDailyTotal, DailyTotal, Report, SubtreeDailyTotal, SubtreePeriodTotal
 
 # quantity, verified quantity, entries, verified entries
 Totals = list[int]
@@ -189,7 +192,9 @@ def expand_to_lineage(
 TOTAL_COLUMNS = ("quantity_minor", "verified_minor", "entries", "verified_entries")
 
 
-def upsert_sql(table: str, key_column: str, *, vendor: str, key_type: str = "bigint") -> str:
+def upsert_sql(
+    table: str, key_column: str, *, vendor: str, key_type: str = "bigint", owner: str = "unit_id"
+) -> str:
     """The statement that adds changes to an aggregate table, creating missing rows.
 
     On PostgreSQL it is one statement per batch: seven arrays, one per column (`key_type` is
@@ -197,7 +202,7 @@ def upsert_sql(table: str, key_column: str, *, vendor: str, key_type: str = "big
     concurrent ingests lock rows in one order — instead of one round trip per row. Elsewhere
     it takes one row of seven parameters, for `executemany`.
     """
-    columns = f"unit_id, indicator_id, {key_column}, {', '.join(TOTAL_COLUMNS)}"
+    columns = f"{owner}, indicator_id, {key_column}, {', '.join(TOTAL_COLUMNS)}"
     if vendor == "postgresql":
         types = ("bigint", "bigint", key_type, "bigint", "bigint", "integer", "integer")
         arrays = ", ".join(f"%s::{name}[]" for name in types)
@@ -210,7 +215,7 @@ def upsert_sql(table: str, key_column: str, *, vendor: str, key_type: str = "big
         rows = "VALUES (%s, %s, %s, %s, %s, %s, %s)"
     return (
         f"INSERT INTO {table} ({columns}) {rows} "
-        f"ON CONFLICT (unit_id, indicator_id, {key_column}) DO UPDATE SET "
+        f"ON CONFLICT ({owner}, indicator_id, {key_column}) DO UPDATE SET "
         + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in TOTAL_COLUMNS)
     )
 
@@ -220,6 +225,7 @@ def _upsert(model: type, key_column: str, rows: Mapping[tuple, Totals]) -> int:
     sql = upsert_sql(
         model._meta.db_table,
         key_column,
+        owner="block_id" if model is BlockDailyTotal else "unit_id",
         vendor=vendor,
         # The column's type names PostgreSQL's array; SQLite's statement has none.
         key_type=model._meta.get_field(key_column).db_type(connection)
@@ -281,8 +287,55 @@ def apply_own_deltas(
     _upsert(DailyTotal, "day", own_deltas)
     parts = contributions(own_deltas, shapes, old_own)
     lineage = lineages(unit_paths)
-    _upsert(SubtreeDailyTotal, "day", expand_to_lineage(parts.day, lineage))
+    subtree_days = expand_to_lineage(parts.day, lineage)
+    _upsert(SubtreeDailyTotal, "day", subtree_days)
+    _upsert(BlockDailyTotal, "day", to_blocks(subtree_days))
     _upsert(SubtreePeriodTotal, "period_id", expand_to_lineage(parts.period, lineage))
+
+
+MEMBERSHIP = Block.units.through
+
+
+def to_blocks(
+    subtree_days: Mapping[DayKey, Totals], memberships: Mapping[int, list[int]] | None = None
+) -> dict[DayKey, Totals]:
+    """The changes of units' subtree daily totals summed per block of theirs: (block,
+    indicator, day) → totals. `memberships` (unit → its blocks) is read when not given, for
+    the changed units only (one query per 5,000 units)."""
+    if memberships is None:
+        memberships = defaultdict(list)
+        unit_ids = sorted({unit_id for unit_id, _indicator, _day in subtree_days})
+        for start in range(0, len(unit_ids), 5000):
+            for unit_id, block_id in MEMBERSHIP.objects.filter(
+                unit_id__in=unit_ids[start : start + 5000]
+            ).values_list("unit_id", "block_id"):
+                memberships[unit_id].append(block_id)
+    blocks: dict[DayKey, Totals] = {}
+    if not memberships:
+        return blocks
+    for (unit_id, indicator_id, day), values in subtree_days.items():
+        for block_id in memberships.get(unit_id, ()):
+            _accumulate(blocks, (block_id, indicator_id, day), values)
+    return blocks
+
+
+def rebuild_block(block_ids: Iterable[int]) -> None:
+    """Recompute the blocks' daily totals from their members' subtree daily totals: what the
+    action that changes a block's members runs, in its transaction (two statements a block)."""
+    table = BlockDailyTotal._meta.db_table
+    subtree = SubtreeDailyTotal._meta.db_table
+    columns = ", ".join(TOTAL_COLUMNS)
+    sums = ", ".join(f"SUM(s.{column})" for column in TOTAL_COLUMNS)
+    with connection.cursor() as cursor:
+        for block_id in sorted(set(block_ids)):
+            cursor.execute(f"DELETE FROM {table} WHERE block_id = %s", [block_id])
+            cursor.execute(
+                f"INSERT INTO {table} (block_id, indicator_id, day, {columns}) "
+                f"SELECT m.block_id, s.indicator_id, s.day, {sums} "
+                f"FROM {MEMBERSHIP._meta.db_table} m JOIN {subtree} s ON s.unit_id = m.unit_id "
+                "WHERE m.block_id = %s GROUP BY m.block_id, s.indicator_id, s.day",
+                [block_id],
+            )
 
 
 def shift_subtree(*, unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[int]) -> None:
@@ -303,6 +356,8 @@ def shift_subtree(*, unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: 
         expand_to_lineage(own, {unit.pk: leaving}, sign=-1, into=changes)
         expand_to_lineage(own, {unit.pk: joining}, sign=1, into=changes)
         _upsert(model, key, changes)
+        if model is SubtreeDailyTotal:
+            _upsert(BlockDailyTotal, "day", to_blocks(changes))
 
 
 # --- rebuild ---------------------------------------------------------------------------
@@ -367,10 +422,11 @@ def reversed_originals(
 
 def _stored(model: type, key: str, indicator_ids: set[int]) -> dict[tuple, Totals]:
     fields = ("quantity_minor", "verified_minor", "entries", "verified_entries")
+    owner = "block_id" if model is BlockDailyTotal else "unit_id"
     return {
         (u, i, k): list(values)
         for u, i, k, *values in model.objects.filter(indicator_id__in=indicator_ids).values_list(
-            "unit_id", "indicator_id", key, *fields
+            owner, "indicator_id", key, *fields
         )
     }
 
@@ -403,10 +459,15 @@ def rebuild(*, movement_id: int | None = None, fix: bool = False) -> list[Differ
         )
         parts = contributions(own, shapes, {})
         lineage = lineages(paths)
+        subtree_days = expand_to_lineage(parts.day, lineage)
+        memberships: dict[int, list[int]] = defaultdict(list)
+        for unit_id, block_id in MEMBERSHIP.objects.values_list("unit_id", "block_id"):
+            memberships[unit_id].append(block_id)
         expected = {
             DailyTotal: ("day", own),
-            SubtreeDailyTotal: ("day", expand_to_lineage(parts.day, lineage)),
+            SubtreeDailyTotal: ("day", subtree_days),
             SubtreePeriodTotal: ("period_id", expand_to_lineage(parts.period, lineage)),
+            BlockDailyTotal: ("day", to_blocks(subtree_days, memberships)),
         }
         differences: list[Difference] = []
         for model, (key, rows) in expected.items():

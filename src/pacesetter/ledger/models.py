@@ -9,8 +9,10 @@ Quantities are integers in the indicator's minor units (see pacesetter.core.quan
 - `SubtreeDailyTotal`: the same for the unit's whole subtree (the unit and every descendant).
 - `SubtreePeriodTotal`: the subtree figure per period (the movement, a month...): what pages
   and the API read.
+- `BlockDailyTotal`: a block's members' subtree figures summed per indicator per day (what
+  experience compares adopters with); rebuilt for a block whenever its members change.
 
-All three are updated in the same transaction as the reports they count, by set-based
+All four are updated in the same transaction as the reports they count, by set-based
 upserts (`pacesetter.ledger.aggregates`); `pacesetter rebuild-aggregates --check` recomputes
 them from the ledger and lists any difference. Verified figures are kept apart from all.
 """
@@ -23,7 +25,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pacesetter.movements.models import Indicator, Movement, Period
-from pacesetter.units.models import Member, Unit
+from pacesetter.units.models import Block, Member, Unit
 
 
 class Report(models.Model):
@@ -186,6 +188,27 @@ class SubtreePeriodTotal(_Totals):
 
     def __str__(self) -> str:
         return f"{self.unit_id} · {self.indicator_id} · {self.period_id}: {self.quantity_minor}"
+
+
+class BlockDailyTotal(_Totals):
+    """The sum of `SubtreeDailyTotal` over every member of a block (archived members too: a
+    reader that leaves them out subtracts their days), per indicator per day. Kept at ingest
+    and at moves like the others; when a block's members change, the block's rows are
+    rebuilt in that same transaction (`aggregates.rebuild_block`)."""
+
+    block = models.ForeignKey(Block, on_delete=models.CASCADE, **_DERIVED)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, **_DERIVED)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["block", "indicator", "day"], name="block_daily_total_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"block {self.block_id} · {self.indicator_id} · {self.day}: {self.quantity_minor}"
 
 
 # --- honesty of figures (issue 20) ------------------------------------------------------
