@@ -112,7 +112,7 @@ def test_the_page_shows_figures_and_effect_per_indicator(
             actions.adopt_practice(practice=practice, unit=world["units"][code], adopted_on=DAY)
     client.get(reverse("practice-detail", args=[one.pk]))
     # two queries more per indicator than the single-indicator practice (test_pages.py)
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(27):
         page = client.get(reverse("practice-detail", args=[three.pk])).content.decode()
     for code in ("steel", "losses", "stock"):
         assert f'data-figures-of="{code}"' in page and f'data-effect-of="{code}"' in page

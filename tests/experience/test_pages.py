@@ -106,7 +106,7 @@ def test_query_counts_are_pinned(client, user, world, django_assert_num_queries)
     detail = reverse("practice-detail", args=[practice.pk])
     listing = reverse("practice-list", args=[world["movement"].slug])
     client.get(detail), client.get(listing)
-    with django_assert_num_queries(22):  # 20, the attachments, the indicators
+    with django_assert_num_queries(23):  # 20, the attachments, the indicators, the open flags
         assert client.get(detail).status_code == 200
     with django_assert_num_queries(10):  # 9, and the indicators
         assert client.get(listing).status_code == 200
