@@ -57,7 +57,9 @@ def test_confirm_counts_the_report_as_verified(movement, user):
 
 def test_correct_files_a_correction_and_counts_its_value_verified(movement, user):
     original = report(movement)
-    made = decide(report=original, decision="correct", quantity="7.5", reason="recount", decided_by=user)
+    made = decide(
+        report=original, decision="correct", quantity="7.5", reason="recount", decided_by=user
+    )
     correction = Report.objects.get(pk=made.correction_id)
     assert (correction.corrects_id, correction.quantity_minor, correction.reason) == (
         original.pk,

@@ -92,9 +92,7 @@ def _apply(movement, steps, user):
 
 def _expected_verified(movement):
     """Per indicator: the sum over verified roots of their effective value (sum indicators)."""
-    roots = dict(
-        Report.objects.filter(corrects__isnull=True).values_list("pk", "verification")
-    )
+    roots = dict(Report.objects.filter(corrects__isnull=True).values_list("pk", "verification"))
     decided = latest_decisions(roots)
     effective = defaultdict(int)
     indicator_of = {}
@@ -125,8 +123,6 @@ def test_verified_totals_equal_the_verified_reports(movement, steps):
         whole = movement.periods.get(is_whole=True)
         root = Unit.objects.get(code="KP")
         steel = movement.indicators.get(code="steel")
-        stored = SubtreePeriodTotal.objects.filter(
-            unit=root, indicator=steel, period=whole
-        ).first()
+        stored = SubtreePeriodTotal.objects.filter(unit=root, indicator=steel, period=whole).first()
         assert (stored.verified_minor if stored else 0) == expected.get(steel.pk, 0)
         transaction.set_rollback(True)

@@ -106,7 +106,12 @@ class ReportOut(Schema):
     entered_by: str | None
     entered_at: dt.datetime
     idempotency_key: str
-    verification: str
+    verification: str = Field(
+        ...,
+        description="For an original: its verification state (unverified, verified at entry, "
+        "or the latest decision: confirmed, corrected, rejected); see "
+        "/reports/{id}/verification for the history",
+    )
     corrects: int | None
     reason: str
     corrections: list[int] = Field(..., description="Ids of the corrections of this report")

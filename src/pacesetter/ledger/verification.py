@@ -12,22 +12,32 @@ of the aggregates follow the report's new state in the same transaction (see
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pacesetter.accounts.permissions import Capability, current_actor, require
+from pacesetter.accounts.permissions import Capability, can, current_actor, require
 from pacesetter.audit.actions import audited, note
-from pacesetter.core.errors import RowError, StateError, ValidationFailed
+from pacesetter.core.errors import (
+    ActionError,
+    RowError,
+    StateError,
+    ValidationFailed,
+    raise_for_rows,
+)
 from pacesetter.core.locks import pair_locks, tree_lock
+from pacesetter.core.quantities import QuantityError, parse_quantity, to_minor
 from pacesetter.movements.models import Movement
 
 from . import aggregates, signals
 from .actions import ReportRow, record_reports
+from .domain import scoped_key
 from .frame import frame_of
 from .models import Report, ReportFlag, VerificationDecision
+from .report_selectors import ids_by_key
 from .verification_state import in_sample, is_verified_state, latest_decisions
 
 Decision = VerificationDecision.Decision
@@ -185,3 +195,168 @@ def decide(
     note(after={"state": decision, "effective_minor": effective, "correction": correction_id})
     signals.verification_decided.send(sender=VerificationDecision, movement=movement, decision=made)
     return made
+
+
+# --- decisions from a file ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationRow:
+    """One decision as a file gives it: the report by id or by the idempotency key it was
+    recorded with, the decision, the value for a correction, the reason."""
+
+    report: str
+    decision: str
+    quantity: str = ""
+    reason: str = ""
+
+
+@dataclass
+class VerificationChanges:
+    rows: int = 0
+    decided: dict[str, int] = field(default_factory=dict)
+    unchanged: int = 0
+
+
+def _reports_named(movement: Movement, names: list[str]) -> dict[str, Report]:
+    """Report by the name a file gives it: its id, or the key it was recorded with by the
+    person importing or by the system (two queries)."""
+    ids = {name: int(name) for name in names if name.isdigit()}
+    keys = [name for name in names if not name.isdigit()]
+    actor = current_actor()
+    owners = {None, actor.user.pk if actor.user is not None else None}
+    scoped = {scoped_key(movement.pk, owner, key): key for key in keys for owner in owners}
+    for stored, pk in ids_by_key(list(scoped)).items():
+        ids.setdefault(scoped[stored], pk)
+    found = {
+        report.pk: report
+        for report in Report.objects.filter(
+            movement=movement, pk__in=set(ids.values())
+        ).select_related("movement", "unit", "indicator")
+    }
+    return {name: found[pk] for name, pk in ids.items() if pk in found}
+
+
+@audited("ledger.import_verifications")
+def apply_verifications(
+    *, movement: Movement, rows: list[VerificationRow], source: str = Report.Source.IMPORT
+) -> VerificationChanges:
+    """Decide on every row's report, all rows or none: every row is checked first (the
+    report exists in the movement and is an original, the actor may verify it, the decision,
+    its reason and value) and every bad row is listed. A row whose report's latest decision
+    already says the same (the same decision, and for a correction the same value) changes
+    nothing, so rerunning a file decides nothing twice. Each decision is `decide`'s."""
+    note(movement=movement)
+    actor = current_actor()
+    reports = _reports_named(movement, [row.report.strip() for row in rows])
+    latest = latest_decisions(report.pk for report in reports.values())
+    effective = _effective_values([report.pk for report in reports.values()])
+    errors: list[RowError] = []
+    todo: list[tuple[int, Report, VerificationRow]] = []
+    seen: dict[int, int] = {}
+    changes = VerificationChanges(rows=len(rows))
+    for number, row in enumerate(rows, start=1):
+        report = reports.get(row.report.strip())
+        if report is not None and not can(actor, Capability.VERIFY, report.unit, movement):
+            visible = can(actor, Capability.VIEW, report.unit, movement)
+            if visible:
+                errors.append(
+                    RowError(
+                        number,
+                        "report",
+                        _("you may not verify reports of %(unit)s") % {"unit": report.unit.code},
+                        "not_permitted",
+                    )
+                )
+                continue
+            report = None
+        if report is None:
+            errors.append(
+                RowError(
+                    number,
+                    "report",
+                    _("no report %(name)r in this movement") % {"name": row.report},
+                    "not_found",
+                )
+            )
+            continue
+        if report.corrects_id is not None:
+            errors.append(
+                RowError(
+                    number,
+                    "report",
+                    _("report %(id)s is a correction: decide on report %(root)s")
+                    % {"id": report.pk, "root": report.corrects_id},
+                    "not_original",
+                )
+            )
+            continue
+        if report.pk in seen:
+            errors.append(
+                RowError(
+                    number,
+                    "report",
+                    _("row %(row)s already decides this report") % {"row": seen[report.pk]},
+                    "duplicate",
+                )
+            )
+            continue
+        seen[report.pk] = number
+        decision = DECISION_WORDS.get(row.decision.strip().lower())
+        if decision is None:
+            errors.append(RowError(number, "decision", _("confirm, correct or reject"), "invalid"))
+            continue
+        if decision != Decision.CONFIRMED and not row.reason.strip():
+            errors.append(RowError(number, "reason", _("a reason is required"), "required"))
+            continue
+        target = None
+        if decision == Decision.CORRECTED:
+            try:
+                value = parse_quantity(row.quantity, report.indicator.decimal_places)
+                if value < 0 and not report.indicator.allow_negative:
+                    raise QuantityError(_("a negative value is not allowed here"))
+            except QuantityError as exc:
+                errors.append(RowError(number, "quantity", str(exc), "invalid"))
+                continue
+            target = to_minor(value, report.indicator.decimal_places)
+        elif decision == Decision.REJECTED:
+            target = 0
+        if latest.get(report.pk) == decision and (
+            target is None or effective.get(report.pk, report.quantity_minor) == target
+        ):
+            changes.unchanged += 1
+            continue
+        todo.append((number, report, row))
+    raise_for_rows(errors, what="decision", total=len(rows))
+    for number, report, row in todo:
+        try:
+            made = decide(
+                report=report,
+                decision=row.decision,
+                quantity=row.quantity,
+                reason=row.reason,
+                source=source,
+            )
+        except ActionError as exc:
+            errors.extend(
+                RowError(number, error.field, error.message, error.code) for error in exc.errors
+            )
+            if not exc.errors:
+                errors.append(RowError(number, "report", exc.detail, "refused"))
+            continue
+        changes.decided[made.decision] = changes.decided.get(made.decision, 0) + 1
+    raise_for_rows(errors, what="decision", total=len(rows))
+    return changes
+
+
+def _effective_values(ids: list[int]) -> dict[int, int]:
+    """Report id → its effective value, for those corrected (the others' is their own)."""
+    found = dict(Report.objects.filter(pk__in=ids).values_list("pk", "quantity_minor"))
+    for pk, total in (
+        Report.objects.filter(corrects_id__in=ids)
+        .values("corrects_id")
+        .annotate(total=Sum("quantity_minor"))
+        .values_list("corrects_id", "total")
+    ):
+        found[pk] += int(total)
+    return found

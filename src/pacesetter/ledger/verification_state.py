@@ -29,9 +29,8 @@ _HASH_MULTIPLIER = 2654435761
 _HASH_MODULUS = 1 << 32
 # The id is first taken modulo 2³¹ so the product stays inside a signed 64-bit integer.
 _ID_MODULUS = 1 << 31
-SAMPLE_BUCKET_SQL = (
-    f"((({{column}} % {_ID_MODULUS}) * {_HASH_MULTIPLIER}) % {_HASH_MODULUS})"
-)
+# For a statement with parameters, where `%%` is the modulo operator.
+SAMPLE_BUCKET_SQL = f"((({{column}} %% {_ID_MODULUS}) * {_HASH_MULTIPLIER}) %% {_HASH_MODULUS})"
 
 
 def sample_bucket(report_id: int) -> int:
