@@ -114,15 +114,14 @@ def decide(
         )
     if decided_by is None:
         raise ValidationFailed(_("A decision is made by a person: act as one (--as USER)."))
-    if decision != Decision.CONFIRMED and not reason:
-        raise ValidationFailed(
-            _("Say why the report is corrected or rejected."),
-            errors=[RowError(1, "reason", _("a reason is required"), "required")],
-        )
+    missing = []
     if decision == Decision.CORRECTED and (quantity is None or str(quantity).strip() == ""):
+        missing.append(RowError(1, "quantity", _("the corrected value is required"), "required"))
+    if decision != Decision.CONFIRMED and not reason:
+        missing.append(RowError(1, "reason", _("a reason is required"), "required"))
+    if missing:
         raise ValidationFailed(
-            _("Give the value the report should have."),
-            errors=[RowError(1, "quantity", _("the corrected value is required"), "required")],
+            _("Say why, and for a correction the value the report should have."), errors=missing
         )
     # The ingest's order of locks: the tree shared, then the pair; two decisions on one
     # report take turns, so each reads the state the other left.
