@@ -4,19 +4,17 @@ as from the queue page and `pacesetter import-verifications`."""
 
 from __future__ import annotations
 
-import datetime as dt
+from django.http import HttpRequest
+from ninja import Query, Router, Status
 
-from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
-
-from pacesetter.accounts.permissions import Capability, current_actor, require
+from pacesetter.accounts.permissions import Capability, current_actor
 from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS
 from pacesetter.movements.api import indicator_for_field, movement_or_404
-from pacesetter.movements.schemas import Quantity, QuantityIn
 from pacesetter.units.api import unit_for_field
 
+from .api import _report_or_404
 from .models import Report, VerificationDecision
+from .schemas import DecisionIn, DecisionOut, QueueFiltersIn, QueueOut, VerificationOut
 from .verification import decide
 from .verification_selectors import (
     QUEUE_PAGE,
@@ -27,62 +25,6 @@ from .verification_selectors import (
 )
 
 router = Router(tags=["verification"])
-
-
-class DecisionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    decision: str = Field(..., description="confirm | correct | reject")
-    quantity: QuantityIn | None = Field(
-        None, description="With `correct`: the value the report should have"
-    )
-    reason: str = Field("", description="Required to correct or reject")
-
-
-class DecisionOut(Schema):
-    id: int
-    report: int
-    decision: str = Field(..., description="confirmed | corrected | rejected")
-    reason: str
-    correction: int | None = Field(..., description="The ledger entry a decision filed")
-    sampled: bool = Field(..., description="Drawn by the random sample, not by a flag")
-    decided_by: str
-    decided_at: dt.datetime
-
-
-class VerificationOut(Schema):
-    report: int
-    state: str = Field(
-        ..., description="unverified | verified (at entry) | confirmed | corrected | rejected"
-    )
-    verified: bool
-    decisions: list[DecisionOut] = Field(..., description="Oldest first")
-
-
-class FlagOut(Schema):
-    kind: str
-    reason: str
-
-
-class QueueItemOut(Schema):
-    report: int
-    unit: str
-    indicator: str
-    day: dt.date
-    quantity: Quantity
-    effective: Quantity = Field(..., description="The value it counts now, corrections included")
-    corrections: int
-    flags: list[FlagOut]
-    sampled: bool
-
-
-class QueueOut(Schema):
-    flagged_waiting: int
-    results: list[QueueItemOut]
-
-
-class QueueFiltersIn(Schema):
-    unit: str | None = Field(None, description="A unit code: its subtree only")
-    indicator: str | None = Field(None, description="An indicator code")
 
 
 def _decision_out(decision: VerificationDecision) -> dict:
@@ -137,18 +79,6 @@ def get_queue(
         "flagged_waiting": queue.flagged_waiting,
         "results": [_item_out(item) for item in queue.items],
     }
-
-
-def _report_or_404(report_id: int, capability: Capability) -> Report:
-    report = (
-        Report.objects.select_related("movement", "movement__organiser", "unit")
-        .filter(pk=report_id)
-        .first()
-    )
-    if report is None:
-        raise Http404(f"No report {report_id}.")
-    require(current_actor(), capability, report.unit, report.movement)
-    return report
 
 
 @router.post("/reports/{report_id}/verification", response={201: DecisionOut, **WRITE_REFUSALS})
