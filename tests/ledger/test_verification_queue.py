@@ -160,3 +160,22 @@ def test_a_verifier_decides_only_inside_the_subtree(client, movement, verifier):
     )
     assert response.status_code == 404
     assert client.get(f"/verify/{movement.slug}/?unit=W4").status_code == 404
+
+
+def test_the_page_takes_a_fixed_number_of_queries(
+    client, user, movement, django_assert_num_queries
+):
+    client.force_login(user)
+    ids = _reports(movement, 3)
+    for pk in ids:
+        _flag(pk)
+    decide(report=Report.objects.get(pk=ids[0]), decision="confirm", decided_by=user)
+    url = f"/verify/{movement.slug}/"
+    # session, user; movement, scope, indicators; the queue (6), the states of its reports,
+    # the latest decisions (an operator: no grants to read)
+    with django_assert_num_queries(13) as few:
+        assert client.get(url).status_code == 200
+    for pk in _reports(movement, 30):
+        _flag(pk)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
