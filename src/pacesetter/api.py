@@ -20,6 +20,7 @@ from pacesetter.emulation.api import router as emulation_router
 from pacesetter.experience.api import router as experience_router
 from pacesetter.figures.api import router as figures_router
 from pacesetter.ledger.api import router as ledger_router
+from pacesetter.ledger.verification_api import router as verification_router
 from pacesetter.movements.api import router as movements_router
 from pacesetter.reserves.api import router as reserves_router
 from pacesetter.titles.api import router as titles_router
@@ -46,6 +47,7 @@ problem.install(api)
 api.add_router("", units_router)
 api.add_router("", movements_router)
 api.add_router("", ledger_router)
+api.add_router("", verification_router)
 api.add_router("", figures_router)
 api.add_router("", titles_router)
 api.add_router("", emulation_router)

@@ -261,6 +261,20 @@ def reporting(ok: int):
     return expect
 
 
+def verifying(ok: int):
+    """The verification pages of "running" (organised by C1, scope C1): one verifies there
+    when one may verify somewhere in its scope — any grant but the sibling's; 403 for those
+    who see the movement without that, 404 for the rest."""
+
+    def expect(role: str, position: str) -> int:
+        caps = EXPECTED_CAPABILITIES[role]
+        if position != "sibling" and VF in caps:
+            return ok
+        return 403 if position != "sibling" and V in caps else 404
+
+    return expect
+
+
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # units
     ("POST", "/api/v1/units"): Endpoint(
@@ -420,6 +434,20 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         "/api/v1/movements/drive/reports.csv",
         contains=lambda w, content: b"\r\n%d," % w.report in content,
         shown=listed(),
+    ),
+    # verification: the queue of "drive" (scope KP) is anyone's who verifies anywhere in it
+    # (their own subtrees' queue); a decision needs VERIFY over the report's unit
+    ("GET", "/api/v1/movements/{slug}/verification/queue"): Endpoint(
+        lambda role, position: 200 if VF in EXPECTED_CAPABILITIES[role] else 403,
+        "/api/v1/movements/drive/verification/queue",
+    ),
+    ("POST", "/api/v1/reports/{report_id}/verification"): Endpoint(
+        on_unit(201, need=VF),
+        "/api/v1/reports/{w.report}/verification",
+        lambda w: {"decision": "confirm"},
+    ),
+    ("GET", "/api/v1/reports/{report_id}/verification"): Endpoint(
+        on_unit(200), "/api/v1/reports/{w.report}/verification"
     ),
     # figures
     # the reports behind a figure: the viewer must see the unit (not only its figures)
@@ -1046,6 +1074,19 @@ PAGES: dict[str, Page] = {
     # an upload token not of this session: 404 once past the movement's gate
     "report-upload-preview": Page(reporting(404), "/report/running/upload/" + "A" * 32 + "/"),
     "report-template": Page(reporting(200), "/report/running/template.csv"),
+    # the verification queue of "running" (scope C1): anyone who verifies somewhere in it
+    "verification-queue": Page(verifying(200), "/verify/running/"),
+    "verification-decide": Page(
+        # then the report's unit: a verifier on W1 does not verify C1's report
+        lambda role, position: (
+            (302 if position in COVERS else 404)
+            if verifying(200)(role, position) == 200
+            else verifying(200)(role, position)
+        ),
+        "/verify/running/{w.x.running_report}/",
+        "POST",
+        lambda w: {f"r{w.x.running_report}-decision": "confirm"},
+    ),
     # movements: the organiser's pages of C1's movements
     "movement-create": Page(
         # no unit yet: organisers (of any subtree) get the form; the page is not there for

@@ -328,11 +328,11 @@ def test_list_query_count_does_not_grow_with_the_page(
             post(client, f"/api/v1/reports/{pk}/corrections", {"quantity": "0", "reason": "void"})
 
     fill(4, 0)
-    # session, user, movement, unit filter, page, its corrections, indicators
-    with django_assert_num_queries(7):
+    # session, user, movement, unit filter, page, its corrections, their decisions, indicators
+    with django_assert_num_queries(8):
         small = body(client.get(f"{URL}?unit=W2&limit=1000"))
     fill(60, 4)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         large = body(client.get(f"{URL}?unit=W2&limit=1000"))
     assert len(small["results"]) == 7 and len(large["results"]) == 70
 

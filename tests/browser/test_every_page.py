@@ -34,6 +34,7 @@ SEEDS = (
     "/units/KP-PY/voices/",
     "/voices/mine/",
     "/voices/public/",
+    "/verify/first-national-plan-1947/",
 )
 # Not pages: files, the API, the admin, and what signs out.
 SKIP_PREFIXES = (

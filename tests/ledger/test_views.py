@@ -178,8 +178,8 @@ def test_entry_page_queries_are_pinned(signed_in, movement, django_assert_num_qu
     _post_report(signed_in, movement)
     url = f"/report/{movement.slug}/?unit=W1&day=2025-03-10"
     # session, user (an operator: no grants to read); movement, scope, indicators, reportable
-    # units; the listed unit, the day's reports, their corrections
-    with django_assert_num_queries(9):
+    # units; the listed unit, the day's reports, their corrections, their verification decisions
+    with django_assert_num_queries(10):
         assert signed_in.get(url).status_code == 200
 
 

@@ -214,6 +214,12 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
             and any(_overlaps(scope, path) for scope in scope_paths for path in report_paths),
             "may_organise": movement.status != Movement.Status.CLOSED
             and can(actor, Capability.ORGANISE, movement.organiser, movement),
+            "may_verify": movement.status == Movement.Status.LAUNCHED
+            and any(
+                _overlaps(scope, path)
+                for scope in scope_paths
+                for path in actor.paths(Capability.VERIFY, movement)
+            ),
             "unit": unit,
             # The reports behind a figure are shown to those who may view the unit (a public
             # movement's figures are open to all, its reports are not).

@@ -31,6 +31,7 @@ from . import aggregates, domain, signals
 from .frame import Frame, frame_of
 from .models import Report
 from .report_selectors import ids_by_key
+from .verification_state import is_verified_state, latest_decisions
 
 MAX_BATCH = 10_000
 MAX_KEY_LENGTH = 100
@@ -216,13 +217,15 @@ def _record(
         for row in new:
             totals = own[(row.unit_id, row.indicator_id, row.day)]
             totals[0] += row.quantity_minor
-            totals[1] += row.quantity_minor * verified_flag
             if row.corrects_id is None:
+                totals[1] += row.quantity_minor * verified_flag
                 totals[2] += 1
                 totals[3] += verified_flag
-            elif row.entries_change:
+            else:  # verified or not as its root is (ledger.verification_state)
+                root_verified = int(row.state["original_verified"])
+                totals[1] += row.quantity_minor * root_verified
                 totals[2] += row.entries_change
-                totals[3] += row.entries_change * int(row.state["original_verified"])
+                totals[3] += row.entries_change * root_verified
         shapes = movement_frame.shapes({row.indicator_id for row in new})
         # A "latest level" change is computed from the unit's current days: two writers on
         # one unit and indicator must take turns, or each computes from a stale state.
@@ -535,6 +538,7 @@ def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
         .annotate(total=Sum("quantity_minor"))
         .values_list("corrects_id", "total")
     )
+    decided = latest_decisions(roots.keys())
     states = {
         pk: {
             "root": pk,
@@ -543,7 +547,7 @@ def _originals(movement: Movement, ids: set[int]) -> dict[int, dict]:
             "day": r["day"],
             "member_id": r["member_id"],
             "member_code": r["member__external_id"],
-            "original_verified": r["verification"] == Report.Verification.VERIFIED,
+            "original_verified": is_verified_state(decided.get(pk, r["verification"])),
             "effective": r["quantity_minor"] + (corrected.get(pk) or 0),
             # Whether the report counts as an entry: not once a correction brought it to 0.
             "counted": pk not in corrected or r["quantity_minor"] + (corrected.get(pk) or 0) != 0,

@@ -27,6 +27,7 @@ from pacesetter.units.models import Block, Unit
 
 from . import domain
 from .models import BlockDailyTotal, DailyTotal, Report, SubtreeDailyTotal, SubtreePeriodTotal
+from .verification_state import decisions_of_movement, is_verified_state
 
 # quantity, verified quantity, entries, verified entries
 Totals = list[int]
@@ -364,8 +365,11 @@ def shift_subtree(*, unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: 
 
 
 def _ledger_own_totals(movement_id: int | None) -> dict[DayKey, Totals]:
-    verified = Q(verification=Report.Verification.VERIFIED)
+    """Each unit's own daily totals, from the ledger alone. Verified figures count, over the
+    root reports whose state is verified (`verification_state`: the latest decision, else
+    the stored verification), their effective value; reversed reports are no entries."""
     original = Q(corrects__isnull=True)
+    born_verified = original & Q(verification=Report.Verification.VERIFIED)
     queryset = Report.objects.exclude(verification=Report.Verification.REJECTED)
     if movement_id is not None:
         queryset = queryset.filter(movement_id=movement_id)
@@ -373,26 +377,52 @@ def _ledger_own_totals(movement_id: int | None) -> dict[DayKey, Totals]:
         q=Sum("quantity_minor"),
         vq=Sum(
             Case(
-                When(verified, then="quantity_minor"), default=Value(0), output_field=IntegerField()
+                When(born_verified, then="quantity_minor"),
+                default=Value(0),
+                output_field=IntegerField(),
             )
         ),
         e=Count("id", filter=original),
-        ve=Count("id", filter=original & verified),
+        ve=Count("id", filter=born_verified),
     )
     totals = {
         (r["unit_id"], r["indicator_id"], r["day"]): [r["q"], r["vq"], r["e"], r["ve"]]
         for r in rows
     }
-    # Reports that corrections brought to 0 (reversed) do not count as entries.
+    # So far each original counted as born, with its own quantity. The corrected and the
+    # decided ones are read again (few beside the ledger): their verified share becomes
+    # their effective value if their state is verified, and a reversed one is no entry.
     corrections = Report.objects.all()
     if movement_id is not None:
         # A correction is always in the movement of the report it corrects.
         corrections = corrections.filter(movement_id=movement_id)
-    for unit_id, indicator_id, day, verification in reversed_originals(queryset, corrections):
-        entry = totals[(unit_id, indicator_id, day)]
-        entry[2] -= 1
-        entry[3] -= verification == Report.Verification.VERIFIED
+    change_of = _corrections_by_root(corrections)
+    decided = decisions_of_movement(movement_id)
+    looked_at = sorted(change_of.keys() | decided.keys())
+    for start in range(0, len(looked_at), 5000):
+        for pk, unit_id, indicator_id, day, stored, quantity in queryset.filter(
+            original, pk__in=looked_at[start : start + 5000]
+        ).values_list("pk", "unit_id", "indicator_id", "day", "verification", "quantity_minor"):
+            born = int(stored == Report.Verification.VERIFIED)
+            state = int(is_verified_state(decided.get(pk, stored)))
+            effective = quantity + change_of.get(pk, 0)
+            counted = int(pk not in change_of or effective != 0)
+            entry = totals[(unit_id, indicator_id, day)]
+            entry[1] += effective * state - quantity * born
+            entry[2] -= 1 - counted
+            entry[3] += counted * state - born
     return totals
+
+
+def _corrections_by_root(corrections: QuerySet[Report]) -> dict[int, int]:
+    """Corrected report id → the sum of its corrections (an int: PostgreSQL sums numerics)."""
+    return {
+        pk: int(total)
+        for pk, total in corrections.filter(corrects__isnull=False)
+        .values_list("corrects_id")
+        .annotate(total=Sum("quantity_minor"))
+        .values_list("corrects_id", "total")
+    }
 
 
 def reversed_originals(
@@ -405,12 +435,7 @@ def reversed_originals(
     not one query grouping reports by id, which PostgreSQL refuses on the partitioned ledger
     (its primary key is (id, day), so other columns do not depend on id alone).
     """
-    change_of = dict(
-        corrections.filter(corrects__isnull=False)
-        .values_list("corrects_id")
-        .annotate(total=Sum("quantity_minor"))
-        .values_list("corrects_id", "total")
-    )
+    change_of = _corrections_by_root(corrections)
     corrected = sorted(change_of)
     for start in range(0, len(corrected), 5000):
         for pk, unit_id, indicator_id, day, verification, quantity in originals.filter(

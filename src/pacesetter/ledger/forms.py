@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from pacesetter.core.forms import PlainTextForm
 from pacesetter.movements.models import Indicator
@@ -75,3 +76,48 @@ class UploadForm(PlainTextForm):
         help_text="CSV (UTF-8) or XLSX, header row first: unit, indicator, day, quantity; "
         "optionally member and idempotency_key."
     )
+
+
+class VerificationForm(PlainTextForm):
+    """A verifier's decision on one report; `ledger.verification.decide` checks the rest
+    (a reason for a correction or rejection, the value for a correction)."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("confirm", _("Confirm: the figure is right")),
+            ("correct", _("Correct it to another value")),
+            ("reject", _("Reject it: it counts 0")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    quantity = forms.CharField(
+        label=_("Correct value"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("Only for a correction: the value the report should have."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Required to correct or reject: what you found."),
+    )
+
+
+class QueueFiltersForm(PlainTextForm):
+    unit = forms.CharField(
+        label=_("Unit"),
+        required=False,
+        max_length=64,
+        help_text=_("A unit's code: its subtree only."),
+    )
+    indicator = forms.ChoiceField(label=_("Indicator"), required=False)
+
+    def __init__(self, *args, indicators: Sequence[Indicator], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [("", _("All indicators"))] + [
+            (indicator.code, indicator.name) for indicator in indicators
+        ]

@@ -23,6 +23,7 @@ from pacesetter.units.models import Unit
 
 from . import domain
 from .models import Report, ReportFlag, VerificationDecision
+from .verification_state import latest_decisions
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +99,13 @@ def _columns() -> tuple[str, ...]:
 
 
 def _entries(rows: list[tuple], indicators: dict[int, Indicator]) -> list[LedgerEntry]:
-    """Rows of `_columns()` → entries, with their corrections' ids (one query)."""
+    """Rows of `_columns()` → entries, with their corrections' ids (one query) and, for an
+    original, its verification state: the latest decision on it (one query), else what was
+    stored at entry (`verification_state`)."""
     corrections: dict[int, list[int]] = defaultdict(list)
+    decided: dict[int, str] = {}
     if rows:
+        decided = latest_decisions(row[0] for row in rows if row[11] is None)
         for corrects_id, pk in (
             Report.objects.filter(corrects_id__in=[row[0] for row in rows])
             .order_by("pk")
@@ -137,7 +142,7 @@ def _entries(rows: list[tuple], indicators: dict[int, Indicator]) -> list[Ledger
                 entered_by=by,
                 entered_at=at,
                 idempotency_key=domain.client_key(key),
-                verification=verification,
+                verification=decided.get(pk, verification),
                 corrects=corrects,
                 reason=reason,
                 corrections=corrections.get(pk, []),
@@ -153,7 +158,7 @@ def _indicators(movement: Movement) -> dict[int, Indicator]:
 def report_page(
     *, movement: Movement, filters: ReportFilters, after_id: int | None, limit: int
 ) -> tuple[list[LedgerEntry], bool]:
-    """Up to `limit` reports with id > `after_id`, by id; and whether more follow. 3 queries."""
+    """Up to `limit` reports with id > `after_id`, by id; and whether more follow. 4 queries."""
     reports = reports_of(movement=movement, filters=filters)
     if after_id is not None:
         reports = reports.filter(pk__gt=after_id)

@@ -106,7 +106,12 @@ class ReportOut(Schema):
     entered_by: str | None
     entered_at: dt.datetime
     idempotency_key: str
-    verification: str
+    verification: str = Field(
+        ...,
+        description="For an original: its verification state (unverified, verified at entry, "
+        "or the latest decision: confirmed, corrected, rejected); see "
+        "/reports/{id}/verification for the history",
+    )
     corrects: int | None
     reason: str
     corrections: list[int] = Field(..., description="Ids of the corrections of this report")
@@ -124,3 +129,62 @@ class ReportFiltersIn(Schema):
     day_from: IsoDate | None = None
     day_to: IsoDate | None = None
     source: str | None = Field(None, description=" | ".join(Report.Source.values))
+
+
+# --- verification ---------------------------------------------------------------------------
+
+
+class DecisionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    decision: str = Field(..., description="confirm | correct | reject")
+    quantity: QuantityIn | None = Field(
+        None, description="With `correct`: the value the report should have"
+    )
+    reason: str = Field("", description="Required to correct or reject")
+
+
+class DecisionOut(Schema):
+    id: int
+    report: int
+    decision: str = Field(..., description="confirmed | corrected | rejected")
+    reason: str
+    correction: int | None = Field(..., description="The ledger entry a decision filed")
+    sampled: bool = Field(..., description="Drawn by the random sample, not by a flag")
+    decided_by: str
+    decided_at: dt.datetime
+
+
+class VerificationOut(Schema):
+    report: int
+    state: str = Field(
+        ..., description="unverified | verified (at entry) | confirmed | corrected | rejected"
+    )
+    verified: bool
+    decisions: list[DecisionOut] = Field(..., description="Oldest first")
+
+
+class FlagOut(Schema):
+    kind: str
+    reason: str
+
+
+class QueueItemOut(Schema):
+    report: int
+    unit: str
+    indicator: str
+    day: dt.date
+    quantity: Quantity
+    effective: Quantity = Field(..., description="The value it counts now, corrections included")
+    corrections: int
+    flags: list[FlagOut]
+    sampled: bool
+
+
+class QueueOut(Schema):
+    flagged_waiting: int
+    results: list[QueueItemOut]
+
+
+class QueueFiltersIn(Schema):
+    unit: str | None = Field(None, description="A unit code: its subtree only")
+    indicator: str | None = Field(None, description="An indicator code")

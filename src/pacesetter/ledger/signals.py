@@ -12,3 +12,8 @@ from django.dispatch import Signal
 # attributes unit_id, unit_path, indicator_id, day, key (its idempotency key) and
 # corrects_id (None unless it is a correction).
 reports_recorded = Signal()
+
+# kwargs: movement, decision (the VerificationDecision just written). Sent by
+# `ledger.verification.decide` inside its transaction, after the verified aggregates changed:
+# what ranks on verified figures can keep up in the same transaction.
+verification_decided = Signal()

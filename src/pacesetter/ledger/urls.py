@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import verification_views, views
 
 urlpatterns = [
     path("report/<slug:slug>/", views.report_entry, name="report-entry"),
@@ -12,4 +12,14 @@ urlpatterns = [
         name="report-upload-preview",
     ),
     path("report/<slug:slug>/template.csv", views.report_template, name="report-template"),
+    path(
+        "verify/<slug:slug>/",
+        verification_views.verification_queue_page,
+        name="verification-queue",
+    ),
+    path(
+        "verify/<slug:slug>/<int:report_id>/",
+        verification_views.verification_decide,
+        name="verification-decide",
+    ),
 ]

@@ -57,6 +57,7 @@ from .management.commands.import_reports import (
 )
 from .models import Report, SubtreePeriodTotal
 from .report_selectors import entries_on
+from .verification_selectors import Verification, verifications_of
 
 SESSION_UNITS = "report_units"  # movement id → the unit code last reported for
 SESSION_UPLOADS = "report_uploads"  # upload token → {movement, name, suffix}
@@ -110,11 +111,14 @@ class _Entry:
     corrections: list[Report]
     effective_minor: int
     undo: UndoForm | None
+    verification: Verification
 
 
 def _entries(movement: Movement, unit: Unit | None, day: dt.date) -> list[_Entry]:
     if unit is None:
         return []
+    lines = entries_on(movement=movement, unit=unit, day=day)
+    verifications = verifications_of([line.report for line in lines])
     return [
         _Entry(
             line.report,
@@ -123,8 +127,9 @@ def _entries(movement: Movement, unit: Unit | None, day: dt.date) -> list[_Entry
             UndoForm(initial={"idempotency_key": new_key("undo")})
             if line.effective_minor != 0
             else None,
+            verifications[line.report.pk],
         )
-        for line in entries_on(movement=movement, unit=unit, day=day)
+        for line in lines
     ]
 
 
