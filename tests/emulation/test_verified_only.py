@@ -174,3 +174,23 @@ movements:
     movement.refresh_from_db()
     assert not movement.rank_on_verified and movement.titles_on_verified
     assert "rank_on_verified" not in yaml.safe_load(export_movement(movement))["movements"][0]
+
+
+def test_a_verifiers_confirmation_re_ranks_a_movement_ranked_on_verified_figures(movement, block):
+    """Confirming a report changes only verified figures, and no report arrives: the
+    standings of a movement ranked on them follow the decision, in its transaction."""
+    from pacesetter.ledger.models import Report
+    from pacesetter.ledger.verification import decide
+    from tests.factories import UserFactory
+
+    _seed(movement)
+    _on_verified(movement)
+    verified = scoring(movement, block, ("steel", "raw"), code="verified")
+    assert _board(verified, movement) == [("W2", 1), ("W3", 2)]
+    # W3's 50 unverified, confirmed: 80 verified, ahead of W2's 60.
+    report = Report.objects.get(unit__code="W3", quantity_minor__gt=0, verification="unverified")
+    decide(report=report, decision="confirmed", decided_by=UserFactory())
+    assert _board(verified, movement) == [("W3", 1), ("W2", 2)]
+    assert OvertakingEvent.objects.filter(
+        scoring=verified, ahead__code="W3", behind__code="W2"
+    ).exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection
@@ -37,6 +38,24 @@ def _on_reports_recorded(sender, *, movement: Movement, rows: Sequence, **kwargs
         batch, plans = found
         for plan in plans:
             _apply(plan, batch)
+
+
+def _on_verification_decided(sender, *, movement: Movement, decision, **kwargs) -> None:
+    """Receiver of ledger.signals.verification_decided: a movement ranked on verified figures
+    re-ranks the day the decision changed, as if a report had arrived for it (a movement
+    ranked on all figures saw that change already, with the correction the decision filed)."""
+    if not movement.rank_on_verified:
+        return
+    path = Unit.objects.filter(pk=decision.unit_id).values_list("path", flat=True).get()
+    changed = SimpleNamespace(
+        unit_id=decision.unit_id,
+        unit_path=path,
+        indicator_id=decision.indicator_id,
+        day=decision.day,
+        key=f"verification:{decision.pk}",
+        corrects_id=None,
+    )
+    _on_reports_recorded(sender, movement=movement, rows=[changed])
 
 
 def _on_unit_moved(
