@@ -10,7 +10,15 @@ SOURCE = Path(__file__).resolve().parent.parent / "src"
 DEMO = SOURCE / "pacesetter" / "demo"
 
 # Added to by each movement of data/accounts/ (slug and distinctive names).
-NAMED: list[str] = []
+NAMED: list[str] = [
+    "my-hill-1961",  # "My Hill"
+    "My Hill",
+    "Unsan",
+    "speed-campaign-1959",  # Chollima speed with its 70-day campaign
+    "Kusong",
+    "shock-brigade-1952",  # the Jongju engine workers' shock brigade
+    "Jongju",
+]
 
 
 def test_no_module_outside_the_demo_names_a_movement_of_the_accounts():
