@@ -20,6 +20,13 @@ NAMED: list[str] = [
     "learning-after-a-model",  # demo24a: 13-learning-after-a-model
     "kunja-ri",  # demo24a: 13-learning-after-a-model
     "kanggye spirit",  # demo24a: 13-learning-after-a-model
+    "my-hill-1961",  # "My Hill"
+    "My Hill",
+    "Unsan",
+    "speed-campaign-1959",  # Chollima speed with its 70-day campaign
+    "Kusong",
+    "shock-brigade-1952",  # the Jongju engine workers' shock brigade
+    "Jongju",
 ]
 
 

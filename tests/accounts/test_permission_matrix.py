@@ -411,6 +411,14 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         contains=_has('"unit": "C1"'),
         shown=listed(),
     ),
+    ("POST", "/api/v1/movements/{slug}/secondments"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/running/secondments",
+        lambda w: {"brigade": "W1", "home": "W2", "persons": 3},
+    ),
+    ("GET", "/api/v1/movements/{slug}/secondments"): Endpoint(
+        movement_of_c1(200), "/api/v1/movements/running/secondments"
+    ),
     # ledger
     ("POST", "/api/v1/movements/{slug}/reports"): Endpoint(
         on_unit(201, 422, 422, need=R),

@@ -74,6 +74,7 @@ def test_figures_of_the_organiser_by_default(api, reported):
         "daily_assignment": "100.0",
         "base": "5000.0",
         "base_label": "1946 level",
+        "note": "",
     }
     assert steel["fulfilment"] == "285.7"  # over 100% shown as it is
     assert steel["fulfilment_verified"] == "0.0"
@@ -94,12 +95,14 @@ def test_figures_of_the_organiser_by_default(api, reported):
             "actual": "12000.0",
             "planned": "5000.0",
             "fulfilment": "240.0",
+            "held": None,
         },
         {
             "unit": {"code": "P2", "name": "Unit P2"},
             "actual": "8000.0",
             "planned": None,
             "fulfilment": None,
+            "held": None,
         },
     ]
     losses = by_code(figures)["losses"]

@@ -184,6 +184,7 @@ def test_set_plans_and_list_them_with_filters(api, movement):
             "planned": 30,
             "base": 40,
             "base_label": "1946 level",
+            "note": "the north slope",
         },
     ]
     assert body(post(api, "/api/v1/movements/drive/plans", {"rows": rows})) == {"written": 4}
@@ -211,6 +212,7 @@ def test_set_plans_and_list_them_with_filters(api, movement):
     assert [p["unit"] for p in march] == ["P1"]
     losses = body(api.get("/api/v1/movements/drive/plans?indicator=losses"))["items"]
     assert losses[0]["base"] == "40" and losses[0]["base_label"] == "1946 level"
+    assert losses[0]["note"] == "the north slope"
     assert problem(api.get("/api/v1/movements/drive/plans?period=Summer"), 422)["errors"] == [
         {
             "row": 1,
@@ -381,3 +383,47 @@ def test_custom_periods_as_a_list(api, draft):
     rows[1]["ends_on"] = "2025-04-15"
     added = body(post(api, f"/api/v1/movements/{draft}/periods/custom", {"periods": rows}), 201)
     assert [p["name"] for p in added] == ["Sowing", "Tending"]
+
+
+def test_secondments_to_a_brigade_are_set_listed_and_kept_apart_from_it(api, movement, units):
+    from pacesetter.units.actions import UnitRow, import_units
+
+    import_units(rows=[UnitRow(code="SB", name="Shock brigade", kind="brigade", parent_code="KP")])
+    sent = body(
+        post(
+            api,
+            "/api/v1/movements/drive/secondments",
+            {"brigade": "SB", "home": "W1", "persons": 12, "note": "fitters"},
+        ),
+        201,
+    )
+    assert sent == {
+        "brigade": "SB",
+        "home": "W1",
+        "home_name": "Unit W1",
+        "persons": 12,
+        "note": "fitters",
+    }
+    # Set again, the number is replaced; a second home unit is listed beside it.
+    post(api, "/api/v1/movements/drive/secondments", {"brigade": "SB", "home": "W1", "persons": 9})
+    post(api, "/api/v1/movements/drive/secondments", {"brigade": "SB", "home": "W3", "persons": 4})
+    listed = body(api.get("/api/v1/movements/drive/secondments?brigade=SB"))
+    assert [(s["home"], s["persons"]) for s in listed["items"]] == [("W1", 9), ("W3", 4)]
+    # A home unit within the brigade, or the brigade within it, would count its work twice.
+    refused = problem(
+        post(
+            api,
+            "/api/v1/movements/drive/secondments",
+            {"brigade": "C1", "home": "W1", "persons": 3},
+        ),
+        422,
+    )
+    assert refused["errors"][0]["code"] == "overlap"
+    assert problem(
+        post(
+            api,
+            "/api/v1/movements/drive/secondments",
+            {"brigade": "SB", "home": "W1", "persons": 0},
+        ),
+        422,
+    )

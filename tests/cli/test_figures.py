@@ -74,6 +74,7 @@ def test_json_gives_the_figures_as_exact_strings(cli, housing):
         "daily_assignment": "2500",
         "base": "15000",
         "base_label": "2024 level",
+        "plan_note": None,
         "fulfilment": "285.7",
         "capacity_utilisation": "200.0",
         "daily_assignment_rate": "400.0",
@@ -90,6 +91,7 @@ def test_json_gives_the_figures_as_exact_strings(cli, housing):
         "pledged_extra": "500",
         "rank_among_siblings": 1,
         "siblings": 2,
+        "held": None,
     }
     country = records[0]
     # The country has no plan of its own: the plans below it, summed (W1's alone), stand for it.

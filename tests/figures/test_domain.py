@@ -185,3 +185,29 @@ def test_pace_is_told_in_whole_days_without_a_sign(days_ahead, words):
 
     pace = domain.Pace(10, 28, Decimal(1), None, None, None, False, days_ahead)
     assert render_to_string("figures/_days_off.html", {"pace": pace}) == words
+
+
+def test_held_is_at_or_below_the_target_every_day_of_the_period():
+    start, end = dt.date(2025, 4, 1), dt.date(2025, 4, 30)
+    days = [(dt.date(2025, 4, n), Decimal(q)) for n, q in ((1, 0), (8, 2), (15, -2))]
+    held = domain.held
+    # Over the target on the 8th, back under it on the 15th: not held the whole period.
+    assert held(target=Decimal(0), daily=days, start=start, end=end, as_of=end) is False
+    assert held(target=Decimal(0), daily=days, start=start, end=end, as_of=dt.date(2025, 4, 7))
+    assert held(target=Decimal(2), daily=days, start=start, end=end, as_of=end) is True
+    # No target, no report in the period, or the period not begun: nothing to say.
+    assert held(target=None, daily=days, start=start, end=end, as_of=end) is None
+    assert held(target=Decimal(0), daily=[], start=start, end=end, as_of=end) is None
+    assert (
+        held(target=Decimal(0), daily=days, start=start, end=end, as_of=dt.date(2025, 3, 1)) is None
+    )
+
+
+@given(amounts=st.lists(st.integers(0, 50), min_size=1, max_size=40), target=st.integers(0, 500))
+def test_held_without_negative_days_is_the_total_within_the_target(amounts, target):
+    start = dt.date(2025, 1, 1)
+    daily = [(start + dt.timedelta(days=n), Decimal(q)) for n, q in enumerate(amounts)]
+    end = daily[-1][0]
+    assert domain.held(target=Decimal(target), daily=daily, start=start, end=end, as_of=end) is (
+        sum(amounts) <= target
+    )

@@ -235,8 +235,9 @@ def test_movement_page_queries_are_pinned(client, reported, user, django_assert_
     # + 1: the overtaking feed (emulation's partial on the dashboard); + 2: the figures of
     # each of the movement's own periods (their totals and their plans); + 1: what verified
     # reserves counted (figures.selectors.from_reserves); + 1: the open flags beside each
-    # figure (ledger.report_selectors.open_flags)
-    with django_assert_num_queries(24):
+    # figure (ledger.report_selectors.open_flags); + 1: where a brigade's people come from
+    # (movements.selectors.secondments_to)
+    with django_assert_num_queries(25):
         assert client.get(f"/movements/{reported.slug}/").status_code == 200
 
 
@@ -244,8 +245,9 @@ def test_unit_page_queries_are_pinned(client, reported, user, django_assert_num_
     client.force_login(user)
     # as the dashboard, with the unit, its siblings' ranks and its breadcrumbs;
     # + 2: "learn from" (emulation's partial); + 2: the figures period by period; + 1: what
-    # verified reserves counted; + 1: the open flags beside each figure
-    with django_assert_num_queries(29):
+    # verified reserves counted; + 1: the open flags beside each figure; + 1: a brigade's
+    # secondments
+    with django_assert_num_queries(30):
         assert client.get(f"/movements/{reported.slug}/units/C1/").status_code == 200
 
 

@@ -114,6 +114,21 @@ def test_export_writes_what_apply_reads_back_unchanged(cli, units, tmp_path):
     assert again.code == 0 and "no change" in again.out, again.out
 
 
+def test_a_plans_note_is_applied_exported_and_changed_like_its_quantities(cli, units, tmp_path):
+    noted = SETUP.replace(
+        "{unit: BT-N, indicator: repairs, planned: 5}",
+        "{unit: BT-N, indicator: repairs, planned: 5, note: the north kiln}",
+    )
+    assert _apply(cli, tmp_path, noted).code == 0
+    assert Plan.objects.get(unit__code="BT-N").note == "the north kiln"
+    exported = cli("export", "kiln-repair").out
+    assert yaml.safe_load(exported)["movements"][0]["plans"][0]["note"] == "the north kiln"
+    assert "no change" in _apply(cli, tmp_path, exported).out
+    renamed = _apply(cli, tmp_path, noted.replace("the north kiln", "kiln No. 1"))
+    assert renamed.code == 0, renamed.out
+    assert Plan.objects.get(unit__code="BT-N").note == "kiln No. 1"
+
+
 RANKED = SETUP.replace(
     "    launch: true\n",
     "    rankings:\n"

@@ -63,6 +63,7 @@ def _indicator_figures(
             "daily_assignment": quantity(plan.daily_assignment),
             "base": quantity(plan.base),
             "base_label": plan.base_label,
+            "note": plan.note,
         },
         "planned": quantity(figure.planned),
         "planned_below": figure.planned_below,
@@ -91,12 +92,14 @@ def _indicator_figures(
         "pledged_extra": quantity(figure.pledged_extra),
         "rank_among_siblings": figure.rank_among_siblings,
         "siblings": figure.siblings,
+        "held": figure.held,
         "children": [
             {
                 "unit": child.unit,
                 "actual": quantity(child.actual),
                 "planned": quantity(child.planned),
                 "fulfilment": child.fulfilment,
+                "held": child.held,
             }
             for child in children
         ],

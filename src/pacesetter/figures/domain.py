@@ -148,6 +148,36 @@ def pace(
     )
 
 
+def held(
+    *,
+    target: Decimal | None,
+    daily: list[tuple[dt.date, Decimal]],
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
+) -> bool | None:
+    """Whether a "less is better" figure stayed at or below its target on every day of the
+    period so far: the running figure (the running sum of `daily`, which for a "latest level"
+    indicator is the level) never went over it. None without a target or before the period.
+
+    Ground lost with a target of zero is held by a unit that lost none on any day; a total
+    that came back under the target after a day over it was not held the whole period."""
+    if target is None or as_of < start:
+        return None
+    running = Decimal(0)
+    reported = False
+    for day, quantity in daily:
+        if day > as_of or day > end:
+            break
+        if day < start:
+            continue
+        reported = True
+        running += quantity
+        if running > target:
+            return False
+    return True if reported else None
+
+
 def rank(values: dict[int, Decimal], *, less_is_better: bool = False) -> dict[int, int]:
     """Competition ranking ("1, 2, 2, 4"): equal values share a rank."""
     ordered = sorted(values.items(), key=lambda item: item[1], reverse=not less_is_better)

@@ -25,6 +25,7 @@ class PlanFiguresOut(Schema):
     daily_assignment: Quantity | None
     base: Quantity | None
     base_label: str
+    note: str = Field(..., description="What the plan answers for, in words")
 
 
 class GrowthOut(Schema):
@@ -54,6 +55,9 @@ class ChildFiguresOut(Schema):
     actual: Quantity
     planned: Quantity | None
     fulfilment: Percent | None
+    held: bool | None = Field(
+        ..., description="Less is better, with a plan: at or below it every day so far"
+    )
 
 
 class IndicatorFiguresOut(Schema):
@@ -88,6 +92,11 @@ class IndicatorFiguresOut(Schema):
     pledged_extra: Quantity | None = Field(..., description="Rounded to the indicator's decimals")
     rank_among_siblings: int | None
     siblings: int
+    held: bool | None = Field(
+        ...,
+        description="Less is better, with a plan: whether the figure stayed at or below the "
+        "plan every day of the period so far; null otherwise",
+    )
     children: list[ChildFiguresOut]
 
 

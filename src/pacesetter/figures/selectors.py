@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, FloatField, OuterRef, Subquery, Sum
+from django.db.models import F, FloatField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 
 from pacesetter.core.quantities import from_minor
@@ -33,6 +33,7 @@ class PlanFigures:
     daily_assignment: Decimal | None = None
     base: Decimal | None = None
     base_label: str = ""
+    note: str = ""  # what the plan answers for, in words (a named place or asset)
 
 
 @dataclass
@@ -66,6 +67,9 @@ class IndicatorFigures:
     # without a figure) and the flags on its reports no verifier has answered yet.
     verified_share: Decimal | None = None
     open_flags: int = 0
+    # "Less is better" with a plan: whether the figure stayed at or below the plan every day
+    # of the period so far (domain.held); None otherwise.
+    held: bool | None = None
 
 
 def from_reserves(
@@ -199,6 +203,7 @@ def unit_figures(
                 daily_assignment=indicator.from_minor(plan.daily_assignment_minor),
                 base=indicator.from_minor(plan.base_minor),
                 base_label=plan.base_label,
+                note=plan.note,
             )
             if plan
             else None
@@ -267,6 +272,15 @@ def unit_figures(
                 daily=day_series if with_daily else [],
                 verified_share=domain.verified_share(actual_verified, actual),
                 open_flags=flags.get(indicator.pk, 0),
+                held=domain.held(
+                    target=planned,
+                    daily=day_series,
+                    start=period.starts_on,
+                    end=period.ends_on,
+                    as_of=today,
+                )
+                if less
+                else None,
             )
         )
     return figures
@@ -283,6 +297,10 @@ class PeriodFigures:
     fulfilment: Decimal | None
     pace: domain.Pace | None
     started: bool  # False: the period lies ahead (in the movement's time zone)
+    # The unit's own daily assignment for this period (a speed campaign's pace a day) and the
+    # rate against it over the days it reported in the period.
+    daily_assignment: Decimal | None = None
+    daily_assignment_rate: Decimal | None = None
 
     @property
     def whole_days_off(self) -> int | None:
@@ -295,9 +313,11 @@ def period_figures(
 ) -> dict[int, list[PeriodFigures]]:
     """Each indicator's figures for `unit` in each of the movement's own sub-periods
     (`periods`: the movement's, the whole one left out here), whatever their length, by
-    indicator id, in 2 queries (their totals and their plans). Pace is measured from the
-    whole movement's day series `figures` carry (unit_figures with its daily series), so no
-    day is read twice."""
+    indicator id, in 2 queries (their totals and their plans, with the unit's own daily
+    assignment beside each). Pace and the days worked in a period are read from the whole
+    movement's day series `figures` carry (unit_figures with its daily series), so no day is
+    read twice. A short period with its own plan and daily assignment — a speed campaign of
+    70 days inside a year — is shown so beside the whole period."""
     periods = [p for p in periods if not p.is_whole]
     if not periods or not figures:
         return {}
@@ -308,11 +328,16 @@ def period_figures(
             unit=unit, period__in=periods, indicator_id__in=ids
         ).values_list("indicator_id", "period_id", "quantity_minor", "entries")
     }
+    own_daily = Plan.objects.filter(
+        unit=unit, indicator=OuterRef("indicator_id"), period=OuterRef("period_id")
+    ).values("daily_assignment_minor")[:1]
     plans = {
-        (indicator_id, period_id): planned
-        for indicator_id, period_id, planned in PlanTotal.objects.filter(
+        (indicator_id, period_id): (planned, daily)
+        for indicator_id, period_id, planned, daily in PlanTotal.objects.filter(
             unit=unit, period__in=periods, indicator_id__in=ids
-        ).values_list("indicator_id", "period_id", "planned_minor")
+        )
+        .annotate(daily=Subquery(own_daily))
+        .values_list("indicator_id", "period_id", "planned_minor", "daily")
     }
     today = movement_today(movement)
     rows: dict[int, list[PeriodFigures]] = {}
@@ -325,7 +350,14 @@ def period_figures(
         for period in periods:
             quantity, entries = totals.get((indicator.pk, period.pk), (0, 0))
             actual = indicator.quantity(quantity)
-            planned = indicator.from_minor(plans.get((indicator.pk, period.pk)))
+            planned_minor, daily_minor = plans.get((indicator.pk, period.pk), (None, None))
+            planned = indicator.from_minor(planned_minor)
+            daily_assignment = indicator.from_minor(daily_minor)
+            days_worked = sum(
+                1
+                for day, _ in figure.daily
+                if period.starts_on <= day <= min(period.ends_on, today)
+            )
             rows[indicator.pk].append(
                 PeriodFigures(
                     period=period,
@@ -343,6 +375,10 @@ def period_figures(
                     if paced and period.starts_on <= today
                     else None,
                     started=period.starts_on <= today,
+                    daily_assignment=daily_assignment,
+                    daily_assignment_rate=domain.daily_assignment_rate(
+                        actual, daily_assignment, days_worked
+                    ),
                 )
             )
     return rows
@@ -357,6 +393,7 @@ class ChildFigures:
     recent: list[Decimal] = field(
         default_factory=list
     )  # the last SPARKLINE_DAYS days, oldest first
+    held: bool | None = None  # "less is better" with a plan: see IndicatorFigures.held
 
 
 SPARKLINE_DAYS = 14
@@ -419,10 +456,21 @@ def children_figures(
     if limit is not None:
         units = Unit.objects.select_related("kind").in_bulk(list(shown))
     first_day = max(period.starts_on, as_of - dt.timedelta(days=SPARKLINE_DAYS - 1))
+    # "Less is better" indicators are read from the period's first day, in the same query:
+    # whether a child held its plan the whole period needs every day (domain.held).
+    less_ids = [i.pk for i in indicators if i.direction == Indicator.Direction.LESS]
+    days_read = Q(day__gte=first_day)
+    if less_ids:
+        days_read |= Q(indicator_id__in=less_ids, day__gte=period.starts_on)
     recent: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
-    for unit_id, indicator_id, day, quantity in SubtreeDailyTotal.objects.filter(
-        unit_id__in=list(shown), indicator_id__in=by_id, day__gte=first_day, day__lte=as_of
-    ).values_list("unit_id", "indicator_id", "day", "quantity_minor"):
+    for unit_id, indicator_id, day, quantity in (
+        SubtreeDailyTotal.objects.filter(
+            unit_id__in=list(shown), indicator_id__in=by_id, day__lte=as_of
+        )
+        .filter(days_read)
+        .order_by("day")
+        .values_list("unit_id", "indicator_id", "day", "quantity_minor")
+    ):
         recent[(unit_id, indicator_id)][day] = quantity
     days = [first_day + dt.timedelta(days=n) for n in range((as_of - first_day).days + 1)]
     result: dict[int, list[ChildFigures]] = {}
@@ -438,6 +486,18 @@ def children_figures(
                     indicator.quantity(recent.get((pk, indicator_id), {}).get(day, 0))
                     for day in days
                 ],
+                domain.held(
+                    target=plan,
+                    daily=[
+                        (day, indicator.quantity(q))
+                        for day, q in recent.get((pk, indicator_id), {}).items()
+                    ],
+                    start=period.starts_on,
+                    end=period.ends_on,
+                    as_of=as_of,
+                )
+                if indicator_id in less_ids
+                else None,
             )
             for pk, _, actual, plan, fulfilment in rows
         ]

@@ -227,6 +227,12 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
             "is_dashboard": unit.pk == movement.organiser_id,
             "period": period,
             "rows": rows,
+            # Indicators whose periods have daily assignments of their own get that column.
+            "daily_assigned": {
+                pk
+                for pk, period_rows in by_period.items()
+                if any(row.daily_assignment is not None for row in period_rows)
+            },
             "sort": sort,
             "descending": descending,
             "page": page,
@@ -236,6 +242,8 @@ def _unit_page(request: HttpRequest, movement: Movement, unit: Unit) -> HttpResp
             "last_shown": min(page * CHILDREN_PER_PAGE, child_count),
             "reports": reports,
             "pledges": list(movement_selectors.pledges_of(unit=unit, movement=movement)),
+            # A brigade formed for the movement: where its people come from.
+            "secondments": movement_selectors.secondments_to(unit=unit, movement=movement),
             "breadcrumbs": _breadcrumbs(movement, unit),
         },
     )

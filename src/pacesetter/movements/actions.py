@@ -1,4 +1,4 @@
-"""The only write path for movements, indicators, periods, plans and pledges."""
+"""The only write path for movements, indicators, periods, plans, pledges and secondments."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from pacesetter.core.quantities import (
 from pacesetter.units.models import Unit
 
 from . import period_series, plan_totals
-from .models import Indicator, Movement, Period, Plan, Pledge
+from .models import Indicator, Movement, Period, Plan, Pledge, Secondment
 from .selectors import in_scope
 
 
@@ -376,6 +376,8 @@ class PlanRow:
     daily_assignment: object = None
     base: object = None
     base_label: str = ""
+    # What the plan answers for, in words: the named place or asset the unit answers for.
+    note: str = ""
 
 
 _PLAN_QUANTITIES = ("planned", "rated_capacity", "daily_assignment", "base")
@@ -494,6 +496,7 @@ def set_plans(
                     daily_assignment_minor=values.get("daily_assignment"),
                     base_minor=values.get("base"),
                     base_label=row.base_label,
+                    note=row.note,
                 )
             )
     raise_for_rows(errors, what="plan", total=len(rows))
@@ -518,6 +521,7 @@ def set_plans(
             "daily_assignment_minor",
             "base_minor",
             "base_label",
+            "note",
         ],
         batch_size=1000,
     )
@@ -575,6 +579,37 @@ def register_pledge(
         text=text,
         registered_by=registered_by,
     )
+
+
+@audited("movements.second_persons")
+def second_persons(
+    *, movement: Movement, brigade: Unit, home: Unit, persons: int, note: str = ""
+) -> Secondment:
+    """Record that `persons` of `home` are seconded to `brigade` for the movement (set again,
+    the number and note are replaced). The brigade must be inside the movement's scope and
+    apart from the home unit: neither within the other, so the brigade's reports, filed on
+    the brigade, are never counted in the home unit's subtree as well."""
+    _require_editable(movement)
+    scope_paths = list(movement.scope.values_list("path", flat=True))
+    if not in_scope(scope_paths, brigade):
+        _refuse("brigade", f"{brigade.code} is outside the movement's scope", "out_of_scope")
+    if brigade.is_within(home) or home.is_within(brigade):
+        _refuse(
+            "home",
+            f"{home.code} and the brigade {brigade.code} must be apart, neither within the "
+            "other: the brigade's reports would otherwise count twice",
+            "overlap",
+        )
+    if persons <= 0:
+        _refuse("persons", "must be greater than zero")
+    note_text = note.strip()
+    secondment, _ = Secondment.objects.update_or_create(
+        movement=movement,
+        brigade=brigade,
+        home=home,
+        defaults={"persons": persons, "note": note_text},
+    )
+    return secondment
 
 
 @audited("movements.launch_movement")

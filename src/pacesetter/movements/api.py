@@ -24,7 +24,7 @@ from pacesetter.core.problem import READ_REFUSALS, WRITE_REFUSALS, fields_rename
 from pacesetter.units.api import MAX_PAGE, unit_for_field, units_for_field
 
 from . import actions
-from .models import Indicator, Movement, Period, Plan, Pledge
+from .models import Indicator, Movement, Period, Plan, Pledge, Secondment
 from .schemas import (
     GeneratedPeriodsOut,
     GeneratePeriodsIn,
@@ -41,6 +41,8 @@ from .schemas import (
     PlansWritten,
     PledgeIn,
     PledgeOut,
+    SecondmentIn,
+    SecondmentOut,
 )
 
 router = Router(tags=["movements"])
@@ -275,6 +277,7 @@ def set_plans(request: HttpRequest, slug: str, payload: PlansIn):
                     daily_assignment=row.daily_assignment,
                     base=row.base,
                     base_label=row.base_label,
+                    note=row.note,
                 )
                 for row in payload.rows
             ],
@@ -346,3 +349,40 @@ def list_pledges(
     if indicator:
         pledges = pledges.filter(indicator=indicator_for_field(movement, indicator))
     return pledges.order_by("-registered_on", "-id")
+
+
+# --- secondments ---------------------------------------------------------------------------
+
+
+@router.post("/movements/{slug}/secondments", response={201: SecondmentOut, **WRITE_REFUSALS})
+def second_persons(request: HttpRequest, slug: str, payload: SecondmentIn):
+    """Record persons of a home unit seconded to a brigade (a temporary unit formed for the
+    movement, under its organiser): set again, the number and note are replaced. The
+    brigade's reports are filed on the brigade, so they roll up once."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    secondment = actions.second_persons(
+        movement=movement,
+        brigade=unit_for_field(payload.brigade, field="brigade"),
+        home=unit_for_field(payload.home, field="home"),
+        persons=payload.persons,
+        note=payload.note,
+    )
+    return Status(201, Secondment.objects.select_related("brigade", "home").get(pk=secondment.pk))
+
+
+@router.get("/movements/{slug}/secondments", response={200: list[SecondmentOut], **READ_REFUSALS})
+@paginate(Pagination, max_limit=MAX_PAGE)
+def list_secondments(
+    request: HttpRequest,
+    slug: str,
+    brigade: str | None = Query(None, description="A brigade's unit code"),
+):
+    """Where the movement's brigades draw their people from, brigade by brigade."""
+    movement = movement_or_404(slug)
+    secondments = Secondment.objects.filter(
+        unit_filter(current_actor(), Capability.VIEW, movement, field="brigade"),
+        movement=movement,
+    ).select_related("brigade", "home")
+    if brigade:
+        secondments = secondments.filter(brigade=unit_for_field(brigade, field="brigade"))
+    return secondments.order_by("brigade__path", "home__path")

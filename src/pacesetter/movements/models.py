@@ -253,3 +253,33 @@ class PlanTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} · {self.indicator_id} · {self.period_id}: {self.planned_minor}"
+
+
+class Secondment(models.Model):
+    """Persons of a home unit seconded for a movement to a brigade: a temporary unit formed
+    for it (a shock brigade, a task force) from members of several units.
+
+    The brigade is a unit of its own in the tree, under the movement's organiser, and its
+    work is reported on it, not on its members' home units: it rolls up once, along the
+    brigade's path. A secondment only records where its people come from."""
+
+    movement = models.ForeignKey(Movement, on_delete=models.CASCADE, related_name="secondments")
+    brigade = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="secondments_in")
+    home = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="secondments_out")
+    persons = models.PositiveIntegerField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["movement", "brigade", "home"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["movement", "brigade", "home"], name="one_secondment_per_home_unit"
+            ),
+            models.CheckConstraint(condition=Q(persons__gt=0), name="secondment_persons_positive"),
+            models.CheckConstraint(
+                condition=~Q(brigade=F("home")), name="secondment_home_is_not_the_brigade"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.persons} of {self.home_id} to {self.brigade_id}"

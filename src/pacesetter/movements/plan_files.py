@@ -28,6 +28,7 @@ PLAN_OPTIONAL = (
     "daily_assignment",
     "base",
     "base_label",
+    "note",
 )
 PLAN_ALIASES = {"unit": "unit_code"}
 PLAN_QUANTITIES = ("planned", "rated_capacity", "daily_assignment", "base")
@@ -98,7 +99,7 @@ def _snapshot(movement: Movement, codes: set[str]) -> dict[tuple[int, int, int],
     return {
         (plan.unit_id, plan.indicator_id, plan.period_id): (
             plan,
-            (*(getattr(plan, name) for name in _VALUES), plan.base_label),
+            (*(getattr(plan, name) for name in _VALUES), plan.base_label, plan.note),
         )
         for plan in Plan.objects.filter(
             indicator__movement=movement, unit__code__in=codes
@@ -107,7 +108,7 @@ def _snapshot(movement: Movement, codes: set[str]) -> dict[tuple[int, int, int],
 
 
 def _shown(plan: Plan, values: tuple) -> tuple:
-    return (*(plan.indicator.from_minor(v) for v in values[:-1]), values[-1])
+    return (*(plan.indicator.from_minor(v) for v in values[:-2]), *values[-2:])
 
 
 def apply_plans(

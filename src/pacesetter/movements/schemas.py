@@ -16,7 +16,7 @@ from pydantic import AfterValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
 from pacesetter.core.quantities import round_percent
 
-from .models import Indicator, Movement, Plan, Pledge
+from .models import Indicator, Movement, Plan, Pledge, Secondment
 
 Quantity = Annotated[
     Decimal,
@@ -197,6 +197,7 @@ class PlanRowIn(Schema):
     daily_assignment: QuantityIn | None = None
     base: QuantityIn | None = None
     base_label: str = Field("", max_length=64)
+    note: str = Field("", max_length=500, description="What the plan answers for, in words")
 
 
 class PlansIn(Schema):
@@ -291,3 +292,31 @@ class PledgeOut(Schema):
     @staticmethod
     def resolve_registered_by(pledge: Pledge) -> str | None:
         return pledge.registered_by.get_username() if pledge.registered_by else None
+
+
+class SecondmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    brigade: str = Field(..., description="The brigade's unit code, inside the movement's scope")
+    home: str = Field(..., description="The unit code the persons come from")
+    persons: int = Field(..., gt=0)
+    note: str = Field("", max_length=200)
+
+
+class SecondmentOut(Schema):
+    brigade: str
+    home: str
+    home_name: str
+    persons: int
+    note: str
+
+    @staticmethod
+    def resolve_brigade(secondment: Secondment) -> str:
+        return secondment.brigade.code
+
+    @staticmethod
+    def resolve_home(secondment: Secondment) -> str:
+        return secondment.home.code
+
+    @staticmethod
+    def resolve_home_name(secondment: Secondment) -> str:
+        return secondment.home.name

@@ -12,7 +12,7 @@ from django.utils import timezone
 from pacesetter.core.tabular import Table
 from pacesetter.units.models import Unit
 
-from .models import Movement, Pledge
+from .models import Movement, Pledge, Secondment
 
 
 def movement_today(movement: Movement) -> dt.date:
@@ -36,6 +36,16 @@ def pledges_of(*, unit: Unit, movement: Movement) -> QuerySet[Pledge]:
         Pledge.objects.filter(unit=unit, indicator__movement=movement)
         .select_related("indicator", "period")
         .order_by("-registered_on", "-id")
+    )
+
+
+def secondments_to(*, unit: Unit, movement: Movement) -> list[Secondment]:
+    """Where a brigade's people come from in the movement: its secondments, the home units
+    in tree order, in 1 query (none for a unit that is no brigade: an empty list)."""
+    return list(
+        Secondment.objects.filter(movement=movement, brigade=unit)
+        .select_related("home", "home__kind")
+        .order_by("home__path")
     )
 
 

@@ -60,6 +60,7 @@ MOVEMENT_KEYS = {
     "rankings",
     "challenges",
     "reserve_links",
+    "secondments",
     "donation_drive",
     "volunteer_call",
     "enlistment",
@@ -97,6 +98,8 @@ CHALLENGE_KEYS = {
 # Verified reserves of a kind and measure counted toward an indicator (pacesetter.setup.
 # reserve_links applies them through the reserves' link action).
 RESERVE_LINK_KEYS = {"kind": str, "measure": str, "indicator": str, "factor": str}
+# Persons of a home unit seconded to a brigade of the movement (pacesetter.setup.secondments).
+SECONDMENT_KEYS = {"brigade": str, "home": str, "persons": int, "note": str}
 COMPONENT_KEYS = {"indicator": str, "normalisation": str, "weight": str}
 # A drive's fields (at most one of each kind per movement); `roles`, `items` and `places`
 # are lists of mappings read by the keys below.
@@ -132,6 +135,7 @@ PLAN_KEYS = {
     "daily_assignment": "daily_assignment",
     "base": "base",
     "base_label": "base_label",
+    "note": "note",
 }
 
 
@@ -161,6 +165,7 @@ class MovementSetup:
     rankings: list[dict[str, Any]] = field(default_factory=list)
     challenges: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
     reserve_links: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
+    secondments: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
     # Each drive as the file gives it (None: the file names none); the drive's own
     # indicators are made by the drive, not listed in `indicators`.
     donation_drive: dict[str, Any] | None = None
@@ -298,6 +303,8 @@ class SetupReader:
             self._challenges(parts["challenges"], setup)
         if "reserve_links" in parts:
             self._reserve_links(parts["reserve_links"], setup)
+        if "secondments" in parts:
+            self._secondments(parts["secondments"], setup)
         if "donation_drive" in parts:
             setup.donation_drive = self._drive(
                 parts["donation_drive"],
@@ -399,19 +406,39 @@ class SetupReader:
             ranking["components"] = components
             setup.rankings.append(ranking)
 
-    def _reserve_links(self, node: yaml.Node, setup: MovementSetup) -> None:
-        where = at(setup.prefix, "reserve_links")
-        for number, item in enumerate(self.items(node, where), start=1):
-            place = at(setup.prefix, f"reserve_links[{number}]")
+    def _listed(
+        self,
+        node: yaml.Node,
+        setup: MovementSetup,
+        name: str,
+        keys: dict[str, type],
+        required: tuple[str, ...],
+    ) -> list[dict[str, Any]]:
+        """A list of flat mappings of `keys` (each with its "place" in the file, whose line
+        the action's refusals are named by)."""
+        listed = []
+        for number, item in enumerate(self.items(node, at(setup.prefix, name)), start=1):
+            place = at(setup.prefix, f"{name}[{number}]")
             self.lines[place] = item.start_mark.line + 1
-            parts = self.mapping(item, place, set(RESERVE_LINK_KEYS))
-            self.required(item, parts, place, ("kind", "measure", "indicator"))
-            link = {
-                name: self.scalar(parts[name], at(place, name), kind)
-                for name, kind in RESERVE_LINK_KEYS.items()
-                if name in parts
+            parts = self.mapping(item, place, set(keys))
+            self.required(item, parts, place, required)
+            values = {
+                key: self.scalar(parts[key], at(place, key), kind)
+                for key, kind in keys.items()
+                if key in parts
             }
-            setup.reserve_links.append({**link, "place": place})
+            listed.append({**values, "place": place})
+        return listed
+
+    def _reserve_links(self, node: yaml.Node, setup: MovementSetup) -> None:
+        setup.reserve_links += self._listed(
+            node, setup, "reserve_links", RESERVE_LINK_KEYS, ("kind", "measure", "indicator")
+        )
+
+    def _secondments(self, node: yaml.Node, setup: MovementSetup) -> None:
+        setup.secondments += self._listed(
+            node, setup, "secondments", SECONDMENT_KEYS, ("brigade", "home", "persons")
+        )
 
     def _challenges(self, node: yaml.Node, setup: MovementSetup) -> None:
         """Each challenge's fields; one of `opponent` (a unit) or `block` (a group)."""

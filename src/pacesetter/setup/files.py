@@ -64,6 +64,7 @@ from pacesetter.setup.creating import (
 )
 from pacesetter.setup.people import PersonSpec, apply_people, people_document, read_people
 from pacesetter.setup.reserve_links import apply_reserve_links, reserve_links_document
+from pacesetter.setup.secondments import apply_secondments, secondments_document
 from pacesetter.setup.voices import TopicSpec, apply_voice_topics, read_voice_topics
 from pacesetter.units import actions as unit_actions
 from pacesetter.units.actions import UnitRow
@@ -319,6 +320,7 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
         _run(lines, prefix, lambda: movement_actions.launch_movement(movement=movement))
     changes.extend(propose_challenges(setup, movement))
     changes.extend(apply_reserve_links(setup, movement))
+    changes.extend(apply_secondments(setup, movement))
 
 
 def _plans_differ(movement: Movement, rows: list) -> bool:
@@ -346,6 +348,8 @@ def _plans_differ(movement: Movement, rows: list) -> bool:
         except ArithmeticError:
             return True  # not a number: set_plans names the row
         if (plan.base_label or "") != have.get("base_label", ""):
+            return True
+        if (plan.note or "") != have.get("note", ""):
             return True
     return False
 
@@ -748,6 +752,7 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
         "launch": movement.status != Movement.Status.DRAFT,
         **({"challenges": challenges} if (challenges := challenges_document(movement)) else {}),
         **({"reserve_links": links} if (links := reserve_links_document(movement)) else {}),
+        **({"secondments": sent} if (sent := secondments_document(movement)) else {}),
     }
 
 
@@ -786,5 +791,7 @@ def movement_plans(movement: Movement) -> list[dict[str, str]]:
                 row[name] = str(value)
         if plan.base_label:
             row["base_label"] = plan.base_label
+        if plan.note:
+            row["note"] = plan.note
         rows.append(row)
     return rows

@@ -3,7 +3,9 @@
 Read through `figures.selectors.unit_figures`, from the aggregates only. In JSON, quantities
 are decimal strings in the indicator's decimal places and percentages decimal strings with one
 decimal, rounded half-up and never capped; days ahead with one decimal; null where there is
-no figure. `unit_of_measure` is what a quantity is counted in: the currency for money.
+no figure. `unit_of_measure` is what a quantity is counted in: the currency for money. A
+movement with sub-periods (months, a speed campaign...) gives each record `periods`: every
+sub-period's plan, actual, fulfilment, daily assignment and its rate, and pace.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from rich.table import Table
 
 from pacesetter.core.quantities import format_percent, format_quantity, round_percent
 from pacesetter.core.tabular import console_for
-from pacesetter.figures.selectors import IndicatorFigures, unit_figures
+from pacesetter.figures.domain import Pace
+from pacesetter.figures.selectors import (
+    IndicatorFigures,
+    PeriodFigures,
+    period_figures,
+    unit_figures,
+)
 from pacesetter.movements.models import Indicator, Movement, Period, Plan
 from pacesetter.units.models import Unit
 
@@ -84,9 +92,9 @@ class Command(BaseCommand):
 
         if output_format == "json":
             records = [
-                _record(selection.movement, figure)
+                _record(selection.movement, figure, by_period)
                 for selection in selections
-                for figure in _figures(selection)
+                for figure, by_period in _figures_by_period(selection)
             ]
             # Straight to stdout, nothing else on it, so the output pipes into a JSON reader.
             self.stdout.write(json.dumps(records, indent=2, ensure_ascii=False))
@@ -156,6 +164,57 @@ def _figures(selection: _Selection) -> list[tuple[Unit, IndicatorFigures]]:
     ]
 
 
+def _figures_by_period(
+    selection: _Selection,
+) -> list[tuple[tuple[Unit, IndicatorFigures], list[PeriodFigures] | None]]:
+    """The whole movement's figures, each with its sub-periods' beside it (a month, a speed
+    campaign of 70 days...); with --period, that period's alone and None beside them."""
+    sub_periods = [] if selection.period is not None else list(selection.movement.periods.all())
+    if not selection.indicators or not any(not p.is_whole for p in sub_periods):
+        return [(item, None) for item in _figures(selection)]
+    result = []
+    for unit in selection.units:
+        figures = unit_figures(
+            unit=unit,
+            movement=selection.movement,
+            indicators=selection.indicators,
+            with_daily=True,
+        )
+        by_period = period_figures(
+            unit=unit, movement=selection.movement, periods=sub_periods, figures=figures
+        )
+        result += [((unit, f), by_period.get(f.indicator.pk, [])) for f in figures]
+    return result
+
+
+def _pace_record(pace: Pace | None) -> dict[str, Any] | None:
+    if pace is None:
+        return None
+    return {
+        "met_on": pace.met_on.isoformat() if pace.met_on else None,
+        "met_on_day": pace.met_on_day,
+        "projected_on": pace.projected_on.isoformat() if pace.projected_on else None,
+        "days_ahead": _quantity(pace.days_ahead, 1),
+        "period_days": pace.period_days,
+        "elapsed_days": pace.elapsed_days,
+    }
+
+
+def _period_record(row: PeriodFigures, places: int) -> dict[str, Any]:
+    return {
+        "period": row.period.name,
+        "starts_on": row.period.starts_on.isoformat(),
+        "ends_on": row.period.ends_on.isoformat(),
+        "started": row.started,
+        "actual": _quantity(row.actual, places),
+        "planned": _quantity(row.planned, places),
+        "fulfilment": _percent(row.fulfilment),
+        "daily_assignment": _quantity(row.daily_assignment, places),
+        "daily_assignment_rate": _percent(row.daily_assignment_rate),
+        "pace": _pace_record(row.pace),
+    }
+
+
 def _quantity(value: Decimal | None, places: int) -> str | None:
     if value is None:
         return None
@@ -167,7 +226,11 @@ def _percent(value: Decimal | None) -> str | None:
     return None if rounded is None else format(rounded, "f")
 
 
-def _record(movement: Movement, item: tuple[Unit, IndicatorFigures]) -> dict[str, Any]:
+def _record(
+    movement: Movement,
+    item: tuple[Unit, IndicatorFigures],
+    by_period: list[PeriodFigures] | None = None,
+) -> dict[str, Any]:
     unit, figure = item
     indicator = figure.indicator
     places = indicator.decimal_places
@@ -191,24 +254,24 @@ def _record(movement: Movement, item: tuple[Unit, IndicatorFigures]) -> dict[str
         "daily_assignment": _quantity(plan.daily_assignment if plan else None, places),
         "base": _quantity(plan.base if plan else None, places),
         "base_label": (plan.base_label or None) if plan else None,
+        "plan_note": (plan.note or None) if plan else None,
         "fulfilment": _percent(figure.fulfilment),
         "capacity_utilisation": _percent(figure.capacity_utilisation),
         "daily_assignment_rate": _percent(figure.daily_assignment_rate),
         "growth_absolute": _quantity(growth.absolute if growth else None, places),
         "growth_percent": _percent(growth.percent if growth else None),
-        "pace": None
-        if pace is None
-        else {
-            "met_on": pace.met_on.isoformat() if pace.met_on else None,
-            "met_on_day": pace.met_on_day,
-            "projected_on": pace.projected_on.isoformat() if pace.projected_on else None,
-            "days_ahead": _quantity(pace.days_ahead, 1),
-            "period_days": pace.period_days,
-            "elapsed_days": pace.elapsed_days,
-        },
+        "pace": _pace_record(pace),
         "pledged_extra": _quantity(figure.pledged_extra, places),
         "rank_among_siblings": figure.rank_among_siblings,
         "siblings": figure.siblings,
+        "held": figure.held,
+        # A movement with sub-periods: each with its own plan, daily assignment and pace,
+        # beside the whole period (absent with --period: that period is the record).
+        **(
+            {}
+            if by_period is None
+            else {"periods": [_period_record(row, places) for row in by_period]}
+        ),
     }
 
 
