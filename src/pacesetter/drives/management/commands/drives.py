@@ -62,6 +62,16 @@ def volunteers(movement: Movement) -> dict:
         "days": len(overview.by_day),
         "by_day": {day.isoformat(): n for day, n in overview.by_day},
         "breakdowns": {name: dict(values) for name, values in overview.breakdowns.items()},
+        # Where volunteers are placed: each place's unit, role, capacity and placements.
+        "places": [
+            {
+                "unit": place.unit.code,
+                "role": place.role.code if place.role_id else None,
+                "capacity": place.capacity,
+                "placed": place.placed_count,
+            }
+            for place in overview.places
+        ],
     }
 
 
@@ -172,6 +182,11 @@ def _volunteers_table(data: dict) -> Table:
     table.add_row("Placed", f"{data['placed']:,}")
     for name, values in data["breakdowns"].items():
         table.add_row(name, ", ".join(f"{k}: {v:,}" for k, v in values.items()))
+    for place in data["places"]:
+        role = f" ({place['role']})" if place["role"] else ""
+        table.add_row(
+            f"Placed at {place['unit']}{role}", f"{place['placed']:,} of {place['capacity']:,}"
+        )
     return table
 
 
