@@ -44,7 +44,19 @@ def donations(movement: Movement) -> dict:
                 },
             }
             for row in overview.items
-        ]
+        ],
+        # Named targets in order: the day each was reached, and the progress toward the next.
+        "targets": [
+            {
+                "item": t.target.item.code,
+                "name": t.target.name,
+                "price": str(t.price),
+                "reached_on": _text(t.progress.reached_on and t.progress.reached_on.isoformat()),
+                "gathered": str(t.gathered),
+                "percent": _text(round_percent(t.progress.percent)),
+            }
+            for t in selectors.donation_targets(drive=drive).targets
+        ],
     }
 
 
@@ -165,6 +177,20 @@ def _donations_table(data: dict) -> Table:
             _grouped(row["distributed"]),
             _grouped(row["held"]),
             kinds,
+        )
+    for target in data["targets"]:
+        reached = (
+            f"reached on {target['reached_on']}"
+            if target["reached_on"]
+            else f"{_grouped(target['gathered'])} gathered ({target['percent']}%)"
+        )
+        table.add_row(
+            f"{target['name']} ({target['item']})",
+            "",
+            _grouped(target["price"]),
+            "",
+            "",
+            reached,
         )
     return table
 
