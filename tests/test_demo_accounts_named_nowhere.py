@@ -13,6 +13,10 @@ DEMO = SOURCE / "pacesetter" / "demo"
 NAMED: list[str] = [
     "plowwoman-1951",
     "plowwoman",
+    "arms-fund-1950",
+    "minchong",
+    "anti-illiteracy-1947",
+    "illiteracy",
 ]
 
 

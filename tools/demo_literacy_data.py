@@ -1,0 +1,154 @@
+"""Write the anti-illiteracy campaign's data: src/pacesetter/demo/data/accounts/22-anti-illiteracy-1947/.
+
+    python tools/demo_literacy_data.py
+
+Run once; the files it writes are committed, and `pacesetter demo` loads them through the
+commands their steps.yaml names (`apply`, `import-reports`, `close-movement`). Deterministic
+(seeded): running it again writes the same bytes.
+
+The account: a campaign taught the adults who could not read and write. Here the plan of each
+county is its adults who could not read; the reports are the adults taught each month; the
+fulfilment is the coverage, and the pace projects the day the last would read. The counties,
+their numbers and the months are illustrative, and the call text says so:
+
+| figure | value |
+| --- | --- |
+| could not read (the plans) | 72,000 in five counties |
+| taught to read by the end of 1948 | 67,400: 93.6% coverage, the rest projected in 1949 |
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import random
+from pathlib import Path
+
+import yaml
+
+SLUG = "anti-illiteracy-1947"
+OUT = (
+    Path(__file__).resolve().parent.parent
+    / "src"
+    / "pacesetter"
+    / "demo"
+    / "data"
+    / "accounts"
+    / f"22-{SLUG}"
+)
+SEED = 1947
+# The demo's units above the counties, as history.yaml gives them.
+ABOVE = [
+    {"code": "KP", "name": "Democratic People's Republic of Korea", "kind": "country"},
+    {"code": "KP-SP", "name": "South Phyongan Province", "kind": "province", "parent": "KP"},
+    {"code": "KP-NH", "name": "North Hamgyong Province", "kind": "province", "parent": "KP"},
+]
+# county, name, province, adults who could not read, taught by the end of 1948
+COUNTIES = [
+    ("KP-SP-SUNCHON", "Sunchon County", "KP-SP", 18_400, 18_400),
+    ("KP-SP-ANJU", "Anju County", "KP-SP", 15_200, 14_600),
+    ("KP-NH-KYONGSONG", "Kyongsong County", "KP-NH", 12_600, 11_400),
+    ("KP-NH-MYONGCHON", "Myongchon County", "KP-NH", 14_800, 13_000),
+    ("KP-NH-HOERYONG", "Hoeryong County", "KP-NH", 11_000, 10_000),
+]
+MONTHS = [dt.date(1947 + m // 12, m % 12 + 1, 1) for m in range(24)]
+
+
+def _month_end(first: dt.date) -> dt.date:
+    following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def _split(rng: random.Random, total: int, months: int) -> list[int]:
+    """`total` taught over `months`, in whole tens, more in the winters (the farm work
+    lets up) and none in a month the county had no one left to teach."""
+    weights = [
+        rng.uniform(0.6, 1.0) * (1.6 if m.month in (11, 12, 1, 2, 3) else 1.0)
+        for m in MONTHS[:months]
+    ]
+    tens = total // 10
+    shares = [int(tens * w / sum(weights)) for w in weights]
+    shares[-1] += tens - sum(shares)
+    return [s * 10 for s in shares]
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    OUT.mkdir(parents=True, exist_ok=True)
+    units = [*ABOVE] + [
+        {"code": code, "name": name, "kind": "county", "parent": province, "headcount": 60000}
+        for code, name, province, *_ in COUNTIES
+    ]
+    plans = [{"unit": "KP", "indicator": "taught", "planned": str(sum(c[3] for c in COUNTIES))}]
+    for province in ("KP-SP", "KP-NH"):
+        planned = sum(c[3] for c in COUNTIES if c[2] == province)
+        plans.append({"unit": province, "indicator": "taught", "planned": str(planned)})
+    plans += [
+        {"unit": code, "indicator": "taught", "planned": str(could_not)}
+        for code, _n, _p, could_not, _t in COUNTIES
+    ]
+    setup = {
+        "units": units,
+        "movements": [
+            {
+                "slug": SLUG,
+                "title": "Anti-illiteracy campaign: adults taught to read (1947–48)",
+                "call_text": (
+                    "Every adult who cannot read and write is taught. A county's plan is its"
+                    " adults who could not read; its reports are the adults taught each month;"
+                    " the fulfilment is the coverage and the pace projects the day the last"
+                    " would read. The account names the campaign, which ended in 1949; the"
+                    " five counties, the 72,000 who could not read and the numbers taught are"
+                    " illustrative."
+                ),
+                "organiser": "KP",
+                "starts_on": "1947-01-01",
+                "ends_on": "1948-12-31",
+                "time_zone": "Asia/Pyongyang",
+                "public": True,
+                "indicators": [
+                    {
+                        "code": "taught",
+                        "name": "Adults taught to read",
+                        "unit_of_measure": "persons",
+                    }
+                ],
+                "plans": plans,
+                "launch": True,
+            }
+        ],
+    }
+    (OUT / "setup.yaml").write_text(
+        "# The anti-illiteracy campaign (1947-48). Generated by tools/demo_literacy_data.py.\n"
+        + yaml.safe_dump(setup, sort_keys=False, allow_unicode=True, width=100),
+        encoding="utf-8",
+    )
+    rows: list[list[object]] = [["unit", "indicator", "day", "quantity", "idempotency_key"]]
+    for code, _name, _province, could_not, taught in COUNTIES:
+        # A county that taught everyone did so before the end: its last months are empty.
+        months = 20 if taught == could_not else 24
+        for first, quantity in zip(MONTHS, _split(rng, taught, months), strict=False):
+            day = _month_end(first)
+            key = f"demo:{SLUG}:{code}:{day.isoformat()}"
+            rows.append([code, "taught", day.isoformat(), quantity, key])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    (OUT / "reports.csv").write_text(out.getvalue(), encoding="utf-8")
+    steps = {
+        "movement": SLUG,
+        "steps": [
+            ["apply", "setup.yaml"],
+            ["import_reports", "reports.csv", "--movement", SLUG, "--source", "demo", "--verified"],
+            ["close_movement", SLUG],
+        ],
+    }
+    (OUT / "steps.yaml").write_text(
+        "# The anti-illiteracy campaign: the commands an organiser runs, in order.\n"
+        + yaml.safe_dump(steps, sort_keys=False, width=100, default_flow_style=None),
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    main()
