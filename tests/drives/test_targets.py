@@ -125,6 +125,9 @@ def test_the_api_names_and_shows_targets(donation_drive, organiser_client):
         "100.0",
     )
     assert target["reached_on"] == movement_today(donation_drive.movement).isoformat()
+    table = StringIO()
+    call_command("drives", "--movement", slug, stdout=table)
+    assert "A truck" in table.getvalue() and "reached on" in table.getvalue()
 
 
 def test_the_page_shows_targets_and_names_the_next(donation_drive, organiser_client):
