@@ -27,6 +27,12 @@ NAMED: list[str] = [
     "Kusong",
     "shock-brigade-1952",  # the Jongju engine workers' shock brigade
     "Jongju",
+    "plowwoman-1951",
+    "plowwoman",
+    "arms-fund-1950",
+    "minchong",
+    "anti-illiteracy-1947",
+    "illiteracy",
 ]
 
 

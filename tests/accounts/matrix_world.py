@@ -184,6 +184,16 @@ def build(world) -> SimpleNamespace:
         rows=[drive_actions.DonationRow(item="rice", stage="received", unit="C1", quantity=3)],
     ).entry_ids[0]
 
+    # named targets of a donation drive organised by C1 (scope C1): ORGANISE names the next
+    arms = movement_actions.create_movement(
+        title="Arms", slug="arms", organiser=units["C1"], starts_on=START, ends_on=END
+    )
+    drive_actions.create_donation_drive(
+        movement=arms,
+        items=[drive_actions.ItemSpec(code="funds", name="Funds", kind="money", currency="KPW")],
+    )
+    movement_actions.launch_movement(movement=arms)
+
     call = _draft(units, "call")
     now = timezone.now()
     x.call = drive_actions.create_volunteer_call(

@@ -730,6 +730,15 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
             "donations": [{"item": "rice", "stage": "received", "unit": "C1", "quantity": "2"}]
         },
     ),
+    # named targets of C1's donation drive "arms": seen with the movement, named by organisers
+    ("GET", "/api/v1/movements/{slug}/donations/targets"): Endpoint(
+        movement_of_c1(200), "/api/v1/movements/arms/donations/targets"
+    ),
+    ("POST", "/api/v1/movements/{slug}/donations/targets"): Endpoint(
+        movement_of_c1(201, need=ORG),
+        "/api/v1/movements/arms/donations/targets",
+        lambda w: {"targets": [{"item": "funds", "name": "A truck", "price": "100"}]},
+    ),
     ("GET", "/api/v1/movements/{slug}/volunteers"): Endpoint(
         on_unit(200), "/api/v1/movements/call/volunteers?unit=C1"
     ),
@@ -1362,6 +1371,12 @@ PAGES: dict[str, Page] = {
     "drives-sign-up": Page(anyone(200), "/drives/open-call/volunteers/sign-up/", public=200),
     "drives-donations": Page(on_unit(200), "/drives/gifts/donations/?unit=C1"),
     "drives-set-up": Page(movement_of_c1(200, need=ORG), "/drives/draft/set-up/"),
+    "drives-donation-targets": Page(
+        movement_of_c1(302, need=ORG),
+        "/drives/arms/donations/targets/",
+        "POST",
+        lambda w: {"item": "funds", "name": "A truck", "price": "100"},
+    ),
     "drives-donation-drive-create": Page(
         movement_of_c1(302, need=ORG),
         "/drives/draft/set-up/donations/",

@@ -4,12 +4,15 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pacesetter.accounts.permissions import ANONYMOUS, acting_as
+from pacesetter.accounts import actions as account_actions
+from pacesetter.accounts.models import Role
+from pacesetter.accounts.permissions import ANONYMOUS, acting_as, actor_for
 from pacesetter.core.errors import StateError, ValidationFailed
 from pacesetter.drives import actions, selectors
 from pacesetter.drives.models import SignUp, SignUpTotal, VolunteerCall
 from pacesetter.ledger.models import SubtreePeriodTotal
 from tests.drives.conftest import make_call, person
+from tests.factories import UserFactory
 
 
 def test_sign_up_gives_a_code_and_counts_live(call):
@@ -250,3 +253,21 @@ def test_a_moved_unit_takes_its_counts_along(units):
     overview = {u.code: n for u, n in selectors.call_overview(call=call, unit=units["KP"]).children}
     assert overview == {"P1": 0, "P2": 3}
     assert selectors.call_overview(call=call, unit=units["KP"]).total == 3
+
+
+def test_an_organiser_enters_the_moment_of_a_paper_form_and_a_member_may_not(call, units):
+    organiser, member = UserFactory(username="org"), UserFactory(username="mem")
+    account_actions.grant_role(user=organiser, role=Role.ORGANISER, unit=units["KP"])
+    account_actions.grant_role(user=member, role=Role.MEMBER, unit=units["W1"])
+    moment = call.opens_at + dt.timedelta(hours=1)
+    with acting_as(actor_for(organiser)):
+        actions.sign_up(
+            call=call,
+            rows=[person(1, unit="W1", role="medic", gender="female", signed_up_at=moment)],
+        )
+    with acting_as(actor_for(member)), pytest.raises(ValidationFailed) as refused:
+        actions.sign_up(
+            call=call,
+            rows=[person(2, unit="W1", role="medic", gender="female", signed_up_at=moment)],
+        )
+    assert refused.value.errors[0].field == "signed_up_at"

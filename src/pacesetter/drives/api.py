@@ -45,6 +45,8 @@ from .schemas import (
     SignUpsIn,
     SignUpsRecorded,
     StatusIn,
+    TargetsIn,
+    TargetsOut,
     VolunteerCallIn,
 )
 
@@ -128,6 +130,49 @@ def donation_totals(request: HttpRequest, slug: str, unit: str | None = None):
             for row in overview.items
         ],
     }
+
+
+def _targets(movement: Movement, drive) -> dict:
+    overview = selectors.donation_targets(drive=drive)
+    following = overview.next
+    return {
+        "movement": movement.slug,
+        "targets": [
+            {
+                "item": t.target.item.code,
+                "position": t.target.position,
+                "name": t.target.name,
+                "price": t.price,
+                "reached_at": t.reached_at,
+                "reached_on": t.progress.reached_on,
+                "gathered": t.gathered,
+                "percent": t.progress.percent,
+            }
+            for t in overview.targets
+        ],
+        "next": following.target.name if following else None,
+    }
+
+
+@router.get("/movements/{slug}/donations/targets", response={200: TargetsOut, **READ_REFUSALS})
+def donation_targets(request: HttpRequest, slug: str):
+    """The drive's named targets in order: the day the gifts received reached each, and
+    what is gathered toward the next."""
+    movement, drive = _drive(slug, "donation_drive")
+    return _targets(movement, drive)
+
+
+@router.post("/movements/{slug}/donations/targets", response={201: TargetsOut, **WRITE_REFUSALS})
+def add_donation_targets(request: HttpRequest, slug: str, payload: TargetsIn):
+    """Name the next targets of the drive (after those it has), each with the item whose
+    gifts buy it and its price. Every bad target is listed (422); nothing is added."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    movement, drive = _drive(slug, "donation_drive")
+    actions.add_donation_targets(
+        drive=drive,
+        targets=[actions.TargetSpec(**target.dict()) for target in payload.targets],
+    )
+    return Status(201, _targets(movement, drive))
 
 
 # --- setting drives up ------------------------------------------------------------------------

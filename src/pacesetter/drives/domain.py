@@ -70,6 +70,55 @@ def apply_batch(
     return result, errors
 
 
+@dataclass(frozen=True, slots=True)
+class TargetProgress:
+    """One named target of an item: what the gifts must reach to buy it (its price plus the
+    prices before it), the day they did (None: not yet), and, for the target being saved
+    for, how much of its own price is gathered so far."""
+
+    position: int
+    price: int
+    reached_at: int  # the received total that buys it (cumulative)
+    reached_on: dt.date | None
+    gathered: int  # toward this target's own price, from 0 to its price
+
+    @property
+    def reached(self) -> bool:
+        return self.reached_on is not None
+
+    @property
+    def percent(self) -> Decimal:
+        """The share of its price gathered (100 once reached; never more)."""
+        return Decimal(self.gathered) * 100 / Decimal(self.price)
+
+
+def targets_progress(
+    prices: Iterable[int], daily: Iterable[tuple[dt.date, int]]
+) -> list[TargetProgress]:
+    """Walk the item's received total day by day (`daily`: the day's quantity, in day
+    order) through the targets' prices in order: a target is reached on the day the total
+    passes the sum of its price and those before it. Minor units throughout."""
+    days = sorted(daily)
+    total = sum(q for _day, q in days)
+    progress = []
+    threshold = 0
+    for position, price in enumerate(prices, start=1):
+        if price <= 0:
+            raise ValueError("a target's price must be more than zero")
+        before = threshold
+        threshold += price
+        reached_on = None
+        running = 0
+        for day, quantity in days:
+            running += quantity
+            if running >= threshold:
+                reached_on = day
+                break
+        gathered = min(max(total - before, 0), price)
+        progress.append(TargetProgress(position, price, threshold, reached_on, gathered))
+    return progress
+
+
 # --- volunteer calls --------------------------------------------------------------------------
 
 WAITLISTED = "waitlisted"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from pacesetter.core.forms import PlainTextForm
 
@@ -22,6 +23,20 @@ class KeyedForm(PlainTextForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["idempotency_key"] = f"form:{uuid.uuid4().hex}"
+
+
+class TargetForm(PlainTextForm):
+    """The next named target of a donation drive: what an item's gifts buy, and its price."""
+
+    item = forms.ChoiceField(label=_("Item whose gifts buy it"))
+    name = forms.CharField(label=_("Name of the target"), max_length=200)
+    price = forms.CharField(
+        label=_("Price"), max_length=32, help_text=_("In the item's measure (money: its currency).")
+    )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [(i.code, str(i)) for i in items]
 
 
 class GiftForm(KeyedForm):

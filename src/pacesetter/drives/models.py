@@ -218,6 +218,35 @@ class DonationBalance(models.Model):
         return self.received_minor - self.distributed_minor
 
 
+class DonationTarget(models.Model):
+    """A named thing an item's gifts buy, with its price in the item's measure ("a tank",
+    "an ambulance", "a well"), in the order the drive aims at them: the first is reached when
+    the item's received total passes its price, the next when the total passes both prices,
+    and so on. When each was reached is read from the ledger's daily totals, not stored."""
+
+    drive = models.ForeignKey(DonationDrive, on_delete=models.CASCADE, related_name="targets")
+    item = models.ForeignKey(DonationItem, on_delete=models.PROTECT, related_name="targets")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    price_minor = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "position"], name="donation_target_position_unique"
+            ),
+            models.UniqueConstraint(fields=["item", "name"], name="donation_target_name_unique"),
+            models.CheckConstraint(
+                condition=Q(price_minor__gt=0), name="donation_target_price_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.price_minor} of item {self.item_id})"
+
+
 class DonorKindTotal(models.Model):
     """Pledged and received per item and donor kind (members, units, anonymous)."""
 

@@ -210,6 +210,37 @@ class DonationDriveIn(Schema):
     estimate_currency: str = Field("", description="the currency gifts in kind are valued in")
 
 
+class TargetIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    item: str = Field(..., description="the code of the item whose gifts buy it")
+    name: str
+    price: QuantityIn = Field(..., description="in the item's measure (money: its currency)")
+
+
+class TargetsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    targets: list[TargetIn]
+
+
+class TargetOut(Schema):
+    item: str
+    position: int
+    name: str
+    price: Quantity
+    reached_at: Quantity = Field(..., description="the received total that buys it")
+    reached_on: dt.date | None = Field(None, description="the day it was reached; null: not yet")
+    gathered: Quantity = Field(..., description="gathered toward its own price")
+    percent: Percent
+
+
+class TargetsOut(Schema):
+    movement: str
+    targets: list[TargetOut]
+    next: str | None = Field(None, description="the name of the target being gathered for")
+
+
 class RoleIn(Schema):
     model_config = ConfigDict(extra="forbid")
 

@@ -28,6 +28,7 @@ from .models import (
     DonationDrive,
     DonationEntry,
     DonationItem,
+    DonationTarget,
     DonorKindTotal,
     EnlistmentCoverage,
     EnlistmentDrive,
@@ -182,6 +183,65 @@ def donation_overview(*, drive: DonationDrive, unit: Unit) -> DonationOverview:
         ],
         estimate_minor=estimate,
     )
+
+
+@dataclass
+class TargetFigures:
+    target: DonationTarget
+    progress: domain.TargetProgress
+
+    @property
+    def price(self) -> Decimal:
+        return self.target.item.quantity(self.target.price_minor)
+
+    @property
+    def gathered(self) -> Decimal:
+        return self.target.item.quantity(self.progress.gathered)
+
+    @property
+    def reached_at(self) -> Decimal:
+        return self.target.item.quantity(self.progress.reached_at)
+
+
+@dataclass
+class TargetsOverview:
+    targets: list[TargetFigures]
+
+    @property
+    def reached(self) -> list[TargetFigures]:
+        return [t for t in self.targets if t.progress.reached]
+
+    @property
+    def next(self) -> TargetFigures | None:
+        """The target being gathered for: the first not reached (None: all are)."""
+        return next((t for t in self.targets if not t.progress.reached), None)
+
+
+def donation_targets(*, drive: DonationDrive) -> TargetsOverview:
+    """The drive's named targets in order, each with the day the item's gifts received over
+    the whole drive (the organiser's subtree) reached it and what is gathered toward it;
+    two queries (the targets, the daily totals of their items)."""
+    targets = list(
+        DonationTarget.objects.filter(drive=drive)
+        .select_related("item")
+        .order_by("item__position", "item_id", "position")
+    )
+    if not targets:
+        return TargetsOverview([])
+    indicator_of = {t.item.received_indicator_id: t.item_id for t in targets}
+    daily: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for indicator_id, day, quantity in SubtreeDailyTotal.objects.filter(
+        unit_id=drive.movement.organiser_id, indicator_id__in=indicator_of
+    ).values_list("indicator_id", "day", "quantity_minor"):
+        daily[indicator_of[indicator_id]].append((day, int(quantity)))
+    by_item: dict[int, list[DonationTarget]] = defaultdict(list)
+    for target in targets:
+        by_item[target.item_id].append(target)
+    figures = []
+    for item_id, item_targets in by_item.items():
+        progress = domain.targets_progress([t.price_minor for t in item_targets], daily[item_id])
+        figures += [TargetFigures(t, p) for t, p in zip(item_targets, progress, strict=True)]
+    return TargetsOverview(figures)
 
 
 def recent_entries(

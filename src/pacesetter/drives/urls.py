@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("drives/<slug:slug>/donations/", views.donations, name="drives-donations"),
     path(
+        "drives/<slug:slug>/donations/targets/",
+        views.donation_targets,
+        name="drives-donation-targets",
+    ),
+    path(
         "drives/<slug:slug>/donations/receipts/<int:entry_id>.pdf",
         views.receipt,
         name="drives-receipt",

@@ -32,13 +32,14 @@ from pacesetter.core.errors import ActionError, NotAllowed
 from pacesetter.core.pages import add_row_errors
 from pacesetter.core.pagination import slice_of, wants_more
 from pacesetter.figures import charts
+from pacesetter.movements.api import movement_or_404
 from pacesetter.movements.models import Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units import selectors as unit_selectors
 from pacesetter.units.models import Unit, tree_order
 
 from . import actions, selectors
-from .forms import CodeForm, DistributionForm, EnlistmentForm, GiftForm, SignUpForm
+from .forms import CodeForm, DistributionForm, EnlistmentForm, GiftForm, SignUpForm, TargetForm
 from .models import DonationEntry, SignUp
 from .receipts import receipt_pdf
 
@@ -189,7 +190,59 @@ def donations(request: HttpRequest, slug: str) -> HttpResponse:
             "gift_form": gift_form,
             "distribution_form": distribution_form,
             "new_entry": int(entry_id) if entry_id.isdigit() and request.method == "GET" else None,
+            "targets": selectors.donation_targets(drive=drive),
+            "may_name_targets": _may_name_targets(movement),
         },
+    )
+
+
+def _may_name_targets(movement: Movement) -> bool:
+    return movement.status != Movement.Status.CLOSED and can(
+        current_actor(), Capability.ORGANISE, movement.organiser, movement
+    )
+
+
+@sign_in_unless_public
+def donation_targets(request: HttpRequest, slug: str) -> HttpResponse:
+    """A donation drive's named targets: each reached, the day it was, and the progress
+    toward the next; its organisers name the next one here."""
+    movement, _scope = _movement(slug, "donation_drive")
+    drive = movement.donation_drive
+    items = list(drive.items.all())
+    may_name = _may_name_targets(movement)
+    form = TargetForm(items=items)
+    if request.method == "POST":
+        if not may_name:
+            # 403 (or 404 to one who cannot see it); an organiser of a closed movement is
+            # answered by the action, on the form.
+            movement_or_404(slug, Capability.ORGANISE)
+        form = TargetForm(request.POST, items=items)
+        if form.is_valid():
+            try:
+                actions.add_donation_targets(
+                    drive=drive,
+                    targets=[actions.TargetSpec(**form.cleaned_data)],
+                )
+            except ActionError as exc:
+                add_row_errors(form, exc.errors or [])
+                if not exc.errors:
+                    form.add_error(None, exc.detail)
+            else:
+                messages.success(request, _("Target added."))
+                return redirect("drives-donation-targets", slug)
+    return render(
+        request,
+        "drives/targets.html",
+        {
+            "movement": movement,
+            "drive": drive,
+            "unit": None,
+            "breadcrumbs": [],
+            "targets": selectors.donation_targets(drive=drive),
+            "may_name": may_name,
+            "form": form,
+        },
+        status=422 if request.method == "POST" else 200,
     )
 
 

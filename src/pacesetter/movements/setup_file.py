@@ -122,6 +122,8 @@ CALL_KEYS = {
     "asks_gender": bool,
     "asks_age_band": bool,
 }
+# A donation drive's named targets: what an item's gifts buy, in order, and the price.
+TARGET_KEYS = {"item": str, "name": str, "price": str}
 PLACE_KEYS = {"unit": str, "capacity": int, "role": str}
 ENLISTMENT_KEYS = {"reporting_kind": str}
 ROLE_KEYS = {"code": str, "name": str}
@@ -310,7 +312,7 @@ class SetupReader:
                 parts["donation_drive"],
                 at(prefix, "donation_drive"),
                 DONATION_KEYS,
-                {"items": ITEM_KEYS},
+                {"items": ITEM_KEYS, "targets": TARGET_KEYS},
                 required=("items",),
             )
         if "volunteer_call" in parts:
@@ -366,6 +368,8 @@ class SetupReader:
                 self.required(item, found, here, [k for k in ("code", "name") if k in row_keys])
                 if name == "places":
                     self.required(item, found, here, ("unit", "capacity"))
+                if name == "targets":
+                    self.required(item, found, here, ("item", "price"))
                 rows.append(
                     {
                         key: self.scalar(found[key], at(here, key), kind)

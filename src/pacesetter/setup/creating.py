@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.http import Http404
@@ -17,6 +18,7 @@ from django.http import Http404
 from pacesetter.accounts.permissions import Capability, can, current_actor
 from pacesetter.core.errors import ActionError
 from pacesetter.drives import actions as drive_actions
+from pacesetter.drives.models import DonationDrive
 from pacesetter.emulation import actions as emulation_actions
 from pacesetter.emulation.models import Scoring
 from pacesetter.movements import actions
@@ -184,6 +186,8 @@ DRIVE_NAMES = {
     "volunteer_call": "volunteer call",
     "enlistment": "enlistment",
 }
+# What create_drives may have made besides the drives.
+MADE_NAMES = {**DRIVE_NAMES, "donation_targets": "donation targets"}
 
 
 def create_drives(setup: MovementSetup, movement: Movement) -> list[str]:
@@ -202,6 +206,8 @@ def create_drives(setup: MovementSetup, movement: Movement) -> list[str]:
             ),
         )
         made.append("donation_drive")
+    if setup.donation_drive is not None and add_targets(setup, movement):
+        made.append("donation_targets")
     if setup.volunteer_call is not None and not hasattr(movement, "volunteer_call"):
         spec = setup.volunteer_call
         drive_step(
@@ -231,6 +237,54 @@ def create_drives(setup: MovementSetup, movement: Movement) -> list[str]:
         )
         made.append("enlistment")
     return made
+
+
+def add_targets(setup: MovementSetup, movement: Movement) -> int:
+    """The donation drive's named targets the file lists after those stored (per item, in
+    order); how many were added. A stored target the file names otherwise is refused: a
+    target, once named, stays as it was."""
+    wanted = (setup.donation_drive or {}).get("targets") or []
+    drive = DonationDrive.objects.filter(movement=movement).first()
+    if not wanted or drive is None:
+        return 0
+    place = at("donation_drive", "targets")
+    stored: dict[str, list[tuple[str, Decimal]]] = {}
+    for target in drive.targets.select_related("item").order_by("item_id", "position"):
+        stored.setdefault(target.item.code, []).append(
+            (target.name, target.item.quantity(target.price_minor))
+        )
+    seen: dict[str, int] = {}
+    new = []
+    for number, spec in enumerate(wanted, start=1):
+        item = str(spec.get("item") or "")
+        index = seen[item] = seen.get(item, -1) + 1
+        have = stored.get(item, [])
+        if index >= len(have):
+            new.append(
+                drive_actions.TargetSpec(
+                    item=item, name=str(spec.get("name") or ""), price=spec.get("price") or ""
+                )
+            )
+            continue
+        name, price = have[index]
+        try:
+            same = name == spec.get("name") and Decimal(str(spec.get("price"))) == price
+        except ArithmeticError:
+            same = False
+        if not same:
+            where = at(setup.prefix, f"{place}[{number}]")
+            raise Refused(
+                [
+                    SetupProblem(
+                        setup.lines.get(where) or setup.lines.get(at(setup.prefix, place)) or 1,
+                        where,
+                        f"a target cannot change once named (stored: {name}, {price})",
+                    )
+                ]
+            )
+    if new:
+        step(setup, place, lambda: drive_actions.add_donation_targets(drive=drive, targets=new))
+    return len(new)
 
 
 CALL_OPTIONS = ("at_quota", "min_age", "max_age", "skills", "asks_gender", "asks_age_band")

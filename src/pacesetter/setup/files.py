@@ -55,6 +55,7 @@ from pacesetter.movements.setup_file import (
 from pacesetter.setup.challenges import challenges_document, propose_challenges
 from pacesetter.setup.creating import (
     DRIVE_NAMES,
+    MADE_NAMES,
     Refused,
     create_drives,
     create_from_setup,
@@ -461,7 +462,7 @@ def _apply_drives(setup: MovementSetup, movement: Movement, changes: list[str]) 
             continue
         wanted = _drive_shape(name, spec, movement)
         for key, now in stored[name].items():
-            if wanted.get(key) != now:
+            if key != "targets" and wanted.get(key) != now:
                 _refuse(
                     setup.lines,
                     at(setup.prefix, at(name, key)),
@@ -469,7 +470,7 @@ def _apply_drives(setup: MovementSetup, movement: Movement, changes: list[str]) 
                     f"({key} {_plain(now)!r} → {_plain(wanted.get(key))!r})",
                 )
     for name in create_drives(setup, movement):
-        changes.append(f"add {DRIVE_NAMES[name]} to {movement.slug}")
+        changes.append(f"add {MADE_NAMES[name]} to {movement.slug}")
 
 
 def _plain(value: Any) -> Any:
@@ -543,6 +544,17 @@ def drive_documents(movement: Movement) -> dict[str, dict[str, Any]]:
                     }
                 )
                 for item in drive.items.select_related("pledged_indicator")
+            ],
+            # Named once, never changed: a file gives them back as they were named.
+            "targets": [
+                {
+                    "item": target.item.code,
+                    "name": target.name,
+                    "price": str(target.item.quantity(target.price_minor)),
+                }
+                for target in drive.targets.select_related("item").order_by(
+                    "item__position", "item_id", "position"
+                )
             ],
         }
     call = VolunteerCall.objects.filter(movement=movement).first()

@@ -33,12 +33,14 @@ from .enlistment import (
     report_enlistment,
 )
 from .signups import MAX_SIGNUP_ROWS, POST_EVERY, SignUpResult, SignUpRow, sign_up
+from .targets import MAX_TARGETS, TargetSpec, add_donation_targets
 
 __all__ = [
     "MAX_DONATION_ROWS",
     "MAX_ENLISTMENT_ROWS",
     "MAX_KEY_LENGTH",
     "MAX_SIGNUP_ROWS",
+    "MAX_TARGETS",
     "POST_EVERY",
     "DonationResult",
     "DonationRow",
@@ -49,8 +51,10 @@ __all__ = [
     "PlacementRow",
     "SignUpResult",
     "SignUpRow",
+    "TargetSpec",
     "accept_signups",
     "add_call_places",
+    "add_donation_targets",
     "change_signup_status",
     "create_donation_drive",
     "create_enlistment_drive",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
-from pacesetter.accounts.permissions import Capability, current_actor
+from pacesetter.accounts.permissions import Capability, can, current_actor
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, StateError, raise_for_rows
 from pacesetter.movements.models import Movement
@@ -175,6 +175,17 @@ def sign_up(
     if entered_by is None and actor.user is not None and not actor.is_system:
         entered_by = actor.user
     may = _may_sign_up(actor, movement)
+    # The moment on a paper form is entered by the system (the command line) or by one who
+    # organises the movement, importing its forms; any other sign-up is "now".
+    may_date = actor.is_system or (
+        any(r.signed_up_at is not None for r in rows)
+        and can(
+            actor,
+            Capability.ORGANISE,
+            Movement.objects.select_related("organiser").get(pk=movement.pk).organiser,
+            movement,
+        )
+    )
     if not may and movement.is_public:
         may = None  # a visitor, or a signed-in person without rights here: for themselves
     if may is None and not movement.is_public:
@@ -251,7 +262,7 @@ def sign_up(
         else:
             identity = domain.contact_identity(call.pk, contact)
         signed_up_at = row.signed_up_at or now
-        if row.signed_up_at is not None and not actor.is_system:
+        if row.signed_up_at is not None and not may_date:
             errors.append(RowError(number, "signed_up_at", "set by the system", "not_permitted"))
         if signed_up_at < call.opens_at:
             errors.append(RowError(number, "signed_up_at", "the call is not open yet", "not_open"))

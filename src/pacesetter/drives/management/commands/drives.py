@@ -44,7 +44,19 @@ def donations(movement: Movement) -> dict:
                 },
             }
             for row in overview.items
-        ]
+        ],
+        # Named targets in order: the day each was reached, and the progress toward the next.
+        "targets": [
+            {
+                "item": t.target.item.code,
+                "name": t.target.name,
+                "price": str(t.price),
+                "reached_on": _text(t.progress.reached_on and t.progress.reached_on.isoformat()),
+                "gathered": str(t.gathered),
+                "percent": _text(round_percent(t.progress.percent)),
+            }
+            for t in selectors.donation_targets(drive=drive).targets
+        ],
     }
 
 
@@ -62,6 +74,16 @@ def volunteers(movement: Movement) -> dict:
         "days": len(overview.by_day),
         "by_day": {day.isoformat(): n for day, n in overview.by_day},
         "breakdowns": {name: dict(values) for name, values in overview.breakdowns.items()},
+        # Where volunteers are placed: each place's unit, role, capacity and placements.
+        "places": [
+            {
+                "unit": place.unit.code,
+                "role": place.role.code if place.role_id else None,
+                "capacity": place.capacity,
+                "placed": place.placed_count,
+            }
+            for place in overview.places
+        ],
     }
 
 
@@ -156,6 +178,20 @@ def _donations_table(data: dict) -> Table:
             _grouped(row["held"]),
             kinds,
         )
+    for target in data["targets"]:
+        reached = (
+            f"reached on {target['reached_on']}"
+            if target["reached_on"]
+            else f"{_grouped(target['gathered'])} gathered ({target['percent']}%)"
+        )
+        table.add_row(
+            f"{target['name']} ({target['item']})",
+            "",
+            _grouped(target["price"]),
+            "",
+            "",
+            reached,
+        )
     return table
 
 
@@ -172,6 +208,11 @@ def _volunteers_table(data: dict) -> Table:
     table.add_row("Placed", f"{data['placed']:,}")
     for name, values in data["breakdowns"].items():
         table.add_row(name, ", ".join(f"{k}: {v:,}" for k, v in values.items()))
+    for place in data["places"]:
+        role = f" ({place['role']})" if place["role"] else ""
+        table.add_row(
+            f"Placed at {place['unit']}{role}", f"{place['placed']:,} of {place['capacity']:,}"
+        )
     return table
 
 
