@@ -1,0 +1,246 @@
+"""Pure rules of the plausibility flags; no Django. Property-tested.
+
+Each check takes the numbers it needs (quantities as Decimals in the indicator's unit) and
+gives back the numbers a flag shows, or None when nothing looks implausible. A measure is
+flagged only when it is *past* its threshold: at the threshold, nothing.
+
+What `threshold`, `window_days` and `minimum` mean for each kind (`DEFAULTS` holds what a
+movement without a rule of that kind uses):
+
+- over_capacity: threshold = the factor of the rated capacity per day a unit's day total may
+  reach (1.5). Rated capacity is set per period on a plan, as capacity utilisation reads it
+  (actual ÷ rated capacity over the period), so a day's share is capacity ÷ the period's days;
+  for a "latest level" indicator the level itself is compared with the capacity.
+- jump: threshold = the factor of the unit's own median over its reported days in the
+  `window_days` before the day (3), once it has at least `minimum` such days (5). For a "less
+  is better" indicator, a fall to below the median ÷ the factor.
+- block_outlier: threshold = the robust z-score (0.6745 × (x − median) ÷ MAD, Iglewicz and
+  Hoaglin) against the units of the same block that reported that day (3.5), with at least
+  `minimum` of them (5). On the favourable side only (high if more is better, low if less).
+- late: threshold = days between the report's day and the day it was entered, in the
+  movement's time zone (7). Originals only: a correction is late by nature.
+- corrections: threshold = how many corrections a unit may have for its days within
+  `window_days` up to the corrected day (3).
+- heaping: threshold = the share of a unit's reported days in `window_days` (up to the day)
+  whose totals are round numbers (0.5), once it has `minimum` such days (10). Round: whole,
+  ending in 0, at most two significant digits (50, 1,200, 30,000; not 45 or 1,250).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+OVER_CAPACITY = "over_capacity"
+JUMP = "jump"
+BLOCK_OUTLIER = "block_outlier"
+LATE = "late"
+CORRECTIONS = "corrections"
+HEAPING = "heaping"
+KINDS = (OVER_CAPACITY, JUMP, BLOCK_OUTLIER, LATE, CORRECTIONS, HEAPING)
+
+# The consistency constant of the median absolute deviation (MAD ≈ 0.6745 σ for a normal
+# distribution), and of the mean absolute deviation used when the MAD is 0 (≈ 0.7979 σ).
+MAD_SCALE = Decimal("0.6745")
+MEAN_AD_SCALE = Decimal("1.253314")
+FOUR_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    enabled: bool
+    threshold: Decimal
+    window_days: int | None = None
+    minimum: int | None = None
+
+
+DEFAULTS: dict[str, Rule] = {
+    OVER_CAPACITY: Rule(True, Decimal("1.5")),
+    JUMP: Rule(True, Decimal("3"), window_days=28, minimum=5),
+    BLOCK_OUTLIER: Rule(True, Decimal("3.5"), minimum=5),
+    LATE: Rule(True, Decimal("7")),
+    CORRECTIONS: Rule(True, Decimal("3"), window_days=30),
+    HEAPING: Rule(True, Decimal("0.5"), window_days=28, minimum=10),
+}
+
+# Which settings a kind reads (the others are left empty).
+USES: dict[str, tuple[str, ...]] = {
+    kind: ("threshold",)
+    + (("window_days",) if rule.window_days is not None else ())
+    + (("minimum",) if rule.minimum is not None else ())
+    for kind, rule in DEFAULTS.items()
+}
+
+
+def rule_of(
+    kind: str,
+    *,
+    enabled: bool | None = None,
+    threshold: Decimal | None = None,
+    window_days: int | None = None,
+    minimum: int | None = None,
+) -> Rule:
+    """A stored rule with the kind's defaults where it leaves a setting empty (and only the
+    settings the kind reads)."""
+    default = DEFAULTS[kind]
+    uses = USES[kind]
+    return Rule(
+        enabled=default.enabled if enabled is None else bool(enabled),
+        threshold=default.threshold if threshold is None else Decimal(threshold),
+        window_days=(window_days or default.window_days) if "window_days" in uses else None,
+        minimum=(minimum or default.minimum) if "minimum" in uses else None,
+    )
+
+
+def rule_problems(kind: str, rule: Rule) -> list[tuple[str, str]]:
+    """(field, what is wrong) for settings out of range."""
+    problems = []
+    if kind not in DEFAULTS:
+        return [("kind", f"expected one of {', '.join(KINDS)}")]
+    if not rule.threshold.is_finite() or rule.threshold <= 0:
+        problems.append(("threshold", "a number above 0"))
+    elif kind == HEAPING and rule.threshold >= 1:
+        problems.append(("threshold", "a share between 0 and 1 (0.5 is half the days)"))
+    elif kind in (OVER_CAPACITY, JUMP) and rule.threshold < 1:
+        problems.append(("threshold", "a factor of at least 1"))
+    if rule.window_days is not None and not 1 <= rule.window_days <= 366:
+        problems.append(("window_days", "between 1 and 366 days"))
+    if rule.minimum is not None and not 1 <= rule.minimum <= 1000:
+        problems.append(("minimum", "between 1 and 1,000"))
+    return problems
+
+
+def median(values: Sequence[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return Decimal(ordered[middle])
+    return (Decimal(ordered[middle - 1]) + Decimal(ordered[middle])) / 2
+
+
+def _four(value: Decimal) -> Decimal:
+    return value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+
+def over_capacity(
+    value: Decimal, *, rated_capacity: Decimal, period_days: int, latest: bool, rule: Rule
+) -> dict | None:
+    per_day = rated_capacity if latest else rated_capacity / period_days
+    if per_day <= 0 or value <= rule.threshold * per_day:
+        return None
+    return {
+        "value": value,
+        "rated_capacity": rated_capacity,
+        "period_days": period_days,
+        "capacity_per_day": _four(per_day),
+        "ratio": _four(value / per_day),
+        "threshold": rule.threshold,
+    }
+
+
+def jump(value: Decimal, history: Sequence[Decimal], *, less: bool, rule: Rule) -> dict | None:
+    """`history`: the unit's totals on its reported days in the window before the day."""
+    if len(history) < (rule.minimum or 1):
+        return None
+    middle = median(history)
+    if middle <= 0:
+        return None
+    if less:
+        if value * rule.threshold >= middle:
+            return None
+    elif value <= rule.threshold * middle:
+        return None
+    return {
+        "value": value,
+        "median": _four(middle),
+        "days": len(history),
+        "window_days": rule.window_days,
+        "ratio": _four(value / middle),
+        "threshold": rule.threshold,
+    }
+
+
+def robust_z(value: Decimal, values: Sequence[Decimal]) -> tuple[Decimal, Decimal, Decimal] | None:
+    """(z, median, spread): the modified z-score of `value` among `values`, by the median
+    absolute deviation, or by the mean absolute deviation when more than half the values are
+    equal (MAD 0); None when all are equal (no spread to judge by)."""
+    middle = median(values)
+    deviations = [abs(Decimal(v) - middle) for v in values]
+    mad = median(deviations)
+    if mad > 0:
+        return MAD_SCALE * (value - middle) / mad, middle, mad
+    mean_deviation = sum(deviations, Decimal(0)) / len(deviations)
+    if mean_deviation == 0:
+        return None
+    return (value - middle) / (MEAN_AD_SCALE * mean_deviation), middle, mean_deviation
+
+
+def block_outlier(
+    value: Decimal, peers: Sequence[Decimal], *, less: bool, rule: Rule
+) -> dict | None:
+    """`peers`: the day totals of the block's units that reported that day, the unit's own
+    among them."""
+    if len(peers) < (rule.minimum or 1):
+        return None
+    found = robust_z(value, peers)
+    if found is None:
+        return None
+    z, middle, spread = found
+    if (-z if less else z) <= rule.threshold:
+        return None
+    return {
+        "value": value,
+        "median": _four(middle),
+        "spread": _four(spread),
+        "units": len(peers),
+        "z": _four(z),
+        "threshold": rule.threshold,
+    }
+
+
+def late(day: dt.date, entered_on: dt.date, *, rule: Rule) -> dict | None:
+    days = (entered_on - day).days
+    if days <= rule.threshold:
+        return None
+    return {"entered_on": entered_on, "days": days, "threshold": rule.threshold}
+
+
+def many_corrections(count: int, since: dt.date, *, rule: Rule) -> dict | None:
+    if count <= rule.threshold:
+        return None
+    return {
+        "count": count,
+        "since": since,
+        "window_days": rule.window_days,
+        "threshold": rule.threshold,
+    }
+
+
+def is_round(value: Decimal) -> bool:
+    """Whole, at least 10, ending in 0, with at most two significant digits."""
+    if value != value.to_integral_value() or abs(value) < 10:
+        return False
+    digits = str(abs(int(value)))
+    zeros = len(digits) - len(digits.rstrip("0"))
+    return zeros >= 1 and len(digits) - zeros <= 2
+
+
+def heaping(value: Decimal, days: Sequence[Decimal], *, rule: Rule) -> dict | None:
+    """`days`: the unit's totals on its reported days in the window up to the day (the day
+    itself among them). Only a round value is flagged."""
+    if len(days) < (rule.minimum or 1) or not is_round(value):
+        return None
+    rounds = sum(1 for v in days if is_round(v))
+    share = Decimal(rounds) / len(days)
+    if share <= rule.threshold:
+        return None
+    return {
+        "value": value,
+        "round": rounds,
+        "days": len(days),
+        "window_days": rule.window_days,
+        "share": _four(share),
+        "threshold": rule.threshold,
+    }
