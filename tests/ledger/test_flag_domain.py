@@ -40,17 +40,27 @@ def test_jump_needs_its_minimum_history_and_is_past_the_factor():
     assert domain.jump(D("3.3"), history, less=True, rule=rule)
 
 
+def _outlier(value, peers, rule, less=False):
+    group = [*peers, value]
+    return domain.block_outlier(
+        value, domain.robust_spread(group), len(group), less=less, rule=rule
+    )
+
+
 def test_block_outlier_at_and_past_the_robust_z():
     peers = [D(8), D(10), D(10), D(12)]
     # median 10, MAD 2: z of 30 is 0.6745 × 20 / 2 = 6.745 exactly.
     rule = domain.Rule(True, D("6.745"), minimum=5)
-    assert domain.block_outlier(D(30), [*peers, D(30)], less=False, rule=rule) is None
-    flagged = domain.block_outlier(D("30.1"), [*peers, D("30.1")], less=False, rule=rule)
+    assert _outlier(D(30), peers, rule) is None
+    flagged = _outlier(D("30.1"), peers, rule)
     assert flagged["z"] == D("6.7787") and flagged["units"] == 5
-    assert domain.block_outlier(D(30), peers, less=False, rule=rule) is None  # 4 < minimum 5
+    assert _outlier(D(30), peers[1:], rule) is None  # 4 < minimum 5
     # The favourable side only.
-    assert domain.block_outlier(D(-100), [*peers, D(-100)], less=False, rule=rule) is None
-    assert domain.block_outlier(D(-100), [*peers, D(-100)], less=True, rule=rule)
+    assert _outlier(D(-100), peers, rule) is None
+    assert _outlier(D(-100), peers, rule, less=True)
+    # All equal but one: by the mean absolute deviation; all equal: no spread, no flag.
+    assert _outlier(D(20), [D(10)] * 5, domain.Rule(True, D(3), minimum=5))
+    assert _outlier(D(10), [D(10)] * 5, domain.Rule(True, D(3), minimum=5)) is None
 
 
 def test_late_past_its_days():
@@ -114,14 +124,15 @@ def test_the_robust_z_ignores_shifts_and_scales(items, shift, scale):
     second = domain.robust_z(moved[0], moved)
     assert (first is None) == (second is None)
     if first is not None:
-        assert abs(first[0] - second[0]) < D("1e-20")
+        assert abs(first - second) < D("1e-20")
 
 
 @given(values, st.integers(0, 10_000))
 def test_a_higher_value_never_lowers_the_z(items, extra):
-    """Robustness: adding to the value judged can only raise its z among its peers."""
-    low = domain.robust_z(items[0], items)
-    raised = [items[0] + extra, *items[1:]]
-    high = domain.robust_z(raised[0], raised)
-    if low is not None and high is not None and low[2] == high[2]:
-        assert high[0] >= low[0]
+    """Robustness: adding to the value judged can only raise its z among the same peers."""
+    spread = domain.robust_spread(items)
+    if spread is not None:
+        middle, deviation, scale = spread
+        low = scale * (items[0] - middle) / deviation
+        high = scale * (items[0] + extra - middle) / deviation
+        assert high >= low

@@ -202,6 +202,9 @@ def _record(
     new_ids: list[int] | None = []  # none new, none to return
     if new:
         new_ids = _insert(movement, new, source, entered_by, verified, return_ids=return_ids)
+        if new_ids is None and return_ids:  # PostgreSQL's COPY gives no ids back
+            by_key = ids_by_key([row.key for row in new])
+            new_ids = [by_key[row.key] for row in new]
         verified_flag = 1 if verified else 0
         own: dict[aggregates.DayKey, aggregates.Totals] = defaultdict(aggregates._zero)
         for row in new:
@@ -234,10 +237,7 @@ def _record(
         signals.reports_recorded.send(sender=Report, movement=movement, rows=new)
     result = IngestResult(created=len(new), replayed=len(prepared) - len(new))
     if return_ids:
-        if new_ids is None:  # PostgreSQL's COPY gives no ids back
-            ids = {**stored_ids, **ids_by_key([row.key for row in new])}
-        else:
-            ids = {**stored_ids, **dict(zip((row.key for row in new), new_ids, strict=True))}
+        ids = {**stored_ids, **dict(zip((row.key for row in new), new_ids or (), strict=True))}
         result.report_ids = [ids[row.key] for row in prepared]
         result.statuses = ["replayed" if row.number in replays else "created" for row in prepared]
     return result

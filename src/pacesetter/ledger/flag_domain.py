@@ -89,8 +89,12 @@ def rule_of(
     return Rule(
         enabled=default.enabled if enabled is None else bool(enabled),
         threshold=default.threshold if threshold is None else Decimal(threshold),
-        window_days=(window_days or default.window_days) if "window_days" in uses else None,
-        minimum=(minimum or default.minimum) if "minimum" in uses else None,
+        window_days=(
+            (default.window_days if window_days is None else window_days)
+            if "window_days" in uses
+            else None
+        ),
+        minimum=(default.minimum if minimum is None else minimum) if "minimum" in uses else None,
     )
 
 
@@ -162,39 +166,52 @@ def jump(value: Decimal, history: Sequence[Decimal], *, less: bool, rule: Rule) 
     }
 
 
-def robust_z(value: Decimal, values: Sequence[Decimal]) -> tuple[Decimal, Decimal, Decimal] | None:
-    """(z, median, spread): the modified z-score of `value` among `values`, by the median
-    absolute deviation, or by the mean absolute deviation when more than half the values are
-    equal (MAD 0); None when all are equal (no spread to judge by)."""
+def robust_spread(values: Sequence[Decimal]) -> tuple[Decimal, Decimal, Decimal] | None:
+    """(median, spread, scale) of a group, so that a value's modified z-score is
+    scale × (value − median) ÷ spread: by the median absolute deviation, or by the mean
+    absolute deviation when more than half the values are equal (MAD 0); None when all are
+    equal (no spread to judge by). Computed once per group, whichever of its values is
+    judged."""
     middle = median(values)
     deviations = [abs(Decimal(v) - middle) for v in values]
     mad = median(deviations)
     if mad > 0:
-        return MAD_SCALE * (value - middle) / mad, middle, mad
+        return middle, mad, MAD_SCALE
     mean_deviation = sum(deviations, Decimal(0)) / len(deviations)
     if mean_deviation == 0:
         return None
-    return (value - middle) / (MEAN_AD_SCALE * mean_deviation), middle, mean_deviation
+    return middle, mean_deviation, 1 / MEAN_AD_SCALE
+
+
+def robust_z(value: Decimal, values: Sequence[Decimal]) -> Decimal | None:
+    spread = robust_spread(values)
+    if spread is None:
+        return None
+    middle, deviation, scale = spread
+    return scale * (value - middle) / deviation
 
 
 def block_outlier(
-    value: Decimal, peers: Sequence[Decimal], *, less: bool, rule: Rule
+    value: Decimal,
+    spread: tuple[Decimal, Decimal, Decimal] | None,
+    units: int,
+    *,
+    less: bool,
+    rule: Rule,
 ) -> dict | None:
-    """`peers`: the day totals of the block's units that reported that day, the unit's own
-    among them."""
-    if len(peers) < (rule.minimum or 1):
+    """`spread`: `robust_spread` of the day totals of the block's `units` that reported that
+    day, the unit's own among them."""
+    if units < (rule.minimum or 1) or spread is None:
         return None
-    found = robust_z(value, peers)
-    if found is None:
-        return None
-    z, middle, spread = found
+    middle, deviation, scale = spread
+    z = scale * (value - middle) / deviation
     if (-z if less else z) <= rule.threshold:
         return None
     return {
         "value": value,
         "median": _four(middle),
-        "spread": _four(spread),
-        "units": len(peers),
+        "spread": _four(deviation),
+        "units": units,
         "z": _four(z),
         "threshold": rule.threshold,
     }

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 from pacesetter.accounts.permissions import Capability, current_actor, require_on_movement
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, ValidationFailed
+from pacesetter.core.rows import insert_rows
 from pacesetter.movements.models import Movement
 
 from . import flag_domain as rules_domain
@@ -399,25 +400,46 @@ def flag_reports(
     missing = [key for key in missing if key not in ids]
     if missing:
         ids.update(ids_by_key(missing))
-    flags: dict[tuple[int, str], ReportFlag] = {}
+    flags: dict[tuple[int, str], tuple] = {}
+    sqlite = connection.vendor == "sqlite"
+    flagged_at = connection.ops.adapt_datetimefield_value(now) if sqlite else now
     for row, kind, numbers in found:
         report_id = row.corrects_id if row.corrects_id is not None else ids[row.key]
         if (report_id, kind) in flags:
             continue
         numbers = {**numbers, "day": row.day}
-        flags[(report_id, kind)] = ReportFlag(
-            movement_id=movement.pk,
-            report_id=report_id,
-            unit_id=row.unit_id,
-            indicator_id=row.indicator_id,
-            day=row.day,
-            kind=kind,
-            reason=reason_text(kind, numbers),
-            numbers=_json_numbers(numbers),
-            flagged_at=now,
+        flags[(report_id, kind)] = (
+            movement.pk,
+            report_id,
+            row.unit_id,
+            row.indicator_id,
+            row.day.isoformat() if sqlite else row.day,
+            kind,
+            reason_text(kind, numbers),
+            json.dumps(_json_numbers(numbers)),
+            flagged_at,
         )
-    ReportFlag.objects.bulk_create(flags.values(), ignore_conflicts=True)
+    # Append-only and one per report and kind: a flag raised again is left as it was.
+    insert_rows(
+        ReportFlag._meta.db_table,
+        _FLAG_COLUMNS,
+        list(flags.values()),
+        suffix="ON CONFLICT (report_id, kind) DO NOTHING",
+    )
     return len(flags)
+
+
+_FLAG_COLUMNS = (
+    "movement_id",
+    "report_id",
+    "unit_id",
+    "indicator_id",
+    "day",
+    "kind",
+    "reason",
+    "numbers",
+    "flagged_at",
+)
 
 
 def _flags(
@@ -477,26 +499,25 @@ def _flags(
     own, peers = _day_totals(valued, lookback, blocks=outlier is not None)
 
     judged: dict[tuple[int, int, dt.date], list[tuple[str, dict]]] = {}
+    spreads: dict[tuple[int, int, dt.date], tuple | None] = {}
     for row in valued:
         key = (row.unit_id, row.indicator_id, row.day)
         if key not in judged:
             judged[key] = _judge(
                 key,
                 facts[row.indicator_id],
-                own,
-                peers,
-                capacities,
-                capacity,
-                jump,
-                outlier,
-                heaping,
+                read=(own, peers, spreads, capacities),
+                rules=(capacity, jump, outlier, heaping),
             )
         found.extend((row, kind, numbers) for kind, numbers in judged[key])
     return found
 
 
-def _judge(key, facts, own, peers, capacities, capacity, jump, outlier, heaping):
-    """The value flags of one unit's day total on one indicator."""
+def _judge(key: tuple, facts, *, read: tuple, rules: tuple) -> list[tuple[str, dict]]:
+    """The value flags of one unit's day total on one indicator, from what the batch read
+    (`spreads` is filled as blocks are met) and the rules of the value flags that are on."""
+    own, peers, spreads, capacities = read
+    capacity, jump, outlier, heaping = rules
     unit_id, indicator_id, day = key
     series = own.get((unit_id, indicator_id), {})
     if day not in series:
@@ -526,11 +547,15 @@ def _judge(key, facts, own, peers, capacities, capacity, jump, outlier, heaping)
         if numbers:
             found.append((rules_domain.JUMP, numbers))
     if outlier is not None:
-        for (_block_id, code), members in sorted(peers.get((indicator_id, day), {}).items()):
+        for (block_id, code), members in sorted(peers.get((indicator_id, day), {}).items()):
             if unit_id not in members:
                 continue
-            values = [quantity(q) for q in members.values()]
-            numbers = rules_domain.block_outlier(value, values, less=facts.less, rule=outlier)
+            group = (block_id, indicator_id, day)
+            if group not in spreads:  # once per block and day, whichever unit is judged
+                spreads[group] = rules_domain.robust_spread([quantity(q) for q in members.values()])
+            numbers = rules_domain.block_outlier(
+                value, spreads[group], len(members), less=facts.less, rule=outlier
+            )
             if numbers:
                 found.append((rules_domain.BLOCK_OUTLIER, {**numbers, "block": code}))
                 break

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import flag_views, views
 
 urlpatterns = [
     path("report/<slug:slug>/", views.report_entry, name="report-entry"),
@@ -12,4 +12,5 @@ urlpatterns = [
         name="report-upload-preview",
     ),
     path("report/<slug:slug>/template.csv", views.report_template, name="report-template"),
+    path("movements/<slug:slug>/flag-rules/", flag_views.flag_rules, name="ledger-flag-rules"),
 ]

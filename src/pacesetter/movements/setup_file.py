@@ -58,6 +58,7 @@ MOVEMENT_KEYS = {
     "rankings",
     "challenges",
     "reserve_links",
+    "flag_rules",
     "donation_drive",
     "volunteer_call",
     "enlistment",
@@ -95,6 +96,9 @@ CHALLENGE_KEYS = {
 # Verified reserves of a kind and measure counted toward an indicator (pacesetter.setup.
 # reserve_links applies them through the reserves' link action).
 RESERVE_LINK_KEYS = {"kind": str, "measure": str, "indicator": str, "factor": str}
+# A plausibility flag's rule, under its kind (pacesetter.setup.flag_rules checks the kinds and
+# applies them through the ledger's set_flag_rules).
+FLAG_RULE_KEYS = {"enabled": bool, "threshold": str, "window_days": int, "minimum": int}
 COMPONENT_KEYS = {"indicator": str, "normalisation": str, "weight": str}
 # A drive's fields (at most one of each kind per movement); `roles`, `items` and `places`
 # are lists of mappings read by the keys below.
@@ -159,6 +163,8 @@ class MovementSetup:
     rankings: list[dict[str, Any]] = field(default_factory=list)
     challenges: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
     reserve_links: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
+    # kind → its settings as given, each with its "place"
+    flag_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Each drive as the file gives it (None: the file names none); the drive's own
     # indicators are made by the drive, not listed in `indicators`.
     donation_drive: dict[str, Any] | None = None
@@ -293,6 +299,8 @@ class SetupReader:
             self._challenges(parts["challenges"], setup)
         if "reserve_links" in parts:
             self._reserve_links(parts["reserve_links"], setup)
+        if "flag_rules" in parts:
+            self._flag_rules(parts["flag_rules"], setup)
         if "donation_drive" in parts:
             setup.donation_drive = self._drive(
                 parts["donation_drive"],
@@ -407,6 +415,28 @@ class SetupReader:
                 if name in parts
             }
             setup.reserve_links.append({**link, "place": place})
+
+    def _flag_rules(self, node: yaml.Node, setup: MovementSetup) -> None:
+        where = at(setup.prefix, "flag_rules")
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, where, "expected a mapping of flag kinds to their settings")
+            return
+        for key_node, item in node.value:
+            kind = str(key_node.value)
+            place = at(where, kind)
+            self.lines[place] = key_node.start_mark.line + 1
+            if kind in setup.flag_rules:
+                self.problem(key_node, place, "given twice")
+                continue
+            parts = self.mapping(item, place, set(FLAG_RULE_KEYS))
+            setup.flag_rules[kind] = {
+                **{
+                    name: self.scalar(parts[name], at(place, name), kind_of)
+                    for name, kind_of in FLAG_RULE_KEYS.items()
+                    if name in parts
+                },
+                "place": place,
+            }
 
     def _challenges(self, node: yaml.Node, setup: MovementSetup) -> None:
         """Each challenge's fields; one of `opponent` (a unit) or `block` (a group)."""

@@ -62,6 +62,7 @@ from pacesetter.setup.creating import (
     in_zone,
     step,
 )
+from pacesetter.setup.flag_rules import apply_flag_rules, flag_rules_document
 from pacesetter.setup.people import PersonSpec, apply_people, people_document, read_people
 from pacesetter.setup.reserve_links import apply_reserve_links, reserve_links_document
 from pacesetter.setup.voices import TopicSpec, apply_voice_topics, read_voice_topics
@@ -315,6 +316,7 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
         _run(lines, prefix, lambda: movement_actions.launch_movement(movement=movement))
     changes.extend(propose_challenges(setup, movement))
     changes.extend(apply_reserve_links(setup, movement))
+    changes.extend(apply_flag_rules(setup, movement))
 
 
 def _plans_differ(movement: Movement, rows: list) -> bool:
@@ -741,6 +743,7 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
         "launch": movement.status != Movement.Status.DRAFT,
         **({"challenges": challenges} if (challenges := challenges_document(movement)) else {}),
         **({"reserve_links": links} if (links := reserve_links_document(movement)) else {}),
+        **({"flag_rules": rules} if (rules := flag_rules_document(movement)) else {}),
     }
 
 
