@@ -5,12 +5,14 @@ ingest's rate over the twin's is the flags' cost (target ≥ 0.90); its rate ove
 is printed as before.
 
 The bench replays last year in minutes, so every report would be "late" by months: the
-flagged movement's `late` threshold is set to 366 days (the check still runs for every
-report; a real import of history would set it so too). Every other kind has its default.
+flagged movement's `late` threshold is set to the days since the movement began (the check
+still runs for every report; a real import of history would set it so too). Every other
+kind has its default.
 """
 
 from __future__ import annotations
 
+from django.utils import timezone
 from rich.table import Table
 
 from pacesetter.ledger import flag_domain, flags
@@ -23,7 +25,8 @@ TARGET_FLAGS_RATIO = 0.9
 
 def prepare(movement: Movement) -> Movement:
     """Set the flagged movement's rules; make and launch its twin with every flag off."""
-    flags.set_flag_rules(movement=movement, rules={"late": {"threshold": "366"}})
+    since_start = (timezone.localdate() - movement.starts_on).days
+    flags.set_flag_rules(movement=movement, rules={"late": {"threshold": str(since_start)}})
     twin = movements.create_movement(
         title="Bench movement, unflagged",
         slug=f"{movement.slug}-unflagged",

@@ -194,8 +194,9 @@ def test_flag_reads_are_few_and_none_when_every_kind_is_off(movement, units):
     flags.set_flag_rules(movement=movement, rules=ALL_OFF)
     off = statements(*[(u, i, d + dt.timedelta(days=1), q) for u, i, d, q in rows])
     # Capacities, the day totals (own and blocks) in one, and the late flags' insert (the
-    # ids came back from the insert, or were looked up by key after PostgreSQL's COPY).
-    assert len(on) == len(off) + 3
+    # ids came back from the insert, or were looked up by key after PostgreSQL's COPY): at
+    # most 3 more.
+    assert 2 <= len(on) - len(off) <= 3
     flagged_tables = (
         "ledger_reportflag",
         "movements_plan",

@@ -334,7 +334,8 @@ def _day_totals(
     for indicator_id, indicator_rows in sorted(by_indicator.items()):
         units, unit_params = _ids("unit_id", sorted({r.unit_id for r in indicator_rows}))
         parts.append(
-            "SELECT NULL, NULL, unit_id, indicator_id, day, quantity_minor FROM ledger_dailytotal"
+            "SELECT CAST(NULL AS bigint), CAST(NULL AS varchar(64)), unit_id, indicator_id, day,"
+            " quantity_minor FROM ledger_dailytotal"
             f" WHERE indicator_id = %s AND {units} AND day >= %s AND day <= %s AND entries > 0"
         )
         first = min(r.day for r in indicator_rows) - dt.timedelta(days=lookback)
