@@ -46,6 +46,7 @@ KINDS = (OVER_CAPACITY, JUMP, BLOCK_OUTLIER, LATE, CORRECTIONS, HEAPING)
 MAD_SCALE = Decimal("0.6745")
 MEAN_AD_SCALE = Decimal("1.253314")
 FOUR_PLACES = Decimal("0.0001")
+MAX_THRESHOLD = Decimal(100_000_000)  # what FlagRule.threshold holds (12 digits, 4 decimals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +104,8 @@ def rule_problems(kind: str, rule: Rule) -> list[tuple[str, str]]:
     problems = []
     if kind not in DEFAULTS:
         return [("kind", f"expected one of {', '.join(KINDS)}")]
-    if not rule.threshold.is_finite() or rule.threshold <= 0:
-        problems.append(("threshold", "a number above 0"))
+    if not rule.threshold.is_finite() or not 0 < rule.threshold < MAX_THRESHOLD:
+        problems.append(("threshold", "a number above 0 and below 100,000,000"))
     elif kind == HEAPING and rule.threshold >= 1:
         problems.append(("threshold", "a share between 0 and 1 (0.5 is half the days)"))
     elif kind in (OVER_CAPACITY, JUMP) and rule.threshold < 1:
