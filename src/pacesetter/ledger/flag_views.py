@@ -4,32 +4,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from pacesetter.accounts.permissions import Capability, current_actor, require_on_movement
 from pacesetter.core.errors import ActionError
-from pacesetter.movements.models import Movement
+from pacesetter.movements.selectors import organised_movement_or_404
 
 from . import flag_domain, flags
 from .forms import FlagRulesForm
 from .models import FlagKind
 
 
-def _organised(slug: str) -> Movement:
-    movement = Movement.objects.select_related("organiser").filter(slug=slug).first()
-    if movement is None:
-        raise Http404("No such movement.")
-    scope = [u.path for u in movement.scope.all()] or [movement.organiser.path]
-    require_on_movement(current_actor(), Capability.ORGANISE, movement, scope)
-    return movement
-
-
 @login_required
 def flag_rules(request: HttpRequest, slug: str) -> HttpResponse:
     """Each kind of flag on or off, with its thresholds; empty settings are the defaults."""
-    movement = _organised(slug)
+    movement = organised_movement_or_404(slug)
     form = FlagRulesForm(
         request.POST or None,
         rules=flags.rules_of(movement).by_kind,
