@@ -98,3 +98,14 @@ def rolled_back(django_db_blocker):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def hand_made_flags_only(movement):
+    """For tests that flag reports by hand: the ingest's own plausibility flags are off (every
+    report of the fixtures' 2025 entered today would be late, among others)."""
+    from pacesetter.ledger import flags
+
+    flags.set_flag_rules(
+        movement=movement, rules={kind: {"enabled": False} for kind in flags.rules_domain.KINDS}
+    )

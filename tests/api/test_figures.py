@@ -9,6 +9,8 @@ from pacesetter.movements import actions as movement_actions
 from tests import factories
 from tests.api.conftest import problem
 
+pytestmark = pytest.mark.usefixtures("hand_made_flags_only")
+
 URL = "/api/v1/movements/drive/figures"
 
 

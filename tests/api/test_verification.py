@@ -2,8 +2,12 @@
 
 import json
 
+import pytest
+
 from tests.api.conftest import post, problem
 from tests.ledger.test_verification_queue import _flag, _reports
+
+pytestmark = pytest.mark.usefixtures("hand_made_flags_only")
 
 
 def test_api_queue_decision_and_history(api, movement):

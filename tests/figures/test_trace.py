@@ -27,6 +27,8 @@ from pacesetter.ledger.models import (
 )
 from pacesetter.units.models import Unit
 
+pytestmark = pytest.mark.usefixtures("hand_made_flags_only")
+
 DAY = dt.date(2025, 3, 10)
 
 

@@ -6,7 +6,14 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -163,7 +170,7 @@ class VerificationOut(Schema):
     decisions: list[DecisionOut] = Field(..., description="Oldest first")
 
 
-class FlagOut(Schema):
+class QueueFlagOut(Schema):
     kind: str
     reason: str
 
@@ -176,7 +183,7 @@ class QueueItemOut(Schema):
     quantity: Quantity
     effective: Quantity = Field(..., description="The value it counts now, corrections included")
     corrections: int
-    flags: list[FlagOut]
+    flags: list[QueueFlagOut]
     sampled: bool
 
 
@@ -195,10 +202,11 @@ class FlagRuleIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = True
+    # Strict: 0 or "no" is not a yes/no a person meant.
+    enabled: StrictBool = True
     threshold: QuantityIn | None = None
-    window_days: int | None = None
-    minimum: int | None = None
+    window_days: StrictInt | None = None
+    minimum: StrictInt | None = None
 
 
 class FlagRulesIn(Schema):

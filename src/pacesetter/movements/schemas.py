@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, ConfigDict, PlainSerializer, StrictBool, WithJsonSchema
 
 from pacesetter.core.quantities import round_percent
 
@@ -68,11 +68,11 @@ class MovementIn(Schema):
         description="Unit codes whose subtrees take part; default: the organiser's",
     )
     is_public: bool = False
-    rank_on_verified: bool = Field(
+    rank_on_verified: StrictBool = Field(
         False,
         description="Rankings, overtakings and the honour board count verified reports only",
     )
-    titles_on_verified: bool = Field(
+    titles_on_verified: StrictBool = Field(
         False, description="Title evaluations count verified reports only"
     )
 
@@ -84,8 +84,10 @@ class MovementPatch(Schema):
     title: str | None = Field(None, max_length=200)
     call_text: str | None = None
     is_public: bool | None = None
-    rank_on_verified: bool | None = Field(None, description="Only while the movement is a draft")
-    titles_on_verified: bool | None = None
+    rank_on_verified: StrictBool | None = Field(
+        None, description="Only while the movement is a draft"
+    )
+    titles_on_verified: StrictBool | None = None
 
 
 class MovementOut(Schema):
