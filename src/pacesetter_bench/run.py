@@ -40,8 +40,8 @@ from pacesetter.units.actions import import_units
 from pacesetter.units.models import Unit
 
 from . import drives as drives_bench
+from . import flagged, generate, machine, pages
 from . import floor as raw
-from . import generate, machine, pages
 from . import titles as titles_bench
 
 DATABASES = ("sqlite", "postgresql")
@@ -275,6 +275,7 @@ class Timings:
     seconds: float = 0.0
     floor_reports: int = 0
     floor_seconds: float = 0.0
+    unflagged_seconds: float = 0.0  # the same batches to a twin with every flag off
     # Per batch: (reports, real seconds, floor seconds), to show how rates change as the
     # database grows.
     batches: list[tuple[int, float, float]] = field(default_factory=list)
@@ -296,21 +297,26 @@ def ingest_and_floor(
     floor_batches: Sequence[Sequence[tuple]],
     floor: raw.SqliteFloor | raw.PostgresqlFloor,
     advance: Callable[[int], None],
+    twin: Movement | None = None,
 ) -> Timings:
     """Every batch through the real action (as a file import sends it) and, right beside it,
-    the same batch through the floor. Interleaving keeps both measurements under the same
-    conditions — database sizes, caches, whatever else the machine is doing — and which of
-    the two goes first alternates, so neither always finds the CPU caches warm."""
+    the same batch through the floor (and, with `twin`, to the twin movement whose flags are
+    off: flagged.py). Interleaving keeps the measurements under the same conditions —
+    database sizes, caches, whatever else the machine is doing — and which goes first
+    rotates, so none always finds the CPU caches warm."""
     timings = Timings()
 
-    def real(chunk: Sequence[ReportRow]) -> float:
+    def real(chunk: Sequence[ReportRow], to: Movement = movement) -> float:
         started = time.perf_counter()
         result = record_reports(
-            movement=movement, rows=chunk, source=Report.Source.IMPORT, return_ids=False
+            movement=to, rows=chunk, source=Report.Source.IMPORT, return_ids=False
         )
         seconds = time.perf_counter() - started
-        timings.seconds += seconds
-        timings.created += result.created
+        if to is movement:
+            timings.seconds += seconds
+            timings.created += result.created
+        else:
+            timings.unflagged_seconds += seconds
         return seconds
 
     def bare(rows: Sequence[tuple]) -> float:
@@ -322,13 +328,15 @@ def ingest_and_floor(
         return seconds
 
     for number, (chunk, rows) in enumerate(zip(chunks, floor_batches, strict=True)):
-        if number % 2:
-            floor_seconds = bare(rows)
-            seconds = real(chunk)
-        else:
-            seconds = real(chunk)
-            floor_seconds = bare(rows)
-        timings.batches.append((len(chunk), seconds, floor_seconds))
+        steps = [("real", real, chunk, movement), ("floor", bare, rows, None)]
+        if twin is not None:
+            steps.append(("twin", real, chunk, twin))
+        shift = number % len(steps)
+        measured = {
+            name: step(batch, to) if to else step(batch)
+            for name, step, batch, to in steps[shift:] + steps[:shift]
+        }
+        timings.batches.append((len(chunk), measured["real"], measured["floor"]))
         advance(len(chunk))
     return timings
 
@@ -359,15 +367,18 @@ _AGGREGATE_PAIRS = [
 ]
 
 
-def floor_differences(database_name: str) -> int:
-    """Rows that differ between the real aggregates and the floor's (both ways): zero when
-    the floor did the same aggregate work."""
+def floor_differences(database_name: str, movement_id: int) -> int:
+    """Rows that differ between the real aggregates of the movement and the floor's (both
+    ways): zero when the floor did the same aggregate work."""
     columns = (
         "unit_id, indicator_id, {key}, quantity_minor, verified_minor, entries, verified_entries"
     )
     queries = []
     for model, table, key in _AGGREGATE_PAIRS:
-        real = f"SELECT {columns.format(key=key)} FROM {model._meta.db_table}"
+        real = (
+            f"SELECT {columns.format(key=key)} FROM {model._meta.db_table} WHERE indicator_id IN"
+            f" (SELECT id FROM movements_indicator WHERE movement_id = {int(movement_id)})"
+        )
         floor_table = (
             f"floor.{table}" if connection.vendor == "sqlite" else f"{FLOOR_SCHEMA}.{table}"
         )
@@ -589,6 +600,7 @@ def _part(options: Options, console: Console, *, whole: bool) -> dict[str, objec
 
         with console.status(f"building a tree of {options.units:,} units…"):
             setup = build(options)
+            twin = flagged.prepare(setup.movement)
         results["bench.leaf_units"] = len(setup.tree.leaf_codes)
         results["bench.units_per_level"] = list(setup.tree.counts)
         results["bench.days"] = len(setup.days)
@@ -616,6 +628,7 @@ def _part(options: Options, console: Console, *, whole: bool) -> dict[str, objec
                 floor_batches,
                 floor,
                 lambda n: progress.advance(task, n),
+                twin,
             )
         gc.unfreeze()
         del rows, chunks, floor_batches
@@ -632,9 +645,14 @@ def _part(options: Options, console: Console, *, whole: bool) -> dict[str, objec
                 f"{prefix}.floor_per_s": round(floor_rate, 1),
                 f"{prefix}.ratio_to_floor": round(rate / floor_rate, 3),
                 **{f"{prefix}.{name}": value for name, value in timings.tenths().items()},
-                "aggregates.daily_rows": DailyTotal.objects.count(),
-                "aggregates.subtree_daily_rows": SubtreeDailyTotal.objects.count(),
-                "aggregates.subtree_period_rows": SubtreePeriodTotal.objects.count(),
+                **flagged.aggregate_rows(setup.movement),
+                **flagged.results(
+                    prefix,
+                    timings.created,
+                    timings.seconds,
+                    timings.unflagged_seconds,
+                    setup.movement,
+                ),
             }
         )
         root = Unit.objects.get(pk=setup.root.pk)
@@ -646,11 +664,13 @@ def _part(options: Options, console: Console, *, whole: bool) -> dict[str, objec
 
         if options.check:
             with console.status("checking: ledger count, rebuild, floor…"):
-                results["check.reports_in_ledger"] = Report.objects.count()
+                results["check.reports_in_ledger"] = Report.objects.filter(
+                    movement=movement
+                ).count()
                 results["check.rebuild_differences"] = len(
                     aggregates.rebuild(movement_id=movement.pk)
                 )
-                results["check.floor_differences"] = floor_differences(name)
+                results["check.floor_differences"] = floor_differences(name, movement.pk)
         if whole:
             with console.status(f"pages: adding a unit with {pages.WIDE_CHILDREN:,} children…"):
                 wide = pages.add_wide_unit(root, movement, options.seed)
@@ -744,6 +764,7 @@ def render(all_results: dict[str, object], prefix: str = "") -> Table:
         f"{ratio:.2f}",
         _verdict(ratio >= TARGET_RATIO, f"≥ {TARGET_RATIO}"),
     )
+    flagged.add_rows(table, results, prefix, _verdict)
     table.add_row(
         f"national figures (median of {results['figures.national.reads']} reads, "
         f"{results['figures.national.queries']} queries)",

@@ -674,6 +674,16 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         movement_of_c1(204, need=ORG),
         "/api/v1/movements/running/reserve-links/{w.x.reserve_link.pk}",
     ),
+    # plausibility flag rules of C1's "running": read and set by its organisers only (the
+    # thresholds are not for those whose reports they judge)
+    ("GET", "/api/v1/movements/{slug}/flag-rules"): Endpoint(
+        movement_of_c1(200, need=ORG), "/api/v1/movements/running/flag-rules"
+    ),
+    ("PUT", "/api/v1/movements/{slug}/flag-rules"): Endpoint(
+        movement_of_c1(200, need=ORG),
+        "/api/v1/movements/running/flag-rules",
+        lambda w: {"late": {"enabled": False}},
+    ),
     # voices about C1, routed to C1: raising needs PARTICIPATE or REPORT; steps PLAN there
     ("GET", "/api/v1/voice-topics"): Endpoint(anyone(200), "/api/v1/voice-topics"),
     ("POST", "/api/v1/voice-topics"): Endpoint(
@@ -1340,6 +1350,7 @@ PAGES: dict[str, Page] = {
         on_unit(302, need=P), "/reserves/{w.x.reserve.pk}/review/", "POST", lambda w: {}
     ),
     "reserves-links": Page(movement_of_c1(200, need=ORG), "/movements/running/reserve-links/"),
+    "ledger-flag-rules": Page(movement_of_c1(200, need=ORG), "/movements/running/flag-rules/"),
     "reserves-unlink": Page(
         movement_of_c1(302, need=ORG),
         "/movements/running/reserve-links/{w.x.reserve_link.pk}/remove/",

@@ -54,6 +54,8 @@ def check(results: dict, vendor: str) -> None:
         f"ingest.{vendor}.reports_per_s",
         f"ingest.{vendor}.floor_per_s",
         f"ingest.{vendor}.ratio_to_floor",
+        f"ingest.{vendor}.unflagged_per_s",
+        f"ingest.{vendor}.flags_ratio",
         "figures.national.ms",
         "pages.dashboard.ms",
         "pages.unit_1000_children.ms",

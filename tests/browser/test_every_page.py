@@ -31,6 +31,7 @@ SEEDS = (
     "/units/KP-PY/visits/",
     "/visits/mine/",
     "/movements/first-national-plan-1947/reserve-links/",
+    "/movements/first-national-plan-1947/flag-rules/",
     "/units/KP-PY/voices/",
     "/voices/mine/",
     "/voices/public/",

@@ -27,7 +27,7 @@ from pacesetter.movements.models import Movement
 from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Member, Unit
 
-from . import aggregates, domain, signals
+from . import aggregates, domain, flags, signals
 from .frame import Frame, frame_of
 from .models import Report
 from .report_selectors import ids_by_key
@@ -181,17 +181,8 @@ def _record(
 ) -> IngestResult:
     tree_lock(exclusive=False)
     # The status and the scope as of this transaction (another process may have closed the
-    # movement; paths change when a unit moves), in one statement.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT m.status, u.path FROM movements_movement m"
-            " LEFT JOIN movements_movement_scope s ON s.movement_id = m.id"
-            " LEFT JOIN units_unit u ON u.id = s.unit_id WHERE m.id = %s",
-            [movement.pk],
-        )
-        found = cursor.fetchall()
-    movement.status = found[0][0]
-    scope_paths = [path for _status, path in found if path is not None]
+    # movement; paths change when a unit moves), and the flag rules, in one statement.
+    movement.status, scope_paths, flag_rules = flags.movement_state(movement.pk)
     if movement.status != Movement.Status.LAUNCHED:
         raise StateError(
             f"Movement {movement.slug!r} is {movement.status}: reports are accepted only while it is launched."
@@ -212,6 +203,9 @@ def _record(
     new_ids: list[int] | None = []  # none new, none to return
     if new:
         new_ids = _insert(movement, new, source, entered_by, verified, return_ids=return_ids)
+        if new_ids is None and return_ids:  # PostgreSQL's COPY gives no ids back
+            by_key = ids_by_key([row.key for row in new])
+            new_ids = [by_key[row.key] for row in new]
         verified_flag = 1 if verified else 0
         own: dict[aggregates.DayKey, aggregates.Totals] = defaultdict(aggregates._zero)
         for row in new:
@@ -239,13 +233,14 @@ def _record(
             unit_paths={row.unit_id: row.unit_path for row in new},
             shapes=shapes,
         )
+        # Plausibility flags: rows beside the ledger, never a change to a total.
+        flags.flag_reports(
+            movement=movement, frame=movement_frame, rules=flag_rules, rows=new, new_ids=new_ids
+        )
         signals.reports_recorded.send(sender=Report, movement=movement, rows=new)
     result = IngestResult(created=len(new), replayed=len(prepared) - len(new))
     if return_ids:
-        if new_ids is None:  # PostgreSQL's COPY gives no ids back
-            ids = {**stored_ids, **ids_by_key([row.key for row in new])}
-        else:
-            ids = {**stored_ids, **dict(zip((row.key for row in new), new_ids, strict=True))}
+        ids = {**stored_ids, **dict(zip((row.key for row in new), new_ids or (), strict=True))}
         result.report_ids = [ids[row.key] for row in prepared]
         result.statuses = ["replayed" if row.number in replays else "created" for row in prepared]
     return result

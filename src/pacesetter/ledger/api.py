@@ -27,10 +27,12 @@ from pacesetter.movements.api import indicator_for_field, movement_or_404
 from pacesetter.movements.models import Movement
 from pacesetter.units.api import unit_for_field
 
-from . import actions, report_selectors
+from . import actions, flags, report_selectors
 from .models import Report
 from .schemas import (
     CorrectionIn,
+    FlagRulesIn,
+    FlagRulesOut,
     ReportFiltersIn,
     ReportIn,
     ReportOut,
@@ -287,3 +289,36 @@ def export_reports(request: HttpRequest, slug: str, filters: Query[ReportFilters
     )
     response["Content-Disposition"] = f'attachment; filename="{movement.slug}-reports.csv"'
     return response
+
+
+# --- plausibility flag rules -----------------------------------------------------------------
+
+
+def _rules_out(movement: Movement) -> dict:
+    return flags.rules_document(movement)
+
+
+@router.get(
+    "/movements/{slug}/flag-rules",
+    response={200: FlagRulesOut, **READ_REFUSALS},
+    tags=["flags"],
+)
+def get_flag_rules(request: HttpRequest, slug: str):
+    """Every kind's plausibility rule, the defaults filled in where the movement set none."""
+    return _rules_out(movement_or_404(slug, Capability.ORGANISE))
+
+
+@router.put(
+    "/movements/{slug}/flag-rules",
+    response={200: FlagRulesOut, **WRITE_REFUSALS},
+    tags=["flags"],
+)
+def set_flag_rules(request: HttpRequest, slug: str, payload: FlagRulesIn):
+    """Set the rules of the kinds given (a setting left out is the kind's default); kinds
+    left out keep theirs. Applies to reports recorded from then on."""
+    movement = movement_or_404(slug, Capability.ORGANISE)
+    given = payload.model_dump(exclude_unset=True)
+    flags.set_flag_rules(
+        movement=movement, rules={kind: spec for kind, spec in given.items() if spec is not None}
+    )
+    return _rules_out(movement)

@@ -121,3 +121,50 @@ class QueueFiltersForm(PlainTextForm):
         self.fields["indicator"].choices = [("", _("All indicators"))] + [
             (indicator.code, indicator.name) for indicator in indicators
         ]
+
+
+class FlagRulesForm(PlainTextForm):
+    """Each kind of plausibility flag: on or off, and the settings it reads (empty: the
+    default, shown as the placeholder). Fields are named `<kind>-<setting>`."""
+
+    def __init__(self, *args, rules, kinds, defaults, uses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = []
+        labels = {
+            "threshold": _("Threshold"),
+            "window_days": _("Window (days)"),
+            "minimum": _("At least"),
+        }
+        for kind, label in kinds:
+            rule, default = rules[kind], defaults[kind]
+            names = [f"{kind}-enabled"]
+            self.fields[f"{kind}-enabled"] = forms.BooleanField(
+                label=_("On"), required=False, initial=rule.enabled
+            )
+            for setting in uses[kind]:
+                value, fallback = getattr(rule, setting), getattr(default, setting)
+                shown = format(value.normalize(), "f") if setting == "threshold" else value
+                self.fields[f"{kind}-{setting}"] = forms.CharField(
+                    label=labels[setting],
+                    required=False,
+                    max_length=20,
+                    initial="" if value == fallback else shown,
+                    widget=forms.TextInput(
+                        attrs={
+                            "inputmode": "decimal" if setting == "threshold" else "numeric",
+                            "autocomplete": "off",
+                            "placeholder": format(fallback.normalize(), "f")
+                            if setting == "threshold"
+                            else str(fallback),
+                        }
+                    ),
+                )
+                names.append(f"{kind}-{setting}")
+            self.kinds.append((kind, label, [self[name] for name in names]))
+
+    def rules(self) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        for name, value in self.cleaned_data.items():
+            kind, setting = name.split("-", 1)
+            found.setdefault(kind, {})[setting] = value
+        return found

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pacesetter.movements.models import Indicator, Movement, Period
 
@@ -30,6 +31,12 @@ class IndicatorFacts:
     decimal_places: int
     allow_negative: bool
     latest: bool
+    # For the plausibility flags (ledger.flags): the favourable side and the unit's name.
+    less: bool = False
+    measure: str = ""
+
+    def quantity(self, minor: int) -> Decimal:
+        return Decimal(minor).scaleb(-self.decimal_places)
 
 
 @dataclass(frozen=True)
@@ -71,11 +78,26 @@ def frame_of(movement: Movement) -> Frame:
 def _read(movement_id: int) -> Frame:
     indicators = {
         code: IndicatorFacts(
-            pk, code, places, negative, aggregation == Indicator.Aggregation.LATEST
+            pk,
+            code,
+            places,
+            negative,
+            aggregation == Indicator.Aggregation.LATEST,
+            less=direction == Indicator.Direction.LESS,
+            measure=currency or measure,
         )
-        for pk, code, places, negative, aggregation in Indicator.objects.filter(
-            movement_id=movement_id
-        ).values_list("pk", "code", "decimal_places", "allow_negative", "aggregation")
+        for pk, code, places, negative, aggregation, direction, currency, measure in (
+            Indicator.objects.filter(movement_id=movement_id).values_list(
+                "pk",
+                "code",
+                "decimal_places",
+                "allow_negative",
+                "aggregation",
+                "direction",
+                "currency",
+                "unit_of_measure",
+            )
+        )
     }
     periods = Period.objects.filter(movement_id=movement_id).values_list(
         "pk", "starts_on", "ends_on"

@@ -188,3 +188,57 @@ class QueueOut(Schema):
 class QueueFiltersIn(Schema):
     unit: str | None = Field(None, description="A unit code: its subtree only")
     indicator: str | None = Field(None, description="An indicator code")
+
+
+class FlagRuleIn(Schema):
+    """One kind's rule; a setting left out (or null) is the kind's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    threshold: QuantityIn | None = None
+    window_days: int | None = None
+    minimum: int | None = None
+
+
+class FlagRulesIn(Schema):
+    """The kinds to set; kinds left out keep their rule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    over_capacity: FlagRuleIn | None = Field(
+        None, description="threshold: factor of the rated capacity per day (1.5)"
+    )
+    jump: FlagRuleIn | None = Field(
+        None,
+        description="threshold: factor of the unit's trailing median (3); window_days (28);"
+        " minimum: reported days before the day (5)",
+    )
+    block_outlier: FlagRuleIn | None = Field(
+        None, description="threshold: robust z-score in the block (3.5); minimum: units (5)"
+    )
+    late: FlagRuleIn | None = Field(None, description="threshold: days after the day (7)")
+    corrections: FlagRuleIn | None = Field(
+        None, description="threshold: corrections on a unit (3); window_days (30)"
+    )
+    heaping: FlagRuleIn | None = Field(
+        None,
+        description="threshold: share of round day totals (0.5); window_days (28);"
+        " minimum: reported days (10)",
+    )
+
+
+class FlagRuleOut(Schema):
+    enabled: bool
+    threshold: Quantity
+    window_days: int | None = None
+    minimum: int | None = None
+
+
+class FlagRulesOut(Schema):
+    over_capacity: FlagRuleOut
+    jump: FlagRuleOut
+    block_outlier: FlagRuleOut
+    late: FlagRuleOut
+    corrections: FlagRuleOut
+    heaping: FlagRuleOut

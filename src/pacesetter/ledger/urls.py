@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import verification_views, views
+from . import flag_views, verification_views, views
 
 urlpatterns = [
     path("report/<slug:slug>/", views.report_entry, name="report-entry"),
@@ -22,4 +22,5 @@ urlpatterns = [
         verification_views.verification_decide,
         name="verification-decide",
     ),
+    path("movements/<slug:slug>/flag-rules/", flag_views.flag_rules, name="ledger-flag-rules"),
 ]

@@ -7,8 +7,10 @@ import zoneinfo
 from collections.abc import Sequence
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
+from pacesetter.accounts.permissions import Capability, current_actor, require_on_movement
 from pacesetter.core.tabular import Table
 from pacesetter.units.models import Unit
 
@@ -56,3 +58,14 @@ def decimal_comma_codes(movement: Movement, table: Table) -> frozenset[str]:
     if table.delimiter != ";":
         return frozenset()
     return frozenset(movement.indicators.filter(decimal_comma=True).values_list("code", flat=True))
+
+
+def organised_movement_or_404(slug: str) -> Movement:
+    """The movement at an address, if the current actor may organise it (404 when they may
+    not even see it, 403 otherwise): the organiser's pages beside the movement's own."""
+    movement = Movement.objects.select_related("organiser").filter(slug=slug).first()
+    if movement is None:
+        raise Http404("No such movement.")
+    scope = [u.path for u in movement.scope.all()] or [movement.organiser.path]
+    require_on_movement(current_actor(), Capability.ORGANISE, movement, scope)
+    return movement

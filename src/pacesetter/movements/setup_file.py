@@ -61,6 +61,7 @@ MOVEMENT_KEYS = {
     "challenges",
     "reserve_links",
     "secondments",
+    "flag_rules",
     "donation_drive",
     "volunteer_call",
     "enlistment",
@@ -100,6 +101,9 @@ CHALLENGE_KEYS = {
 RESERVE_LINK_KEYS = {"kind": str, "measure": str, "indicator": str, "factor": str}
 # Persons of a home unit seconded to a brigade of the movement (pacesetter.setup.secondments).
 SECONDMENT_KEYS = {"brigade": str, "home": str, "persons": int, "note": str}
+# A plausibility flag's rule, under its kind (pacesetter.setup.flag_rules checks the kinds and
+# applies them through the ledger's set_flag_rules).
+FLAG_RULE_KEYS = {"enabled": bool, "threshold": str, "window_days": int, "minimum": int}
 COMPONENT_KEYS = {"indicator": str, "normalisation": str, "weight": str}
 # A drive's fields (at most one of each kind per movement); `roles`, `items` and `places`
 # are lists of mappings read by the keys below.
@@ -168,6 +172,8 @@ class MovementSetup:
     challenges: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
     reserve_links: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
     secondments: list[dict[str, Any]] = field(default_factory=list)  # each with its "place"
+    # kind → its settings as given, each with its "place"
+    flag_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Each drive as the file gives it (None: the file names none); the drive's own
     # indicators are made by the drive, not listed in `indicators`.
     donation_drive: dict[str, Any] | None = None
@@ -307,6 +313,8 @@ class SetupReader:
             self._reserve_links(parts["reserve_links"], setup)
         if "secondments" in parts:
             self._secondments(parts["secondments"], setup)
+        if "flag_rules" in parts:
+            self._flag_rules(parts["flag_rules"], setup)
         if "donation_drive" in parts:
             setup.donation_drive = self._drive(
                 parts["donation_drive"],
@@ -443,6 +451,28 @@ class SetupReader:
         setup.secondments += self._listed(
             node, setup, "secondments", SECONDMENT_KEYS, ("brigade", "home", "persons")
         )
+
+    def _flag_rules(self, node: yaml.Node, setup: MovementSetup) -> None:
+        where = at(setup.prefix, "flag_rules")
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, where, "expected a mapping of flag kinds to their settings")
+            return
+        for key_node, item in node.value:
+            kind = str(key_node.value)
+            place = at(where, kind)
+            self.lines[place] = key_node.start_mark.line + 1
+            if kind in setup.flag_rules:
+                self.problem(key_node, place, "given twice")
+                continue
+            parts = self.mapping(item, place, set(FLAG_RULE_KEYS))
+            setup.flag_rules[kind] = {
+                **{
+                    name: self.scalar(parts[name], at(place, name), kind_of)
+                    for name, kind_of in FLAG_RULE_KEYS.items()
+                    if name in parts
+                },
+                "place": place,
+            }
 
     def _challenges(self, node: yaml.Node, setup: MovementSetup) -> None:
         """Each challenge's fields; one of `opponent` (a unit) or `block` (a group)."""

@@ -10,15 +10,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from pacesetter.accounts.permissions import (
-    Capability,
     current_actor,
     may_take_part,
-    require_on_movement,
     require_taking_part,
 )
 from pacesetter.core.errors import ActionError, NotAllowed
 from pacesetter.core.pages import add_row_errors
-from pacesetter.movements.models import Movement
+from pacesetter.movements.selectors import organised_movement_or_404
 from pacesetter.units.models import Member
 from pacesetter.units.selectors import visible_unit_or_404
 
@@ -160,20 +158,11 @@ def transition(request: HttpRequest, reserve_id: int, verb: str) -> HttpResponse
     return reserve_page(request, reserve_id, form=form, status=422)
 
 
-def _organised(slug: str) -> Movement:
-    movement = Movement.objects.select_related("organiser").filter(slug=slug).first()
-    if movement is None:
-        raise Http404("No such movement.")
-    scope = [u.path for u in movement.scope.all()] or [movement.organiser.path]
-    require_on_movement(current_actor(), Capability.ORGANISE, movement, scope)
-    return movement
-
-
 @login_required
 def links(request: HttpRequest, slug: str) -> HttpResponse:
     """The organiser's panel: which verified reserves count toward which indicator, and at
     what factor; set one (or change its indicator and factor), remove one."""
-    movement = _organised(slug)
+    movement = organised_movement_or_404(slug)
     indicators = list(movement.indicators.all())
     form = LinkForm(request.POST or None, indicators=indicators)
     if request.method == "POST" and form.is_valid():
@@ -204,7 +193,7 @@ def links(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def unlink(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
-    movement = _organised(slug)
+    movement = organised_movement_or_404(slug)
     link = ReserveLink.objects.filter(movement=movement, pk=link_id).first()
     if link is None:
         raise Http404("No such link.")

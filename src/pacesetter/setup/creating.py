@@ -25,6 +25,7 @@ from pacesetter.movements import actions
 from pacesetter.movements.models import Indicator, Movement
 from pacesetter.movements.setup_file import MovementSetup, SetupProblem, at, raise_problems
 from pacesetter.setup import challenges as setup_challenges
+from pacesetter.setup import flag_rules as setup_flag_rules
 from pacesetter.setup import reserve_links as setup_reserve_links
 from pacesetter.setup import secondments as setup_secondments
 from pacesetter.units import actions as unit_actions
@@ -139,6 +140,7 @@ def create_from_setup(setup: MovementSetup) -> Created:
             challenges = setup_challenges.propose_challenges(setup, movement)
             challenges += setup_reserve_links.apply_reserve_links(setup, movement)
             challenges += setup_secondments.apply_secondments(setup, movement)
+            challenges += setup_flag_rules.apply_flag_rules(setup, movement)
     except Refused as refused:
         raise_problems(refused.problems)
     return Created(movement, indicators, len(periods), blocks, challenges)

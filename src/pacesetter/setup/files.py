@@ -21,7 +21,6 @@ run the same happens and is then rolled back: the plan of changes is what would 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -31,13 +30,6 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from pacesetter.accounts.permissions import Capability, can, current_actor
-from pacesetter.drives.models import (
-    DonationDrive,
-    DonationItem,
-    EnlistmentDrive,
-    EnlistmentRole,
-    VolunteerCall,
-)
 from pacesetter.emulation import actions as emulation_actions
 from pacesetter.emulation.models import Scoring
 from pacesetter.movements import actions as movement_actions
@@ -54,15 +46,13 @@ from pacesetter.movements.setup_file import (
 )
 from pacesetter.setup.challenges import challenges_document, propose_challenges
 from pacesetter.setup.creating import (
-    DRIVE_NAMES,
-    MADE_NAMES,
     Refused,
-    create_drives,
     create_from_setup,
     create_rankings,
-    in_zone,
     step,
 )
+from pacesetter.setup.drives import apply_drives, drive_documents, drive_indicator_ids
+from pacesetter.setup.flag_rules import apply_flag_rules, flag_rules_document
 from pacesetter.setup.people import PersonSpec, apply_people, people_document, read_people
 from pacesetter.setup.reserve_links import apply_reserve_links, reserve_links_document
 from pacesetter.setup.secondments import apply_secondments, secondments_document
@@ -302,7 +292,7 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
         )
     _apply_indicators(setup, movement, changes)
     _apply_periods(setup, movement, changes)
-    _apply_drives(setup, movement, changes)
+    apply_drives(setup, movement, changes)
     _apply_blocks(setup.blocks, at(prefix, "blocks"), lines, changes)
     if setup.plans and _plans_differ(movement, setup.plans):
         planned = _run(
@@ -322,6 +312,7 @@ def _apply_movement(setup: MovementSetup, changes: list[str]) -> None:
     changes.extend(propose_challenges(setup, movement))
     changes.extend(apply_reserve_links(setup, movement))
     changes.extend(apply_secondments(setup, movement))
+    changes.extend(apply_flag_rules(setup, movement))
 
 
 def _plans_differ(movement: Movement, rows: list) -> bool:
@@ -450,166 +441,6 @@ def _apply_rankings(setup: MovementSetup, movement: Movement, changes: list[str]
                     lambda scoring=scoring: emulation_actions.retire_scoring(scoring=scoring),
                 )
     create_rankings(setup, movement)
-
-
-def _apply_drives(setup: MovementSetup, movement: Movement, changes: list[str]) -> None:
-    """A drive the file names and the movement lacks is made (while a draft: the action
-    refuses it after); one it has is left alone when the file says what is stored."""
-    stored = drive_documents(movement)
-    for name in DRIVE_NAMES:
-        spec = getattr(setup, name)
-        if spec is None or name not in stored:
-            continue
-        wanted = _drive_shape(name, spec, movement)
-        for key, now in stored[name].items():
-            if key != "targets" and wanted.get(key) != now:
-                _refuse(
-                    setup.lines,
-                    at(setup.prefix, at(name, key)),
-                    "a drive cannot change once created "
-                    f"({key} {_plain(now)!r} → {_plain(wanted.get(key))!r})",
-                )
-    for name in create_drives(setup, movement):
-        changes.append(f"add {MADE_NAMES[name]} to {movement.slug}")
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.datetime) else value
-
-
-def _item_shape(item: dict[str, Any]) -> dict[str, Any]:
-    kind = item.get("kind") or "in_kind"
-    shape = {"code": item.get("code"), "name": item.get("name"), "kind": kind}
-    if kind == "money":
-        shape["currency"] = (item.get("currency") or "").upper()
-    else:
-        shape["unit_of_measure"] = (item.get("unit_of_measure") or "").strip()
-    shape["decimal_places"] = item.get("decimal_places") or 0
-    return shape
-
-
-def _drive_shape(name: str, spec: dict[str, Any], movement: Movement) -> dict[str, Any]:
-    """What the file says of a drive, with its defaults, in the shape `drive_documents`
-    gives the stored one (moments as aware datetimes)."""
-    roles = [{"code": r.get("code"), "name": r.get("name")} for r in spec.get("roles", [])]
-    if name == "donation_drive":
-        return {
-            "estimate_currency": (spec.get("estimate_currency") or "").strip().upper(),
-            "items": [_item_shape(item) for item in spec.get("items", [])],
-        }
-    if name == "enlistment":
-        return {"reporting_kind": spec.get("reporting_kind"), "roles": roles}
-    shape = {
-        "quota": spec.get("quota"),
-        "opens_at": in_zone(spec["opens_at"], movement) if spec.get("opens_at") else None,
-        "closes_at": in_zone(spec["closes_at"], movement) if spec.get("closes_at") else None,
-        "at_quota": spec.get("at_quota") or "close",
-        "min_age": spec.get("min_age"),
-        "max_age": spec.get("max_age"),
-        "skills": [s.strip() for s in spec.get("skills") or [] if s and s.strip()],
-        "asks_gender": bool(spec.get("asks_gender")),
-        "asks_age_band": bool(spec.get("asks_age_band")),
-        "roles": roles,
-        "places": sorted(
-            (
-                {
-                    "unit": (p.get("unit") or "").strip(),
-                    "capacity": p.get("capacity"),
-                    **({"role": p["role"]} if p.get("role") else {}),
-                }
-                for p in spec.get("places", [])
-            ),
-            key=lambda p: (p["unit"], p.get("role", "")),
-        ),
-    }
-    return shape
-
-
-def drive_documents(movement: Movement) -> dict[str, dict[str, Any]]:
-    """The movement's drives, each as a setup file gives it (moments as aware datetimes)."""
-    documents: dict[str, dict[str, Any]] = {}
-    drive = DonationDrive.objects.filter(movement=movement).first()
-    if drive is not None:
-        documents["donation_drive"] = {
-            "estimate_currency": drive.estimate_currency,
-            "items": [
-                _item_shape(
-                    {
-                        "code": item.code,
-                        "name": item.name,
-                        "kind": item.kind,
-                        "unit_of_measure": item.unit_of_measure,
-                        "currency": item.pledged_indicator.currency,
-                        "decimal_places": item.decimal_places,
-                    }
-                )
-                for item in drive.items.select_related("pledged_indicator")
-            ],
-            # Named once, never changed: a file gives them back as they were named.
-            "targets": [
-                {
-                    "item": target.item.code,
-                    "name": target.name,
-                    "price": str(target.item.quantity(target.price_minor)),
-                }
-                for target in drive.targets.select_related("item").order_by(
-                    "item__position", "item_id", "position"
-                )
-            ],
-        }
-    call = VolunteerCall.objects.filter(movement=movement).first()
-    if call is not None:
-        zone = zoneinfo.ZoneInfo(movement.time_zone)
-        documents["volunteer_call"] = {
-            "quota": call.quota,
-            "opens_at": call.opens_at.astimezone(zone),
-            "closes_at": call.closes_at.astimezone(zone),
-            "at_quota": call.at_quota,
-            "min_age": call.min_age,
-            "max_age": call.max_age,
-            "skills": list(call.skills),
-            "asks_gender": call.asks_gender,
-            "asks_age_band": call.asks_age_band,
-            "roles": [{"code": r.code, "name": r.name} for r in call.roles.all()],
-            "places": sorted(
-                (
-                    {
-                        "unit": p.unit.code,
-                        "capacity": p.capacity,
-                        **({"role": p.role.code} if p.role_id else {}),
-                    }
-                    for p in call.places.select_related("unit", "role")
-                ),
-                key=lambda p: (p["unit"], p.get("role", "")),
-            ),
-        }
-    enlistment = EnlistmentDrive.objects.filter(movement=movement).first()
-    if enlistment is not None:
-        documents["enlistment"] = {
-            "reporting_kind": enlistment.reporting_kind.code,
-            "roles": [{"code": r.code, "name": r.name} for r in enlistment.roles.all()],
-        }
-    return documents
-
-
-def drive_indicator_ids(movement: Movement) -> set[int]:
-    """The indicators the movement's drives made (a setup file lists them under the drive,
-    not under `indicators`)."""
-    ids: set[int] = set()
-    for item in DonationItem.objects.filter(drive__movement=movement):
-        ids |= {
-            item.pledged_indicator_id,
-            item.received_indicator_id,
-            item.distributed_indicator_id,
-        }
-    for call in VolunteerCall.objects.filter(movement=movement):
-        ids |= {call.signups_indicator_id, call.placements_indicator_id}
-    ids |= set(
-        EnlistmentRole.objects.filter(drive__movement=movement).values_list(
-            "indicator_id", flat=True
-        )
-    )
-    return ids
 
 
 def _apply_indicators(setup: MovementSetup, movement: Movement, changes: list[str]) -> None:
@@ -765,6 +596,7 @@ def _movement_document(movement: Movement, scope: list[Unit]) -> dict[str, Any]:
         **({"challenges": challenges} if (challenges := challenges_document(movement)) else {}),
         **({"reserve_links": links} if (links := reserve_links_document(movement)) else {}),
         **({"secondments": sent} if (sent := secondments_document(movement)) else {}),
+        **({"flag_rules": rules} if (rules := flag_rules_document(movement)) else {}),
     }
 
 
