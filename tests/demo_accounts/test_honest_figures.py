@@ -14,7 +14,7 @@ from pacesetter.accounts.permissions import acting_as, actor_for
 from pacesetter.demo.accounts import ACCOUNTS, load_accounts
 from pacesetter.demo.drives import run_command
 from pacesetter.emulation.selectors import leaderboard, scoring_or_none
-from pacesetter.ledger.models import ReportFlag
+from pacesetter.ledger.models import ReportFlag, VerificationDecision
 from pacesetter.movements.models import Movement, Period
 
 from .conftest import figures_json
@@ -111,3 +111,12 @@ def test_the_flags_catch_the_inflators_and_the_verified_ranking_leaves_them_out(
         team(7): {"jump"},
         team(11): {"block_outlier", "corrections"},
     }
+
+    # The movement stays launched (its queue open), so the demo runs its steps again on each
+    # load: they change nothing.
+    decisions = VerificationDecision.objects.filter(movement=movement).count()
+    assert decisions == 350
+    assert load_accounts(user, only=frozenset({SLUG})).created == [SLUG]
+    assert VerificationDecision.objects.filter(movement=movement).count() == decisions
+    again = next(r for r in figures_json(SLUG) if r["unit"] == BRICKWORKS)
+    assert (again["actual"], again["actual_verified"]) == ("968920", "932809")
