@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+import pytest
 import yaml
+from django.contrib.auth import get_user_model
 
 from pacesetter.accounts.permissions import acting_as, actor_for
 from pacesetter.demo.accounts import ACCOUNTS, load_accounts
 from pacesetter.demo.drives import run_command
+from pacesetter.demo.movements import DEMO_USERNAME, HISTORY, PEOPLE
 from pacesetter.emulation.selectors import leaderboard, scoring_or_none
 from pacesetter.ledger.models import ReportFlag, VerificationDecision
 from pacesetter.movements.models import Movement, Period
@@ -41,14 +44,30 @@ def fulfilment_order(records: dict[str, dict]) -> list[str]:
     return sorted(records, key=lambda code: (-Decimal(records[code]["fulfilment"]), code))
 
 
-def test_the_flags_catch_the_inflators_and_the_verified_ranking_leaves_them_out(
-    load_movements, django_user_model
-):
+@pytest.fixture
+def user(db, tmp_path):
+    """The history's root and North Phyongan and the demo login, without the history's
+    movements (small and fast)."""
+    history = yaml.safe_load(HISTORY.read_text(encoding="utf-8"))
+    people = yaml.safe_load(PEOPLE.read_text(encoding="utf-8"))["people"]
+    path = tmp_path / "base.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "units": [u for u in history["units"] if u["code"] in {"KP", "KP-NP"}],
+                "people": [p for p in people if p["username"] == DEMO_USERNAME],
+            }
+        ),
+        encoding="utf-8",
+    )
+    run_command("apply", str(path))
+    return get_user_model().objects.get(username=DEMO_USERNAME)
+
+
+def test_the_flags_catch_the_inflators_and_the_verified_ranking_leaves_them_out(user):
     # The organiser's first steps by hand: the setup, then the teams' reports, unverified.
-    load_movements()
     steps = yaml.safe_load((FOLDER / "steps.yaml").read_text(encoding="utf-8"))["steps"]
     assert [step[0] for step in steps] == ["apply", "import_reports", "import_verifications"]
-    user = django_user_model.objects.get(username="demo")
     with acting_as(actor_for(user)):
         run_command("apply", str(FOLDER / "setup.yaml"))
         run_command("import_reports", str(FOLDER / "reports.csv"), *steps[1][2:])
