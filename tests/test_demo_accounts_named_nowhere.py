@@ -33,6 +33,8 @@ NAMED: list[str] = [
     "minchong",
     "anti-illiteracy-1947",
     "illiteracy",
+    "honest-bricks-1958",  # honest figures at the Ryongbuk brickworks (issue 20)
+    "Ryongbuk",
 ]
 
 
