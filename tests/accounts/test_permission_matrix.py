@@ -1351,6 +1351,14 @@ PAGES: dict[str, Page] = {
     ),
     "reserves-links": Page(movement_of_c1(200, need=ORG), "/movements/running/reserve-links/"),
     "ledger-flag-rules": Page(movement_of_c1(200, need=ORG), "/movements/running/flag-rules/"),
+    # secondments of C1's "running": its organisers' page (see the API entries)
+    "movement-secondments": Page(movement_of_c1(200, need=ORG), "/movements/running/secondments/"),
+    "movement-secondments POST": Page(
+        movement_of_c1(302, need=ORG),
+        "/movements/running/secondments/",
+        "POST",
+        lambda w: {"brigade": "W1", "home": "W2", "persons": "3"},
+    ),
     "reserves-unlink": Page(
         movement_of_c1(302, need=ORG),
         "/movements/running/reserve-links/{w.x.reserve_link.pk}/remove/",

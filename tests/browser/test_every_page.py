@@ -32,6 +32,7 @@ SEEDS = (
     "/visits/mine/",
     "/movements/first-national-plan-1947/reserve-links/",
     "/movements/first-national-plan-1947/flag-rules/",
+    "/movements/first-national-plan-1947/secondments/",
     "/units/KP-PY/voices/",
     "/voices/mine/",
     "/voices/public/",
@@ -220,6 +221,7 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
         "reserves-detail",
         "reserves-links",
     } <= seen_routes.keys()
+    assert "movement-secondments" in seen_routes
     assert {
         "visits-unit",
         "visits-record",

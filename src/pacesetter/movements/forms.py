@@ -177,3 +177,35 @@ class PlanUploadForm(PlainTextForm):
         help_text="CSV (UTF-8) or XLSX with a header row: unit_code, indicator, and any of "
         "period, planned, rated_capacity, daily_assignment, base, base_label.",
     )
+
+
+class SecondmentForm(PlainTextForm):
+    """Persons of a home unit seconded to a brigade (`actions.second_persons`)."""
+
+    brigade = forms.CharField(
+        label=_("Brigade"),
+        max_length=64,
+        help_text=_("The code of the brigade: a unit formed for the movement, in its scope."),
+    )
+    home = forms.CharField(
+        label=_("Home unit"),
+        max_length=64,
+        help_text=_("The code of the unit the persons come from."),
+    )
+    persons = forms.IntegerField(
+        label=_("Persons"),
+        min_value=1,
+        max_value=1_000_000,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("How many; given again for the same brigade and home unit, it replaces."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=200,
+        required=False,
+        help_text=_("e.g. the shift they come from"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "secondment_%s")
+        super().__init__(*args, **kwargs)

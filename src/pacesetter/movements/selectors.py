@@ -51,6 +51,16 @@ def secondments_to(*, unit: Unit, movement: Movement) -> list[Secondment]:
     )
 
 
+def secondments_of(movement: Movement) -> list[Secondment]:
+    """Every secondment of a movement, brigade by brigade and each brigade's home units in
+    tree order, in 1 query."""
+    return list(
+        Secondment.objects.filter(movement=movement)
+        .select_related("brigade", "home")
+        .order_by("brigade__path", "home__path")
+    )
+
+
 def decimal_comma_codes(movement: Movement, table: Table) -> frozenset[str]:
     """The codes of the movement's indicators whose quantities take a decimal comma in
     `table` (see Table.quantity_text): none unless it is separated by `;`, and then no

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import secondment_views, views
 
 urlpatterns = [
     path("organise/new/", views.movement_create, name="movement-create"),
@@ -33,6 +33,11 @@ urlpatterns = [
         "organise/<slug:slug>/plans/template.csv",
         views.plans_template,
         name="movement-plans-template",
+    ),
+    path(
+        "movements/<slug:slug>/secondments/",
+        secondment_views.secondments,
+        name="movement-secondments",
     ),
     path("organise/<slug:slug>/launch/", views.movement_launch, name="movement-launch"),
     path("organise/<slug:slug>/close/", views.movement_close, name="movement-close"),
