@@ -182,11 +182,9 @@ def test_every_page_has_no_axe_violation_at_either_size(live_url, server_env, pa
     run_page = manage(server_env, TITLES_SEED).strip().splitlines()[-1]
     reserve_page = manage(server_env, RESERVES_SEED).strip().splitlines()[-1]
     visit_page = manage(server_env, VISITS_SEED).strip().splitlines()[-1]
-    sign_in_as_demo(page, live_url)
-    queue = [live_url + seed for seed in (*SEEDS, run_page, reserve_page, visit_page)]
     voice_page = manage(server_env, VOICES_SEED).strip().splitlines()[-1]
     sign_in_as_demo(page, live_url)
-    queue = [live_url + seed for seed in (*SEEDS, run_page, reserve_page, voice_page)]
+    queue = [live_url + seed for seed in (*SEEDS, run_page, reserve_page, visit_page, voice_page)]
     seen_routes: dict[str, str] = {}
     found: dict[str, list[dict]] = {}
     while queue and len(seen_routes) < MAX_ROUTES:
