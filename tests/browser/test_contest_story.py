@@ -207,7 +207,7 @@ def _movement(page, url: str, starts: dt.date, weeks: list[tuple[dt.date, dt.dat
     week_names = _week_names(weeks)
     page.goto(f"{url}/")
     page.get_by_role("link", name="Call a new movement").click()
-    page.get_by_label("Title").fill("Spring production contest")
+    page.get_by_label("Title", exact=True).fill("Spring production contest")
     page.get_by_label("Slug").fill(SLUG)
     page.get_by_label("Call text").fill("Four weeks, twelve teams: every team over its plan.")
     page.get_by_label("Organising unit").fill("HM")
@@ -431,7 +431,7 @@ def _volunteer_call(page, visitor, url: str, today: dt.date) -> None:
     """8. A public movement with a volunteer call; an anonymous visitor signs up on its public
     page, and the organiser sees the sign-up."""
     page.goto(f"{url}/organise/new/")
-    page.get_by_label("Title").fill("Solidarity Saturday")
+    page.get_by_label("Title", exact=True).fill("Solidarity Saturday")
     page.get_by_label("Slug").fill(DRIVE)
     page.get_by_label("Organising unit").fill("HM")
     page.get_by_label("Starts on").fill(today.isoformat())

@@ -16,7 +16,7 @@ def test_an_organiser_calls_and_launches_a_movement(world, page):
     accessible(page, "home-organiser")
     page.get_by_role("link", name="Call a new movement").click()
     accessible(page, "movement-create")
-    page.get_by_label("Title").fill(title)
+    page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Call text").fill("Every kiln repaired before the frost.")
     page.get_by_label("Organising unit").fill("BT")
     page.get_by_label("Starts on").fill(today.isoformat())

@@ -12,7 +12,7 @@ def test_an_organiser_generates_weekly_periods(world, page):
     title = f"Spring kilns ({page.viewport_name})"
     sign_in(page, url, "organiser", check=False)
     page.goto(f"{url}/organise/new/")
-    page.get_by_label("Title").fill(title)
+    page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Organising unit").fill("BT")
     # 3 March to 13 April 2031: six weeks from Monday to Sunday, the fifth across March's end.
     page.get_by_label("Starts on").fill("2031-03-03")

@@ -54,7 +54,7 @@ def test_an_organiser_opens_a_public_volunteer_call_and_a_visitor_signs_up(world
     today = dt.date.fromisoformat(world["today"])
     sign_in(phone, url, "organiser", check=False)
     phone.goto(f"{url}/organise/new/")
-    phone.get_by_label("Title").fill("Kiln helpers")
+    phone.get_by_label("Title", exact=True).fill("Kiln helpers")
     phone.get_by_label("Slug").fill("kiln-helpers")
     phone.get_by_label("Organising unit").fill("BT")
     phone.get_by_label("Starts on").fill((today - dt.timedelta(days=1)).isoformat())
