@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pacesetter.core.errors import ActionError
 from pacesetter.ledger import flags
-from pacesetter.ledger.actions import ReportRow, record_reports
+from pacesetter.ledger.actions import record_reports
 from pacesetter.ledger.models import (
     DailyTotal,
     Report,
@@ -23,6 +23,7 @@ from pacesetter.ledger.models import (
 from pacesetter.movements import actions as movement_actions
 from pacesetter.units import actions as unit_actions
 from tests import factories
+from tests.ledger.test_properties import report_rows
 
 UNITS = ["W1", "W2", "W3", "W4", "C2"]
 INDICATORS = ["steel", "stock", "losses"]
@@ -78,26 +79,7 @@ def _movements(units):
 
 
 def _send(movement, operations, originals):
-    rows = []
-    for operation in operations:
-        if operation[0] == "report":
-            _, unit, indicator, offset, quantity, key = operation
-            rows.append(
-                ReportRow(
-                    unit=unit,
-                    indicator=indicator,
-                    day=START + dt.timedelta(days=offset),
-                    quantity=quantity,
-                    idempotency_key=f"k-{key}",
-                )
-            )
-        elif originals:
-            _, which, quantity = operation
-            rows.append(
-                ReportRow(
-                    corrects=originals[which % len(originals)], quantity=quantity, reason="again"
-                )
-            )
+    rows = report_rows(operations, originals, start=START, key_space="k", reason="again")
     try:
         result = record_reports(movement=movement, rows=rows, source="api")
     except ActionError as refused:

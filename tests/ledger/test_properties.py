@@ -36,6 +36,33 @@ batch = st.lists(st.one_of(report_op, report_op, correct_op), min_size=1, max_si
 step = st.one_of(batch, st.tuples(move_op))
 
 
+def report_rows(operations, originals, *, start, key_space, reason="recount"):
+    """A batch drawn by hypothesis as ledger rows: ("report", unit, indicator, day offset,
+    quantity, key) tuples, and ("correct", which, quantity) tuples correcting one of
+    `originals` (left out while there are none)."""
+    rows = []
+    for operation in operations:
+        if operation[0] == "report":
+            _, unit, indicator, offset, quantity, key = operation
+            rows.append(
+                ReportRow(
+                    unit=unit,
+                    indicator=indicator,
+                    day=start + dt.timedelta(days=offset),
+                    quantity=quantity,
+                    idempotency_key=f"{key_space}-{key}",
+                )
+            )
+        elif originals:
+            _, which, quantity = operation
+            rows.append(
+                ReportRow(
+                    corrects=originals[which % len(originals)], quantity=quantity, reason=reason
+                )
+            )
+    return rows
+
+
 def _apply(movement, steps, key_space):
     for operations in steps:
         if operations[0][0] == "move":
@@ -46,28 +73,7 @@ def _apply(movement, steps, key_space):
                 )
             continue
         report_ids = list(Report.objects.filter(corrects__isnull=True).values_list("pk", flat=True))
-        rows = []
-        for operation in operations:
-            if operation[0] == "report":
-                _, unit, indicator, offset, quantity, key = operation
-                rows.append(
-                    ReportRow(
-                        unit=unit,
-                        indicator=indicator,
-                        day=START + dt.timedelta(days=offset),
-                        quantity=quantity,
-                        idempotency_key=f"{key_space}-{key}",
-                    )
-                )
-            elif report_ids:
-                _, which, quantity = operation
-                rows.append(
-                    ReportRow(
-                        corrects=report_ids[which % len(report_ids)],
-                        quantity=quantity,
-                        reason="recount",
-                    )
-                )
+        rows = report_rows(operations, report_ids, start=START, key_space=key_space)
         # Conflicts and no-op corrections are refused whole; the property must still hold.
         with contextlib.suppress(ActionError):
             record_reports(movement=movement, rows=rows, source="api", verified=len(rows) % 2 == 0)
