@@ -76,6 +76,8 @@ def main() -> None:
                 "starts_on": STARTS.isoformat(),
                 "ends_on": ENDS.isoformat(),
                 "time_zone": "Asia/Pyongyang",
+                # Loaded long after its days: every report would be late, so that flag is off.
+                "flag_rules": {"late": {"enabled": False}},
                 "public": True,
                 "donation_drive": {
                     "items": [

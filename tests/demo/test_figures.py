@@ -4,13 +4,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 
 from pacesetter.core.quantities import round_percent
 from pacesetter.demo.movements import load_demo
 from pacesetter.figures.selectors import unit_figures
 from pacesetter.ledger import aggregates
-from pacesetter.ledger.models import Report
+from pacesetter.ledger.models import Report, ReportFlag
 from pacesetter.movements.models import Movement
 from pacesetter.units.models import Unit, UnitKind
 from pacesetter.visits.models import UnitVisitYear, Visit
@@ -20,6 +20,23 @@ from pacesetter.visits.selectors import coverage
 def figures(slug):
     movement = Movement.objects.get(slug=slug)
     return unit_figures(unit=movement.organiser, movement=movement)[0]
+
+
+def test_the_history_is_flagged_only_where_its_figures_pass_the_rated_capacity(demo):
+    """Imported decades after its days, every movement of the history turns the late flag off,
+    as an organiser loading a paper ledger would (its setup file's `flag_rules:`); what stays
+    flagged is what the accounts tell of: the blooming mill and the blast furnace working at
+    twice and more their rated capacity, every month."""
+    flagged = {
+        (slug, kind): count
+        for slug, kind, count in ReportFlag.objects.values("movement__slug", "kind")
+        .annotate(count=Count("pk"))
+        .values_list("movement__slug", "kind", "count")
+    }
+    assert flagged == {
+        ("kangson-blooming-mill-1957", "over_capacity"): 12,
+        ("kim-chaek-blast-furnace-1957", "over_capacity"): 12,
+    }
 
 
 def test_demo_figures(demo):

@@ -1,5 +1,6 @@
 """The movements of the accounts loaded by demo24a: each one's headline figure, exactly."""
 
+from pacesetter.ledger.models import ReportFlag
 from pacesetter.movements.models import Movement
 from pacesetter.titles import selectors
 from pacesetter.titles.models import Award, EvaluationRun
@@ -12,6 +13,8 @@ MODEL_COUNTY = "model-county-afforestation-1999"
 def test_model_county(load_movements):
     loaded = load_movements(MODEL_COUNTY)
     assert loaded.created == [MODEL_COUNTY]
+    # Loaded long after its days, with the late flag off (its setup file): nothing is late.
+    assert not ReportFlag.objects.filter(kind="late").exists()
     assert Movement.objects.get(slug=MODEL_COUNTY).status == Movement.Status.CLOSED
     # the headline: the province's trees planted against the counties' plans
     trees = figure(MODEL_COUNTY, "KP-NP", "trees")

@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from pacesetter.demo.accounts import load_accounts
 from pacesetter.demo.movements import HISTORY
+from pacesetter.ledger.models import ReportFlag
 
 
 @pytest.fixture
@@ -50,6 +51,7 @@ def figures(slug: str, *arguments: str) -> list[dict]:
 def test_my_hill_ground_lost_per_farm_and_the_farms_that_held_their_hill(base, client):
     result = load_accounts(base, only=frozenset({"my-hill-1961"}))
     assert result.created == ["my-hill-1961"]
+    assert not ReportFlag.objects.filter(kind="late").exists()
     records = {r["unit"]: r for r in figures("my-hill-1961")}
     county = records.pop("KP-NP-UNSAN")
     assert (county["actual"], county["planned"], county["held"]) == ("0.9", "0.0", False)

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from pacesetter.accounts import actions as account_actions
 from pacesetter.accounts.models import Role
 from pacesetter.demo.accounts import load_accounts
+from pacesetter.ledger.models import ReportFlag
 from pacesetter.units.actions import UnitRow, import_units
 from pacesetter.units.models import Unit
 from tests.factories import UserFactory
@@ -35,6 +36,7 @@ def drives_json(slug: str) -> dict:
 def test_plowwoman_placements_per_county_and_by_sex(demo_user):
     slug = "plowwoman-1951"
     assert load_accounts(demo_user, only=frozenset({slug})).created == [slug]
+    assert not ReportFlag.objects.filter(kind="late").exists()
     call = drives_json(slug)["volunteers"]
     assert (call["signups"], call["placed"]) == (320, 256)
     assert call["breakdowns"]["gender"] == {"female": 288, "male": 32}

@@ -58,7 +58,7 @@ def test_over_capacity_at_and_past_the_factor(movement):
     flag = ReportFlag.objects.get(kind="over_capacity")
     assert flag.report_id == result.report_ids[0]
     assert flag.numbers["value"] == "150.1" and flag.numbers["capacity_per_day"] == "100"
-    assert "1.501 times the rated capacity per day (100 t a day, 3100 t over the 31" in flag.reason
+    assert "1.501 times the rated capacity per day (100 t a day, 3,100 t over the 31" in flag.reason
     # Another unit without a capacity is never over it.
     record(movement, ("W2", "steel", MARCH, "100000"))
     assert ReportFlag.objects.filter(kind="over_capacity").count() == 1

@@ -33,13 +33,13 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
 from pacesetter.accounts.permissions import Capability, current_actor, require_on_movement
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, ValidationFailed
 from pacesetter.core.rows import insert_rows
+from pacesetter.core.templatetags.pacesetter import plain
 from pacesetter.movements.models import Movement
 
 from . import flag_domain as rules_domain
@@ -254,12 +254,18 @@ REASONS = {
 
 
 def _shown(value) -> str:
-    if isinstance(value, Decimal):
-        return number_format(Decimal(_plain(value)))
+    """A number of a flag in the reader's locale ("3,672"), as stored (a Decimal's text in the
+    flag's JSON) or as computed; dates in ISO form."""
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, int):
-        return number_format(value)
+    if isinstance(value, str):
+        try:
+            number = Decimal(value)
+        except ArithmeticError:
+            return value
+        return plain(number) if number.is_finite() else value
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return plain(Decimal(value))
     return str(value)
 
 
