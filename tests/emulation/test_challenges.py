@@ -5,12 +5,14 @@ import datetime as dt
 import pytest
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 
 from pacesetter.accounts.models import Grant
 from pacesetter.accounts.permissions import acting_as, actor_for
 from pacesetter.core.errors import StateError, ValidationFailed
 from pacesetter.emulation import actions, selectors
 from pacesetter.emulation.models import Challenge, ChallengeResult, Notification
+from pacesetter.movements.models import Movement
 from tests import factories
 
 from .conftest import record
@@ -179,3 +181,30 @@ def test_settle_challenges_command(live, units, today):
     call_command("settle_challenges", stdout=out)
     assert "1 challenge(s) changed" in out.getvalue()
     assert Challenge.objects.get().status == "expired"
+
+
+def test_a_movement_ranked_on_verified_figures_runs_its_challenges_on_them(
+    live, units, client, admin_user
+):
+    """W1 reports more, none of it verified; W2 less, all verified. Raw, W1 leads; once the
+    movement ranks on verified figures, W2 leads the challenge, its page says so, and the
+    result is taken on the same figures."""
+    challenge = actions.accept_challenge(challenge=propose(live, units), unit=units["W2"])
+    record(live, ("W1", "steel", "80", TODAY))
+    record(live, ("W2", "steel", "45", TODAY), verified=True)
+    standings = selectors.challenge_standings(challenge)
+    assert [(r.unit.code, r.display) for r in standings] == [("W1", "80 t"), ("W2", "45 t")]
+    # Seeded on the row: the action refuses the change once the movement is launched.
+    Movement.objects.filter(pk=live.pk).update(rank_on_verified=True)
+    challenge = Challenge.objects.select_related("movement").get(pk=challenge.pk)
+    standings = selectors.challenge_standings(challenge)
+    assert [(r.unit.code, r.rank, r.display) for r in standings] == [
+        ("W2", 1, "45 t"),
+        ("W1", None, "—"),  # no verified figure, as in the movement's rankings
+    ]
+    client.force_login(admin_user)
+    page = client.get(reverse("challenge-detail", args=[challenge.pk]))
+    assert page.status_code == 200
+    assert b"Ranked on verified figures" in page.content
+    actions.settle_challenges(today=dt.date(2025, 5, 1))
+    assert ChallengeResult.objects.get(challenge=challenge, won=True).unit == units["W2"]

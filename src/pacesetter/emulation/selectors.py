@@ -686,7 +686,7 @@ class ChallengeRow:
 
 def challenge_standings(challenge: Challenge) -> list[ChallengeRow]:
     """The challenger and every challenged unit that has not declined or let it expire, with
-    their live figure on the challenge's indicator and normalisation, ranked; 4 queries."""
+    their live figure (verified only if the movement ranks so), ranked; 4 queries."""
     participants = list(
         ChallengeParticipant.objects.filter(challenge=challenge)
         .exclude(answer__in=["declined", "expired"])
@@ -694,11 +694,13 @@ def challenge_standings(challenge: Challenge) -> list[ChallengeRow]:
     )
     indicator = challenge.indicator
     ids = [p.unit_id for p in participants]
+    verified = challenge.movement.rank_on_verified
+    columns = ("verified_minor", "verified_entries") if verified else ("quantity_minor", "entries")
     totals = dict(
         (unit_id, (quantity, entries))
         for unit_id, quantity, entries in SubtreePeriodTotal.objects.filter(
             unit_id__in=ids, indicator=indicator, period_id=challenge.period_id
-        ).values_list("unit_id", "quantity_minor", "entries")
+        ).values_list("unit_id", *columns)
     )
     plans = {
         unit_id: (planned, capacity)
