@@ -28,7 +28,12 @@ from pacesetter.core.errors import NotAllowed
 from pacesetter.movements.models import Indicator, Movement
 
 from .models import Report, ReportFlag, VerificationDecision
-from .verification_state import SAMPLE_BUCKET_SQL, VERIFIED_DECISIONS, sample_threshold
+from .verification_state import (
+    SAMPLE_BUCKET_SQL,
+    VERIFIED_DECISIONS,
+    sample_salt,
+    sample_threshold,
+)
 
 QUEUE_PAGE = 50
 
@@ -95,7 +100,10 @@ def verification_queue(
                 verification=Report.Verification.UNVERIFIED,
             )
             .annotate(
-                bucket=RawSQL(SAMPLE_BUCKET_SQL.format(column=f"{Report._meta.db_table}.id"), [])
+                bucket=RawSQL(
+                    SAMPLE_BUCKET_SQL.format(column=f"{Report._meta.db_table}.id"),
+                    [sample_salt(movement.pk)],
+                )
             )
             .filter(bucket__lt=threshold)
             .filter(~_undecided("id"))
