@@ -78,6 +78,14 @@ def test_an_event_names_the_reports_that_moved_the_unit_in_its_period(movement, 
     assert events["Whole movement"].report_ids == [feb_id, march_id]
     assert events["March 2025"].report_ids == [march_id]
     assert {codes([e])[0] for e in events.values()} == {("W1", "overtook", "W2")}
+    # The day of the figures compared: the latest day of the reports that moved it (for a
+    # ledger imported long after its days, not the day it was recorded).
+    march_day = Report.objects.get(pk=march_id).day
+    assert events["Whole movement"].figures_day == march_day
+    assert events["March 2025"].figures_day == march_day
+    late = record(movement, ("W2", "steel", "12", dt.date(2025, 2, 20)))  # W2: 32 (whole)
+    passed = OvertakingEvent.objects.get(period=whole(movement), ahead__code="W2")
+    assert (passed.figures_day, passed.report_ids) == (dt.date(2025, 2, 20), late.report_ids)
 
 
 def test_no_event_when_the_order_does_not_change(movement, block):
@@ -226,6 +234,7 @@ def test_refresh_after_a_headcount_change_re_ranks_as_a_rescoring(movement, bloc
     actions.refresh_scoring(scoring=s)
     event = OvertakingEvent.objects.filter(period=whole(movement)).select_related("ahead").get()
     assert (event.ahead.code, event.cause, event.report_ids) == ("W1", "rescoring", [])
+    assert event.figures_day is None  # no report moved it
 
 
 def test_a_unit_that_leaves_the_block_is_ranked_no_more_after_a_refresh(movement, block, units):

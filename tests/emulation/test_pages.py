@@ -7,6 +7,7 @@ import pytest
 
 from pacesetter.accounts.models import Grant
 from pacesetter.emulation.models import Challenge, Notification
+from pacesetter.ledger.models import Report
 from tests import factories
 
 from .conftest import record, scoring
@@ -83,6 +84,8 @@ def test_events_and_notifications_api(client, movement, ranked, head):
         ("W1", "W2"),
         ("W1", "W3"),
     }
+    day = Report.objects.filter(unit__code="W1").latest("pk").day
+    assert {e["figures_day"] for e in events} == {day.isoformat()}
     notes = client.get("/api/v1/notifications").json()
     # The head of C1 sees W2's and C1's, not W3's (under C2)
     assert {n["unit"]["code"] for n in notes} == {"W2", "C1"}
@@ -150,6 +153,8 @@ def test_overtakings_come_a_slice_at_a_time_newest_first(client, movement, ranke
     url = f"/movements/{movement.slug}/emulation/overtakings/"
     page = client.get(url).content.decode()
     assert re.findall(r'data-event="(\d+)"', page) == [str(i) for i in ids[:20]]
+    day = OvertakingEvent.objects.first().figures_day
+    assert f"figures to {day.day} {day:%b %Y}" in page and "recorded " in page
     assert 'href="?page=2"' in page and "<html" in page
     rows = client.get(url + "?page=2", headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in rows and "<h1" not in rows

@@ -251,6 +251,7 @@ def _event_out(event) -> dict:
         "batch": event.batch,
         "report_ids": event.report_ids,
         "recorded_at": event.recorded_at,
+        "figures_day": event.figures_day,
     }
 
 

@@ -199,6 +199,11 @@ class OvertakingEvent(models.Model):
     report_ids = models.JSONField(default=list, help_text="reports of the batch that moved it")
     recorded_at = models.DateTimeField()
     recorded_on = models.DateField(help_text="the day, in the movement's time zone")
+    figures_day = models.DateField(
+        null=True,
+        blank=True,
+        help_text="the latest day of the reports that moved it (none for a re-ranking)",
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -112,6 +112,9 @@ class EventOut(Schema):
     batch: str
     report_ids: list[int]
     recorded_at: dt.datetime
+    figures_day: dt.date | None = Field(
+        None, description="the latest day of the reports that moved it; none for a re-ranking"
+    )
 
 
 class NotificationOut(Schema):

@@ -62,6 +62,7 @@ _EVENT_COLUMNS = (
     "report_ids",
     "recorded_at",
     "recorded_on",
+    "figures_day",
 )
 
 
@@ -83,6 +84,10 @@ def _plan_events(
     units = {u for _p, u in involved}
     periods_of_day: dict[dt.date, list[int]] = {}
     rows_under: dict[tuple[int, int], list] = defaultdict(list)
+    # (period, unit) → the latest day of the batch's reports under it: the day of the figures
+    # an event compares, which for a ledger imported long after differs from when it is
+    # recorded.
+    last_day: dict[tuple[int, int], dt.date] = {}
     for row in batch.rows:
         named = [u for u in batch.lineages[row.unit_path] if u in units]
         if not named:
@@ -97,6 +102,8 @@ def _plan_events(
                 found = rows_under[(period_id, u)]
                 if len(found) < REPORT_IDS_PER_EVENT:
                     found.append(row)
+                if last_day.get((period_id, u), row.day) <= row.day:
+                    last_day[(period_id, u)] = row.day
     report_ids = ids_by_key(sorted({row.key for found in rows_under.values() for row in found}))
     recorded_at = _stamp(batch.now)
     recorded_on = batch.today.isoformat() if connection.vendor == "sqlite" else batch.today
@@ -133,6 +140,12 @@ def _plan_events(
             else:
                 cause = OvertakingEvent.Cause.REPORTS
             ids = sorted(ahead_ids | behind_ids)[:REPORT_IDS_PER_EVENT]
+            days = [
+                day
+                for u in (change.ahead, change.behind)
+                if (day := last_day.get((period_id, u))) is not None
+            ]
+            figures_day = None if rescoring or not days else max(days)
             rows.append(
                 (
                     scoring.movement_id,
@@ -153,6 +166,9 @@ def _plan_events(
                     "[" + ", ".join(map(str, ids)) + "]",
                     recorded_at,
                     recorded_on,
+                    figures_day.isoformat()
+                    if figures_day is not None and connection.vendor == "sqlite"
+                    else figures_day,
                 )
             )
     plan.events = rows
