@@ -23,6 +23,7 @@ from tests import factories
 
 from .test_actions import advanced_worker, award_all, record_advanced_workers
 from .test_history import imported, past
+from .test_per_period import pack, run_week, weekly  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -268,3 +269,33 @@ def test_the_command_previews_records_and_refuses_by_the_files_rows(vn_pack, mad
     with pytest.raises(CommandError, match="column signer that a file of decisions does not"):
         call_command("import_decisions", str(misspelt), pack="vn-emulation", stdout=io.StringIO())
     assert AwardDecision.objects.count() == 2
+
+
+def test_a_title_judged_per_period_names_the_period(
+    pack,  # noqa: F811
+    weekly,  # noqa: F811
+    units,
+):
+    """W1 holds the team of the week twice in 2026: the row names the week, or is refused."""
+    awards = []
+    for name in ("week 1", "week 3"):
+        run = run_week(weekly, units, name)
+        awards += [
+            actions.award_without_vote(candidate=c) for c in run.results.filter(selected=True)
+        ]
+    row = {"unit": "W1", "title": "team_of_the_week", "year": "2026", **DECISION}
+    with pytest.raises(ValidationFailed) as caught:
+        history.record_decisions(pack=pack.pack, rows=[row], source="decisions.csv")
+    assert [(e.row, e.field, e.message) for e in caught.value.errors] == [
+        (
+            1,
+            "period",
+            f"{units['W1']} holds team_of_the_week 2 times in 2026: name the period "
+            "(week 1, week 3) or the certificate code",
+        )
+    ]
+    done = history.record_decisions(
+        pack=pack.pack, rows=[{**row, "period": "week 3"}], source="decisions.csv"
+    )
+    assert [d.code for d in done.recorded] == [awards[1].code]
+    assert [a.pk for a in Award.objects.filter(decision__isnull=False)] == [awards[1].pk]

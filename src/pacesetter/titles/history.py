@@ -735,7 +735,9 @@ def _award_of_row(
             "not_found",
         )
     year_text = _text(row, "year")
-    if not year_text.isdigit():
+    if not year_text:
+        bad("year", _("required"))
+    elif not year_text.isdigit():
         bad("year", _("a year like 1978, not %(text)r") % {"text": year_text})
     if title is None or unit is None or not year_text.isdigit():
         return None, naming
