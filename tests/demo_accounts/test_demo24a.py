@@ -1,9 +1,12 @@
 """The movements of the accounts loaded by demo24a: each one's headline figure, exactly."""
 
+from pacesetter.demo.accounts import ACCOUNTS
+from pacesetter.demo.drives import run_command
 from pacesetter.ledger.models import ReportFlag
 from pacesetter.movements.models import Movement
 from pacesetter.titles import selectors
-from pacesetter.titles.models import Award, EvaluationRun
+from pacesetter.titles.history import require_final
+from pacesetter.titles.models import Award, AwardDecision, EvaluationRun
 
 from .conftest import figure
 
@@ -29,6 +32,7 @@ def test_model_county(load_movements):
     assert sorted(
         Award.objects.filter(title__code="model_county").values_list("unit__code", flat=True)
     ) == ["KP-NP-CHANGSONG", "KP-NP-SAKJU"]
+    assert all(a.is_final for a in Award.objects.filter(title__code="model_county"))
     # the counties that were close: each missed one of the four conditions
     close = selectors.candidates_of(run, show="close")
     assert [(c.unit.code, c.conditions_met, c.conditions) for c in close] == [
@@ -58,6 +62,15 @@ def test_three_revolution_red_flag(load_movements):
         "KP-SH-ANAK-WOLJI": (3, "Three-Revolution Red Flag, three times"),
         "KP-SH-ANAK-TAECHU": (2, "Three-Revolution Red Flag, twice"),
     }
+    # final: the county committee's decisions (decisions.csv) are recorded, certificates issue
+    made = Award.objects.filter(title__code="red_flag", year=1978).select_related("decision")
+    assert sorted((a.unit.code, a.decision.number) for a in made) == [
+        ("KP-SH-ANAK-TAECHU", "78/3R-12"),
+        ("KP-SH-ANAK-WOLJI", "78/3R-11"),
+    ]
+    for award in made:
+        require_final(award)
+        assert award.decision.decided_on >= award.awarded_on
     # each group is explained on its own: Okkye-ri met production and technique, not culture
     okkye = run.results.get(unit__code="KP-SH-ANAK-OKKYE")
     groups = okkye.explanation["children"][0]["children"]
@@ -69,6 +82,19 @@ def test_three_revolution_red_flag(load_movements):
     assert (okkye.conditions, okkye.conditions_missed) == (6, 1)
     close = selectors.candidates_of(run, show="close")
     assert [c.unit.code for c in close] == ["KP-SH-ANAK-OKKYE", "KP-SH-ANAK-RYONGSUN"]
+    # loading again changes nothing
+    decisions = list(AwardDecision.objects.values_list("pk", "award_id", "number"))
+    assert load_movements(RED_FLAG).existing == [RED_FLAG]
+    # nor does its decisions step run again (a load that broke off after it runs it again)
+    again = run_command(
+        "import_decisions",
+        str(ACCOUNTS / "11-three-revolution-red-flag" / "decisions.csv"),
+        "--pack",
+        "three-revolutions",
+    )
+    assert "recorded 0 decisions; 2 already recorded." in again
+    assert list(AwardDecision.objects.values_list("pk", "award_id", "number")) == decisions
+    assert Award.objects.filter(title__code="red_flag").count() == 5
 
 
 INNOVATION = "model-innovation-unit-1985"
@@ -85,6 +111,7 @@ def test_model_technical_innovation_unit(load_movements):
         "KP-CG-HMT-MACH",
         "KP-CG-HMT-FNDY",
     }
+    assert all(a.is_final for a in Award.objects.filter(title__code="model_innovation_unit"))
     machining = outcomes["KP-CG-HMT-MACH"].explanation["children"][0]["children"]
     assert machining[1]["facts"][0]["value"] == "0.8"  # 6 innovations of 8 members
     assert machining[1]["facts"][0]["sources"][0]["label"] == (

@@ -46,6 +46,41 @@ def read_award_rows(
     )
 
 
+def read_decision_rows(
+    path: Path, *, name: str | None = None, max_rows: int = MAX_ROWS
+) -> tuple[list[int], list[dict[str, str]]]:
+    """A file of the awarding body's decisions as text rows for `history.record_decisions`,
+    with each row's number in the file (the header is row 1). Raises TabularError for an
+    unreadable file, a column it does not know (a misspelt column would be left unread),
+    missing columns, no way to name the award, or more than `max_rows` rows."""
+    from .history import DECISION_NAMING, DECISION_REQUIRED
+
+    numbers: list[int] = []
+    rows: list[dict[str, str]] = []
+    shown = name or path.name
+    with open_table(path) as table:
+        known = {*DECISION_NAMING, *DECISION_REQUIRED}
+        unknown = [h.strip() for h in table.header if h.strip() and h.strip().lower() not in known]
+        if unknown:
+            raise TabularError(
+                f"{shown}: the header names column{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(unknown)} that a file of decisions does not have (its columns: "
+                f"{', '.join([*DECISION_NAMING, *DECISION_REQUIRED])})."
+            )
+        columns = table.columns(required=DECISION_REQUIRED, optional=DECISION_NAMING)
+        if not {"code", "member", "unit"} & set(columns):
+            raise TabularError(
+                f"{shown}: name each award in a 'code' column (its certificate code) or by its "
+                "holder in a 'member' or 'unit' column, with 'title' and 'year'."
+            )
+        for number, cells in table.rows():
+            rows.append({column: cells[index] for column, index in columns.items()})
+            numbers.append(number)
+            if len(rows) > max_rows:
+                raise TabularError(f"{shown}: more than {max_rows:,} rows; split the file.")
+    return numbers, rows
+
+
 def _subject_rows(
     path: Path,
     *,
