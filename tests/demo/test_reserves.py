@@ -2,7 +2,11 @@
 shown per kind on the reserves page — and not counted toward the flats, which still read
 285.7% of the norm."""
 
+import datetime as dt
+import zoneinfo
 from decimal import Decimal
+
+from django.utils import timezone
 
 from pacesetter.core.quantities import round_percent
 from pacesetter.demo.movements import load_demo
@@ -10,7 +14,7 @@ from pacesetter.figures.selectors import unit_figures
 from pacesetter.ledger.models import Report
 from pacesetter.movements.models import Movement
 from pacesetter.reserves import selectors
-from pacesetter.reserves.models import Reserve, ReserveLink, Status
+from pacesetter.reserves.models import Reserve, ReserveEvent, ReserveLink, Status
 from pacesetter.units.models import Unit
 
 SLUG = "pyongyang-housing-1958"
@@ -33,6 +37,16 @@ def test_the_housing_reserves_are_verified_per_kind_and_do_not_count_toward_the_
     assert by_kind[("money", "KPW")] == Decimal(65000000)
     figures = selectors.figures(unit)
     assert (figures.members_verified, figures.members_repeat) == (4, 2)
+    # The file dates every step in 1958, at noon in Pyongyang: the events and the day each
+    # reserve was verified (its title fact's day) read 1958, not the day of the load.
+    zone = zoneinfo.ZoneInfo(movement.time_zone)
+    events = ReserveEvent.objects.filter(reserve__movement=movement)
+    assert events.count() == 6 * 4 + 2
+    assert {timezone.localtime(e.at, zone).year for e in events} == {1958}
+    assert {timezone.localtime(e.at, zone).time() for e in events} == {dt.time(12)}
+    cement = verified.get(import_key="pyh-cement")
+    assert timezone.localtime(cement.verified_at, zone).date() == dt.date(1958, 6, 30)
+    assert timezone.localtime(cement.proposed_at, zone).date() == dt.date(1958, 1, 20)
     client.force_login(_demo_user())
     with django_assert_max_num_queries(12):
         page = client.get("/units/PY-HOUSING/reserves/").content.decode()

@@ -301,3 +301,42 @@ def test_allowed_verbs_follow_state_and_role(units, people):
     r.refresh_from_db()
     assert selectors.allowed_verbs(actor(people["verifier"]), r) == ["verify"]
     assert selectors.allowed_verbs(actor(people["head"]), r) == []
+
+
+def test_a_step_taken_on_paper_is_recorded_at_its_time_and_checked(units, kim):
+    """`at` (what import-reserves passes for a dated row): the step is recorded then, never
+    in the future nor before the reserve's last step; without it, the step is stamped now."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    proposed_at = dt.datetime(1958, 3, 1, 12, tzinfo=dt.UTC)
+    r = propose(units, member=kim, at=proposed_at)
+    r.refresh_from_db()
+    assert r.proposed_at == proposed_at and r.events.get().at == proposed_at
+    audit = AuditEvent.objects.get(action="reserves.propose_reserve")
+    assert audit.after["at"] == proposed_at.isoformat() and audit.at > proposed_at
+    with pytest.raises(ValidationFailed) as earlier:
+        actions.accept_reserve(r, at=proposed_at - dt.timedelta(days=1))
+    assert fields(earlier) == {"at"} and "before the reserve's last step" in str(earlier.value)
+    with pytest.raises(ValidationFailed) as future:
+        actions.accept_reserve(r, at=timezone.now() + dt.timedelta(hours=1))
+    assert fields(future) == {"at"} and "in the future" in str(future.value)
+    with pytest.raises(ValidationFailed) as naive:
+        actions.accept_reserve(r, at=dt.datetime(1958, 3, 2, 12))
+    assert fields(naive) == {"at"}
+    actions.accept_reserve(r, at=proposed_at)  # the same moment is not before it
+    actions.implement_reserve(r, at=dt.datetime(1958, 4, 1, 12, tzinfo=dt.UTC))
+    verified_at = dt.datetime(1958, 6, 30, 12, tzinfo=dt.UTC)
+    actions.verify_reserve(r, verified="10", measure="t of cement", at=verified_at)
+    r.refresh_from_db()
+    assert r.verified_at == verified_at
+    assert [e.at.year for e in r.events.all()] == [1958] * 4
+    with pytest.raises(ValidationFailed) as future_proposal:
+        propose(units, at=timezone.now() + dt.timedelta(minutes=5))
+    assert fields(future_proposal) == {"at"}
+    before = timezone.now()
+    live = propose(units)
+    assert before <= live.proposed_at <= timezone.now()
+    proposals = AuditEvent.objects.filter(action="reserves.propose_reserve")
+    assert "at" not in proposals.get(target_id=str(live.pk)).after

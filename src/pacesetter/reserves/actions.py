@@ -16,10 +16,20 @@ A verified reserve that a link covers counts toward the link's indicator through
 the verification records a report (source `reserve`, key `reserve:<id>`, the verification
 day in the movement's time zone, the reserve's unit, the verified saving × the factor) in
 the same transaction — refused, with the verification, if the ledger refuses it.
+
+Each step is stamped with the time it is taken. Every action also takes `at`, the time the
+step was taken on paper (an aware datetime, not in the future, not before the reserve's last
+step): `pacesetter import-reserves` passes it for a file's dated rows; the pages and the API
+never do. The step is recorded at `at` — the event, `proposed_at` or `verified_at` (so the
+title facts' day), and a linked report's day in the movement's time zone — and the audit row
+keeps both, `at` beside the time it was recorded. Who may date a step is who may take it:
+the capability each action checks is the same with or without `at`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -39,7 +49,6 @@ from pacesetter.core.facts import INITIATIVE_SCOPES
 from pacesetter.ledger import actions as ledger_actions
 from pacesetter.ledger.models import Report
 from pacesetter.movements.models import Indicator, Movement
-from pacesetter.movements.selectors import movement_today
 from pacesetter.units.models import Member, Unit
 
 from . import domain, selectors
@@ -93,6 +102,28 @@ def _actor_user():
     return actor, (actor.user if actor.user is not None and actor.is_authenticated else None)
 
 
+def _when(at: dt.datetime | None, last: dt.datetime | None = None) -> dt.datetime:
+    """The time a step is recorded at: `at` when given (checked), else now."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        _refuse("at", "a time with its time zone")
+    if at > now:
+        _refuse("at", f"{at.isoformat(timespec='minutes')} is in the future")
+    if last is not None and at < last:
+        _refuse(
+            "at",
+            f"{at.isoformat(timespec='minutes')} is before the reserve's last step, at "
+            f"{last.isoformat(timespec='minutes')}",
+        )
+    return at
+
+
+def _dated(at: dt.datetime | None) -> dict[str, str]:
+    return {"at": at.isoformat()} if at is not None else {}
+
+
 @audited("reserves.propose_reserve")
 def propose_reserve(
     *,
@@ -105,8 +136,10 @@ def propose_reserve(
     movement: Movement | None = None,
     indicator: Indicator | None = None,
     import_key: str | None = None,
+    at: dt.datetime | None = None,
 ) -> Reserve:
-    """Propose a reserve. `import_key` is a file's row key (import-reserves): unique."""
+    """Propose a reserve. `import_key` is a file's row key (import-reserves): unique. `at`:
+    when it was proposed, for a dated file row (see the module's docstring)."""
     actor, user = _actor_user()
     require_taking_part(actor, unit, movement)
     errors: list[RowError] = []
@@ -139,7 +172,7 @@ def propose_reserve(
             "The reserve is not valid: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
             errors=errors,
         )
-    now = timezone.now()
+    now = _when(at)
     reserve = Reserve.objects.create(
         unit=unit,
         movement=movement,
@@ -159,7 +192,12 @@ def propose_reserve(
     )
     d = domain.delta_of(Status.PROPOSED, reserve.estimated)
     _add(_lineage(unit), reserve.measure, proposed=d.proposed, estimated_saving=d.estimated_saving)
-    note(target=reserve, unit=unit, movement=movement, after={"status": reserve.status})
+    note(
+        target=reserve,
+        unit=unit,
+        movement=movement,
+        after={"status": reserve.status, **_dated(at)},
+    )
     return reserve
 
 
@@ -179,6 +217,7 @@ def _transition(
     note_text: str = "",
     verified: Decimal | None = None,
     scope: str = "",
+    at: dt.datetime | None = None,
 ) -> Reserve:
     actor, user = _actor_user()
     reserve = _locked(reserve)
@@ -198,7 +237,10 @@ def _transition(
                 errors=[RowError(1, "status", "the proposer may not verify their own reserve")],
             )
         reserve.verified = verified
-    now = timezone.now()
+    last = None
+    if at is not None:
+        last = reserve.events.order_by("-at", "-id").values_list("at", flat=True).first()
+    now = _when(at, last)
     if verb == "verify":
         reserve.verified_at, reserve.recognised_scope = now, scope
     ReserveEvent.objects.create(
@@ -236,7 +278,7 @@ def _transition(
         first, second = domain.member_delta(earlier)
         _add(_lineage(reserve.member.unit), "", members_verified=first, members_repeat=second)
     if verb == "verify":
-        _count(reserve, verified)
+        _count(reserve, verified, now)
     note(
         target=reserve,
         unit=reserve.unit,
@@ -245,38 +287,54 @@ def _transition(
         after={
             "status": to,
             **({"verified": str(verified), "scope": scope} if verified is not None else {}),
+            **_dated(at),
         },
     )
     return reserve
 
 
 @audited("reserves.review_reserve")
-def review_reserve(reserve: Reserve | int, *, note: str = "") -> Reserve:
-    return _transition("review", reserve, note_text=note)
+def review_reserve(
+    reserve: Reserve | int, *, note: str = "", at: dt.datetime | None = None
+) -> Reserve:
+    return _transition("review", reserve, note_text=note, at=at)
 
 
 @audited("reserves.accept_reserve")
-def accept_reserve(reserve: Reserve | int, *, note: str = "") -> Reserve:
-    return _transition("accept", reserve, note_text=note)
+def accept_reserve(
+    reserve: Reserve | int, *, note: str = "", at: dt.datetime | None = None
+) -> Reserve:
+    return _transition("accept", reserve, note_text=note, at=at)
 
 
 @audited("reserves.implement_reserve")
-def implement_reserve(reserve: Reserve | int, *, note: str = "") -> Reserve:
-    return _transition("implement", reserve, note_text=note)
+def implement_reserve(
+    reserve: Reserve | int, *, note: str = "", at: dt.datetime | None = None
+) -> Reserve:
+    return _transition("implement", reserve, note_text=note, at=at)
 
 
 @audited("reserves.decline_reserve")
-def decline_reserve(reserve: Reserve | int, *, reason: str) -> Reserve:
-    return _transition("decline", reserve, note_text=reason)
+def decline_reserve(
+    reserve: Reserve | int, *, reason: str, at: dt.datetime | None = None
+) -> Reserve:
+    return _transition("decline", reserve, note_text=reason, at=at)
 
 
 @audited("reserves.verify_reserve")
 def verify_reserve(
-    reserve: Reserve | int, *, verified, measure: str, note: str = "", scope: str = "unit"
+    reserve: Reserve | int,
+    *,
+    verified,
+    measure: str,
+    note: str = "",
+    scope: str = "unit",
+    at: dt.datetime | None = None,
 ) -> Reserve:
     """Verify an implemented reserve with the saving found, in the estimate's measure, and
     the scope its recognition reaches (unit, grassroots, provincial, national): a verified
-    reserve is a recognised initiative, a fact the title engine judges (core.facts)."""
+    reserve is a recognised initiative, a fact the title engine judges (core.facts), on the
+    day of `at` when given (a linked report too, on that day in its movement's time zone)."""
     if scope not in INITIATIVE_SCOPES[1:]:
         _refuse("scope", f"one of {', '.join(INITIATIVE_SCOPES[1:])}")
     current = Reserve.objects.select_related("indicator").get(pk=getattr(reserve, "pk", reserve))
@@ -288,11 +346,13 @@ def verify_reserve(
     quantity, problem = domain.parse_saving(verified, places)
     if problem:
         _refuse("verified", problem)
-    return _transition("verify", current, note_text=note, verified=quantity, scope=scope)
+    return _transition("verify", current, note_text=note, verified=quantity, scope=scope, at=at)
 
 
-def _count(reserve: Reserve, verified: Decimal) -> None:
-    """Record the verified saving toward each covering link's indicator, in the ledger."""
+def _count(reserve: Reserve, verified: Decimal, when: dt.datetime | None = None) -> None:
+    """Record the verified saving toward each covering link's indicator, in the ledger, on
+    the day of `when` (else today) in the link's movement's time zone."""
+    when = when or timezone.now()
     for link in selectors.links_covering(reserve):
         indicator, movement = link.indicator, link.movement
         quantity = domain.counted(verified, link.factor)
@@ -303,7 +363,7 @@ def _count(reserve: Reserve, verified: Decimal) -> None:
                 f"{verified} {reserve.measure} × {link.factor} = {quantity} "
                 f"{indicator.unit_of_measure} of {indicator.name}: {problem}",
             )
-        day = movement_today(movement)
+        day = timezone.localtime(when, zoneinfo.ZoneInfo(movement.time_zone)).date()
         row = ledger_actions.ReportRow(
             unit=reserve.unit.code,
             indicator=indicator.code,

@@ -3,9 +3,12 @@ like, and what each transition adds to the figures. No database here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 
 from .models import DECIMAL_PLACES, FACTOR_DIGITS, FACTOR_PLACES, MAX_DIGITS, Kind, Status
 
@@ -37,7 +40,67 @@ def transition_error(verb: str, status: str) -> str | None:
 
 
 def _past(verb: str) -> str:
-    return {"review": "put under review", "implement": "implemented"}.get(verb, verb + "d")
+    return {
+        "propose": "proposed",
+        "review": "put under review",
+        "accept": "accepted",
+        "implement": "implemented",
+        "verify": "verified",
+        "decline": "declined",
+    }[verb]
+
+
+# The column of a file (import-reserves) that gives the day of each step.
+STEP_DAYS: dict[str, str] = {
+    "propose": "proposed_on",
+    "review": "reviewed_on",
+    "accept": "accepted_on",
+    "implement": "implemented_on",
+    "verify": "verified_on",
+    "decline": "declined_on",
+}
+
+
+def parse_day(text: str) -> tuple[dt.date | None, str | None]:
+    """An ISO date (1958-03-14), or the reason it is not one."""
+    try:
+        return dt.date.fromisoformat(text.strip()), None
+    except ValueError:
+        return None, f"{text.strip()!r} is not a date (YYYY-MM-DD)"
+
+
+def step_days(
+    status: str, path: Sequence[str], given: Mapping[str, dt.date]
+) -> tuple[dict[str, dt.date], list[tuple[str, str]]]:
+    """The day of every step of `path` — the steps, "propose" first, that take a new reserve
+    to `status` — from the days a file gives for some of them (`given`, by step), and what is
+    wrong with those days, as (column, message): a day for a step not on the path, a step
+    dated before a step it follows, no day for the last step when another is dated.
+
+    A step the file leaves undated takes the day of the next dated step (it happened no
+    later). No day given: no days (each step is stamped when it is taken)."""
+    problems: list[tuple[str, str]] = []
+    for verb in given:
+        if verb not in path:
+            problems.append(
+                (STEP_DAYS[verb], f"a reserve taken to {status} is never {_past(verb)}")
+            )
+    dated = [(verb, given[verb]) for verb in path if verb in given]
+    for (before, first), (verb, day) in pairwise(dated):
+        if day < first:
+            problems.append((STEP_DAYS[verb], f"{day} is before {STEP_DAYS[before]} {first}"))
+    if dated and path[-1] not in given:
+        problems.append(
+            (STEP_DAYS[path[-1]], "required when the row gives the day of another step")
+        )
+    if problems or not dated:
+        return {}, problems
+    days: dict[str, dt.date] = {}
+    following = dated[-1][1]
+    for verb in reversed(path):
+        following = given.get(verb, following)
+        days[verb] = following
+    return days, []
 
 
 def places_for(kind: str, indicator_places: int | None = None) -> int:

@@ -163,8 +163,9 @@ class ReserveLink(models.Model):
     """An explicit link, set by the movement's organiser: verified reserves of `kind` measured
     in `measure` count toward `indicator`, each unit of saving as `factor` of the indicator
     ("1 t of steel saved = 0.05 flats"). A reserve it covers is one of the movement, or one
-    without a movement in a unit of the movement's scope. Only verifications after the link
-    is set count: the ledger is not rewritten."""
+    without a movement in a unit of the movement's scope. Only verifications recorded after
+    the link is set count (an imported verification dated earlier counts on its own day): the
+    ledger is not rewritten."""
 
     movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)

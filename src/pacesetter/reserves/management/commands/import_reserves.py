@@ -23,9 +23,16 @@ class Command(BaseCommand):
         "indicator), status (proposed, under_review, accepted, implemented, verified, "
         "declined; default proposed), verified (the verified saving, for verified), scope "
         "(the recognition: unit, grassroots, provincial, national), reason (for declined), key "
-        "(the row's own key; else its cells'). Each step is the lifecycle action the pages "
-        "use. Every row is checked first; on any error nothing is recorded. Importing the "
-        "same file again changes nothing."
+        "(the row's own key; else its cells'), and for paper records the day of each step: "
+        "proposed_on, reviewed_on, accepted_on, implemented_on, verified_on, declined_on "
+        "(YYYY-MM-DD; a dated row gives the day of its last step, an undated step between "
+        "takes the next step's day). A dated step is recorded at noon that day in the "
+        "movement's time zone (the site's, for a row without a movement), and a verified "
+        "reserve that a link counts toward an indicator reports on its verified day, which "
+        "must lie within the linked movement; no date may be in the future or before a step "
+        "it follows. An undated row is recorded now. Each step is the lifecycle action the "
+        "pages use, with its own permission. Every row is checked first; on any error "
+        "nothing is recorded. Importing the same file again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
