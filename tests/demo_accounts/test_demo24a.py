@@ -1,5 +1,7 @@
 """The movements of the accounts loaded by demo24a: each one's headline figure, exactly."""
 
+import datetime as dt
+
 from pacesetter.demo.accounts import ACCOUNTS
 from pacesetter.demo.drives import run_command
 from pacesetter.ledger.models import ReportFlag
@@ -70,7 +72,11 @@ def test_three_revolution_red_flag(load_movements):
     ]
     for award in made:
         require_final(award)
-        assert award.decision.decided_on >= award.awarded_on
+        # awarded at the judged year's end (--awarded-on), decided in the January after
+        assert (award.awarded_on, award.decision.decided_on) == (
+            dt.date(1978, 12, 28),
+            dt.date(1979, 1, 10),
+        )
     # each group is explained on its own: Okkye-ri met production and technique, not culture
     okkye = run.results.get(unit__code="KP-SH-ANAK-OKKYE")
     groups = okkye.explanation["children"][0]["children"]

@@ -4,11 +4,15 @@ body's decision chooses at most that many; with `rank_by` the engine still selec
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from pacesetter.accounts.permissions import acting_as, actor_for
-from pacesetter.core.errors import StateError
+from pacesetter.core.errors import StateError, ValidationFailed
 from pacesetter.titles import actions, revocation
 from pacesetter.titles.models import Award, Title
 from pacesetter.units import actions as unit_actions
@@ -166,6 +170,27 @@ def test_with_an_order_the_engine_still_selects_by_rank(twenty, units):
         len([actions.award_without_vote(candidate=c) for c in run.results.filter(selected=True)])
         == 3
     )
+
+
+def test_an_award_is_dated_within_the_judged_year_and_never_in_the_future(twenty, units):
+    """A year judged long after is awarded on the day the body chose (run-evaluation's
+    --awarded-on), from the judged year's first day to today, and nothing outside."""
+    run = run_of("ranked", units)
+    first = run.results.filter(selected=True).order_by("position").first()
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    for day in (dt.date(run.year - 1, 12, 31), tomorrow):
+        with pytest.raises(ValidationFailed) as refused:
+            actions.award_without_vote(candidate=first, on=day)
+        assert [e.field for e in refused.value.errors] == ["awarded_on"]
+    assert not Award.objects.exists()
+    call_command(
+        "run_evaluation",
+        *("--pack", "caps", "--title", "ranked", "--scope", run.scope.code),
+        *("--year", str(run.year), "--award", "--awarded-on", f"{run.year}-12-30"),
+        stdout=io.StringIO(),
+    )
+    assert Award.objects.count() == run.selected
+    assert set(Award.objects.values_list("awarded_on", flat=True)) == {dt.date(run.year, 12, 30)}
 
 
 def test_vn_grassroots_fighter_2023_cap_leaves_the_choice_to_the_head(vn_pack, units):

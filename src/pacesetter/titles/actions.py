@@ -696,6 +696,14 @@ def _award(
     on: dt.date,
     version: domain.RuleVersion,
 ) -> Award:
+    # Awarded on a day given (a year judged long after) only within reason: from the judged
+    # year's or period's first day, never in the future.
+    earliest = run.period.starts_on if run.period_id is not None else dt.date(run.year, 1, 1)
+    if not earliest <= on <= _today(run.movement):
+        raise ValidationFailed(
+            f"An award of {rule.name} is dated from {earliest.isoformat()} to today, not {on}.",
+            errors=[RowError(row=1, field="awarded_on", message="outside the judged time")],
+        )
     subject = (
         Q(member_id=candidate.member_id)
         if candidate.member_id

@@ -1,9 +1,10 @@
 """`pacesetter run-evaluation --pack SLUG --title CODE --scope UNIT [--year Y] [--movement SLUG]
-[--period NAME] [--award] [--format table|json]`: judge a title's candidates, as the run page and
+[--period NAME] [--award [--awarded-on DATE]] [--format table|json]`: judge a title's candidates, as the run page and
 `POST /api/v1/titles/runs` do."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -42,6 +43,12 @@ class Command(BaseCommand):
             help="award the selected candidates (titles without a council vote)",
         )
         parser.add_argument(
+            "--awarded-on",
+            type=dt.date.fromisoformat,
+            help="with --award: the day the awarding body chose them (YYYY-MM-DD; default today"
+            " in the movement's time zone), for a year judged long after",
+        )
+        parser.add_argument(
             "--format", dest="output_format", choices=("table", "json"), default="table"
         )
 
@@ -55,6 +62,7 @@ class Command(BaseCommand):
         movement: str | None,
         period: str | None,
         award: bool,
+        awarded_on: dt.date | None,
         output_format: str,
         **options: Any,
     ) -> None:
@@ -89,7 +97,7 @@ class Command(BaseCommand):
                         f"{judged.name} is decided by a council vote: nominate on the run's page."
                     )
                 awards = [
-                    actions.award_without_vote(candidate=c)
+                    actions.award_without_vote(candidate=c, on=awarded_on)
                     for c in run.results.filter(selected=True, award__isnull=True)
                 ]
         except ActionError as exc:
