@@ -240,6 +240,15 @@ def test_the_reserve_page_and_the_figure_show_what_was_counted(
     # W2 has no reserve counted: no "of which" on its figure
     page = client.get(f"/movements/{housing.slug}/units/W2/").content.decode()
     assert 'data-figure="from-reserves"' not in page
+    # A correction of the reserve's report (a recount of the steel saved) is in the "of which"
+    # as it is in the figure.
+    from pacesetter.ledger.actions import correct_report
+    from pacesetter.ledger.models import Report
+
+    counted = Report.objects.get(source="reserve")
+    correct_report(report=counted, quantity="4", reason="steel recounted", source="web")
+    page = client.get(f"/movements/{housing.slug}/").content.decode()
+    assert "of which 4 from verified reserves" in page
 
 
 def test_the_api_sets_lists_and_removes_a_link(units, housing, people):

@@ -76,16 +76,20 @@ def from_reserves(
     *, unit: Unit, movement: Movement, period: Period, indicators: list[Indicator]
 ) -> dict[int, Decimal]:
     """Per indicator, how much of the subtree's figure over `period` the ledger holds from
-    verified reserves (reports of source `reserve`), in one query on their partial index."""
+    verified reserves: reports of source `reserve` (on their partial index) with the
+    corrections filed against them, a report stored as rejected counting for nothing, as in
+    the figure itself; one query."""
     places = {i.pk: i.decimal_places for i in indicators}
+    reserve = Report.objects.filter(
+        movement=movement,
+        source=Report.Source.RESERVE,
+        indicator_id__in=list(places),
+        day__range=(period.starts_on, period.ends_on),
+        unit__path__startswith=unit.path,
+    ).values("pk")
     rows = (
-        Report.objects.filter(
-            movement=movement,
-            source=Report.Source.RESERVE,
-            indicator_id__in=list(places),
-            day__range=(period.starts_on, period.ends_on),
-            unit__path__startswith=unit.path,
-        )
+        Report.objects.filter(Q(pk__in=reserve) | Q(corrects_id__in=reserve))
+        .exclude(verification=Report.Verification.REJECTED)
         .values("indicator_id")
         .annotate(total=Sum("quantity_minor"))
         .order_by()
