@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -18,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 
+from pacesetter.core.rows import one_of
 from pacesetter.figures.selectors import IndicatorFigures, unit_figures
 from pacesetter.ledger.models import BlockDailyTotal, SubtreeDailyTotal
 from pacesetter.movements.models import Indicator, Movement
@@ -28,8 +30,8 @@ from . import domain, text
 from .models import Adoption, Practice, PracticeAttachment, PracticeIndicator
 
 MEMBERSHIP = Block.units.through
-# A practice with more standing adoptions than this reads its adopters' whole range rather than
-# each adopter's window (one condition each, three parameters).
+# On SQLite, a practice with more standing adoptions than this reads its adopters' whole range
+# rather than each adopter's window (one condition each, three parameters).
 WINDOWS_READ_ONE_BY_ONE = 1_000
 # A chain longer than this is not walked further (it is shown cut, with a note).
 CHAIN_LIMIT = 50
@@ -259,25 +261,25 @@ def _comparison_per_day(
     quote = connection.ops.quote_name
     adapt = connection.ops.adapt_datefield_value
     span = [adapt(first), adapt(last)]
+    in_blocks, block_params = one_of(quote("block_id"), blocks)
     parts = [
         f"SELECT {quote('day')}, {quote('quantity_minor')} AS q "
         f"FROM {quote(BlockDailyTotal._meta.db_table)} WHERE {quote('indicator_id')} = %s "
-        f"AND {quote('block_id')} IN ({', '.join(['%s'] * len(blocks))}) "
-        f"AND {quote('day')} >= %s AND {quote('day')} <= %s"
+        f"AND {in_blocks} AND {quote('day')} >= %s AND {quote('day')} <= %s"
     ]
-    params: list = [indicator_id, *blocks, *span]
+    params: list = [indicator_id, *block_params, *span]
     by_weight: dict[int, list[int]] = {}
     for unit_id, weight in weights.items():
         if weight:
             by_weight.setdefault(weight, []).append(unit_id)
     for weight, unit_ids in sorted(by_weight.items()):
+        in_units, unit_params = one_of(quote("unit_id"), sorted(unit_ids))
         parts.append(
             f"SELECT {quote('day')}, %s * {quote('quantity_minor')} AS q "
             f"FROM {quote(SubtreeDailyTotal._meta.db_table)} WHERE {quote('indicator_id')} = %s "
-            f"AND {quote('unit_id')} IN ({', '.join(['%s'] * len(unit_ids))}) "
-            f"AND {quote('day')} >= %s AND {quote('day')} <= %s"
+            f"AND {in_units} AND {quote('day')} >= %s AND {quote('day')} <= %s"
         )
-        params += [-weight, indicator_id, *sorted(unit_ids), *span]
+        params += [-weight, indicator_id, *unit_params, *span]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {quote('day')}, SUM(q) FROM ({' UNION ALL '.join(parts)}) AS changes "
@@ -321,32 +323,61 @@ def _effect(
 ) -> domain.Effect:
     """One practice's effect: its adopters' days within their windows (one query) and the
     comparison's total per day (in minor units)."""
-    if len(adoptions) > WINDOWS_READ_ONE_BY_ONE:
-        # Too many windows for one statement's parameters: the adopters' whole range instead.
-        windows = Q(
-            unit_id__in=Adoption.objects.filter(practice=practice, withdrawn=False).values(
-                "unit_id"
-            ),
-            day__gte=min(day for _unit, day in adoptions) - dt.timedelta(days=days),
-            day__lte=today,
-        )
+    rows: Iterable[tuple[int, dt.date, int]]
+    if connection.vendor == "postgresql":
+        rows = _windows_on_postgresql(indicator, adoptions, days, today)
     else:
-        windows = _windows(adoptions, days, today)
-    daily = {
-        (unit_id, day): indicator.quantity(quantity)
-        for unit_id, day, quantity in SubtreeDailyTotal.objects.filter(
-            windows, indicator_id=indicator.pk
-        ).values_list("unit_id", "day", "quantity_minor")
-    }
-    comparison_daily = {day: indicator.quantity(total) for day, total in totals.items()}
+        if len(adoptions) > WINDOWS_READ_ONE_BY_ONE:
+            # Too many windows for one statement's parameters: the adopters' whole range.
+            windows = Q(
+                unit_id__in=Adoption.objects.filter(practice=practice, withdrawn=False).values(
+                    "unit_id"
+                ),
+                day__gte=min(day for _unit, day in adoptions) - dt.timedelta(days=days),
+                day__lte=today,
+            )
+        else:
+            windows = _windows(adoptions, days, today)
+        rows = SubtreeDailyTotal.objects.filter(windows, indicator_id=indicator.pk).values_list(
+            "unit_id", "day", "quantity_minor"
+        )
     return domain.measure_totals(
         adoptions=adoptions,
-        daily=daily,
+        daily={(unit_id, day): indicator.quantity(q) for unit_id, day, q in rows},
         comparison=comparison,
-        comparison_daily=comparison_daily,
+        comparison_daily={day: indicator.quantity(total) for day, total in totals.items()},
         today=today,
         days=days,
     )
+
+
+def _windows_on_postgresql(
+    indicator: Indicator, adoptions: list[tuple[int, dt.date]], days: int, today: dt.date
+) -> list[tuple[int, dt.date, int]]:
+    """(adopter, day, minor units) of each adopter's days in its windows, on PostgreSQL: the
+    windows as three arrays joined to the kept totals, an index probe each. Planned in a
+    fraction of a millisecond, where the same windows written out as an OR of conditions
+    took milliseconds to plan for a hundred adopters."""
+    measured = [(unit_id, adopted_on) for unit_id, adopted_on in adoptions if adopted_on <= today]
+    if not measured:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.unit_id, s.day, s.quantity_minor"
+            " FROM unnest(%s::bigint[], %s::date[], %s::date[]) AS w(unit_id, first_day, last_day)"
+            f" JOIN {SubtreeDailyTotal._meta.db_table} s ON s.unit_id = w.unit_id"
+            " AND s.indicator_id = %s AND s.day >= w.first_day AND s.day <= w.last_day",
+            [
+                [unit_id for unit_id, _day in measured],
+                [adopted_on - dt.timedelta(days=days) for _unit, adopted_on in measured],
+                [
+                    min(adopted_on + dt.timedelta(days=days - 1), today)
+                    for _unit, adopted_on in measured
+                ],
+                indicator.pk,
+            ],
+        )
+        return cursor.fetchall()
 
 
 @dataclass

@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy
 from pacesetter.accounts.permissions import Capability, current_actor, require_on_movement
 from pacesetter.audit.actions import audited, note
 from pacesetter.core.errors import RowError, ValidationFailed
-from pacesetter.core.rows import insert_rows
+from pacesetter.core.rows import insert_rows, one_of
 from pacesetter.core.templatetags.pacesetter import plain
 from pacesetter.movements.models import Movement
 
@@ -290,13 +290,6 @@ def _json_numbers(numbers: Mapping[str, object]) -> dict[str, object]:
 # --- at ingest ---------------------------------------------------------------------------------
 
 
-def _ids(column: str, values: Sequence) -> tuple[str, list]:
-    """A condition that `column` is one of `values`, as one parameter whatever their number."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]
-
-
 def _day(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
@@ -311,8 +304,8 @@ def _capacities(
     """(unit, indicator) → [(rated capacity, period start, end)] of the plans that set one
     (the periods' days from the movement's frame)."""
     periods = {pk: (starts_on, ends_on) for pk, starts_on, ends_on in frame.periods}
-    units, unit_params = _ids("unit_id", sorted({r.unit_id for r in rows}))
-    indicators, indicator_params = _ids("indicator_id", sorted(indicator_ids))
+    units, unit_params = one_of("unit_id", sorted({r.unit_id for r in rows}))
+    indicators, indicator_params = one_of("indicator_id", sorted(indicator_ids))
     found: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -338,7 +331,7 @@ def _day_totals(
         by_indicator[row.indicator_id].append(row)
     parts, params = [], []
     for indicator_id, indicator_rows in sorted(by_indicator.items()):
-        units, unit_params = _ids("unit_id", sorted({r.unit_id for r in indicator_rows}))
+        units, unit_params = one_of("unit_id", sorted({r.unit_id for r in indicator_rows}))
         parts.append(
             "SELECT CAST(NULL AS bigint), CAST(NULL AS varchar(64)), unit_id, indicator_id, day,"
             " quantity_minor FROM ledger_dailytotal"
@@ -348,9 +341,9 @@ def _day_totals(
         last = max(r.day for r in indicator_rows)
         params += [indicator_id, *unit_params, _day_param(first), _day_param(last)]
     if blocks:
-        indicators, indicator_params = _ids("d.indicator_id", sorted(by_indicator))
-        days, day_params = _ids("d.day", sorted({_day_param(r.day) for r in rows}))
-        members, member_params = _ids("unit_id", sorted({r.unit_id for r in rows}))
+        indicators, indicator_params = one_of("d.indicator_id", sorted(by_indicator))
+        days, day_params = one_of("d.day", sorted({_day_param(r.day) for r in rows}))
+        members, member_params = one_of("unit_id", sorted({r.unit_id for r in rows}))
         parts.append(
             "SELECT b.id, b.code, d.unit_id, d.indicator_id, d.day, d.quantity_minor"
             " FROM units_block b JOIN units_block_units bu ON bu.block_id = b.id"
@@ -374,7 +367,7 @@ def _day_totals(
 
 def _corrections(movement_id: int, unit_ids: set[int], first: dt.date, last: dt.date) -> dict:
     """(unit, day) → corrections of the unit's reports of that day, for days in the range."""
-    units, unit_params = _ids("unit_id", sorted(unit_ids))
+    units, unit_params = one_of("unit_id", sorted(unit_ids))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT unit_id, day, COUNT(*) FROM ledger_report WHERE movement_id = %s"
