@@ -19,7 +19,7 @@ from pacesetter.ledger.models import (
     VerificationDecision,
 )
 from pacesetter.ledger.verification import decide
-from pacesetter.ledger.verification_state import in_sample, sample_salt, sample_threshold
+from pacesetter.ledger.verification_state import in_sample, sample_threshold
 from pacesetter.movements import actions as movement_actions
 from tests import factories
 
@@ -155,29 +155,11 @@ def test_closed_movement_is_not_verified(movement, user):
 def test_the_sample_is_stable_and_near_its_rate():
     from decimal import Decimal
 
-    salt = sample_salt(1)
-    drawn = [pk for pk in range(1, 20001) if in_sample(pk, Decimal("2.00"), salt=salt)]
+    drawn = [pk for pk in range(1, 20001) if in_sample(pk, Decimal("2.00"))]
     assert 350 <= len(drawn) <= 450
-    assert drawn == [pk for pk in range(1, 20001) if in_sample(pk, Decimal("2"), salt=salt)]
+    assert drawn == [pk for pk in range(1, 20001) if in_sample(pk, Decimal("2"))]
     assert sample_threshold(Decimal(0)) == 0
-    assert all(in_sample(pk, Decimal(100), salt=salt) for pk in range(1, 100))
-
-
-def test_the_sample_cannot_be_told_without_the_servers_secret(settings):
-    """Knowing the rule and a report's id is not enough to tell whether it will be drawn: each
-    movement draws its own sample, keyed by SECRET_KEY."""
-    from decimal import Decimal
-
-    def drawn(movement_id):
-        salt = sample_salt(movement_id)
-        return {pk for pk in range(1, 5001) if in_sample(pk, Decimal(5), salt=salt)}
-
-    first = drawn(1)
-    assert first == drawn(1)  # stable
-    assert len(first & drawn(2)) < len(first) / 2  # another movement, another sample
-    settings.SECRET_KEY = "another deployment's secret " * 2
-    assert len(first & drawn(1)) < len(first) / 2  # another secret, another sample
-    assert 0 <= sample_salt(1) < 2**31
+    assert all(in_sample(pk, Decimal(100)) for pk in range(1, 100))
 
 
 def test_daily_totals_of_the_unit_follow(movement, user):

@@ -12,7 +12,7 @@ from pacesetter.ledger.actions import ReportRow, record_reports
 from pacesetter.ledger.models import Report, ReportFlag, VerificationDecision
 from pacesetter.ledger.verification import decide
 from pacesetter.ledger.verification_selectors import verification_queue
-from pacesetter.ledger.verification_state import in_sample, sample_salt
+from pacesetter.ledger.verification_state import in_sample
 from tests import factories
 
 DAY = dt.date(2025, 3, 10)
@@ -54,12 +54,7 @@ def test_flagged_first_then_the_stable_sample(movement, user):
     assert [flag.kind for flag in queue.items[1].flags] == ["jump", "over_capacity"]
     sampled = [item.report.pk for item in queue.items if item.sampled]
     expected = sorted(
-        (
-            pk
-            for pk in ids
-            if pk not in (ids[5], ids[7])
-            and in_sample(pk, Decimal(2), salt=sample_salt(movement.pk))
-        ),
+        (pk for pk in ids if pk not in (ids[5], ids[7]) and in_sample(pk, Decimal(2))),
         reverse=True,
     )
     assert sampled == expected and sampled

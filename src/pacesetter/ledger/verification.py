@@ -38,7 +38,7 @@ from .domain import scoped_key
 from .frame import frame_of
 from .models import Report, ReportFlag, VerificationDecision
 from .report_selectors import ids_by_key
-from .verification_state import in_sample, is_verified_state, latest_decisions, sample_salt
+from .verification_state import in_sample, is_verified_state, latest_decisions
 
 Decision = VerificationDecision.Decision
 # What a person or a file may write for each decision.
@@ -187,10 +187,7 @@ def decide(
         decision=decision,
         reason=reason,
         correction_id=correction_id,
-        sampled=not flagged
-        and in_sample(
-            report.pk, movement.verification_sample_percent, salt=sample_salt(movement.pk)
-        ),
+        sampled=not flagged and in_sample(report.pk, movement.verification_sample_percent),
         decided_by=decided_by,
         decided_at=timezone.now(),
     )

@@ -28,12 +28,7 @@ from pacesetter.core.errors import NotAllowed
 from pacesetter.movements.models import Indicator, Movement
 
 from .models import Report, ReportFlag, VerificationDecision
-from .verification_state import (
-    SAMPLE_BUCKET_SQL,
-    VERIFIED_DECISIONS,
-    sample_salt,
-    sample_threshold,
-)
+from .verification_state import SAMPLE_BUCKET_SQL, VERIFIED_DECISIONS, sample_threshold
 
 QUEUE_PAGE = 50
 
@@ -100,10 +95,7 @@ def verification_queue(
                 verification=Report.Verification.UNVERIFIED,
             )
             .annotate(
-                bucket=RawSQL(
-                    SAMPLE_BUCKET_SQL.format(column=f"{Report._meta.db_table}.id"),
-                    [sample_salt(movement.pk)],
-                )
+                bucket=RawSQL(SAMPLE_BUCKET_SQL.format(column=f"{Report._meta.db_table}.id"), [])
             )
             .filter(bucket__lt=threshold)
             .filter(~_undecided("id"))

@@ -8,22 +8,16 @@ the roots whose state is verified, their effective value (the original plus ever
 correction) — `ledger.verification` keeps them so, `aggregates.rebuild` checks them.
 
 The random sample of the queue is drawn here too, the same way in Python and in SQL: a
-multiplicative hash of the report id plus the movement's salt (Knuth's golden-ratio constant,
-modulo 2³²) below the movement's rate. It is stable (a report is in the sample or not, for
-good) and spreads evenly over consecutive ids, so every unit's reports are drawn at the same
-rate. The salt is a keyed hash of the movement (HMAC with the deployment's SECRET_KEY), so
-that a unit that knows the rule and its reports' ids still cannot tell which of them will be
-drawn: it would need the server's secret.
+multiplicative hash of the report id (Knuth's golden-ratio constant, modulo 2³²) below the
+movement's rate. It is stable (a report is in the sample or not, for good) and spreads
+evenly over consecutive ids, so every unit's reports are drawn at the same rate.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Max
 
 from .models import Report, VerificationDecision
@@ -35,23 +29,12 @@ _HASH_MULTIPLIER = 2654435761
 _HASH_MODULUS = 1 << 32
 # The id is first taken modulo 2³¹ so the product stays inside a signed 64-bit integer.
 _ID_MODULUS = 1 << 31
-# For a statement with parameters, where `%%` is the modulo operator; its one parameter is
-# the movement's salt.
-SAMPLE_BUCKET_SQL = (
-    f"(((({{column}} + %s) %% {_ID_MODULUS}) * {_HASH_MULTIPLIER}) %% {_HASH_MODULUS})"
-)
+# For a statement with parameters, where `%%` is the modulo operator.
+SAMPLE_BUCKET_SQL = f"((({{column}} %% {_ID_MODULUS}) * {_HASH_MULTIPLIER}) %% {_HASH_MODULUS})"
 
 
-def sample_salt(movement_id: int) -> int:
-    """The movement's salt of the sample, below 2³¹: secret as long as SECRET_KEY is."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"verification-sample:{movement_id}".encode(), hashlib.sha256
-    ).digest()
-    return int.from_bytes(digest[:4], "big") % _ID_MODULUS
-
-
-def sample_bucket(report_id: int, salt: int) -> int:
-    return (((report_id + salt) % _ID_MODULUS) * _HASH_MULTIPLIER) % _HASH_MODULUS
+def sample_bucket(report_id: int) -> int:
+    return ((report_id % _ID_MODULUS) * _HASH_MULTIPLIER) % _HASH_MODULUS
 
 
 def sample_threshold(percent: Decimal) -> int:
@@ -60,8 +43,8 @@ def sample_threshold(percent: Decimal) -> int:
     return int(percent * _HASH_MODULUS / 100)
 
 
-def in_sample(report_id: int, percent: Decimal, *, salt: int) -> bool:
-    return sample_bucket(report_id, salt) < sample_threshold(percent)
+def in_sample(report_id: int, percent: Decimal) -> bool:
+    return sample_bucket(report_id) < sample_threshold(percent)
 
 
 def is_verified_state(state: str) -> bool:
