@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pacesetter.core.errors import ValidationFailed
 from pacesetter.ledger import flags
@@ -54,7 +54,10 @@ def test_over_capacity_at_and_past_the_factor(movement):
     )
     record(movement, ("W1", "steel", MARCH, "100"), ("W1", "steel", MARCH, "50"))
     assert flagged("over_capacity") == set()
-    result = record(movement, ("W1", "steel", MARCH, "0.1"))
+    # Filed from a German browser, the stored reason is still in the site's language and
+    # number format (it is read by every verifier, whatever their language).
+    with translation.override("de"):
+        result = record(movement, ("W1", "steel", MARCH, "0.1"))
     flag = ReportFlag.objects.get(kind="over_capacity")
     assert flag.report_id == result.report_ids[0]
     assert flag.numbers["value"] == "150.1" and flag.numbers["capacity_per_day"] == "100"

@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from pacesetter.accounts.permissions import Capability, current_actor, require_on_movement
@@ -254,24 +255,21 @@ REASONS = {
 
 
 def _shown(value) -> str:
-    """A number of a flag in the reader's locale ("3,672"), as stored (a Decimal's text in the
-    flag's JSON) or as computed; dates in ISO form."""
+    """A number of a flag grouped in the locale ("3,672"); dates in ISO form; text (a block's
+    code, a measure) as it is."""
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, str):
-        try:
-            number = Decimal(value)
-        except ArithmeticError:
-            return value
-        return plain(number) if number.is_finite() else value
     if isinstance(value, Decimal | int) and not isinstance(value, bool):
         return plain(Decimal(value))
     return str(value)
 
 
 def reason_text(kind: str, numbers: Mapping[str, object]) -> str:
-    """The reason in words in the active language, from the numbers stored with the flag."""
-    return str(REASONS[kind]) % {name: _shown(value) for name, value in numbers.items()}
+    """The reason in words, from the numbers found, in the site's language (LANGUAGE_CODE):
+    it is stored with the flag, so it must not take the language and number format of
+    whoever happened to file the report."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(REASONS[kind]) % {name: _shown(value) for name, value in numbers.items()}
 
 
 def _json_numbers(numbers: Mapping[str, object]) -> dict[str, object]:
