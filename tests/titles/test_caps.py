@@ -9,12 +9,13 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from pacesetter.accounts.permissions import acting_as, actor_for
 from pacesetter.core.errors import StateError, ValidationFailed
 from pacesetter.titles import actions, revocation
-from pacesetter.titles.models import Award, Title
+from pacesetter.titles.models import Award, EvaluationRun, Title
 from pacesetter.units import actions as unit_actions
 from tests import factories
 from tests.api.conftest import post, problem
@@ -183,9 +184,16 @@ def test_an_award_is_dated_within_the_judged_year_and_never_in_the_future(twenty
             actions.award_without_vote(candidate=first, on=day)
         assert [e.field for e in refused.value.errors] == ["awarded_on"]
     assert not Award.objects.exists()
+    judge = ("run_evaluation", "--pack", "caps", "--title", "ranked", "--scope", run.scope.code)
+    runs = EvaluationRun.objects.count()
+    # The command judges and awards all or nothing: a day refused leaves no run behind.
+    with pytest.raises(CommandError, match="dated from 2024-01-01 to today"):
+        call_command(*judge, "--year", "2024", "--award", "--awarded-on", "2023-12-31")
+    with pytest.raises(CommandError, match="give both"):
+        call_command(*judge, "--year", "2024", "--awarded-on", "2024-12-30")
+    assert EvaluationRun.objects.count() == runs and not Award.objects.exists()
     call_command(
-        "run_evaluation",
-        *("--pack", "caps", "--title", "ranked", "--scope", run.scope.code),
+        *judge,
         *("--year", str(run.year), "--award", "--awarded-on", f"{run.year}-12-30"),
         stdout=io.StringIO(),
     )

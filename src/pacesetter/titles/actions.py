@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from pacesetter.accounts.permissions import Capability, can, current_actor, require
 from pacesetter.audit.actions import audited, note
@@ -701,8 +702,11 @@ def _award(
     earliest = run.period.starts_on if run.period_id is not None else dt.date(run.year, 1, 1)
     if not earliest <= on <= _today(run.movement):
         raise ValidationFailed(
-            f"An award of {rule.name} is dated from {earliest.isoformat()} to today, not {on}.",
-            errors=[RowError(row=1, field="awarded_on", message="outside the judged time")],
+            gettext("An award of %(title)s is dated from %(earliest)s to today, not %(day)s.")
+            % {"title": rule.name, "earliest": earliest.isoformat(), "day": on.isoformat()},
+            errors=[
+                RowError(row=1, field="awarded_on", message=gettext("outside the judged time"))
+            ],
         )
     subject = (
         Q(member_id=candidate.member_id)

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from rich.table import Table
 
 from pacesetter.core.errors import ActionError
@@ -85,21 +86,27 @@ class Command(BaseCommand):
             chosen_period = figures_of.periods.filter(name=period.strip(), is_whole=False).first()
             if chosen_period is None:
                 raise CommandError(f"No period {period!r} in movement {movement!r}.")
+        if awarded_on is not None and not award:
+            raise CommandError("--awarded-on dates the awards of --award: give both.")
         try:
-            run = actions.run_evaluation(
-                title=judged, year=year, scope=unit, movement=figures_of, period=chosen_period
-            )
-            awards = []
-            if award:
-                _, version = selectors.rule_of(run)
-                if version.vote is not None:
-                    raise CommandError(
-                        f"{judged.name} is decided by a council vote: nominate on the run's page."
-                    )
-                awards = [
-                    actions.award_without_vote(candidate=c, on=awarded_on)
-                    for c in run.results.filter(selected=True, award__isnull=True)
-                ]
+            # All or nothing: an award refused (its day out of range, a place taken) leaves no
+            # run behind it, to be judged again.
+            with transaction.atomic():
+                run = actions.run_evaluation(
+                    title=judged, year=year, scope=unit, movement=figures_of, period=chosen_period
+                )
+                awards = []
+                if award:
+                    _, version = selectors.rule_of(run)
+                    if version.vote is not None:
+                        raise CommandError(
+                            f"{judged.name} is decided by a council vote: nominate on the run's"
+                            " page."
+                        )
+                    awards = [
+                        actions.award_without_vote(candidate=c, on=awarded_on)
+                        for c in run.results.filter(selected=True, award__isnull=True)
+                    ]
         except ActionError as exc:
             raise CommandError(exc.detail) from None
         if output_format == "json":
