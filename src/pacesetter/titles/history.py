@@ -66,10 +66,6 @@ class AwardImport:
     codes: list[str] = field(default_factory=list)
 
 
-class _DryRun(Exception):
-    pass
-
-
 def _text(row: dict[str, str], name: str) -> str:
     return (row.get(name) or "").strip()
 
@@ -340,15 +336,16 @@ def preview_awards(
     row_numbers: Sequence[int] | None = None,
 ) -> AwardImport:
     """What `import_awards` would do, with the same checks and errors; nothing is kept."""
-    answer: AwardImport | None = None
-    try:
-        with transaction.atomic():
-            answer = import_awards(pack=pack, rows=rows, source=source, row_numbers=row_numbers)
-            raise _DryRun
-    except _DryRun:
-        pass
-    assert answer is not None
+    answer = _previewed(import_awards, pack=pack, rows=rows, source=source, row_numbers=row_numbers)
     answer.codes = []
+    return answer
+
+
+def _previewed(action, **arguments):
+    """What `action` answers, with everything it wrote rolled back."""
+    with transaction.atomic():
+        answer = action(**arguments)
+        transaction.set_rollback(True)
     return answer
 
 
@@ -663,15 +660,9 @@ def preview_decisions(
     row_numbers: Sequence[int] | None = None,
 ) -> DecisionImport:
     """What `record_decisions` would do, with the same checks and errors; nothing is kept."""
-    answer: DecisionImport | None = None
-    try:
-        with transaction.atomic():
-            answer = record_decisions(pack=pack, rows=rows, source=source, row_numbers=row_numbers)
-            raise _DryRun
-    except _DryRun:
-        pass
-    assert answer is not None
-    return answer
+    return _previewed(
+        record_decisions, pack=pack, rows=rows, source=source, row_numbers=row_numbers
+    )
 
 
 def _award_of_row(
