@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from pacesetter.core.tabular import TabularError, open_table
+from django.core.management.base import CommandError
+
+from pacesetter.core.errors import ActionError
+from pacesetter.core.tabular import TabularError, open_table, refuse_file_rows
 
 from .actions import FACT_KINDS, FACT_OPTIONAL, SUBJECT_COLUMNS
+from .models import RulePack
 
 MAX_ROWS = 100_000  # `pacesetter import-title-facts`; the web upload has UPLOAD_MAX_ROWS
 
@@ -106,3 +112,31 @@ def _subject_rows(
                     f"{name or path.name}: more than {max_rows:,} rows; split the file."
                 )
     return numbers, rows
+
+
+def apply_pack_file(
+    console,
+    file: Path,
+    pack: str,
+    *,
+    read: Callable[[Path], tuple[list[int], list[dict[str, str]]]],
+    run: Callable[..., Any],
+) -> Any:
+    """For a command that applies a file to a rule pack (past awards, decisions): the pack by
+    its slug, the file's rows by `read`, and what `run(pack, rows, source, row_numbers)`
+    answers. What is missing is a CommandError; a refusal lists every bad row."""
+    found = RulePack.objects.select_related("current").filter(slug=pack).first()
+    if found is None:
+        raise CommandError(f"No rule pack {pack!r}; load it with `pacesetter load-title-pack`.")
+    try:
+        numbers, rows = read(file)
+    except TabularError as exc:
+        raise CommandError(str(exc)) from None
+    if not rows:
+        raise CommandError(f"{file.name}: no data rows below the header.")
+    try:
+        return run(pack=found, rows=rows, source=file.name, row_numbers=numbers)
+    except ActionError as exc:
+        raise refuse_file_rows(
+            console, exc, numbers=numbers, name=file.name, total=len(rows)
+        ) from None

@@ -6,19 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from rich.table import Table
 
-from pacesetter.core.errors import ActionError
-from pacesetter.core.tabular import TabularError, console_for, refuse_file_rows
-from pacesetter.titles.files import read_decision_rows
+from pacesetter.core.tabular import console_for
+from pacesetter.titles.files import apply_pack_file, read_decision_rows
 from pacesetter.titles.history import (
     DECISION_REQUIRED,
     DecisionImport,
     preview_decisions,
     record_decisions,
 )
-from pacesetter.titles.models import RulePack
 
 
 class Command(BaseCommand):
@@ -42,22 +40,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: Path, pack: str, dry_run: bool, **options: Any) -> None:
         console = console_for(self.stdout)
-        found = RulePack.objects.filter(slug=pack).first()
-        if found is None:
-            raise CommandError(f"No rule pack {pack!r}; load it with `pacesetter load-title-pack`.")
-        try:
-            numbers, rows = read_decision_rows(file)
-        except TabularError as exc:
-            raise CommandError(str(exc)) from None
-        if not rows:
-            raise CommandError(f"{file.name}: no data rows below the header.")
-        run = preview_decisions if dry_run else record_decisions
-        try:
-            done = run(pack=found, rows=rows, source=file.name, row_numbers=numbers)
-        except ActionError as exc:
-            raise refuse_file_rows(
-                console, exc, numbers=numbers, name=file.name, total=len(rows)
-            ) from None
+        done = apply_pack_file(
+            console,
+            file,
+            pack,
+            read=read_decision_rows,
+            run=preview_decisions if dry_run else record_decisions,
+        )
         if done.recorded:
             console.print(_table(done, dry_run=dry_run))
         verb = "would record" if dry_run else "recorded"
