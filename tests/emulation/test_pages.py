@@ -154,7 +154,7 @@ def test_overtakings_come_a_slice_at_a_time_newest_first(client, movement, ranke
     page = client.get(url).content.decode()
     assert re.findall(r'data-event="(\d+)"', page) == [str(i) for i in ids[:20]]
     day = OvertakingEvent.objects.first().figures_day
-    assert f"moved by reports of {day.day} {day:%b %Y}" in page and "recorded " in page
+    assert f"· reports of {day.day} {day:%b %Y} ·" in page and "recorded " in page
     assert 'href="?page=2"' in page and "<html" in page
     rows = client.get(url + "?page=2", headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in rows and "<h1" not in rows
