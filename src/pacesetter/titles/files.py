@@ -61,8 +61,6 @@ def read_decision_rows(
     missing columns, no way to name the award, or more than `max_rows` rows."""
     from .history import DECISION_NAMING, DECISION_REQUIRED
 
-    numbers: list[int] = []
-    rows: list[dict[str, str]] = []
     shown = name or path.name
     with open_table(path) as table:
         known = {*DECISION_NAMING, *DECISION_REQUIRED}
@@ -79,12 +77,7 @@ def read_decision_rows(
                 f"{shown}: name each award in a 'code' column (its certificate code) or by its "
                 "holder in a 'member' or 'unit' column, with 'title' and 'year'."
             )
-        for number, cells in table.rows():
-            rows.append({column: cells[index] for column, index in columns.items()})
-            numbers.append(number)
-            if len(rows) > max_rows:
-                raise TabularError(f"{shown}: more than {max_rows:,} rows; split the file.")
-    return numbers, rows
+        return _text_rows(table, columns, shown=shown, max_rows=max_rows)
 
 
 def _subject_rows(
@@ -96,21 +89,27 @@ def _subject_rows(
     name: str | None,
     max_rows: int,
 ) -> tuple[list[int], list[dict[str, str]]]:
-    numbers: list[int] = []
-    rows: list[dict[str, str]] = []
     with open_table(path) as table:
         columns = table.columns(required=required, optional=(*SUBJECT_COLUMNS, *optional))
         if "member" not in columns and "unit" not in columns:
             raise TabularError(
                 f"{name or path.name}: name the {what} in a 'member' or 'unit' column."
             )
-        for number, cells in table.rows():
-            rows.append({column: cells[index] for column, index in columns.items()})
-            numbers.append(number)
-            if len(rows) > max_rows:
-                raise TabularError(
-                    f"{name or path.name}: more than {max_rows:,} rows; split the file."
-                )
+        return _text_rows(table, columns, shown=name or path.name, max_rows=max_rows)
+
+
+def _text_rows(
+    table, columns: dict[str, int], *, shown: str, max_rows: int
+) -> tuple[list[int], list[dict[str, str]]]:
+    """The table's rows as text by column, with each row's number in the file; more than
+    `max_rows` is a TabularError."""
+    numbers: list[int] = []
+    rows: list[dict[str, str]] = []
+    for number, cells in table.rows():
+        rows.append({column: cells[index] for column, index in columns.items()})
+        numbers.append(number)
+        if len(rows) > max_rows:
+            raise TabularError(f"{shown}: more than {max_rows:,} rows; split the file.")
     return numbers, rows
 
 
